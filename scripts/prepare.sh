@@ -1,0 +1,26 @@
+#!/bin/sh
+# Makes a fresh Debian 12 checkout ready to build, test and demo lbfw:
+# the system tools lbfw drives (nft, ip, arping) and the locked npm packages.
+# Idempotent and quiet when everything is already there.
+set -eu
+cd "$(dirname "$0")/.."
+
+need_apt=""
+for tool in nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping python3:python3; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt="$need_apt ${tool#*:}"
+done
+if [ -n "$need_apt" ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "lbfw: missing system packages:$need_apt (install them as root with apt-get)" >&2
+    exit 1
+  fi
+  echo "lbfw: installing$need_apt" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need_apt >/dev/null
+fi
+
+# npm ci writes node_modules/.package-lock.json; a missing or older copy means
+# the tree does not match the committed lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund >&2
+fi

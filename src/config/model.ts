@@ -1,0 +1,105 @@
+/**
+ * The typed host model that every lbfw decision is made from. It is filled
+ * from the YAML config, from quick command-line flags, and (later) from
+ * keepalived.conf; each item remembers where it came from so that `plan`
+ * can show it.
+ */
+
+/** Address family: 4 (IPv4) or 6 (IPv6). */
+export type Family = 4 | 6;
+
+/** Role of the host in a Direct Routing setup. */
+export type Role = 'director' | 'realserver';
+
+/** Transport protocol of a VIP service. */
+export type Protocol = 'tcp' | 'udp';
+
+/** Input chain policy. */
+export type InputPolicy = 'drop' | 'accept';
+
+/** Where a piece of the model came from. */
+export type Origin =
+  | { readonly kind: 'config'; readonly file: string; readonly line: number }
+  | { readonly kind: 'flag'; readonly flag: string }
+  | { readonly kind: 'keepalived'; readonly file: string; readonly line: number }
+  | { readonly kind: 'default' };
+
+/** A single address in canonical text form (ipaddr.js `toString()`: compressed IPv6). */
+export interface Address {
+  readonly family: Family;
+  readonly address: string;
+}
+
+/** A network prefix in canonical form: `address` has no host bits set. */
+export interface Cidr {
+  readonly family: Family;
+  readonly address: string;
+  readonly prefix: number;
+}
+
+/** VipService: traffic to `address` with `protocol` and destination `port` is accepted. */
+export interface VipService extends Address {
+  readonly protocol: Protocol;
+  readonly port: number;
+  readonly origin: Origin;
+}
+
+/** Peer: another director (VRRP and IPVS sync traffic is accepted from it). */
+export interface Peer extends Address {
+  readonly origin: Origin;
+}
+
+/** RealServer: a backend reached by Direct Routing. `port` is absent when any port is meant. */
+export interface RealServer extends Address {
+  readonly port?: number;
+  readonly origin: Origin;
+}
+
+/** AllowRule: an extra accepted input, e.g. monitoring (`tcp 9100 from 198.51.100.0/24`). */
+export interface AllowRule {
+  readonly sources: readonly Cidr[];
+  readonly protocol: Protocol;
+  readonly port: number;
+  readonly comment?: string;
+  readonly origin: Origin;
+}
+
+/** Management: who may administer the host. */
+export interface Management {
+  /** Sources allowed to reach the SSH port. Empty means nobody (apart from `allow` rules). */
+  readonly sources: readonly Cidr[];
+  readonly sshPort: number;
+  readonly allow: readonly AllowRule[];
+}
+
+/** Interfaces: names of the interfaces that matter for DR. */
+export interface Interfaces {
+  /** Director: where the VIPs live and client traffic arrives. */
+  readonly vip?: string;
+  /** Director: the interface that faces the real servers (may equal `vip`). */
+  readonly realServers?: string;
+  /** Real server: the client-facing interface(s), where ARP for the VIP arrives. */
+  readonly client?: string;
+}
+
+/** HostConfig: everything lbfw needs to know about this host. */
+export interface HostConfig {
+  /** The config file it was read from, if any. */
+  readonly file?: string;
+  readonly role: Role;
+  readonly interfaces: Interfaces;
+  readonly services: readonly VipService[];
+  readonly peers: readonly Peer[];
+  readonly realServers: readonly RealServer[];
+  readonly management: Management;
+  /** Path of the static_blacklist file. */
+  readonly blacklistPath: string;
+  readonly inputPolicy: InputPolicy;
+}
+
+/** Default location of the host config. */
+export const DEFAULT_CONFIG_PATH = '/etc/lbfw/lbfw.yaml';
+/** Default location of the static blacklist. */
+export const DEFAULT_BLACKLIST_PATH = '/etc/lbfw/static_blacklist';
+/** Default SSH port for management rules. */
+export const DEFAULT_SSH_PORT = 22;
