@@ -1,0 +1,80 @@
+/**
+ * The flags that say which host lbfw works on (config file, quick flags,
+ * state directory), shared by every command that needs them.
+ */
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { HostConfig } from '../config/model.js';
+import type { FirewallOptions } from '../firewall/options.js';
+import type { Io } from './io.js';
+
+/** HostFlags: what commander parses from the shared flags. */
+export interface HostFlags {
+  readonly config?: string;
+  readonly role?: string;
+  readonly vip?: string[];
+  readonly iface?: string;
+  readonly mgmt?: string[];
+  readonly peer?: string[];
+  readonly realserver?: string[];
+  readonly blacklist?: string;
+  readonly inputPolicy?: string;
+  readonly stateDir?: string;
+  readonly wait?: string;
+  readonly json?: boolean;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** addHostOptions adds the config and quick-config flags to a command. */
+export function addHostOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'host config (default: $LBFW_CONFIG or /etc/lbfw/lbfw.yaml)')
+    .addOption(new Option('--role <role>', 'quick config: host role').choices(['director', 'realserver']))
+    .option('--vip <addr:port[/proto]>', 'quick config: a VIP service (repeatable)', collect)
+    .option('--iface <name>', 'quick config: VIP interface (director) or client-facing interface (real server)')
+    .option('--mgmt <cidr>', 'quick config: management source allowed to SSH in (repeatable)', collect)
+    .option('--peer <addr>', 'quick config: peer director (repeatable)', collect)
+    .option('--realserver <addr[:port]>', 'quick config: real server (repeatable)', collect)
+    .option('--blacklist <file>', 'static blacklist (default /etc/lbfw/static_blacklist)')
+    .addOption(new Option('--input-policy <policy>', 'input chain policy').choices(['drop', 'accept']))
+    .option('--state-dir <dir>', 'lbfw state: backups, lock (default: $LBFW_STATE_DIR or /var/lib/lbfw)')
+    .option('--wait <seconds>', 'wait this long for another lbfw run to finish', '60');
+}
+
+/** addStateOptions adds only the state-directory flags (rollback, confirm). */
+export function addStateOptions(command: Command): Command {
+  return command
+    .option('--state-dir <dir>', 'lbfw state: backups, lock (default: $LBFW_STATE_DIR or /var/lib/lbfw)')
+    .option('--wait <seconds>', 'wait this long for another lbfw run to finish', '60');
+}
+
+/** hostConfigFrom loads the config the flags describe. */
+export function hostConfigFrom(flags: HostFlags, io: Io): Promise<HostConfig> {
+  return loadConfig({
+    ...(flags.config === undefined ? {} : { configPath: flags.config }),
+    env: io.env,
+    flags: {
+      role: flags.role,
+      vip: flags.vip,
+      iface: flags.iface,
+      mgmt: flags.mgmt,
+      peer: flags.peer,
+      realserver: flags.realserver,
+      blacklist: flags.blacklist,
+      inputPolicy: flags.inputPolicy,
+    },
+  });
+}
+
+/** firewallOptionsFrom maps the state flags onto library options. */
+export function firewallOptionsFrom(flags: Pick<HostFlags, 'stateDir' | 'wait'>, io: Io): FirewallOptions {
+  const wait = Number(flags.wait ?? '60');
+  return {
+    env: io.env,
+    ...(flags.stateDir === undefined ? {} : { stateDir: flags.stateDir }),
+    waitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 60,
+  };
+}

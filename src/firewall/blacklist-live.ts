@@ -1,0 +1,226 @@
+/**
+ * `lbfw blacklist add/remove/test/list`: change the static_blacklist file
+ * atomically and the running sets in place, without reloading the table.
+ */
+import { promises as fs } from 'node:fs';
+import type { Family, HostConfig } from '../config/model.js';
+import { BlacklistError, SafetyError, UsageError, type ProtectedHit } from '../errors.js';
+import { addEntry, removeEntry } from '../blacklist/edit.js';
+import { normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
+import { parseBlacklist, parseEntry, type BlacklistEntry, type ParsedBlacklist } from '../blacklist/parse.js';
+import { readBlacklist } from '../blacklist/read.js';
+import { findProtectedHits } from '../blacklist/safety.js';
+import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { assertNetAdmin } from '../nft/privilege.js';
+import { blacklistSetName } from '../ruleset/build.js';
+import { renderElementCommands } from '../ruleset/render.js';
+import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
+import { withLock } from '../state/lock.js';
+import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
+import { protectedRanges } from './protected.js';
+import { bigIntToAddress } from '../net/address.js';
+
+/** How the running firewall took a blacklist change. */
+export type LiveUpdate = 'updated' | 'unchanged' | 'not-loaded';
+
+/** BlacklistChange: what `add` or `remove` did to the file and to the running sets. */
+export interface BlacklistChange {
+  readonly file: string;
+  /** False when the file already said so (add of an existing entry, remove of an absent one). */
+  readonly changed: boolean;
+  /** Line of the added entry, or the lines removed (numbered as before the change). */
+  readonly lines: readonly number[];
+  readonly live: LiveUpdate;
+  /** Elements added to and deleted from the running sets. */
+  readonly elementsAdded: number;
+  readonly elementsDeleted: number;
+  /** Remove only: entries that still cover the address, so it stays blocked. */
+  readonly coveredBy: readonly BlacklistEntry[];
+  /** Add with force: what the entry cuts off. */
+  readonly forced: readonly ProtectedHit[];
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new BlacklistError([{ file, line: 0, message: `cannot read: ${(error as Error).message}` }]);
+  }
+}
+
+function parseValid(text: string, file: string, options: BlacklistOptions): ParsedBlacklist {
+  const parsed = parseBlacklist(text, file);
+  if (parsed.problems.length > 0 && options.skipInvalid !== true) throw new BlacklistError(parsed.problems);
+  return parsed;
+}
+
+const FAMILIES: readonly Family[] = [4, 6];
+
+function listsOf(n: NormalisedBlacklist, family: Family): { hosts: readonly string[]; nets: readonly string[] } {
+  return family === 4 ? { hosts: n.hosts4, nets: n.nets4 } : { hosts: n.hosts6, nets: n.nets6 };
+}
+
+function minus(a: readonly string[], b: readonly string[]): string[] {
+  const other = new Set(b);
+  return a.filter((x) => !other.has(x));
+}
+
+/** The in-place update from one normalised blacklist to another. */
+interface SetDelta {
+  readonly commands: string[];
+  readonly added: number;
+  readonly deleted: number;
+}
+
+/**
+ * Hosts change element by element (instant in a hash set). An interval set
+ * that changed is flushed and refilled in the same transaction: merging can
+ * turn one new prefix into a different set of elements, and deleting one
+ * element of a big interval set through nft is slow (DESIGN.md, section 3).
+ */
+function deltaOf(before: NormalisedBlacklist, after: NormalisedBlacklist): SetDelta {
+  const commands: string[] = [];
+  let added = 0;
+  let deleted = 0;
+  for (const family of FAMILIES) {
+    const old = listsOf(before, family);
+    const now = listsOf(after, family);
+    const hostsSet = blacklistSetName(family, 'hosts');
+    const gone = minus(old.hosts, now.hosts);
+    const fresh = minus(now.hosts, old.hosts);
+    commands.push(...renderElementCommands(hostsSet, gone, 'delete'), ...renderElementCommands(hostsSet, fresh));
+    added += fresh.length;
+    deleted += gone.length;
+    if (minus(old.nets, now.nets).length > 0 || minus(now.nets, old.nets).length > 0) {
+      const netsSet = blacklistSetName(family, 'nets');
+      commands.push(`flush set ${TABLE_FAMILY} ${TABLE_NAME} ${netsSet}`, ...renderElementCommands(netsSet, now.nets));
+      added += now.nets.length;
+      deleted += old.nets.length;
+    }
+  }
+  return { commands, added, deleted };
+}
+
+async function changeFile(
+  config: HostConfig,
+  options: FirewallOptions & BlacklistOptions,
+  purpose: string,
+  edit: (text: string, resolved: Resolved) => { text: string; lines: number[]; forced: ProtectedHit[]; coveredBy: BlacklistEntry[] },
+): Promise<BlacklistChange> {
+  const resolved = resolveOptions(options);
+  assertNetAdmin(purpose);
+  const file = config.blacklistPath;
+  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose }, async () => {
+    const before = await readText(file);
+    const beforeParsed = parseValid(before, file, options);
+    const result = edit(before, resolved);
+    const base = { file, lines: result.lines, coveredBy: result.coveredBy, forced: result.forced };
+    if (result.text === before) {
+      return { ...base, changed: false, live: 'unchanged', elementsAdded: 0, elementsDeleted: 0 };
+    }
+    const afterParsed = parseValid(result.text, file, options);
+    const delta = deltaOf(normaliseBlacklist(beforeParsed.entries), normaliseBlacklist(afterParsed.entries));
+    // The file is the source of truth: write it first, so that a failed live
+    // update is still loaded by the next `lbfw apply`.
+    await writeFileAtomic(file, result.text);
+    if (!(await resolved.backend.tableExists())) {
+      return { ...base, changed: true, live: 'not-loaded', elementsAdded: 0, elementsDeleted: 0 };
+    }
+    if (delta.commands.length > 0) await resolved.backend.run(`${delta.commands.join('\n')}\n`);
+    return {
+      ...base,
+      changed: true,
+      live: delta.commands.length > 0 ? 'updated' : 'unchanged',
+      elementsAdded: delta.added,
+      elementsDeleted: delta.deleted,
+    };
+  });
+}
+
+/** BlacklistAddOptions: an optional comment written after the entry. */
+export interface BlacklistAddOptions extends FirewallOptions, BlacklistOptions {
+  readonly comment?: string;
+}
+
+/**
+ * addToBlacklist appends `entry` to the blacklist file (unless it is already
+ * there) and adds it to the running sets. An entry that covers a protected
+ * address is refused unless `force`.
+ */
+export async function addToBlacklist(config: HostConfig, entry: string, options: BlacklistAddOptions = {}): Promise<BlacklistChange> {
+  return changeFile(config, options, 'blacklist add', (text, resolved) => {
+    const result = addEntry(text, entry, options.comment);
+    const added = parseBlacklist(result.text, config.blacklistPath).entries.filter((e) => e.line === result.line);
+    const hits = result.added
+      ? findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env))
+      : [];
+    if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
+    return { text: result.text, lines: [result.line], forced: hits, coveredBy: [] };
+  });
+}
+
+/**
+ * removeFromBlacklist removes every line equal to `entry` from the file and
+ * the matching elements from the running sets.
+ */
+export async function removeFromBlacklist(
+  config: HostConfig,
+  entry: string,
+  options: FirewallOptions & BlacklistOptions = {},
+): Promise<BlacklistChange> {
+  return changeFile(config, options, 'blacklist remove', (text) => {
+    const result = removeEntry(text, entry);
+    return { text: result.text, lines: [...result.removedLines], forced: [], coveredBy: [...result.coveredBy] };
+  });
+}
+
+/** BlacklistTestResult: is an address blocked, by the running sets and by which lines. */
+export interface BlacklistTestResult {
+  readonly address: string;
+  /** False when lbfw's table is not loaded. */
+  readonly tableLoaded: boolean;
+  /** True when a running blacklist set holds the address. */
+  readonly blocked: boolean;
+  /** The running elements that match, with their set. */
+  readonly liveMatches: readonly { readonly set: string; readonly element: string }[];
+  /** The lines of the file that cover the address. */
+  readonly fileEntries: readonly BlacklistEntry[];
+}
+
+/** testBlacklist looks `address` up in the running sets and in the file. */
+export async function testBlacklist(config: HostConfig, address: string, options: FirewallOptions = {}): Promise<BlacklistTestResult> {
+  const parsedAddress = parseEntry(address.trim());
+  if ('error' in parsedAddress || parsedAddress.kind !== 'host') {
+    throw new UsageError(`blacklist test takes one IPv4 or IPv6 address, not "${address}"`);
+  }
+  const resolved = resolveOptions(options);
+  assertNetAdmin('blacklist test');
+  const { range } = parsedAddress;
+  const parsed = await readBlacklist(config.blacklistPath, { optional: true });
+  const fileEntries = parsed.entries.filter(
+    (e) => e.range.family === range.family && e.range.first <= range.first && range.last <= e.range.last,
+  );
+  const tableLoaded = await resolved.backend.tableExists();
+  const liveMatches: { set: string; element: string }[] = [];
+  if (tableLoaded) {
+    const text = bigIntToAddress(range.family, range.first);
+    for (const kind of ['hosts', 'nets'] as const) {
+      const set = blacklistSetName(range.family, kind);
+      for (const element of await resolved.backend.getElement(set, text)) liveMatches.push({ set, element });
+    }
+  }
+  return { address: parsedAddress.canonical, tableLoaded, blocked: liveMatches.length > 0, liveMatches, fileEntries };
+}
+
+/** BlacklistListing: the file's entries, its problems, and the merged element counts. */
+export interface BlacklistListing {
+  readonly parsed: ParsedBlacklist;
+  readonly normalised: NormalisedBlacklist;
+}
+
+/** listBlacklist reads the blacklist file (no privileges needed). */
+export async function listBlacklist(config: HostConfig): Promise<BlacklistListing> {
+  const parsed = await readBlacklist(config.blacklistPath, { optional: true });
+  return { parsed, normalised: normaliseBlacklist(parsed.entries) };
+}

@@ -1,0 +1,49 @@
+/**
+ * Options shared by the firewall operations (plan, apply, verify, rollback,
+ * confirm, blacklist changes).
+ */
+import type { NftBackend } from '../nft/backend.js';
+import { NftCli } from '../nft/cli-backend.js';
+import { statePaths, type StatePaths } from '../state/paths.js';
+
+/** FirewallOptions: how an operation reaches nftables and lbfw's state. */
+export interface FirewallOptions {
+  /** nftables backend. Default: the `nft` program in the current namespace. */
+  readonly backend?: NftBackend;
+  /** State directory. Default: LBFW_STATE_DIR or /var/lib/lbfw. */
+  readonly stateDir?: string;
+  /** Environment (SSH_CONNECTION, LBFW_STATE_DIR). Default: process.env. */
+  readonly env?: Record<string, string | undefined>;
+  /** Seconds to wait for another lbfw run's lock. Default 60. */
+  readonly waitSeconds?: number;
+}
+
+/** BlacklistOptions: how bad or dangerous blacklist entries are treated. */
+export interface BlacklistOptions {
+  /** Load the good lines and report the bad ones instead of refusing. */
+  readonly skipInvalid?: boolean;
+  /** Load entries that cover protected addresses (reported as forced). */
+  readonly force?: boolean;
+}
+
+/** Default lock wait in seconds. */
+export const DEFAULT_WAIT_SECONDS = 60;
+
+/** Resolved options with every default filled in. */
+export interface Resolved {
+  readonly backend: NftBackend;
+  readonly paths: StatePaths;
+  readonly env: Record<string, string | undefined>;
+  readonly waitSeconds: number;
+}
+
+/** resolveOptions fills in the defaults. */
+export function resolveOptions(options: FirewallOptions): Resolved {
+  const env = options.env ?? process.env;
+  return {
+    backend: options.backend ?? new NftCli(),
+    paths: statePaths(options.stateDir, env),
+    env,
+    waitSeconds: options.waitSeconds ?? DEFAULT_WAIT_SECONDS,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * plan: what `apply` would load, without changing anything.
+ */
+import type { HostConfig } from '../config/model.js';
+import { renderReplaceScript } from '../ruleset/render.js';
+import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
+import { prepareFirewall, type PreparedFirewall } from './prepare.js';
+
+/** PlanOptions: `check` also asks the kernel to validate the transaction (`nft -c`). */
+export interface PlanOptions extends FirewallOptions, BlacklistOptions {
+  readonly check?: boolean;
+}
+
+/** FirewallPlan: the ruleset and the exact transaction apply would commit. */
+export interface FirewallPlan extends PreparedFirewall {
+  /** The script `nft -f -` would receive. */
+  readonly script: string;
+  /** True when the kernel accepted the transaction in check mode. */
+  readonly checked: boolean;
+}
+
+/**
+ * planFirewall builds the ruleset and its transaction. With `check`, the
+ * kernel validates it without committing: this costs as much as a real load
+ * on big sets (DESIGN.md, section 3), so it is never part of apply.
+ */
+export async function planFirewall(config: HostConfig, options: PlanOptions = {}): Promise<FirewallPlan> {
+  const resolved = resolveOptions(options);
+  const prepared = await prepareFirewall(config, resolved.env, options);
+  const script = renderReplaceScript(prepared.ruleset);
+  if (options.check === true) await resolved.backend.check(script);
+  return { ...prepared, script, checked: options.check === true };
+}

@@ -1,0 +1,54 @@
+/**
+ * Reads and checks everything a ruleset is built from, before anything on
+ * the system changes: bad input stops here.
+ */
+import type { HostConfig } from '../config/model.js';
+import { BlacklistError, SafetyError, type InputProblem, type ProtectedHit } from '../errors.js';
+import { readBlacklist } from '../blacklist/read.js';
+import { normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
+import { findProtectedHits } from '../blacklist/safety.js';
+import { DEFAULT_BLACKLIST_PATH } from '../config/model.js';
+import { buildRuleset } from '../ruleset/build.js';
+import type { Ruleset } from '../ruleset/types.js';
+import type { BlacklistOptions } from './options.js';
+import { protectedRanges } from './protected.js';
+
+/** PreparedFirewall: the ruleset to load and what was noticed on the way. */
+export interface PreparedFirewall {
+  readonly ruleset: Ruleset;
+  readonly blacklist: NormalisedBlacklist;
+  /** Blacklist entries read (before merging). */
+  readonly blacklistEntries: number;
+  /** Non-fatal remarks (host bits set, missing default blacklist). */
+  readonly warnings: readonly InputProblem[];
+  /** Bad lines left out because of `skipInvalid`. */
+  readonly skipped: readonly InputProblem[];
+  /** Dangerous entries loaded anyway because of `force`. */
+  readonly forced: readonly ProtectedHit[];
+}
+
+/**
+ * prepareFirewall reads the blacklist, refuses bad or dangerous entries
+ * (unless told otherwise) and builds the ruleset. Throws BlacklistError or
+ * SafetyError; never touches nftables.
+ */
+export async function prepareFirewall(
+  config: HostConfig,
+  env: Record<string, string | undefined>,
+  options: BlacklistOptions = {},
+): Promise<PreparedFirewall> {
+  // The default path may legitimately not exist yet; a path the operator named must.
+  const parsed = await readBlacklist(config.blacklistPath, { optional: config.blacklistPath === DEFAULT_BLACKLIST_PATH });
+  if (parsed.problems.length > 0 && options.skipInvalid !== true) throw new BlacklistError(parsed.problems);
+  const hits = findProtectedHits(parsed, protectedRanges(config, env));
+  if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
+  const blacklist = normaliseBlacklist(parsed.entries);
+  return {
+    ruleset: buildRuleset(config, blacklist),
+    blacklist,
+    blacklistEntries: parsed.entries.length,
+    warnings: parsed.warnings,
+    skipped: parsed.problems,
+    forced: hits,
+  };
+}

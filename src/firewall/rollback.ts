@@ -1,0 +1,45 @@
+/**
+ * rollback: put back the table saved before the last change.
+ */
+import { StateError } from '../errors.js';
+import type { NftBackend } from '../nft/backend.js';
+import { assertNetAdmin } from '../nft/privilege.js';
+import { REPLACE_PROLOGUE, renderDeleteScript } from '../ruleset/render.js';
+import { listBackups, readBackupTable, removeBackup, type Backup } from '../state/backups.js';
+import { clearPending } from '../state/pending.js';
+import { withLock } from '../state/lock.js';
+import { resolveOptions, type FirewallOptions } from './options.js';
+
+/** RollbackResult: which backup was restored. */
+export interface RollbackResult {
+  readonly restored: Backup;
+  /** Backups still available for further rollbacks. */
+  readonly remaining: number;
+}
+
+/**
+ * restoreBackup replaces lbfw's table with a saved one in one transaction
+ * (or removes the table when there was none then). The caller holds the lock.
+ */
+export async function restoreBackup(backend: NftBackend, backupsDir: string, backup: Backup): Promise<void> {
+  const table = await readBackupTable(backupsDir, backup);
+  await backend.run(table === undefined ? renderDeleteScript() : `${REPLACE_PROLOGUE}\n${table}`);
+}
+
+/**
+ * rollbackFirewall restores the newest backup and removes it, so a second
+ * rollback goes one step further back. Cancels a pending confirmation.
+ */
+export async function rollbackFirewall(options: FirewallOptions = {}): Promise<RollbackResult> {
+  const resolved = resolveOptions(options);
+  assertNetAdmin('rollback');
+  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'rollback' }, async () => {
+    const backups = await listBackups(resolved.paths.backups);
+    const newest = backups[backups.length - 1];
+    if (newest === undefined) throw new StateError(`no backup to roll back to in ${resolved.paths.backups}`);
+    await restoreBackup(resolved.backend, resolved.paths.backups, newest);
+    await removeBackup(resolved.paths.backups, newest.id);
+    await clearPending(resolved.paths.pending);
+    return { restored: newest, remaining: backups.length - 1 };
+  });
+}

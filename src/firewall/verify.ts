@@ -1,0 +1,32 @@
+/**
+ * verify: is the running firewall still what the config and blacklist mean?
+ */
+import type { HostConfig } from '../config/model.js';
+import { assertNetAdmin } from '../nft/privilege.js';
+import { compareRuleset, type Drift } from '../ruleset/compare.js';
+import { parseListing } from '../ruleset/listing.js';
+import { readPending, type PendingConfirm } from '../state/pending.js';
+import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
+import { prepareFirewall } from './prepare.js';
+
+/** FirewallVerifyResult: drift is empty when the running table is what was meant. */
+export interface FirewallVerifyResult {
+  readonly ok: boolean;
+  readonly drift: readonly Drift[];
+  /** A confirmation still pending from `apply --confirm`. */
+  readonly pendingConfirm?: PendingConfirm;
+}
+
+/** verifyFirewall compares the running lbfw table with the one the inputs build. */
+export async function verifyFirewall(
+  config: HostConfig,
+  options: FirewallOptions & BlacklistOptions = {},
+): Promise<FirewallVerifyResult> {
+  const resolved = resolveOptions(options);
+  assertNetAdmin('verify');
+  const prepared = await prepareFirewall(config, resolved.env, options);
+  const listing = await resolved.backend.listTable();
+  const drift = compareRuleset(prepared.ruleset, listing === undefined ? undefined : parseListing(listing));
+  const pending = await readPending(resolved.paths.pending);
+  return { ok: drift.length === 0, drift, ...(pending === undefined ? {} : { pendingConfirm: pending }) };
+}

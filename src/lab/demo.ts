@@ -1,0 +1,131 @@
+/**
+ * The built-in demo: an example director in throwaway namespaces, its
+ * firewall applied by the real `lbfw` CLI, and real packets from a clean and
+ * a blacklisted client. Everything it creates is removed at the end.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, Netns, serveTcp, tcpConnects } from './netns.js';
+import { run } from './run.js';
+
+/** DemoOptions: where the demo reports progress. */
+export interface DemoOptions {
+  readonly log: (line: string) => void;
+}
+
+const LBFW = fileURLToPath(new URL('../../../bin/lbfw', import.meta.url));
+
+/** The demo's addresses: documentation prefixes only. */
+export const DEMO = {
+  vip4: '192.0.2.10',
+  vip6: '2001:db8::10',
+  clean4: '203.0.113.2',
+  clean6: '2001:db8:a::2',
+  bad4: '198.51.100.66',
+  bad6: '2001:db8:b::66',
+} as const;
+
+/** The example director config the demo applies. */
+export const DEMO_CONFIG = `# Example director: two VIP services, SSH from the clean client's network only.
+role: director
+interfaces:
+  vip: eth-clean
+services:
+  - "${DEMO.vip4}:80/tcp"
+  - "[${DEMO.vip6}]:80/tcp"
+management:
+  sources: [203.0.113.0/28, 2001:db8:a::/64]
+blacklist: static_blacklist
+input_policy: drop
+`;
+
+/** The sample blacklist: hosts, a prefix, a range, IPv6, comments. */
+export const DEMO_BLACKLIST = `# static_blacklist: one entry a line
+198.51.100.64/29      # scanner network (covers the "bad" client)
+192.0.2.200-192.0.2.220
+2001:db8:b::/48       # IPv6 abuse
+203.0.113.250
+203.0.113.251         # adjacent to the line above: merged into one range
+`;
+
+async function lbfw(ns: Netns, args: readonly string[], log: (line: string) => void): Promise<number | null> {
+  log(`$ lbfw ${args.join(' ')}`);
+  const result = await ns.exec([process.execPath, LBFW, ...args]);
+  const text = `${result.stdout}${result.stderr}`.trimEnd();
+  if (text !== '') log(text.split('\n').map((l) => `  ${l}`).join('\n'));
+  return result.code;
+}
+
+async function probe(client: Netns, label: string, address: string, log: (line: string) => void): Promise<boolean> {
+  const ok = await tcpConnects(client, address, 80);
+  log(`  ${label} -> ${address.includes(':') ? `[${address}]` : address}:80  ${ok ? 'connected' : 'no answer (dropped)'}`);
+  return ok;
+}
+
+/**
+ * runDemo builds the demo network, applies the example firewall with the real
+ * CLI, and checks that the clean client gets through while the blacklisted
+ * one is dropped, over IPv4 and IPv6. Returns whether every check held.
+ */
+export async function runDemo(options: DemoOptions): Promise<boolean> {
+  const { log } = options;
+  const created: Netns[] = [];
+  const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-demo-'));
+  try {
+    const director = await Netns.create('lbfw-demo-dir');
+    created.push(director);
+    const clean = await Netns.create('lbfw-demo-clean');
+    created.push(clean);
+    const bad = await Netns.create('lbfw-demo-bad');
+    created.push(bad);
+    log(`namespaces: director ${director.name}, clients ${clean.name} (clean) and ${bad.name} (blacklisted)`);
+    await connect(
+      { ns: director, ifname: 'eth-clean', addresses: ['203.0.113.1/28', '2001:db8:a::1/64'] },
+      { ns: clean, ifname: 'eth0', addresses: [`${DEMO.clean4}/28`, `${DEMO.clean6}/64`] },
+    );
+    await connect(
+      { ns: director, ifname: 'eth-bad', addresses: ['198.51.100.65/29', '2001:db8:b::1/64'] },
+      { ns: bad, ifname: 'eth0', addresses: [`${DEMO.bad4}/29`, `${DEMO.bad6}/64`] },
+    );
+    await director.ok(['ip', 'addr', 'add', `${DEMO.vip4}/32`, 'dev', 'lo']);
+    await director.ok(['ip', 'addr', 'add', `${DEMO.vip6}/128`, 'dev', 'lo']);
+    await clean.ok(['ip', 'route', 'add', 'default', 'via', '203.0.113.1']);
+    await clean.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:a::1']);
+    await bad.ok(['ip', 'route', 'add', 'default', 'via', '198.51.100.65']);
+    await bad.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:b::1']);
+    await serveTcp(director, '::', 80);
+    const configPath = path.join(dir, 'lbfw.yaml');
+    await writeFile(configPath, DEMO_CONFIG);
+    await writeFile(path.join(dir, 'static_blacklist'), DEMO_BLACKLIST);
+    const state = ['--state-dir', path.join(dir, 'state')];
+    log(`example config ${configPath}:\n${DEMO_CONFIG}\nsample blacklist:\n${DEMO_BLACKLIST}`);
+
+    log('before lbfw: both clients reach the VIP service');
+    await probe(bad, 'blacklisted client', DEMO.vip4, log);
+
+    const checks: boolean[] = [];
+    checks.push((await lbfw(director, ['plan', '--config', configPath], log)) === 0);
+    checks.push((await lbfw(director, ['apply', '--config', configPath, ...state], log)) === 0);
+    checks.push((await lbfw(director, ['verify', '--config', configPath, ...state], log)) === 0);
+
+    log('after lbfw apply: real packets');
+    checks.push(await probe(clean, 'clean client      ', DEMO.vip4, log));
+    checks.push(await probe(clean, 'clean client      ', DEMO.vip6, log));
+    checks.push(!(await probe(bad, 'blacklisted client', DEMO.vip4, log)));
+    checks.push(!(await probe(bad, 'blacklisted client', DEMO.vip6, log)));
+    checks.push((await lbfw(director, ['blacklist', 'test', DEMO.bad4, '--config', configPath, ...state], log)) === 0);
+    const counters = await director.exec(['nft', 'list', 'chain', 'inet', 'lbfw', 'prerouting']);
+    log(`drop counters in the director:\n${counters.stdout.trimEnd()}`);
+
+    const ok = checks.every(Boolean);
+    log(ok ? 'demo: every check passed' : 'demo: SOME CHECKS FAILED (see above)');
+    return ok;
+  } finally {
+    for (const ns of created.reverse()) await ns.delete();
+    await rm(dir, { recursive: true, force: true });
+    const left = (await run(['ip', 'netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith('lbfw-demo-'));
+    log(left.length === 0 ? 'cleaned up: namespaces and temporary files removed' : `WARNING: left behind: ${left.join(', ')}`);
+  }
+}

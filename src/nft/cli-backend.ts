@@ -1,0 +1,115 @@
+/**
+ * NftCli: the NftBackend that drives the `nft` program (nftables 1.0.6 on
+ * Debian 12). The only code in lbfw that runs nft.
+ */
+import { spawn } from 'node:child_process';
+import { NftError, PermissionError } from '../errors.js';
+import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
+import type { NftBackend } from './backend.js';
+
+/** Options of {@link NftCli}. */
+export interface NftCliOptions {
+  /** Path of the nft program. Default `nft` from PATH. */
+  readonly nft?: string;
+  /**
+   * Run nft inside this named network namespace (`ip netns exec NS nft`).
+   * Tests use it; in production lbfw runs inside the namespace it manages.
+   */
+  readonly netns?: string;
+}
+
+interface NftResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const NOT_PERMITTED = /Operation not permitted/;
+const NO_SUCH_OBJECT = /No such file or directory/;
+
+/** NftCli implements NftBackend with the nft command-line program. */
+export class NftCli implements NftBackend {
+  readonly #nft: string;
+  readonly #netns: string | undefined;
+
+  constructor(options: NftCliOptions = {}) {
+    this.#nft = options.nft ?? 'nft';
+    this.#netns = options.netns;
+  }
+
+  /** The network namespace nft runs in, when one was named. */
+  get netns(): string | undefined {
+    return this.#netns;
+  }
+
+  #exec(args: readonly string[], stdin?: string): Promise<NftResult> {
+    const [command, ...rest] = this.#netns === undefined ? [this.#nft, ...args] : ['ip', 'netns', 'exec', this.#netns, this.#nft, ...args];
+    return new Promise((resolve, reject) => {
+      const child = spawn(command as string, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e) =>
+        reject(new NftError(`cannot run ${command}: ${e.message} (is the nftables package installed?)`, '', stdin ?? '', null)),
+      );
+      child.on('close', (code) =>
+        resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+      );
+      // EPIPE when nft exits early is reported through its exit code instead.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(stdin ?? '');
+    });
+  }
+
+  #fail(what: string, result: NftResult, payload: string): never {
+    const stderr = result.stderr.trim();
+    if (NOT_PERMITTED.test(stderr)) {
+      throw new PermissionError(`nftables refused: ${what} needs root or CAP_NET_ADMIN`);
+    }
+    const first = stderr.split('\n').find((l) => l.startsWith('Error:')) ?? stderr.split('\n')[0] ?? '';
+    throw new NftError(`nft ${what} failed: ${first}`, stderr, payload, result.code);
+  }
+
+  async run(script: string): Promise<void> {
+    const result = await this.#exec(['-f', '-'], script);
+    if (result.code !== 0) this.#fail('load', result, script);
+  }
+
+  async check(script: string): Promise<void> {
+    const result = await this.#exec(['-c', '-f', '-'], script);
+    if (result.code !== 0) this.#fail('check', result, script);
+  }
+
+  async listTable(): Promise<string | undefined> {
+    const result = await this.#exec(['list', 'table', TABLE_FAMILY, TABLE_NAME]);
+    if (result.code === 0) return result.stdout;
+    if (NO_SUCH_OBJECT.test(result.stderr)) return undefined;
+    return this.#fail('list table', result, '');
+  }
+
+  async tableExists(): Promise<boolean> {
+    const result = await this.#exec(['list', 'tables', TABLE_FAMILY]);
+    if (result.code !== 0) this.#fail('list tables', result, '');
+    return result.stdout.split('\n').some((line) => line.trim() === `table ${TABLE_FAMILY} ${TABLE_NAME}`);
+  }
+
+  async getElement(set: string, element: string): Promise<string[]> {
+    const result = await this.#exec(['get', 'element', TABLE_FAMILY, TABLE_NAME, set, `{ ${element} }`]);
+    if (result.code !== 0) {
+      if (NO_SUCH_OBJECT.test(result.stderr)) return [];
+      return this.#fail('get element', result, '');
+    }
+    const match = /elements = \{([^}]*)\}/.exec(result.stdout);
+    return (match?.[1] ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e.length > 0);
+  }
+
+  async listRuleset(): Promise<string> {
+    const result = await this.#exec(['list', 'ruleset']);
+    if (result.code !== 0) this.#fail('list ruleset', result, '');
+    return result.stdout;
+  }
+}

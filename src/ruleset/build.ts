@@ -1,0 +1,201 @@
+/**
+ * Pure builders: host model + normalised blacklist -> Ruleset data.
+ * Nothing here touches the system.
+ */
+import type { Cidr, Family, HostConfig, VipService } from '../config/model.js';
+import type { NormalisedBlacklist } from '../blacklist/normalise.js';
+import { cidrToRange } from '../net/address.js';
+import { mergeRanges, rangeToElement } from '../net/merge.js';
+import { dport, familySuffix, ipKeyword, saddrIn, saddrInSet } from './fragments.js';
+import type { NftChain, NftRule, NftSet, Ruleset } from './types.js';
+
+const FAMILIES: readonly Family[] = [4, 6];
+
+/** Multicast group and port of the IPVS connection sync daemon (kernel ip_vs_sync.c). */
+export const IPVS_SYNC_GROUP = '224.0.0.81';
+export const IPVS_SYNC_PORT = 8848;
+/** VRRP multicast groups (RFC 5798). */
+export const VRRP_GROUP4 = '224.0.0.18';
+export const VRRP_GROUP6 = 'ff02::12';
+
+/**
+ * ICMP that must pass for the host to work: errors carry PMTU discovery
+ * ("fragmentation needed") and traceroute; echo keeps ping useful.
+ */
+const ICMP4_TYPES = 'destination-unreachable, echo-request, time-exceeded, parameter-problem';
+/** ICMPv6 errors (packet-too-big is PMTU discovery), echo and MLD (multicast VRRP needs it). */
+const ICMP6_TYPES =
+  'destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, mld-listener-query, mld-listener-report, mld2-listener-report';
+/** Neighbour discovery; hop limit 255 proves the sender is on-link (RFC 4861). */
+const ND_TYPES = 'nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert';
+
+/** Names of the blacklist sets, per family and kind. */
+export function blacklistSetName(family: Family, kind: 'hosts' | 'nets'): string {
+  return `bl${familySuffix(family)}_${kind}`;
+}
+
+function vipSetName(family: Family): string {
+  return `vip${familySuffix(family)}_services`;
+}
+
+function sortedUnique(items: Iterable<string>): string[] {
+  return [...new Set(items)].sort();
+}
+
+function vipElement(service: VipService): string {
+  return `${service.address} . ${service.protocol} . ${service.port}`;
+}
+
+function mergedElements(cidrs: readonly Cidr[], family: Family): string[] {
+  return mergeRanges(cidrs.filter((c) => c.family === family).map(cidrToRange)).map(rangeToElement);
+}
+
+function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
+  const elements = { 4: { hosts: blacklist.hosts4, nets: blacklist.nets4 }, 6: { hosts: blacklist.hosts6, nets: blacklist.nets6 } };
+  return FAMILIES.flatMap((family) => [
+    {
+      name: blacklistSetName(family, 'hosts'),
+      type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+      interval: false,
+      elements: elements[family].hosts,
+      purpose: `blacklisted single IPv${family} addresses (hash set: instant add/remove)`,
+    },
+    {
+      name: blacklistSetName(family, 'nets'),
+      type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+      interval: true,
+      elements: elements[family].nets,
+      purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
+    },
+  ]);
+}
+
+function serviceSets(config: HostConfig): NftSet[] {
+  return FAMILIES.map((family) => ({
+    name: vipSetName(family),
+    type: `${family === 4 ? 'ipv4_addr' : 'ipv6_addr'} . inet_proto . inet_service`,
+    interval: false,
+    elements: sortedUnique(config.services.filter((s) => s.family === family).map(vipElement)),
+    purpose: `IPv${family} VIP services (address . protocol . port)`,
+  }));
+}
+
+function managementSets(config: HostConfig): NftSet[] {
+  return FAMILIES.map((family) => ({
+    name: `mgmt${familySuffix(family)}`,
+    type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+    interval: true,
+    elements: mergedElements(config.management.sources, family),
+    purpose: `IPv${family} management sources (SSH port ${config.management.sshPort})`,
+  }));
+}
+
+function peerSets(config: HostConfig): NftSet[] {
+  return FAMILIES.map((family) => ({
+    name: `peers${familySuffix(family)}`,
+    type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+    interval: false,
+    elements: sortedUnique(config.peers.filter((p) => p.family === family).map((p) => p.address)),
+    purpose: `IPv${family} peer directors (VRRP and IPVS sync)`,
+  }));
+}
+
+/** Prerouting at raw priority: blacklisted sources die before conntrack sees them. */
+function prerouting(): NftChain {
+  const rules: NftRule[] = FAMILIES.flatMap((family) =>
+    (['hosts', 'nets'] as const).map((kind) => ({
+      id: `blacklist-${kind}${familySuffix(family)}`,
+      text: `${saddrInSet(family, blacklistSetName(family, kind))} counter drop`,
+    })),
+  );
+  return { name: 'prerouting', hook: 'prerouting', priority: 'raw', policy: 'accept', rules };
+}
+
+/**
+ * VIP services are accepted by address . protocol . port, never by conntrack
+ * state: a DR director sees only the client->VIP direction.
+ */
+function vipServiceRules(): NftRule[] {
+  return FAMILIES.map((family) => ({
+    id: `vip-services${familySuffix(family)}`,
+    text: `${ipKeyword(family)} daddr . meta l4proto . th dport @${vipSetName(family)} counter accept`,
+  }));
+}
+
+/** VRRP (IP protocol 112) and the IPVS sync daemon, from peer directors only. */
+function peerRules(config: HostConfig): NftRule[] {
+  if (config.peers.length === 0) return [];
+  return [
+    { id: 'vrrp4', text: `${saddrInSet(4, 'peers4')} meta l4proto vrrp accept` },
+    { id: 'vrrp6', text: `${saddrInSet(6, 'peers6')} meta l4proto vrrp accept` },
+    // VRRPv3 over IPv6 is sent from the peer's link-local address; hop limit
+    // 255 (RFC 5798) proves it came from this link.
+    {
+      id: 'vrrp6-multicast',
+      text: `ip6 saddr fe80::/10 ip6 daddr ${VRRP_GROUP6} ip6 hoplimit 255 meta l4proto vrrp accept`,
+    },
+    {
+      id: 'ipvs-sync4',
+      text: `${saddrInSet(4, 'peers4')} ip daddr ${IPVS_SYNC_GROUP} udp dport ${IPVS_SYNC_PORT} accept`,
+    },
+  ];
+}
+
+function icmpRules(): NftRule[] {
+  return [
+    { id: 'icmp4', text: `icmp type { ${ICMP4_TYPES} } accept` },
+    { id: 'icmp6', text: `icmpv6 type { ${ICMP6_TYPES} } accept` },
+    { id: 'icmp6-nd', text: `ip6 hoplimit 255 icmpv6 type { ${ND_TYPES} } accept` },
+  ];
+}
+
+function managementRules(config: HostConfig): NftRule[] {
+  const { sshPort, allow } = config.management;
+  const ssh = FAMILIES.map((family) => ({
+    id: `mgmt-ssh${familySuffix(family)}`,
+    text: `${saddrInSet(family, `mgmt${familySuffix(family)}`)} ${dport('tcp', sshPort)} accept`,
+  }));
+  const extra = allow.flatMap((rule, index) =>
+    FAMILIES.flatMap((family) => {
+      const sources = mergedElements(rule.sources, family);
+      if (sources.length === 0) return [];
+      return [
+        {
+          id: `allow-${index + 1}${familySuffix(family)}`,
+          text: `${saddrIn(family, sources)} ${dport(rule.protocol, rule.port)} accept`,
+        },
+      ];
+    }),
+  );
+  return [...ssh, ...extra];
+}
+
+function input(config: HostConfig): NftChain {
+  const rules: NftRule[] = [
+    { id: 'loopback', text: 'iif "lo" accept' },
+    ...vipServiceRules(),
+    // The host's own connections (package updates, DNS, keepalived checks).
+    { id: 'established', text: 'ct state established,related accept' },
+    ...(config.role === 'director' ? peerRules(config) : []),
+    ...managementRules(config),
+    ...icmpRules(),
+  ];
+  if (config.inputPolicy === 'drop') rules.push({ id: 'policy-drop', text: 'counter' });
+  return { name: 'input', hook: 'input', priority: 'filter', policy: config.inputPolicy, rules };
+}
+
+/**
+ * buildRuleset turns the host model and the normalised blacklist into the
+ * whole of `table inet lbfw`. lbfw never adds an output or forward chain:
+ * IPVS DR transmits through LOCAL_OUT, and a dropping output chain would
+ * break forwarding to the real servers (DESIGN.md, section 2).
+ */
+export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist): Ruleset {
+  const sets = [
+    ...blacklistSets(blacklist),
+    ...serviceSets(config),
+    ...managementSets(config),
+    ...(config.role === 'director' ? peerSets(config) : []),
+  ];
+  return { sets, chains: [prerouting(), input(config)] };
+}

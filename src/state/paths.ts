@@ -1,0 +1,31 @@
+/**
+ * Where lbfw keeps its state: the lock, backups of previous tables, the
+ * record of the last apply and a pending confirmation.
+ */
+import path from 'node:path';
+
+/** Default state directory (FHS: variable state of a program). */
+export const DEFAULT_STATE_DIR = '/var/lib/lbfw';
+
+/** StatePaths names every file in a state directory. */
+export interface StatePaths {
+  readonly dir: string;
+  readonly lock: string;
+  readonly backups: string;
+  readonly applied: string;
+  readonly pending: string;
+  readonly confirmLog: string;
+}
+
+/** statePaths resolves the state directory: explicit, then LBFW_STATE_DIR, then the default. */
+export function statePaths(dir?: string, env: Record<string, string | undefined> = process.env): StatePaths {
+  const root = path.resolve(dir ?? env['LBFW_STATE_DIR'] ?? DEFAULT_STATE_DIR);
+  return {
+    dir: root,
+    lock: path.join(root, 'lock'),
+    backups: path.join(root, 'backups'),
+    applied: path.join(root, 'applied.json'),
+    pending: path.join(root, 'pending-confirm.json'),
+    confirmLog: path.join(root, 'confirm.log'),
+  };
+}
