@@ -1,7 +1,96 @@
 /**
  * lbfw public library surface. Everything a caller may import is listed here
- * explicitly; nothing else is part of the API.
+ * explicitly; nothing else is part of the API. Every function returns data
+ * and throws only {@link LbfwError} subclasses; none prints or exits.
  */
-export * from './errors.js';
-export type * from './config/model.js';
+
+// Errors.
+export {
+  BlacklistError,
+  ConfigError,
+  LbfwError,
+  LockError,
+  NftError,
+  PermissionError,
+  SafetyError,
+  StateError,
+  UsageError,
+  type InputProblem,
+  type ProtectedHit,
+} from './errors.js';
+
+// Host config: model, YAML file, quick flags.
+export type {
+  Address,
+  AllowRule,
+  Cidr,
+  Family,
+  HostConfig,
+  InputPolicy,
+  Interfaces,
+  Management,
+  Origin,
+  Peer,
+  Protocol,
+  RealServer,
+  Role,
+  VipService,
+} from './config/model.js';
 export { DEFAULT_BLACKLIST_PATH, DEFAULT_CONFIG_PATH, DEFAULT_SSH_PORT } from './config/model.js';
+export {
+  buildQuickConfig,
+  loadConfig,
+  mergeFlags,
+  parseConfig,
+  parseVipSpec,
+  type LoadOptions,
+  type QuickFlags,
+  type VipSpec,
+} from './config/index.js';
+
+// static_blacklist.
+export {
+  addEntry,
+  findProtectedHits,
+  normaliseBlacklist,
+  parseBlacklist,
+  readBlacklist,
+  removeEntry,
+  sshClientAddress,
+  type BlacklistEntry,
+  type NormalisedBlacklist,
+  type ParsedBlacklist,
+  type ProtectedRange,
+} from './blacklist/index.js';
+
+// Ruleset: pure builders and the comparison verify uses.
+export { buildRuleset } from './ruleset/build.js';
+export { renderReplaceScript, renderTable } from './ruleset/render.js';
+export { parseListing, type ListedTable } from './ruleset/listing.js';
+export { compareRuleset, type Drift } from './ruleset/compare.js';
+export { TABLE_FAMILY, TABLE_NAME, type NftChain, type NftRule, type NftSet, type Ruleset } from './ruleset/types.js';
+
+// nftables backend.
+export type { NftBackend } from './nft/backend.js';
+export { NftCli, systemNft, type NftCliOptions } from './nft/cli-backend.js';
+
+// Firewall operations.
+export type { BlacklistOptions, FirewallOptions } from './firewall/options.js';
+export { planFirewall, type FirewallPlan, type PlanOptions } from './firewall/plan.js';
+export { ApplyMismatchError, applyFirewall, type ApplyOptions, type ApplyResult } from './firewall/apply.js';
+export { verifyFirewall, type FirewallVerifyResult } from './firewall/verify.js';
+export { rollbackFirewall, type RollbackResult } from './firewall/rollback.js';
+export { confirmApply, type ArmedConfirm, type ConfirmResult } from './firewall/confirm.js';
+export {
+  addToBlacklist,
+  listBlacklist,
+  removeFromBlacklist,
+  testBlacklist,
+  type BlacklistAddOptions,
+  type BlacklistChange,
+  type BlacklistListing,
+  type BlacklistTestResult,
+} from './firewall/blacklist-live.js';
+export type { PreparedFirewall } from './firewall/prepare.js';
+export type { Backup } from './state/backups.js';
+export { DEFAULT_STATE_DIR } from './state/paths.js';

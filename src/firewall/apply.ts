@@ -14,7 +14,6 @@ import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
-import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 
 /** ApplyOptions: FirewallOptions plus blacklist handling and the confirm timer. */
@@ -70,7 +69,6 @@ export async function applyFirewall(config: HostConfig, options: ApplyOptions = 
   assertNetAdmin('apply');
   const prepared = await prepareFirewall(config, resolved.env, options);
   const script = renderReplaceScript(prepared.ruleset);
-  await fs.mkdir(resolved.paths.dir, { recursive: true, mode: 0o700 });
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
     const supersededConfirm = await cancelPending(resolved.paths);
     const before = await resolved.backend.listTable();

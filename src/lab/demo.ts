@@ -7,8 +7,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, Netns, serveTcp, tcpConnects } from './netns.js';
+import { createFirewallLab, DEMO } from './firewall-lab.js';
+import { Netns, tcpConnects } from './netns.js';
 import { run } from './run.js';
+import { systemNft } from '../nft/cli-backend.js';
+
+const NFT = systemNft();
 
 /** DemoOptions: where the demo reports progress. */
 export interface DemoOptions {
@@ -17,15 +21,6 @@ export interface DemoOptions {
 
 const LBFW = fileURLToPath(new URL('../../../bin/lbfw', import.meta.url));
 
-/** The demo's addresses: documentation prefixes only. */
-export const DEMO = {
-  vip4: '192.0.2.10',
-  vip6: '2001:db8::10',
-  clean4: '203.0.113.2',
-  clean6: '2001:db8:a::2',
-  bad4: '198.51.100.66',
-  bad6: '2001:db8:b::66',
-} as const;
 
 /** The example director config the demo applies. */
 export const DEMO_CONFIG = `# Example director: two VIP services, SSH from the clean client's network only.
@@ -74,28 +69,10 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const created: Netns[] = [];
   const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-demo-'));
   try {
-    const director = await Netns.create('lbfw-demo-dir');
-    created.push(director);
-    const clean = await Netns.create('lbfw-demo-clean');
-    created.push(clean);
-    const bad = await Netns.create('lbfw-demo-bad');
-    created.push(bad);
+    const lab = await createFirewallLab('lbfw-demo');
+    created.push(...lab.namespaces);
+    const { director, clean, bad } = lab;
     log(`namespaces: director ${director.name}, clients ${clean.name} (clean) and ${bad.name} (blacklisted)`);
-    await connect(
-      { ns: director, ifname: 'eth-clean', addresses: ['203.0.113.1/28', '2001:db8:a::1/64'] },
-      { ns: clean, ifname: 'eth0', addresses: [`${DEMO.clean4}/28`, `${DEMO.clean6}/64`] },
-    );
-    await connect(
-      { ns: director, ifname: 'eth-bad', addresses: ['198.51.100.65/29', '2001:db8:b::1/64'] },
-      { ns: bad, ifname: 'eth0', addresses: [`${DEMO.bad4}/29`, `${DEMO.bad6}/64`] },
-    );
-    await director.ok(['ip', 'addr', 'add', `${DEMO.vip4}/32`, 'dev', 'lo']);
-    await director.ok(['ip', 'addr', 'add', `${DEMO.vip6}/128`, 'dev', 'lo']);
-    await clean.ok(['ip', 'route', 'add', 'default', 'via', '203.0.113.1']);
-    await clean.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:a::1']);
-    await bad.ok(['ip', 'route', 'add', 'default', 'via', '198.51.100.65']);
-    await bad.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:b::1']);
-    await serveTcp(director, '::', 80);
     const configPath = path.join(dir, 'lbfw.yaml');
     await writeFile(configPath, DEMO_CONFIG);
     await writeFile(path.join(dir, 'static_blacklist'), DEMO_BLACKLIST);
@@ -116,7 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     checks.push(!(await probe(bad, 'blacklisted client', DEMO.vip4, log)));
     checks.push(!(await probe(bad, 'blacklisted client', DEMO.vip6, log)));
     checks.push((await lbfw(director, ['blacklist', 'test', DEMO.bad4, '--config', configPath, ...state], log)) === 0);
-    const counters = await director.exec(['nft', 'list', 'chain', 'inet', 'lbfw', 'prerouting']);
+    const counters = await director.exec([NFT, 'list', 'chain', 'inet', 'lbfw', 'prerouting']);
     log(`drop counters in the director:\n${counters.stdout.trimEnd()}`);
 
     const ok = checks.every(Boolean);

@@ -29,7 +29,9 @@ function familyOf(addr: ipaddr.IPv4 | ipaddr.IPv6): Family {
  * IPv4-mapped IPv6 (`::ffff:192.0.2.1`) stays IPv6, as the kernel treats it.
  */
 export function parseAddress(text: string): Address | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+  // The ':' test first: ipaddr.js rejects IPv6 text as IPv4 by catching an
+  // exception, which made every IPv6 address cost about 10 µs more.
+  if (!text.includes(':') && ipaddr.IPv4.isValidFourPartDecimal(text)) {
     return { family: 4, address: ipaddr.IPv4.parse(text).toString() };
   }
   if (text.includes(':') && ipaddr.IPv6.isValid(text) && !text.includes('%')) {

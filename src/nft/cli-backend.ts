@@ -3,13 +3,14 @@
  * Debian 12). The only code in lbfw that runs nft.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { NftError, PermissionError } from '../errors.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
 import type { NftBackend } from './backend.js';
 
 /** Options of {@link NftCli}. */
 export interface NftCliOptions {
-  /** Path of the nft program. Default `nft` from PATH. */
+  /** Path of the nft program. Default: the system's nft (see {@link systemNft}). */
   readonly nft?: string;
   /**
    * Run nft inside this named network namespace (`ip netns exec NS nft`).
@@ -24,6 +25,18 @@ interface NftResult {
   readonly stderr: string;
 }
 
+/**
+ * Where Debian and others install nft. Looked up before PATH because an npm
+ * script's PATH starts with node_modules/.bin, which can hold an unrelated
+ * `nft` (@vercel/nft, a dependency of ava, installs one).
+ */
+const SYSTEM_NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft', '/usr/local/sbin/nft'];
+
+/** systemNft returns the path of the system's nft program, or `nft` from PATH as a last resort. */
+export function systemNft(): string {
+  return SYSTEM_NFT.find((candidate) => existsSync(candidate)) ?? 'nft';
+}
+
 const NOT_PERMITTED = /Operation not permitted/;
 const NO_SUCH_OBJECT = /No such file or directory/;
 
@@ -33,7 +46,7 @@ export class NftCli implements NftBackend {
   readonly #netns: string | undefined;
 
   constructor(options: NftCliOptions = {}) {
-    this.#nft = options.nft ?? 'nft';
+    this.#nft = options.nft ?? systemNft();
     this.#netns = options.netns;
   }
 

@@ -5,6 +5,7 @@
  * (its pid is gone) instead of after a staleness timeout.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LockError } from '../errors.js';
 
@@ -69,6 +70,7 @@ async function tryAcquire(lockPath: string, purpose: string): Promise<Holder | u
  */
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + options.waitSeconds * 1000;
+  await fs.mkdir(path.dirname(lockPath), { recursive: true, mode: 0o700 });
   for (;;) {
     const holder = await tryAcquire(lockPath, options.purpose);
     if (holder === undefined) break;

@@ -1,0 +1,83 @@
+/**
+ * Replacing a file so that readers (and a crash) see either the old content
+ * or the new, never a mix: write a temporary file next to it, flush it to
+ * disk, rename it over the original, then flush the directory so the rename
+ * itself survives a power cut (rename(2) is atomic, but only durable once
+ * the directory entry is on disk).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Mode of a file that did not exist before. */
+const NEW_FILE_MODE = 0o644;
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * The file to replace: a symlink is followed so the link stays a link and the
+ * file it points to gets the new content.
+ */
+async function targetOf(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if (isMissing(error)) return path;
+    throw error;
+  }
+}
+
+async function modeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).mode & 0o7777;
+  } catch (error) {
+    if (isMissing(error)) return NEW_FILE_MODE;
+    throw error;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * writeFileAtomic replaces `path` with `content` (UTF-8), keeping the
+ * original file's permission bits (0644 for a new file). On any failure the
+ * temporary file is removed, the original is untouched, and the error is
+ * rethrown.
+ */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const target = await targetOf(path);
+  const mode = await modeOf(target);
+  const dir = dirname(target);
+  // Same directory, so the rename never crosses a filesystem; a random part,
+  // so two writers never share a temporary file.
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  let created = false;
+  try {
+    // Created private, widened only once the content is complete.
+    handle = await open(temp, 'wx', 0o600);
+    created = true;
+    await handle.writeFile(content, 'utf8');
+    // chmod, not the open mode: the umask would narrow that.
+    await handle.chmod(mode);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, target);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    // Only a file this call created: after EEXIST the name belongs to someone else.
+    if (created) await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dir);
+}

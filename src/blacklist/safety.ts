@@ -1,0 +1,119 @@
+/**
+ * Safety checks of the blacklist: an entry that covers a VIP, a real server, a
+ * peer director or the operator's own SSH session would cut the balancer off
+ * from the traffic or the people it serves, so such entries are found before
+ * anything is loaded.
+ */
+import type { Address, Family } from '../config/model.js';
+import type { ProtectedHit } from '../errors.js';
+import { addressToBigInt, bigIntToAddress, parseAddress, type AddressRange } from '../net/address.js';
+import type { ParsedBlacklist } from './parse.js';
+
+/** ProtectedRange is an address range the blacklist must not cover, and why. */
+export interface ProtectedRange {
+  readonly range: AddressRange;
+  /** The address as shown to the operator, e.g. `192.0.2.10` or `198.51.100.0/24`. */
+  readonly address: string;
+  /** Why it matters, e.g. `VIP 192.0.2.10 tcp/80` or `your SSH session (SSH_CONNECTION)`. */
+  readonly role: string;
+}
+
+/**
+ * Protected ranges of one family sorted by first address, with the highest
+ * last address seen so far at each position: a search can stop going left as
+ * soon as nothing further left reaches the entry.
+ */
+interface SortedProtected {
+  readonly items: ReadonlyArray<{ readonly index: number; readonly protected: ProtectedRange }>;
+  readonly reach: readonly bigint[];
+}
+
+function sortProtected(protectedRanges: readonly ProtectedRange[], family: Family): SortedProtected {
+  const items = protectedRanges
+    .map((p, index) => ({ index, protected: p }))
+    .filter((item) => item.protected.range.family === family)
+    .sort((a, b) => compareBigInt(a.protected.range.first, b.protected.range.first));
+  const reach: bigint[] = [];
+  let highest = -1n;
+  for (const item of items) {
+    if (item.protected.range.last > highest) highest = item.protected.range.last;
+    reach.push(highest);
+  }
+  return { items, reach };
+}
+
+function compareBigInt(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Puts into `found` the indexes (into the caller's list) of the protected
+ * ranges that overlap `range`, ascending. `found` is reused across entries so
+ * a million entries without hits allocate nothing.
+ */
+function overlapping(sorted: SortedProtected, range: AddressRange, found: number[]): void {
+  found.length = 0;
+  // Binary search for the first protected range that starts after range.last.
+  let low = 0;
+  let high = sorted.items.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const item = sorted.items[mid];
+    if (item !== undefined && item.protected.range.first <= range.last) low = mid + 1;
+    else high = mid;
+  }
+  for (let i = low - 1; i >= 0; i--) {
+    const reach = sorted.reach[i];
+    if (reach === undefined || reach < range.first) break;
+    const item = sorted.items[i];
+    if (item !== undefined && item.protected.range.last >= range.first) found.push(item.index);
+  }
+  if (found.length > 1) found.sort((a, b) => a - b);
+}
+
+/**
+ * findProtectedHits lists every blacklist entry that overlaps a protected
+ * range: one hit per (entry, protected range) pair, in file order and then in
+ * the order of `protectedRanges`.
+ */
+export function findProtectedHits(
+  parsed: ParsedBlacklist,
+  protectedRanges: readonly ProtectedRange[],
+): ProtectedHit[] {
+  const hits: ProtectedHit[] = [];
+  if (protectedRanges.length === 0) return hits;
+  const byFamily = { 4: sortProtected(protectedRanges, 4), 6: sortProtected(protectedRanges, 6) };
+  const found: number[] = [];
+  for (const entry of parsed.entries) {
+    const sorted = byFamily[entry.range.family];
+    if (sorted.items.length === 0) continue;
+    overlapping(sorted, entry.range, found);
+    for (const index of found) {
+      const p = protectedRanges[index];
+      if (p === undefined) continue;
+      hits.push({ entry: entry.text, file: parsed.file, line: entry.line, address: p.address, role: p.role });
+    }
+  }
+  return hits;
+}
+
+/** The IPv4-mapped IPv6 prefix ::ffff:0:0/96, as its upper 96 bits. */
+const IPV4_MAPPED = 0xffffn;
+
+/**
+ * sshClientAddress reads the operator's own address from `SSH_CONNECTION`
+ * ("client_ip client_port server_ip server_port"). An IPv4-mapped IPv6 client
+ * (`::ffff:192.0.2.1`, seen on dual-stack sshd) is returned as the IPv4
+ * address the firewall will actually see. Undefined when unset or unreadable.
+ */
+export function sshClientAddress(env: Readonly<Record<string, string | undefined>>): Address | undefined {
+  const client = env['SSH_CONNECTION']?.trim().split(/\s+/)[0];
+  if (client === undefined || client === '') return undefined;
+  // A link-local client carries its zone (fe80::1%eth0); the zone is not part of the address.
+  const bare = client.replace(/^\[|\]$/g, '').split('%')[0] ?? '';
+  const addr = parseAddress(bare);
+  if (addr === undefined || addr.family === 4) return addr;
+  const value = addressToBigInt(addr);
+  if (value >> 32n === IPV4_MAPPED) return { family: 4, address: bigIntToAddress(4, value & 0xffffffffn) };
+  return addr;
+}

@@ -1,0 +1,87 @@
+/**
+ * Helpers for system tests: real kernel, real nft, each test in network
+ * namespaces it creates and removes, even when it fails.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Netns } from '../../src/lab/netns.js';
+import { run, type RunResult } from '../../src/lab/run.js';
+import { systemNft } from '../../src/nft/cli-backend.js';
+
+/** The system's nft (never an npm package's bin of the same name). */
+export const NFT = systemNft();
+
+/** Path of the lbfw launcher. */
+export const LBFW = fileURLToPath(new URL('../../../bin/lbfw', import.meta.url));
+
+async function probeNamespaces(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  try {
+    const ns = await Netns.create('lbfw-t-probe');
+    const nft = await ns.exec([NFT, 'list', 'ruleset']);
+    await ns.delete();
+    return nft.code === 0 ? undefined : `nft does not work in a namespace: ${nft.stderr.trim()}`;
+  } catch (error) {
+    return `cannot create a network namespace: ${(error as Error).message}`;
+  }
+}
+
+const unavailable = await probeNamespaces();
+const required = process.env['LBFW_REQUIRE_SYSTEM_TESTS'] === '1';
+
+/**
+ * systemTest declares a test that needs namespaces. Without them it is
+ * skipped on a developer machine, and FAILS where LBFW_REQUIRE_SYSTEM_TESTS=1
+ * (CI), so a broken CI machine can never pass by skipping.
+ */
+export function systemTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  if (unavailable === undefined) test(title, fn);
+  else if (required) test(title, (t) => t.fail(`system test required but ${unavailable}`));
+  else test.skip(`${title} (skipped: ${unavailable})`, () => undefined);
+}
+
+/** serialSystemTest is systemTest for tests that must not run beside others in the file. */
+export function serialSystemTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  if (unavailable === undefined) test.serial(title, fn);
+  else systemTest(title, fn);
+}
+
+/** withNamespace runs `fn` with a fresh namespace and always removes it. */
+export async function withNamespace<T>(fn: (ns: Netns) => Promise<T>): Promise<T> {
+  const ns = await Netns.create('lbfw-t');
+  try {
+    return await fn(ns);
+  } finally {
+    await ns.delete();
+  }
+}
+
+/** withTempDir runs `fn` with a fresh temporary directory and always removes it. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-t-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** lbfwIn runs the real CLI inside `ns`, with extra environment variables. */
+export function lbfwIn(ns: Netns, args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return run(['ip', 'netns', 'exec', ns.name, 'env', ...assignments, process.execPath, LBFW, ...args]);
+}
+
+/** listRuleset returns `nft list ruleset` inside `ns`. */
+export async function listRuleset(ns: Netns): Promise<string> {
+  return ns.ok([NFT, 'list', 'ruleset']);
+}
+
+/** listTable returns lbfw's table listing inside `ns`, or '' when absent. */
+export async function listTable(ns: Netns): Promise<string> {
+  const result = await ns.exec([NFT, 'list', 'table', 'inet', 'lbfw']);
+  return result.code === 0 ? result.stdout : '';
+}
