@@ -161,13 +161,23 @@ function managementRules(config: HostConfig): NftRule[] {
       if (sources.length === 0) return [];
       return [
         {
-          id: `allow-${index + 1}${familySuffix(family)}`,
+          // The operator's comment rides along so `nft list` explains the rule.
+          id: fitComment(`allow-${index + 1}-v${family}${rule.comment === undefined ? '' : `: ${rule.comment}`}`),
           text: `${saddrIn(family, sources)} ${dport(rule.protocol, rule.port)} accept`,
         },
       ];
     }),
   );
   return [...ssh, ...extra];
+}
+
+/** nft keeps at most 128 bytes of a rule comment (NFTNL_UDATA_COMMENT_MAXLEN). */
+const COMMENT_MAX_BYTES = 128;
+
+function fitComment(text: string): string {
+  let fitted = text;
+  while (Buffer.byteLength(fitted) > COMMENT_MAX_BYTES) fitted = fitted.slice(0, -1);
+  return fitted;
 }
 
 function input(config: HostConfig): NftChain {
