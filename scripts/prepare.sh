@@ -5,8 +5,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+# `prepare.sh bench` also wants the baseline tools the benchmark compares against.
+tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping python3:python3"
+if [ "${1:-}" = bench ]; then tools="$tools ipset:ipset /usr/bin/time:time"; fi
 need_apt=""
-for tool in nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping python3:python3; do
+for tool in $tools; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt="$need_apt ${tool#*:}"
 done
 if [ -n "$need_apt" ]; then

@@ -7,14 +7,13 @@ import { LbfwError } from '../errors.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { compareRuleset, type Drift } from '../ruleset/compare.js';
 import { parseListing } from '../ruleset/listing.js';
-import { renderReplaceScript } from '../ruleset/render.js';
+import { REPLACE_PROLOGUE, renderReplaceScript } from '../ruleset/render.js';
+import { forgetCurrent, readCurrent, writeCurrent } from '../state/current.js';
 import { saveBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
-import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
+import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
-import { createHash } from 'node:crypto';
 
 /** ApplyOptions: FirewallOptions plus blacklist handling and the confirm timer. */
 export interface ApplyOptions extends FirewallOptions, BlacklistOptions {
@@ -50,13 +49,16 @@ export class ApplyMismatchError extends LbfwError {
   }
 }
 
-/** What apply records about the last successful apply. */
-export interface AppliedRecord {
-  readonly appliedAt: string;
-  /** sha256 of the loaded script: tells whether config or blacklist changed since. */
-  readonly scriptSha256: string;
-  readonly configFile?: string;
-  readonly blacklistPath: string;
+/**
+ * runningTable returns the text that recreates the running lbfw table (after
+ * the replace prologue), or undefined when there is none. lbfw's own record
+ * is used when it has one: listing a big set from the kernel is slow.
+ */
+export async function runningTable(resolved: Resolved): Promise<string | undefined> {
+  if (!(await resolved.backend.tableExists())) return undefined;
+  const current = await readCurrent(resolved.paths.current);
+  if (current === undefined) return resolved.backend.listTable();
+  return renderReplaceScript(current.ruleset).slice(REPLACE_PROLOGUE.length + 1);
 }
 
 /**
@@ -71,19 +73,15 @@ export async function applyFirewall(config: HostConfig, options: ApplyOptions = 
   const script = renderReplaceScript(prepared.ruleset);
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
     const supersededConfirm = await cancelPending(resolved.paths);
-    const before = await resolved.backend.listTable();
-    const backup = await saveBackup(resolved.paths.backups, before, 'apply');
+    const backup = await saveBackup(resolved.paths.backups, await runningTable(resolved), 'apply');
     await resolved.backend.run(script);
     const after = await resolved.backend.listTable();
     const drift = compareRuleset(prepared.ruleset, after === undefined ? undefined : parseListing(after));
-    if (drift.length > 0) throw new ApplyMismatchError(drift, backup);
-    const record: AppliedRecord = {
-      appliedAt: new Date().toISOString(),
-      scriptSha256: createHash('sha256').update(script).digest('hex'),
-      ...(config.file === undefined ? {} : { configFile: config.file }),
-      blacklistPath: config.blacklistPath,
-    };
-    await writeFileAtomic(resolved.paths.applied, `${JSON.stringify(record, null, 2)}\n`);
+    if (drift.length > 0) {
+      await forgetCurrent(resolved.paths.current);
+      throw new ApplyMismatchError(drift, backup);
+    }
+    await writeCurrent(resolved.paths.current, prepared.ruleset);
     const confirm =
       options.confirmSeconds === undefined ? undefined : await armConfirmTimer(resolved, backup, options.confirmSeconds);
     return {

@@ -16,6 +16,7 @@ import { blacklistSetName } from '../ruleset/build.js';
 import { renderElementCommands } from '../ruleset/render.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
 import { withLock } from '../state/lock.js';
+import { readCurrent, writeCurrent } from '../state/current.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { protectedRanges } from './protected.js';
 import { bigIntToAddress } from '../net/address.js';
@@ -102,6 +103,23 @@ function deltaOf(before: NormalisedBlacklist, after: NormalisedBlacklist): SetDe
   return { commands, added, deleted };
 }
 
+/** Keeps lbfw's record of the running table in step with the sets it just changed. */
+async function recordBlacklist(file: string, blacklist: NormalisedBlacklist): Promise<void> {
+  const current = await readCurrent(file);
+  if (current === undefined) return;
+  const lists = new Map<string, readonly string[]>();
+  for (const family of FAMILIES) {
+    const { hosts, nets } = listsOf(blacklist, family);
+    lists.set(blacklistSetName(family, 'hosts'), hosts);
+    lists.set(blacklistSetName(family, 'nets'), nets);
+  }
+  const sets = current.ruleset.sets.map((set) => {
+    const elements = lists.get(set.name);
+    return elements === undefined ? set : { ...set, elements };
+  });
+  await writeCurrent(file, { ...current.ruleset, sets });
+}
+
 async function changeFile(
   config: HostConfig,
   options: FirewallOptions & BlacklistOptions,
@@ -120,14 +138,18 @@ async function changeFile(
       return { ...base, changed: false, live: 'unchanged', elementsAdded: 0, elementsDeleted: 0 };
     }
     const afterParsed = parseValid(result.text, file, options);
-    const delta = deltaOf(normaliseBlacklist(beforeParsed.entries), normaliseBlacklist(afterParsed.entries));
+    const normalised = normaliseBlacklist(afterParsed.entries);
+    const delta = deltaOf(normaliseBlacklist(beforeParsed.entries), normalised);
     // The file is the source of truth: write it first, so that a failed live
     // update is still loaded by the next `lbfw apply`.
     await writeFileAtomic(file, result.text);
     if (!(await resolved.backend.tableExists())) {
       return { ...base, changed: true, live: 'not-loaded', elementsAdded: 0, elementsDeleted: 0 };
     }
-    if (delta.commands.length > 0) await resolved.backend.run(`${delta.commands.join('\n')}\n`);
+    if (delta.commands.length > 0) {
+      await resolved.backend.run(`${delta.commands.join('\n')}\n`);
+      await recordBlacklist(resolved.paths.current, normalised);
+    }
     return {
       ...base,
       changed: true,

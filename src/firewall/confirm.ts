@@ -11,6 +11,7 @@ import { assertNetAdmin } from '../nft/privilege.js';
 import { NftCli } from '../nft/cli-backend.js';
 import { listBackups, removeBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
+import { forgetCurrent } from '../state/current.js';
 import { clearPending, readPending, writePending, type PendingConfirm } from '../state/pending.js';
 import type { StatePaths } from '../state/paths.js';
 import { resolveOptions, type FirewallOptions, type Resolved } from './options.js';
@@ -113,6 +114,7 @@ export async function expireConfirm(options: FirewallOptions, token: string): Pr
     let outcome: ExpiryOutcome = 'backup-missing';
     if (backup !== undefined) {
       await restoreBackup(resolved.backend, resolved.paths.backups, backup);
+      await forgetCurrent(resolved.paths.current);
       await removeBackup(resolved.paths.backups, backup.id);
       outcome = 'restored';
     }

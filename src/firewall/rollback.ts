@@ -8,6 +8,7 @@ import { REPLACE_PROLOGUE, renderDeleteScript } from '../ruleset/render.js';
 import { listBackups, readBackupTable, removeBackup, type Backup } from '../state/backups.js';
 import { clearPending } from '../state/pending.js';
 import { withLock } from '../state/lock.js';
+import { forgetCurrent } from '../state/current.js';
 import { resolveOptions, type FirewallOptions } from './options.js';
 
 /** RollbackResult: which backup was restored. */
@@ -38,6 +39,8 @@ export async function rollbackFirewall(options: FirewallOptions = {}): Promise<R
     const newest = backups[backups.length - 1];
     if (newest === undefined) throw new StateError(`no backup to roll back to in ${resolved.paths.backups}`);
     await restoreBackup(resolved.backend, resolved.paths.backups, newest);
+    // What runs now is a backup, not a ruleset lbfw has a record of.
+    await forgetCurrent(resolved.paths.current);
     await removeBackup(resolved.paths.backups, newest.id);
     await clearPending(resolved.paths.pending);
     return { restored: newest, remaining: backups.length - 1 };

@@ -102,9 +102,12 @@ export class NftCli implements NftBackend {
   }
 
   async tableExists(): Promise<boolean> {
-    const result = await this.#exec(['list', 'tables', TABLE_FAMILY]);
-    if (result.code !== 0) this.#fail('list tables', result, '');
-    return result.stdout.split('\n').some((line) => line.trim() === `table ${TABLE_FAMILY} ${TABLE_NAME}`);
+    // `list chains` reads chain headers only; `list tables` (and anything
+    // that lists rules) makes nft 1.0.6 fetch every set element first, which
+    // takes tens of seconds with a million-element set.
+    const result = await this.#exec(['list', 'chains', TABLE_FAMILY]);
+    if (result.code !== 0) this.#fail('list chains', result, '');
+    return result.stdout.split('\n').some((line) => line === `table ${TABLE_FAMILY} ${TABLE_NAME} {`);
   }
 
   async getElement(set: string, element: string): Promise<string[]> {

@@ -50,6 +50,19 @@ function mergedElements(cidrs: readonly Cidr[], family: Family): string[] {
   return mergeRanges(cidrs.filter((c) => c.family === family).map(cidrToRange)).map(rangeToElement);
 }
 
+/** Smallest capacity given to a blacklist hash set (the kernel's default cap of dynamic sets). */
+export const MIN_HASH_SET_SIZE = 65536;
+
+/**
+ * hashSetSize gives a hash set room for at least twice its elements, in
+ * power-of-two steps so that a few `blacklist add`s do not change it.
+ */
+export function hashSetSize(elements: number): number {
+  let size = MIN_HASH_SET_SIZE;
+  while (size < elements * 2) size *= 2;
+  return size;
+}
+
 function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
   const elements = { 4: { hosts: blacklist.hosts4, nets: blacklist.nets4 }, 6: { hosts: blacklist.hosts6, nets: blacklist.nets6 } };
   return FAMILIES.flatMap((family) => [
@@ -57,6 +70,7 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
       name: blacklistSetName(family, 'hosts'),
       type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
       interval: false,
+      size: hashSetSize(elements[family].hosts.length),
       elements: elements[family].hosts,
       purpose: `blacklisted single IPv${family} addresses (hash set: instant add/remove)`,
     },
@@ -175,9 +189,11 @@ function managementRules(config: HostConfig): NftRule[] {
 const COMMENT_MAX_BYTES = 128;
 
 function fitComment(text: string): string {
-  let fitted = text;
-  while (Buffer.byteLength(fitted) > COMMENT_MAX_BYTES) fitted = fitted.slice(0, -1);
-  return fitted;
+  // fragments.comment() writes ' for " and \ : the id must match what nft lists back.
+  const chars = Array.from(text.replace(/["\\]/g, "'"));
+  // Cut whole code points: half a surrogate pair reaches the kernel as U+FFFD.
+  while (Buffer.byteLength(chars.join('')) > COMMENT_MAX_BYTES) chars.pop();
+  return chars.join('');
 }
 
 function input(config: HostConfig): NftChain {

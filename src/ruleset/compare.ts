@@ -19,6 +19,10 @@ export interface Drift {
 /** How many differing elements a drift message names before it just counts. */
 const ELEMENTS_SHOWN = 5;
 
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function sampleOf(items: readonly string[]): string {
   const shown = items.slice(0, ELEMENTS_SHOWN).join(', ');
   return items.length > ELEMENTS_SHOWN ? `${shown}, ... (${items.length} in all)` : shown;
@@ -74,10 +78,15 @@ export function compareRuleset(meant: Ruleset, listed: ListedTable | undefined):
     const meantShape = `${set.type}${set.interval ? ', interval' : ''}`;
     const actualShape = `${actual.type}${actual.interval ? ', interval' : ''}${actual.extra.map((e) => `, ${e}`).join('')}`;
     if (meantShape !== actualShape) drifts.push({ subject, message: 'set type or flags differ', expected: meantShape, actual: actualShape });
+    // Capacity only has to hold the elements: `blacklist add` may have grown
+    // the list since apply chose it.
+    if (set.size !== undefined && (actual.size === undefined || actual.size < set.elements.length)) {
+      drifts.push({ subject, message: 'set too small for its elements', expected: `size >= ${set.elements.length}`, actual: `size ${actual.size ?? 'unlimited'}` });
+    }
     const missing = differenceOf(set.elements, new Set(actual.elements));
     const extra = differenceOf(actual.elements, new Set(set.elements));
-    if (missing.length > 0) drifts.push({ subject, message: `${missing.length} elements missing: ${sampleOf(missing)}` });
-    if (extra.length > 0) drifts.push({ subject, message: `${extra.length} elements not in lbfw's sources: ${sampleOf(extra)}` });
+    if (missing.length > 0) drifts.push({ subject, message: `${countOf(missing.length, 'element')} missing: ${sampleOf(missing)}` });
+    if (extra.length > 0) drifts.push({ subject, message: `${countOf(extra.length, 'element')} not in lbfw's sources: ${sampleOf(extra)}` });
   }
   for (const name of listedSets.keys()) drifts.push({ subject: `set ${name}`, message: 'set not written by lbfw' });
   const listedChains = new Map(listed.chains.map((c) => [c.name, c]));

@@ -8,6 +8,8 @@ export interface ListedSet {
   readonly name: string;
   readonly type: string;
   readonly interval: boolean;
+  /** Capacity, when the set has one. */
+  readonly size?: number;
   /** Other set properties (size, timeout, auto-merge, ...) that lbfw never writes. */
   readonly extra: readonly string[];
   readonly elements: readonly string[];
@@ -71,16 +73,29 @@ export function parseListing(text: string): ListedTable {
     const setMatch = /^set (\S+) \{$/.exec(line);
     const chainMatch = /^chain (\S+) \{$/.exec(line);
     if (setMatch?.[1] !== undefined) {
-      const set = { name: setMatch[1], type: '', interval: false, extra: [] as string[], elements: [] as string[] };
+      const set: { name: string; type: string; interval: boolean; size?: number; extra: string[]; elements: string[] } = {
+        name: setMatch[1],
+        type: '',
+        interval: false,
+        extra: [],
+        elements: [],
+      };
       for (i++; i < lines.length; i++) {
         const inner = (lines[i] ?? '').trim();
         if (inner === '}') break;
         if (inner.startsWith('type ')) set.type = inner.slice(5);
         else if (inner === 'flags interval') set.interval = true;
+        else if (/^size \d+$/.test(inner)) set.size = Number(inner.slice(5));
         else if (inner.startsWith('elements = {')) {
-          let body = inner.slice('elements = {'.length);
-          while (!body.trimEnd().endsWith('}') && i + 1 < lines.length) body += ` ${(lines[++i] ?? '').trim()}`;
-          set.elements.push(...splitElements(body.trimEnd().slice(0, -1)));
+          // Element lists span many lines; look at each line's end, never
+          // at a growing string (a million elements must stay linear).
+          let line = inner.slice('elements = {'.length);
+          for (;;) {
+            const last = line.endsWith('}');
+            for (const element of splitElements(last ? line.slice(0, -1) : line)) set.elements.push(element);
+            if (last || i + 1 >= lines.length) break;
+            line = (lines[++i] ?? '').trim();
+          }
         } else set.extra.push(inner);
       }
       sets.push(set);

@@ -9,7 +9,12 @@ import { TABLE_FAMILY, TABLE_NAME, type NftChain, type NftSet, type Ruleset } fr
 export const ELEMENTS_PER_COMMAND = 4096;
 
 function renderSetHeader(set: NftSet): string[] {
-  return [`\tset ${set.name} {`, `\t\ttype ${set.type}`, ...(set.interval ? ['\t\tflags interval'] : [])];
+  return [
+    `\tset ${set.name} {`,
+    `\t\ttype ${set.type}`,
+    ...(set.interval ? ['\t\tflags interval'] : []),
+    ...(set.size === undefined ? [] : [`\t\tsize ${set.size}`]),
+  ];
 }
 
 function renderChain(chain: NftChain): string[] {

@@ -16,6 +16,13 @@ export interface NftSet {
   readonly type: string;
   /** `interval` for prefix/range sets; hash sets have none. */
   readonly interval: boolean;
+  /**
+   * Capacity (`size`), set on big hash sets only. It makes the kernel size the
+   * hash table up front: a table that grows while `nft list` walks it lists
+   * some elements twice and misses others (measured here with 1M elements),
+   * and it caps the set, so it is sized with room to grow.
+   */
+  readonly size?: number;
   /** Elements as nft lists them (canonical text), sorted. */
   readonly elements: readonly string[];
   /** Why the set exists, for plan output. */

@@ -12,7 +12,8 @@ export interface StatePaths {
   readonly dir: string;
   readonly lock: string;
   readonly backups: string;
-  readonly applied: string;
+  /** lbfw's record of the table it last wrote (see state/current.ts). */
+  readonly current: string;
   readonly pending: string;
   readonly confirmLog: string;
 }
@@ -24,7 +25,7 @@ export function statePaths(dir?: string, env: Record<string, string | undefined>
     dir: root,
     lock: path.join(root, 'lock'),
     backups: path.join(root, 'backups'),
-    applied: path.join(root, 'applied.json'),
+    current: path.join(root, 'current.json'),
     pending: path.join(root, 'pending-confirm.json'),
     confirmLog: path.join(root, 'confirm.log'),
   };

@@ -5,7 +5,7 @@
  * the config parser produces, so fixtures never depend on address parsing.
  */
 import type { NormalisedBlacklist } from '../../src/blacklist/normalise.js';
-import type { Cidr, Family, HostConfig, Origin, Peer, Protocol, VipService } from '../../src/config/model.js';
+import type { AllowRule, Cidr, Family, HostConfig, Origin, Peer, Protocol, VipService } from '../../src/config/model.js';
 
 /** Where fixture items come from: nowhere in particular. */
 const FIXTURE: Origin = { kind: 'default' };
@@ -28,6 +28,11 @@ export function service(address: string, protocol: Protocol, port: number): VipS
 /** peer is one peer director. */
 export function peer(address: string): Peer {
   return { family: familyOf(address), address, origin: FIXTURE };
+}
+
+/** allowRule is one `management.allow` entry. */
+export function allowRule(sources: readonly string[], protocol: Protocol, port: number, comment?: string): AllowRule {
+  return { sources: sources.map(cidr), protocol, port, ...(comment === undefined ? {} : { comment }), origin: FIXTURE };
 }
 
 /**
@@ -65,14 +70,8 @@ export const DIRECTOR: HostConfig = {
     ],
     sshPort: 2222,
     allow: [
-      {
-        sources: [cidr('198.51.100.7/32'), cidr('2001:db8:200::/48'), cidr('192.0.2.50/32'), cidr('198.51.100.6/31')],
-        protocol: 'tcp',
-        port: 9100,
-        comment: 'node exporter',
-        origin: FIXTURE,
-      },
-      { sources: [cidr('192.0.2.128/26')], protocol: 'udp', port: 161, comment: 'snmp', origin: FIXTURE },
+      allowRule(['198.51.100.7/32', '2001:db8:200::/48', '192.0.2.50/32', '198.51.100.6/31'], 'tcp', 9100, 'node exporter'),
+      allowRule(['192.0.2.128/26'], 'udp', 161, 'snmp'),
     ],
   },
   blacklistPath: '/etc/lbfw/static_blacklist',

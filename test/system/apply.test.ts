@@ -37,7 +37,7 @@ systemTest('apply loads the table that plan shows and verify finds no drift', as
       t.is(applied.code, 0, applied.stderr);
       const table = await listTable(ns);
       t.regex(table, /set bl4_nets \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = \{ 192\.0\.2\.200-192\.0\.2\.220, 198\.51\.100\.64\/29 \}/);
-      t.regex(table, /set bl6_hosts \{\n\t\ttype ipv6_addr\n\t\telements = \{ 2001:db8:b::66 \}/);
+      t.regex(table, /set bl6_hosts \{\n\t\ttype ipv6_addr\n\t\tsize 65536\n\t\telements = \{ 2001:db8:b::66 \}/);
       t.regex(table, /type filter hook prerouting priority raw; policy accept;/);
       t.regex(table, /type filter hook input priority filter; policy drop;/);
       const verified = await lbfwIn(ns, ['verify', ...args]);
@@ -57,7 +57,7 @@ systemTest('verify exits 2 and names the set when someone changed the running ta
       await ns.ok([NFT, 'add', 'rule', 'inet', 'lbfw', 'input', 'tcp', 'dport', '23', 'accept']);
       const verified = await lbfwIn(ns, ['verify', ...args]);
       t.is(verified.code, 2);
-      t.regex(verified.stdout, /set bl4_hosts: 1 elements not in lbfw's sources: 203\.0\.113\.99/);
+      t.regex(verified.stdout, /set bl4_hosts: 1 element not in lbfw's sources: 203\.0\.113\.99/);
       t.regex(verified.stdout, /chain input: rule not written by lbfw/);
     });
   });

@@ -40,7 +40,7 @@ systemTest('blacklist add and remove update the running sets in place and keep t
       t.is(added.code, 0, added.stderr);
       t.regex(added.stdout, /added 203\.0\.113\.66 .*line 7.*running sets updated in place \(\+1 -0 elements\)/);
       t.is(await readFile(file, 'utf8'), `${BLACKLIST}203.0.113.66 # scanner\n`);
-      t.regex(await listTable(ns), /set bl4_hosts \{\n\t\ttype ipv4_addr\n\t\telements = \{ 203\.0\.113\.5, 203\.0\.113\.66 \}/);
+      t.regex(await listTable(ns), /set bl4_hosts \{\n\t\ttype ipv4_addr\n\t\tsize 65536\n\t\telements = \{ 203\.0\.113\.5, 203\.0\.113\.66 \}/);
 
       const v6 = await lbfwIn(ns, ['blacklist', 'add', '2001:db8:1::/64', ...args]);
       t.is(v6.code, 0, v6.stderr);

@@ -171,3 +171,18 @@ systemTest('without CAP_NET_ADMIN apply says so in one line and exits 1', async 
     });
   });
 });
+
+systemTest('rollback after a blacklist add restores the table with the added entry in it', async (t) => {
+  await withTempDir(async (dir) => {
+    const inputs = await writeInputs(dir);
+    await withNamespace(async (ns) => {
+      await applied(t, ns, inputs.a);
+      t.is((await lbfwIn(ns, ['blacklist', 'add', '203.0.113.77', ...inputs.a])).code, 0);
+      const withEntry = await listTable(ns);
+      t.regex(withEntry, /203\.0\.113\.77/);
+      await applied(t, ns, inputs.b);
+      t.is((await lbfwIn(ns, ['rollback', ...inputs.state])).code, 0);
+      t.is(withoutCounters(await listTable(ns)), withoutCounters(withEntry));
+    });
+  });
+});

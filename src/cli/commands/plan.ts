@@ -42,12 +42,12 @@ export function planCommand(io: Io, done: (code: ExitCode) => void): Command {
       return done(EXIT_OK);
     }
     reportPrepared(io, plan);
-    const lines = [
-      ...describeHost(config),
-      `  blacklist: ${blacklistSummary(plan)}`,
-      '',
-      flags.full === true ? plan.script : renderTable(plan.ruleset, PREVIEW),
-    ];
+    const summary = [...describeHost(config), `  blacklist: ${blacklistSummary(plan)}`];
+    // With --full the output is a loadable nft script: the summary becomes comments.
+    const lines =
+      flags.full === true
+        ? [...summary.map((line) => `# ${line}`), plan.script]
+        : [...summary, '', renderTable(plan.ruleset, PREVIEW)];
     if (plan.checked) lines.push('kernel check (nft -c): the transaction is valid');
     io.out(`${lines.join('\n')}\n`);
     return done(EXIT_OK);

@@ -14,6 +14,7 @@ import { BLACKLIST, DIRECTOR, EMPTY_BLACKLIST, REALSERVER, peer } from '../../he
 const DIRECTOR_TABLE = `table inet lbfw {
 \tset bl4_hosts {
 \t\ttype ipv4_addr
+\t\tsize 65536
 \t\telements = { 203.0.113.7, 203.0.113.9 }
 \t}
 \tset bl4_nets {
@@ -23,6 +24,7 @@ const DIRECTOR_TABLE = `table inet lbfw {
 \t}
 \tset bl6_hosts {
 \t\ttype ipv6_addr
+\t\tsize 65536
 \t\telements = { 2001:db8:bad::1 }
 \t}
 \tset bl6_nets {
@@ -75,9 +77,9 @@ const DIRECTOR_TABLE = `table inet lbfw {
 \t\tip saddr @peers4 ip daddr 224.0.0.81 udp dport 8848 accept comment "ipvs-sync4"
 \t\tip saddr @mgmt4 tcp dport 2222 accept comment "mgmt-ssh4"
 \t\tip6 saddr @mgmt6 tcp dport 2222 accept comment "mgmt-ssh6"
-\t\tip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept comment "allow-14"
-\t\tip6 saddr 2001:db8:200::/48 tcp dport 9100 accept comment "allow-16"
-\t\tip saddr 192.0.2.128/26 udp dport 161 accept comment "allow-24"
+\t\tip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept comment "allow-1-v4: node exporter"
+\t\tip6 saddr 2001:db8:200::/48 tcp dport 9100 accept comment "allow-1-v6: node exporter"
+\t\tip saddr 192.0.2.128/26 udp dport 161 accept comment "allow-2-v4: snmp"
 \t\ticmp type { destination-unreachable, echo-request, time-exceeded, parameter-problem } accept comment "icmp4"
 \t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6"
 \t\tip6 hoplimit 255 icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "icmp6-nd"
@@ -107,10 +109,10 @@ test('an allow rule gets one rule per family it has sources in, with merged sour
   const allow = input.rules.filter((r) => r.id.startsWith('allow-'));
   t.deepEqual(allow, [
     // 198.51.100.7 lies inside 198.51.100.6/31 and disappears into it.
-    { id: 'allow-14', text: 'ip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept' },
-    { id: 'allow-16', text: 'ip6 saddr 2001:db8:200::/48 tcp dport 9100 accept' },
+    { id: 'allow-1-v4: node exporter', text: 'ip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept' },
+    { id: 'allow-1-v6: node exporter', text: 'ip6 saddr 2001:db8:200::/48 tcp dport 9100 accept' },
     // The second rule has IPv4 sources only: no IPv6 rule.
-    { id: 'allow-24', text: 'ip saddr 192.0.2.128/26 udp dport 161 accept' },
+    { id: 'allow-2-v4: snmp', text: 'ip saddr 192.0.2.128/26 udp dport 161 accept' },
   ]);
 });
 

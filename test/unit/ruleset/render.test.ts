@@ -68,7 +68,8 @@ const chunked = test.macro({
     t.deepEqual(chunks.flat(), elements);
   },
   title(_provided, count: number) {
-    return `${count} elements are added by ceil(${count} / ELEMENTS_PER_COMMAND) commands that carry each element once, in order`;
+    const elements = count === 1 ? '1 element is' : `${count} elements are`;
+    return `${elements} added by ceil(${count} / ELEMENTS_PER_COMMAND) commands that carry each element once, in order`;
   },
 });
 
@@ -98,8 +99,8 @@ function previewLine(count: number, preview?: number): string | undefined {
   const ruleset = buildRuleset(REALSERVER, { ...EMPTY_BLACKLIST, hosts6: hosts(count) });
   const lines = renderTable(ruleset, preview).split('\n');
   const set = lines.indexOf('\tset bl6_hosts {');
-  const line = lines[set + 2];
-  return line?.startsWith('\t\telements = ') === true ? line : undefined;
+  const end = lines.indexOf('\t}', set);
+  return lines.slice(set, end).find((line) => line.startsWith('\t\telements = '));
 }
 
 const preview = test.macro({
