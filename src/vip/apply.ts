@@ -1,0 +1,72 @@
+/**
+ * Puts the VIPs of a real server on `lo` and records which ones lbfw added,
+ * so that VIPs removed from the config are removed from lo too.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { HostConfig } from '../config/model.js';
+import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { runOk } from '../lab/run.js';
+import { assertNetAdmin } from '../nft/privilege.js';
+import { familyBits } from '../net/address.js';
+import { readLinks } from './addresses.js';
+import { planLoVips, type VipAction, type VipPlan } from './plan.js';
+
+/** VipOptions: where the record of added VIPs lives, and the namespace to work in. */
+export interface VipOptions {
+  /** File listing the VIPs lbfw added (JSON array). */
+  readonly recordFile: string;
+  /** Work inside this named namespace instead of the current one (tests). */
+  readonly netns?: string;
+}
+
+async function readRecord(file: string): Promise<string[]> {
+  try {
+    const data: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    return Array.isArray(data) ? data.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function ipArgv(action: VipAction): string[][] {
+  const host = `${action.address}/${familyBits(action.family)}`;
+  switch (action.kind) {
+    case 'add':
+      return [['ip', 'addr', 'add', host, 'dev', 'lo']];
+    case 'narrow':
+      // One interface cannot hold the same address twice with two prefixes:
+      // delete the wide one, then add the /32 (/128).
+      return [
+        ['ip', 'addr', 'del', `${action.address}/${action.fromPrefix}`, 'dev', 'lo'],
+        ['ip', 'addr', 'add', host, 'dev', 'lo'],
+      ];
+    case 'remove':
+      return [['ip', 'addr', 'del', `${action.address}/${action.prefix}`, 'dev', 'lo']];
+  }
+}
+
+/** planVips reads the host and says what applyVips would change. */
+export async function planVips(config: HostConfig, options: VipOptions): Promise<VipPlan> {
+  return planLoVips(config, await readLinks(options.netns), await readRecord(options.recordFile));
+}
+
+/** VipApplyResult: the plan and whether it was carried out. */
+export interface VipApplyResult extends VipPlan {
+  readonly applied: readonly VipAction[];
+}
+
+/** applyVips carries out the plan (idempotent: a second run finds nothing to do). */
+export async function applyVips(config: HostConfig, options: VipOptions): Promise<VipApplyResult> {
+  assertNetAdmin('apply');
+  const recorded = await readRecord(options.recordFile);
+  const plan = planLoVips(config, await readLinks(options.netns), recorded);
+  const prefix = options.netns === undefined ? [] : ['ip', 'netns', 'exec', options.netns];
+  for (const action of plan.actions) for (const argv of ipArgv(action)) await runOk([...prefix, ...argv]);
+  const added = plan.actions.filter((a) => a.kind !== 'remove').map((a) => a.address);
+  const removed = new Set(plan.actions.filter((a) => a.kind === 'remove').map((a) => a.address));
+  const record = [...new Set([...recorded.filter((a) => !removed.has(a)), ...added])];
+  await fs.mkdir(path.dirname(options.recordFile), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(options.recordFile, `${JSON.stringify(record)}\n`);
+  return { ...plan, applied: plan.actions };
+}
