@@ -3,7 +3,7 @@
  * state directory), shared by every command that needs them.
  */
 import { Command, Option } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { loadConfigWithNotes } from '../config/load.js';
 import type { HostConfig } from '../config/model.js';
 import type { FirewallOptions } from '../firewall/options.js';
 import type { Io } from './io.js';
@@ -11,6 +11,7 @@ import type { Io } from './io.js';
 /** HostFlags: what commander parses from the shared flags. */
 export interface HostFlags {
   readonly config?: string;
+  readonly keepalived?: string;
   readonly role?: string;
   readonly vip?: string[];
   readonly iface?: string;
@@ -32,6 +33,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export function addHostOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'host config (default: $LBFW_CONFIG or /etc/lbfw/lbfw.yaml)')
+    .option('--keepalived <file>', 'read VIPs, services, real servers and peers from keepalived.conf (default: /etc/keepalived/keepalived.conf when it exists)')
     .addOption(new Option('--role <role>', 'quick config: host role').choices(['director', 'realserver']))
     .option('--vip <addr:port[/proto]>', 'quick config: a VIP service (repeatable)', collect)
     .option('--iface <name>', 'quick config: VIP interface (director) or client-facing interface (real server)')
@@ -51,10 +53,14 @@ export function addStateOptions(command: Command): Command {
     .option('--wait <seconds>', 'wait this long for another lbfw run to finish', '60');
 }
 
-/** hostConfigFrom loads the config the flags describe. */
-export function hostConfigFrom(flags: HostFlags, io: Io): Promise<HostConfig> {
-  return loadConfig({
+/**
+ * hostConfigFrom loads the config the flags describe; what keepalived.conf
+ * defines but lbfw cannot express is noted on stderr.
+ */
+export async function hostConfigFrom(flags: HostFlags, io: Io): Promise<HostConfig> {
+  const loaded = await loadConfigWithNotes({
     ...(flags.config === undefined ? {} : { configPath: flags.config }),
+    ...(flags.keepalived === undefined ? {} : { keepalivedPath: flags.keepalived }),
     env: io.env,
     flags: {
       role: flags.role,
@@ -67,6 +73,8 @@ export function hostConfigFrom(flags: HostFlags, io: Io): Promise<HostConfig> {
       inputPolicy: flags.inputPolicy,
     },
   });
+  for (const note of loaded.notes) io.err(`note: ${note.file}:${note.line}: ${note.message}\n`);
+  return loaded.config;
 }
 
 /** firewallOptionsFrom maps the state flags onto library options. */

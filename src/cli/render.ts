@@ -23,6 +23,9 @@ export function originText(origin: Origin): string {
 /** describeHost renders the model: what lbfw will protect and accept, and from where. */
 export function describeHost(config: HostConfig): string[] {
   const lines = [`role: ${config.role}${config.file === undefined ? ' (command-line flags)' : ` (${config.file})`}`];
+  if (config.keepalivedPath !== undefined) lines.push(`  keepalived: ${config.keepalivedPath}`);
+  const ifaces = Object.entries(config.interfaces).map(([role, name]) => `${role}=${name}`);
+  if (ifaces.length > 0) lines.push(`  interfaces: ${ifaces.join(', ')}`);
   for (const s of config.services) lines.push(`  VIP service ${s.address} ${s.protocol}/${s.port}  [${originText(s.origin)}]`);
   for (const p of config.peers) lines.push(`  peer director ${p.address}  [${originText(p.origin)}]`);
   for (const r of config.realServers) {

@@ -5,7 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
-import { DEFAULT_CONFIG_PATH, type HostConfig } from './model.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONFIG_PATH, DEFAULT_KEEPALIVED_PATH, type HostConfig } from './model.js';
+import { hostFromKeepalived, mergeKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
+import { readKeepalived } from '../keepalived/include.js';
 import { parseConfig } from './parse.js';
 import { type QuickFlags, buildQuickConfig, mergeFlags } from './quick.js';
 
@@ -19,6 +22,17 @@ export interface LoadOptions {
   readonly flags?: QuickFlags | undefined;
   /** The file used when neither `configPath` nor `LBFW_CONFIG` is set; {@link DEFAULT_CONFIG_PATH} when absent. */
   readonly defaultPath?: string | undefined;
+  /** `--keepalived FILE`: must exist; wins over `keepalived:` in the config. */
+  readonly keepalivedPath?: string | undefined;
+  /** keepalived.conf read when nothing names one and it exists; {@link DEFAULT_KEEPALIVED_PATH} when absent. */
+  readonly defaultKeepalivedPath?: string | undefined;
+}
+
+/** LoadedConfig: the host config and what reading keepalived.conf had to say. */
+export interface LoadedConfig {
+  readonly config: HostConfig;
+  /** Services keepalived.conf defines that lbfw cannot express (fwmark, no port, ...). */
+  readonly notes: readonly KeepalivedNote[];
 }
 
 /** Message of the {@link UsageError} thrown when nothing describes the host. */
@@ -34,16 +48,41 @@ export const NO_CONFIG_MESSAGE =
  * throws {@link ConfigError}.
  */
 export async function loadConfig(options: LoadOptions = {}): Promise<HostConfig> {
+  return (await loadConfigWithNotes(options)).config;
+}
+
+/**
+ * loadConfigWithNotes is {@link loadConfig} that also returns the notes of
+ * keepalived.conf. keepalived.conf is read from `--keepalived`, else the
+ * config's `keepalived:`, else keepalived's default path when it exists; its
+ * VIP services, real servers, peers and VIP interface join the explicit ones
+ * (explicit settings win).
+ */
+export async function loadConfigWithNotes(options: LoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const flags = options.flags ?? {};
   const named = nonEmpty(options.configPath) ?? nonEmpty(env['LBFW_CONFIG']);
   const file = path.resolve(named ?? options.defaultPath ?? DEFAULT_CONFIG_PATH);
   const text = await readConfigText(file, named !== undefined);
+  let config: HostConfig;
   if (text === undefined) {
     if (flags.role === undefined) throw new UsageError(NO_CONFIG_MESSAGE);
-    return buildQuickConfig(flags);
+    config = buildQuickConfig(flags);
+  } else {
+    config = mergeFlags(parseConfig(text, file), flags);
   }
-  return mergeFlags(parseConfig(text, file), flags);
+  const keepalived = await keepalivedToRead(options, config);
+  if (keepalived === undefined) return { config, notes: [] };
+  const derived = hostFromKeepalived(await readKeepalived(keepalived));
+  return { config: { ...mergeKeepalived(config, derived), keepalivedPath: keepalived }, notes: derived.notes };
+}
+
+async function keepalivedToRead(options: LoadOptions, config: HostConfig): Promise<string | undefined> {
+  const named = nonEmpty(options.keepalivedPath);
+  if (named !== undefined) return path.resolve(named);
+  if (config.keepalivedPath !== undefined) return config.keepalivedPath;
+  const fallback = options.defaultKeepalivedPath ?? DEFAULT_KEEPALIVED_PATH;
+  return existsSync(fallback) ? fallback : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

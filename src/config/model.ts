@@ -94,6 +94,8 @@ export interface HostConfig {
   readonly management: Management;
   /** Path of the static_blacklist file. */
   readonly blacklistPath: string;
+  /** keepalived.conf that VIPs, services, real servers, peers and the VIP interface are read from. */
+  readonly keepalivedPath?: string;
   readonly inputPolicy: InputPolicy;
 }
 
@@ -101,5 +103,7 @@ export interface HostConfig {
 export const DEFAULT_CONFIG_PATH = '/etc/lbfw/lbfw.yaml';
 /** Default location of the static blacklist. */
 export const DEFAULT_BLACKLIST_PATH = '/etc/lbfw/static_blacklist';
+/** keepalived's own default config, read when it exists and nothing else is named. */
+export const DEFAULT_KEEPALIVED_PATH = '/etc/keepalived/keepalived.conf';
 /** Default SSH port for management rules. */
 export const DEFAULT_SSH_PORT = 22;

@@ -49,7 +49,7 @@ import {
 } from './values.js';
 import { REALSERVER_SPEC_GRAMMAR, VIP_SPEC_GRAMMAR, parseRealServerSpec, parseVipSpec } from './vip-spec.js';
 
-const TOP_KEYS = ['role', 'interfaces', 'services', 'peers', 'realservers', 'management', 'blacklist', 'input_policy'];
+const TOP_KEYS = ['role', 'interfaces', 'services', 'peers', 'realservers', 'management', 'blacklist', 'keepalived', 'input_policy'];
 const INTERFACE_KEYS = ['vip', 'realservers', 'client'];
 const SERVICE_KEYS = ['address', 'port', 'ports', 'protocol'];
 const REALSERVER_KEYS = ['address', 'port'];
@@ -245,7 +245,12 @@ function readHost(reader: Reader, root: unknown): HostConfig | undefined {
   const peers = readPeers(reader, fields.get('peers'), role);
   const realServers = readRealServers(reader, fields.get('realservers'), role);
   const management = readManagement(reader, fields.get('management'));
-  const blacklistPath = readBlacklist(reader, fields.get('blacklist'));
+  const blacklistField = fields.get('blacklist');
+  const blacklistPath =
+    blacklistField?.value === undefined ? DEFAULT_BLACKLIST_PATH : readPath(reader, blacklistField, 'the path of the static blacklist file');
+  const keepalivedField = fields.get('keepalived');
+  const keepalivedPath =
+    keepalivedField?.value === undefined ? undefined : readPath(reader, keepalivedField, 'the path of keepalived.conf');
   const inputPolicyField = fields.get('input_policy');
   const inputPolicy: InputPolicy | undefined =
     inputPolicyField?.value === undefined
@@ -262,6 +267,7 @@ function readHost(reader: Reader, root: unknown): HostConfig | undefined {
     realServers,
     management,
     blacklistPath,
+    ...(keepalivedPath === undefined ? {} : { keepalivedPath }),
     inputPolicy,
   };
 }
@@ -498,12 +504,12 @@ function readComment(reader: Reader, field: Field | undefined): string | undefin
   return text;
 }
 
-function readBlacklist(reader: Reader, field: Field | undefined): string | undefined {
-  if (field?.value === undefined) return DEFAULT_BLACKLIST_PATH;
-  const text = reader.text(field.value, field.line, 'blacklist', 'the path of the static blacklist file');
+/** readPath reads a file path, relative to the config file's directory. */
+function readPath(reader: Reader, field: Field, meaning: string): string | undefined {
+  const text = reader.text(field.value, field.line, field.name, meaning);
   if (text === undefined) return undefined;
   if (text.trim() === '') {
-    reader.report(field.line, 'blacklist: expected the path of the static blacklist file; got an empty string');
+    reader.report(field.line, `${field.name}: expected ${meaning}; got an empty string`);
     return undefined;
   }
   return resolveBeside(reader.file, text);
