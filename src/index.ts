@@ -94,3 +94,40 @@ export {
 export type { PreparedFirewall } from './firewall/prepare.js';
 export type { Backup } from './state/backups.js';
 export { DEFAULT_STATE_DIR } from './state/paths.js';
+
+// Kernel settings: role profiles, effective values, apply/verify/persist.
+export {
+  DEFAULT_PROFILES,
+  SysctlError,
+  applySysctls,
+  judgeSettings,
+  loadProfile,
+  persistSysctls,
+  planSysctls,
+  resolveSettings,
+  verifySysctls,
+  type Profile,
+  type SysctlApplyResult,
+  type SysctlOptions,
+  type SysctlPersistResult,
+  type SysctlPlan,
+  type SysctlResult,
+  type SysctlStatus,
+  type SysctlVerifyResult,
+  type SysctlWrite,
+} from './sysctl/index.js';
+
+// VIPs on lo for real servers.
+export { applyVips, planVips, type VipApplyResult, type VipOptions } from './vip/apply.js';
+export { planLoVips, type VipAction, type VipPlan, type VipWarning } from './vip/plan.js';
+export { readLinks, type HostAddress, type HostLink } from './vip/addresses.js';
+
+// The whole host: sysctls, VIPs, firewall in one call each.
+export { HOST_PARTS, type HostOptions, type HostPart } from './host/options.js';
+export { applyHost, type HostApplyResult } from './host/apply.js';
+export { planHost, verifyHost, type HostPlan, type HostPlanOptions, type HostVerifyResult } from './host/plan.js';
+
+// keepalived.conf.
+export { hostFromKeepalived, mergeKeepalived, parseKeepalived, readKeepalived } from './keepalived/index.js';
+export type { KeepalivedModel } from './keepalived/index.js';
+export { loadConfigWithNotes, type LoadedConfig } from './config/load.js';

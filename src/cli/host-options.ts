@@ -7,6 +7,8 @@ import { loadConfigWithNotes } from '../config/load.js';
 import type { HostConfig } from '../config/model.js';
 import type { FirewallOptions } from '../firewall/options.js';
 import type { Io } from './io.js';
+import { HOST_PARTS, type HostOptions, type HostPart } from '../host/options.js';
+import { UsageError } from '../errors.js';
 
 /** HostFlags: what commander parses from the shared flags. */
 export interface HostFlags {
@@ -44,6 +46,37 @@ export function addHostOptions(command: Command): Command {
     .addOption(new Option('--input-policy <policy>', 'input chain policy').choices(['drop', 'accept']))
     .option('--state-dir <dir>', 'lbfw state: backups, lock (default: $LBFW_STATE_DIR or /var/lib/lbfw)')
     .option('--wait <seconds>', 'wait this long for another lbfw run to finish', '60');
+}
+
+/** PartFlags: the flags choosing which parts of the host plan/apply/verify handle. */
+export interface PartFlags {
+  readonly root?: string;
+  readonly profile?: string;
+  readonly only?: string;
+}
+
+/** addPartOptions adds --root, --profile and --only. */
+export function addPartOptions(command: Command): Command {
+  return command
+    .option('--root <dir>', 'prefix for /etc/sysctl.d and /etc/lbfw/profiles (default: $LBFW_ROOT or /)')
+    .option('--profile <name>', 'sysctl profile (default: director-dr or realserver-dr by role)')
+    .option('--only <parts>', `handle only these parts, comma-separated: ${HOST_PARTS.join(',')}`);
+}
+
+/** hostOptionsFrom maps the part flags onto library options. */
+export function hostOptionsFrom(flags: HostFlags & PartFlags, io: Io): HostOptions {
+  let only: HostPart[] | undefined;
+  if (flags.only !== undefined) {
+    only = flags.only.split(',').map((p) => p.trim()) as HostPart[];
+    const unknown = only.filter((p) => !HOST_PARTS.includes(p));
+    if (unknown.length > 0) throw new UsageError(`--only takes ${HOST_PARTS.join(', ')}; not ${unknown.join(', ')}`);
+  }
+  return {
+    ...firewallOptionsFrom(flags, io),
+    ...(flags.root === undefined ? {} : { root: flags.root }),
+    ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+    ...(only === undefined ? {} : { only }),
+  };
 }
 
 /** addStateOptions adds only the state-directory flags (rollback, confirm). */

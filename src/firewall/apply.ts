@@ -70,26 +70,39 @@ export async function applyFirewall(config: HostConfig, options: ApplyOptions = 
   const resolved = resolveOptions(options);
   assertNetAdmin('apply');
   const prepared = await prepareFirewall(config, resolved.env, options);
+  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, () =>
+    applyPreparedFirewall(prepared, resolved, options),
+  );
+}
+
+/**
+ * applyPreparedFirewall is the locked part of apply: back up, commit, read
+ * back, record, arm the confirm timer. The caller holds the lock and has
+ * checked the input with prepareFirewall.
+ */
+export async function applyPreparedFirewall(
+  prepared: PreparedFirewall,
+  resolved: Resolved,
+  options: Pick<ApplyOptions, 'confirmSeconds'> = {},
+): Promise<ApplyResult> {
   const script = renderReplaceScript(prepared.ruleset);
-  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
-    const supersededConfirm = await cancelPending(resolved.paths);
-    const backup = await saveBackup(resolved.paths.backups, await runningTable(resolved), 'apply');
-    await resolved.backend.run(script);
-    const after = await resolved.backend.listTable();
-    const drift = compareRuleset(prepared.ruleset, after === undefined ? undefined : parseListing(after));
-    if (drift.length > 0) {
-      await forgetCurrent(resolved.paths.current);
-      throw new ApplyMismatchError(drift, backup);
-    }
-    await writeCurrent(resolved.paths.current, prepared.ruleset);
-    const confirm =
-      options.confirmSeconds === undefined ? undefined : await armConfirmTimer(resolved, backup, options.confirmSeconds);
-    return {
-      ...prepared,
-      backup,
-      elementsLoaded: prepared.ruleset.sets.reduce((n, s) => n + s.elements.length, 0),
-      ...(confirm === undefined ? {} : { confirm }),
-      supersededConfirm,
-    };
-  });
+  const supersededConfirm = await cancelPending(resolved.paths);
+  const backup = await saveBackup(resolved.paths.backups, await runningTable(resolved), 'apply');
+  await resolved.backend.run(script);
+  const after = await resolved.backend.listTable();
+  const drift = compareRuleset(prepared.ruleset, after === undefined ? undefined : parseListing(after));
+  if (drift.length > 0) {
+    await forgetCurrent(resolved.paths.current);
+    throw new ApplyMismatchError(drift, backup);
+  }
+  await writeCurrent(resolved.paths.current, prepared.ruleset);
+  const confirm =
+    options.confirmSeconds === undefined ? undefined : await armConfirmTimer(resolved, backup, options.confirmSeconds);
+  return {
+    ...prepared,
+    backup,
+    elementsLoaded: prepared.ruleset.sets.reduce((n, s) => n + s.elements.length, 0),
+    ...(confirm === undefined ? {} : { confirm }),
+    supersededConfirm,
+  };
 }

@@ -77,13 +77,14 @@ export function judgeSettings(resolved: Pick<ResolvedProfile, 'settings' | 'skip
 /** judgeSetting judges one setting against the readings. */
 export function judgeSetting(setting: Setting, readings: Readings): SysctlResult {
   const evaluation = evaluate(setting, readings);
+  const actual = readings.get(setting.key);
   const base = {
     key: setting.key,
     template: setting.template,
     expected: setting.value,
     reason: setting.reason,
     source: setting.source,
-    ...(readings.get(setting.key) === undefined ? {} : { actual: readings.get(setting.key) as string }),
+    ...(actual === undefined ? {} : { actual }),
   };
   const expected = describeExpectation(setting.expectation);
   if (evaluation.kind === 'absent') return { ...base, status: 'skip', message: evaluation.why };

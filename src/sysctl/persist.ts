@@ -17,11 +17,13 @@
  * What is persisted: for each setting, the key and, where the kernel combines
  * it with `all`, the `all` key too, each with the value it holds once the
  * plan is applied, plus the "keep" writes of the plan. So the boot state is
- * the verified state, whatever earlier files say.
+ * the verified state, whatever earlier files say. A key absent now gets the
+ * value apply would write.
  */
 import { mkdir, readFile, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { preferredText } from './expectation.js';
 import { type Readings, combinesWithAll, evaluate, isPseudoInterface } from './evaluate.js';
 import { CONF_ALL, confKey, keyToPath, normaliseKey, parseConfKey } from './key.js';
 import type { ResolvedProfile, SettingSource } from './resolve.js';
@@ -72,8 +74,8 @@ export function persistEntries(resolved: Pick<ResolvedProfile, 'settings'>, read
   for (const write of plan.writes) simulateWrite(state, write.key, write.value);
 
   const entries = new Map<string, Collecting>();
-  const add = (key: string, reason: string, source?: SettingSource) => {
-    const value = state.get(key);
+  const add = (key: string, reason: string, source?: SettingSource, fallback?: string) => {
+    const value = state.get(key) ?? fallback;
     if (value === undefined) return;
     const entry = entries.get(key) ?? { key, value: value.trim().replace(/\s+/g, ' '), reasons: [], sources: [] };
     if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
@@ -82,7 +84,13 @@ export function persistEntries(resolved: Pick<ResolvedProfile, 'settings'>, read
   };
 
   for (const setting of resolved.settings) {
-    if (evaluate(setting, state).kind === 'absent') continue;
+    // A key absent now (IPVS not loaded, interface not up) is persisted with
+    // the value lbfw would write, for when it appears: systemd-sysctl applies
+    // per-interface keys when udev adds the interface.
+    if (evaluate(setting, state).kind === 'absent') {
+      add(setting.key, setting.reason, setting.source, preferredText(setting.expectation));
+      continue;
+    }
     add(setting.key, setting.reason, setting.source);
     const conf = setting.conf;
     if (conf !== undefined && combinesWithAll(setting)) {

@@ -20,7 +20,7 @@
  */
 import { effective, propagatesFromAll, type CombineRule, combineRule, rulePhrase } from './combine.js';
 import { candidates, describeExpectation, preferredText, satisfiesNumber } from './expectation.js';
-import { type Readings, type Sides, evaluate } from './evaluate.js';
+import { type Readings, type Sides, combinesWithAll, evaluate } from './evaluate.js';
 import { CONF_ALL, CONF_DEFAULT, confKey, keyToPath, parseConfKey } from './key.js';
 import type { ResolvedProfile, Setting, SettingSource } from './resolve.js';
 
@@ -182,12 +182,21 @@ export function planWrites(resolved: Pick<ResolvedProfile, 'settings'>, readings
     }
   }
 
+  // An `all` write serves every setting that combines with that `all` key,
+  // not only the one whose turn wrote it.
+  for (const setting of resolved.settings) {
+    const conf = setting.conf;
+    if (conf === undefined || !combinesWithAll(setting)) continue;
+    const write = pending.get(confKey(conf.family, CONF_ALL, conf.name));
+    if (write?.kind === 'setting') record(write, { kind: 'setting', reasons: [setting.reason], settings: [setting.key], sources: [setting.source] });
+  }
+
   const unresolved: UnresolvedSetting[] = [];
   for (const setting of resolved.settings) {
     const evaluation = evaluate(setting, state);
     if (evaluation.kind === 'absent') continue;
     if (evaluation.kind === 'arp-on-lo') {
-      unresolved.push({ key: setting.key, message: `${setting.key} cannot be fixed by a write: ARP never arrives on lo; set it on the client-facing interface` });
+      unresolved.push({ key: setting.key, message: `${setting.key} cannot be fixed by a write: ARP is never received or sent on lo; expect it on the client-facing interface` });
     } else if (evaluation.kind === 'unreadable' || !evaluation.pass) {
       unresolved.push({
         key: setting.key,
@@ -236,12 +245,14 @@ export function allSideNote(setting: Setting): string | undefined {
 
 /**
  * keepWrites: when `write` changes an `all` key that combines with the
- * interfaces, every interface in `state` that is not itself a target and
- * whose effective value would change gets its own value set to keep it.
+ * interfaces (as the side of a per-interface setting, not as a setting of
+ * its own), every interface in `state` that is not itself a target and whose
+ * effective value would change gets its own value set to keep it.
  */
 function keepWrites(state: Map<string, string | undefined>, write: KeyValue, targeted: ReadonlySet<string>): (KeyValue & { reason: string })[] {
   const conf = parseConfKey(write.key);
-  if (conf === undefined || conf.iface !== CONF_ALL) return [];
+  // A profile that sets `all` itself means every interface: nothing to keep.
+  if (conf === undefined || conf.iface !== CONF_ALL || targeted.has(write.key)) return [];
   const rule = combineRule(conf.family, conf.name);
   if (rule === undefined || rule === 'interface') return [];
   const oldAll = integer(state.get(write.key));

@@ -3,6 +3,7 @@
  * namespaces it creates and removes, even when it fails.
  */
 import test, { type ExecutionContext } from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -69,9 +70,16 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   }
 }
 
-/** lbfwIn runs the real CLI inside `ns`, with extra environment variables. */
+/**
+ * ROOT stands in for `/` of every lbfw run of a test file: `lbfw apply`
+ * persists sysctls under ROOT/etc/sysctl.d, never the host's /etc.
+ */
+export const ROOT = mkdtempSync(path.join(tmpdir(), 'lbfw-t-root-'));
+test.after.always(() => rmSync(ROOT, { recursive: true, force: true }));
+
+/** lbfwIn runs the real CLI inside `ns` (with LBFW_ROOT=ROOT unless given), with extra environment variables. */
 export function lbfwIn(ns: Netns, args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
-  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const assignments = Object.entries({ LBFW_ROOT: ROOT, ...env }).map(([k, v]) => `${k}=${v}`);
   return run(['ip', 'netns', 'exec', ns.name, 'env', ...assignments, process.execPath, LBFW, ...args]);
 }
 

@@ -43,7 +43,7 @@ systemTest('apply loads the table that plan shows and verify finds no drift', as
       const verified = await lbfwIn(ns, ['verify', ...args]);
       t.is(verified.code, 0, verified.stdout + verified.stderr);
       const json = await lbfwIn(ns, ['verify', '--json', ...args]);
-      t.deepEqual(JSON.parse(json.stdout).drift, []);
+      t.deepEqual(JSON.parse(json.stdout).firewall.drift, []);
     });
   });
 });

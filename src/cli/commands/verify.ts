@@ -1,39 +1,60 @@
 /**
- * `lbfw verify`: is the running firewall still what was meant?
+ * `lbfw verify`: does the host still do what the config means?
  */
 import { Command } from 'commander';
-import { verifyFirewall } from '../../firewall/verify.js';
+import { verifyHost } from '../../host/plan.js';
 import { EXIT_OK, EXIT_PROBLEMS, type ExitCode } from '../exit-codes.js';
-import { addHostOptions, firewallOptionsFrom, hostConfigFrom, type HostFlags } from '../host-options.js';
+import { addHostOptions, addPartOptions, hostConfigFrom, hostOptionsFrom, type HostFlags, type PartFlags } from '../host-options.js';
 import { printJson, type Io } from '../io.js';
 import { driftLines } from '../render.js';
+import { failLines, resultCounts, vipLines } from '../render-host.js';
 
-interface VerifyFlags extends HostFlags {
+interface VerifyFlags extends HostFlags, PartFlags {
   readonly skipInvalid?: boolean;
   readonly force?: boolean;
+  readonly verbose?: boolean;
 }
 
 /** verifyCommand builds `lbfw verify`. */
 export function verifyCommand(io: Io, done: (code: ExitCode) => void): Command {
   const command = new Command('verify')
-    .description('compare the running lbfw table with what the config and blacklist build (exit 2 on drift)')
+    .description('judge the effective kernel settings, the VIPs and the running firewall against the config (exit 2 on any failure)')
     .option('--skip-invalid', 'ignore bad blacklist lines, as apply --skip-invalid did')
     .option('--force', 'accept blacklist entries that cover protected addresses, as apply --force did')
+    .option('-v, --verbose', 'also list skipped kernel settings and why')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  lbfw verify --config /etc/lbfw/lbfw.yaml || echo "firewall drifted"');
-  addHostOptions(command).action(async (flags: VerifyFlags) => {
+    .addHelpText('after', '\nExample:\n  lbfw verify --config /etc/lbfw/lbfw.yaml || echo "host drifted"');
+  addPartOptions(addHostOptions(command)).action(async (flags: VerifyFlags) => {
     const config = await hostConfigFrom(flags, io);
-    const result = await verifyFirewall(config, {
-      ...firewallOptionsFrom(flags, io),
+    const result = await verifyHost(config, {
+      ...hostOptionsFrom(flags, io),
       skipInvalid: flags.skipInvalid === true,
       force: flags.force === true,
     });
-    if (flags.json === true) printJson(io, result);
-    else if (result.ok) io.out('verify: the running lbfw table is exactly what the config and blacklist build\n');
-    else io.out(`verify: the running firewall differs from what was meant (${result.drift.length} differences):\n${driftLines(result.drift).join('\n')}\nfix: run \`lbfw apply\` to load what the config says\n`);
-    if (flags.json !== true && result.pendingConfirm !== undefined) {
-      io.out(`pending: an apply waits for \`lbfw confirm\` until ${result.pendingConfirm.deadline}\n`);
+    if (flags.json === true) {
+      printJson(io, result);
+      return done(result.ok ? EXIT_OK : EXIT_PROBLEMS);
     }
+    const lines: string[] = [];
+    if (result.sysctl !== undefined) {
+      lines.push(
+        `kernel settings (profile ${result.sysctl.profile}): ${resultCounts(result.sysctl.results)}`,
+        ...failLines(result.sysctl.results, flags.verbose === true),
+      );
+    }
+    if (result.vips !== undefined) lines.push(`VIPs on lo: ${result.vips.ok ? 'ok' : 'NOT as configured'}`, ...vipLines(result.vips, false));
+    const fw = result.firewall;
+    if (fw !== undefined) {
+      lines.push(
+        fw.ok
+          ? 'firewall: the running lbfw table is exactly what the config and blacklist build'
+          : `firewall: the running table differs from what was meant (${fw.drift.length} differences):`,
+        ...driftLines(fw.drift),
+      );
+      if (fw.pendingConfirm !== undefined) lines.push(`  pending: an apply waits for \`lbfw confirm\` until ${fw.pendingConfirm.deadline}`);
+    }
+    lines.push(result.ok ? 'verify: ok' : 'verify: FAILED (run `lbfw apply` to fix what lbfw manages)');
+    io.out(`${lines.join('\n')}\n`);
     return done(result.ok ? EXIT_OK : EXIT_PROBLEMS);
   });
   return command;

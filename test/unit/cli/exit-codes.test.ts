@@ -37,7 +37,7 @@ async function lbfw(dir: string, ...args: string[]): Promise<Run> {
       err += text;
     },
     isTty: false,
-    env: { LBFW_STATE_DIR: path.join(dir, 'state') },
+    env: { LBFW_STATE_DIR: path.join(dir, 'state'), LBFW_ROOT: path.join(dir, 'root') },
   };
   const code = await main(['node', 'lbfw', ...args], io);
   return { code, out, err };
@@ -103,14 +103,14 @@ test('plan --json prints the plan as parseable JSON', async (t) => {
   t.is(run.err, '');
   const plan = JSON.parse(run.out) as {
     config: { role: string; blacklistPath: string };
-    ruleset: { sets: Array<{ name: string; elements: string[] }>; chains: Array<{ name: string }> };
+    firewall: { ruleset: { sets: Array<{ name: string; elements: string[] }>; chains: Array<{ name: string }> } };
   };
   t.is(plan.config.role, 'director');
   t.is(plan.config.blacklistPath, path.join(dir, 'static_blacklist'));
-  t.deepEqual(plan.ruleset.sets.find((s) => s.name === 'vip4_services')?.elements, ['192.0.2.10 . tcp . 80']);
-  t.deepEqual(plan.ruleset.sets.find((s) => s.name === 'bl4_hosts')?.elements, ['203.0.113.7']);
+  t.deepEqual(plan.firewall.ruleset.sets.find((s) => s.name === 'vip4_services')?.elements, ['192.0.2.10 . tcp . 80']);
+  t.deepEqual(plan.firewall.ruleset.sets.find((s) => s.name === 'bl4_hosts')?.elements, ['203.0.113.7']);
   t.deepEqual(
-    plan.ruleset.chains.map((c) => c.name),
+    plan.firewall.ruleset.chains.map((c) => c.name),
     ['prerouting', 'input'],
   );
 });

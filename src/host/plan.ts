@@ -1,0 +1,60 @@
+/**
+ * `lbfw plan` and `lbfw verify` for a whole host.
+ */
+import type { HostConfig } from '../config/model.js';
+import { planFirewall, type FirewallPlan } from '../firewall/plan.js';
+import { verifyFirewall, type FirewallVerifyResult } from '../firewall/verify.js';
+import { planSysctls, verifySysctls, type SysctlPlan, type SysctlVerifyResult } from '../sysctl/host.js';
+import { planVips } from '../vip/apply.js';
+import type { VipPlan } from '../vip/plan.js';
+import { includes, sysctlPaths, type HostOptions } from './options.js';
+
+/** HostPlan: what apply would do to each part. */
+export interface HostPlan {
+  readonly sysctl?: SysctlPlan;
+  readonly vips?: VipPlan;
+  readonly firewall?: FirewallPlan;
+}
+
+/** HostPlanOptions: `check` lets the kernel validate the firewall transaction. */
+export interface HostPlanOptions extends HostOptions {
+  readonly check?: boolean;
+}
+
+/** planHost reads the host and says what apply would change, changing nothing. */
+export async function planHost(config: HostConfig, options: HostPlanOptions = {}): Promise<HostPlan> {
+  const paths = sysctlPaths(options);
+  const firewall = includes(options, 'firewall') ? await planFirewall(config, options) : undefined;
+  const sysctl = includes(options, 'sysctl') ? await planSysctls(config, paths.sysctl) : undefined;
+  const vips = includes(options, 'vips') && config.role === 'realserver' ? await planVips(config, { recordFile: paths.vipRecord }) : undefined;
+  return { ...(sysctl === undefined ? {} : { sysctl }), ...(vips === undefined ? {} : { vips }), ...(firewall === undefined ? {} : { firewall }) };
+}
+
+/** HostVerifyResult: each part's verdict; `ok` when none failed. */
+export interface HostVerifyResult {
+  readonly ok: boolean;
+  readonly sysctl?: SysctlVerifyResult;
+  /** VIP changes apply would still make, and VIPs on ARP-answering links. */
+  readonly vips?: VipPlan & { readonly ok: boolean };
+  readonly firewall?: FirewallVerifyResult;
+}
+
+/** verifyHost judges what the kernel will actually do against what the config means. */
+export async function verifyHost(config: HostConfig, options: HostOptions = {}): Promise<HostVerifyResult> {
+  const paths = sysctlPaths(options);
+  const sysctl = includes(options, 'sysctl') ? await verifySysctls(config, paths.sysctl) : undefined;
+  const vipPlan =
+    includes(options, 'vips') && config.role === 'realserver' ? await planVips(config, { recordFile: paths.vipRecord }) : undefined;
+  const vips =
+    vipPlan === undefined
+      ? undefined
+      : { ...vipPlan, ok: vipPlan.actions.length === 0 && vipPlan.warnings.length === 0 };
+  const firewall = includes(options, 'firewall') ? await verifyFirewall(config, options) : undefined;
+  const ok = (sysctl?.ok ?? true) && (vips?.ok ?? true) && (firewall?.ok ?? true);
+  return {
+    ok,
+    ...(sysctl === undefined ? {} : { sysctl }),
+    ...(vips === undefined ? {} : { vips }),
+    ...(firewall === undefined ? {} : { firewall }),
+  };
+}
