@@ -27,6 +27,7 @@ export function describeHost(config: HostConfig): string[] {
   const ifaces = Object.entries(config.interfaces).map(([role, name]) => `${role}=${name}`);
   if (ifaces.length > 0) lines.push(`  interfaces: ${ifaces.join(', ')}`);
   for (const s of config.services) lines.push(`  VIP service ${s.address} ${s.protocol}/${s.port}  [${originText(s.origin)}]`);
+  for (const v of config.vipAddresses ?? []) lines.push(`  VIP ${v.address}, every port (name ADDR:PORT to open only services)  [${originText(v.origin)}]`);
   for (const p of config.peers) lines.push(`  peer director ${p.address}  [${originText(p.origin)}]`);
   for (const r of config.realServers) {
     lines.push(`  real server ${r.address}${r.port === undefined ? '' : ` port ${r.port}`}  [${originText(r.origin)}]`);

@@ -44,6 +44,11 @@ export interface VipService extends Address {
   readonly origin: Origin;
 }
 
+/** VipAddress: a VIP given without a port (`--vip ADDR`): every protocol and port to it is accepted. */
+export interface VipAddress extends Address {
+  readonly origin: Origin;
+}
+
 /** Peer: another director (VRRP and IPVS sync traffic is accepted from it). */
 export interface Peer extends Address {
   readonly origin: Origin;
@@ -89,6 +94,8 @@ export interface HostConfig {
   readonly role: Role;
   readonly interfaces: Interfaces;
   readonly services: readonly VipService[];
+  /** VIPs without a port (quick flag `--vip ADDR`): all traffic to them is accepted. */
+  readonly vipAddresses?: readonly VipAddress[];
   readonly peers: readonly Peer[];
   readonly realServers: readonly RealServer[];
   readonly management: Management;

@@ -25,6 +25,7 @@ import {
   type Peer,
   type RealServer,
   type Role,
+  type VipAddress,
   type VipService,
 } from './model.js';
 import { addUnique, cidrKey, peerKey, realServerKey, serviceKey } from './merge.js';
@@ -38,7 +39,7 @@ import {
   checkRole,
   checkSource,
 } from './values.js';
-import { parseRealServerSpec, parseVipSpec } from './vip-spec.js';
+import { parseRealServerSpec, parseVipFlag } from './vip-spec.js';
 
 /** The `file` of problems found in command-line flags. */
 export const COMMAND_LINE = '<command line>';
@@ -65,6 +66,7 @@ export interface QuickFlags {
 /** What the flags other than `--role` say, checked against a role. */
 interface FlagPart {
   readonly services: readonly VipService[];
+  readonly vipAddresses: readonly VipAddress[];
   readonly peers: readonly Peer[];
   readonly realServers: readonly RealServer[];
   readonly sources: readonly Cidr[];
@@ -114,7 +116,9 @@ function directorOnly(problems: FlagProblems, flag: string, values: readonly str
 }
 
 function readFlagPart(problems: FlagProblems, flags: QuickFlags, role: Role): FlagPart {
-  const services = problems.each('--vip', flags.vip, (text, origin) => withOrigin(parseVipSpec(text), origin));
+  const vips = problems.each('--vip', flags.vip, (text, origin) => withOrigin(parseVipFlag(text), origin));
+  const services = vips.filter((v): v is VipService => 'port' in v);
+  const vipAddresses = vips.filter((v) => !('port' in v));
   const sources = problems.each('--mgmt', flags.mgmt, (text) => checkSource(text));
   const peers = directorOnly(problems, '--peer', flags.peer, role, 'other directors sharing the VIPs')
     ? problems.each('--peer', flags.peer, (text, origin) => withOrigin(checkHostAddress(text), origin))
@@ -133,6 +137,7 @@ function readFlagPart(problems: FlagProblems, flags: QuickFlags, role: Role): Fl
   }
   return {
     services: addUnique([], services, serviceKey),
+    vipAddresses: addUnique([], vipAddresses, peerKey),
     peers: addUnique([], peers, peerKey),
     realServers: addUnique([], realServers, realServerKey),
     sources: addUnique([], sources, cidrKey),
@@ -164,7 +169,7 @@ export function buildQuickConfig(flags: QuickFlags): HostConfig {
   }
   // Without a valid role, check the other flags as for a director so that only their own problems show.
   const part = readFlagPart(problems, flags, role ?? 'director');
-  if (role === 'realserver' && part.services.length === 0 && (flags.vip ?? []).length === 0) {
+  if (role === 'realserver' && part.services.length === 0 && part.vipAddresses.length === 0 && (flags.vip ?? []).length === 0) {
     problems.report('--vip', REALSERVER_NEEDS_VIP);
   }
   // A missing or bad role has been reported, so there is always a problem to throw when it is undefined.
@@ -173,6 +178,7 @@ export function buildQuickConfig(flags: QuickFlags): HostConfig {
     role,
     interfaces: withIface({}, role, part.iface),
     services: part.services,
+    ...(part.vipAddresses.length === 0 ? {} : { vipAddresses: part.vipAddresses }),
     peers: part.peers,
     realServers: part.realServers,
     management: { sources: part.sources, sshPort: DEFAULT_SSH_PORT, allow: [] },
@@ -203,6 +209,7 @@ export function mergeFlags(base: HostConfig, flags: QuickFlags): HostConfig {
     ...base,
     interfaces: withIface(base.interfaces, base.role, part.iface),
     services: addUnique(base.services, part.services, serviceKey),
+    ...(part.vipAddresses.length === 0 ? {} : { vipAddresses: addUnique(base.vipAddresses ?? [], part.vipAddresses, peerKey) }),
     peers: addUnique(base.peers, part.peers, peerKey),
     realServers: addUnique(base.realServers, part.realServers, realServerKey),
     management: { ...base.management, sources: addUnique(base.management.sources, part.sources, cidrKey) },

@@ -6,10 +6,11 @@
  *     [IPV6][:PORT[/PROTO]]    [2001:db8::10]:443/tcp
  *     IPV6                     2001:db8::10    (bare IPv6 only without a port)
  *
- * A VIP service always needs a port (see {@link parseVipSpec}); a real server
- * may omit it (see {@link parseRealServerSpec}).
+ * A VIP service in the config file always needs a port (see {@link parseVipSpec});
+ * `--vip` may name a bare address (see {@link parseVipFlag}); a real server may
+ * omit it (see {@link parseRealServerSpec}).
  */
-import type { Family, Protocol } from './model.js';
+import type { Address, Family, Protocol } from './model.js';
 import { type Checked, checkHostAddress, checkPortText, checkProtocol, fail, ok } from './values.js';
 
 /** VipSpec is one VIP service written as text. */
@@ -101,6 +102,21 @@ export function parseVipSpec(text: string): Checked<VipSpec> {
     protocol = checked.value;
   }
   return ok({ ...address.value, port: port.value, protocol });
+}
+
+/**
+ * parseVipFlag reads `--vip`: `ADDR:PORT[/PROTO]` as parseVipSpec, or a bare
+ * `ADDR`, which names a VIP whose every port is to be accepted (the quick
+ * path `lbfw apply --role realserver --vip 198.51.100.50 --iface eth0`). The
+ * config file keeps asking for ports.
+ */
+export function parseVipFlag(text: string): Checked<VipSpec | Address> {
+  const split = splitEndpoint(text);
+  if (split.ok && split.value.port === undefined && split.value.protocol === undefined) {
+    const address = checkHostAddress(split.value.address);
+    return address.ok ? ok(address.value) : fail(`${address.problem}; expected ADDR or ${VIP_SPEC_GRAMMAR}`);
+  }
+  return parseVipSpec(text);
 }
 
 /**

@@ -14,6 +14,7 @@ export function protectedRanges(config: HostConfig, env: Record<string, string |
       address: s.address,
       role: `VIP ${s.address} ${s.protocol}/${s.port}`,
     })),
+    ...(config.vipAddresses ?? []).map((v) => ({ range: addressToRange(v), address: v.address, role: `VIP ${v.address}` })),
     ...config.realServers.map((r) => ({ range: addressToRange(r), address: r.address, role: 'real server' })),
     ...config.peers.map((p) => ({ range: addressToRange(p), address: p.address, role: 'peer director' })),
     ...config.management.sources.map((c) => ({ range: cidrToRange(c), address: formatCidr(c), role: 'management source' })),

@@ -94,6 +94,16 @@ function serviceSets(config: HostConfig): NftSet[] {
   }));
 }
 
+/** Sets of VIPs given without a port; only present when there are some. */
+function vipAddressSets(config: HostConfig): NftSet[] {
+  const addresses = config.vipAddresses ?? [];
+  return FAMILIES.flatMap((family) => {
+    const elements = sortedUnique(addresses.filter((a) => a.family === family).map((a) => a.address));
+    if (elements.length === 0) return [];
+    return [{ name: `vip${familySuffix(family)}_addresses`, type: family === 4 ? 'ipv4_addr' : 'ipv6_addr', interval: false, elements, purpose: `IPv${family} VIPs accepted on every port (--vip without a port)` }];
+  });
+}
+
 function managementSets(config: HostConfig): NftSet[] {
   return FAMILIES.map((family) => ({
     name: `mgmt${familySuffix(family)}`,
@@ -129,11 +139,16 @@ function prerouting(): NftChain {
  * VIP services are accepted by address . protocol . port, never by conntrack
  * state: a DR director sees only the client->VIP direction.
  */
-function vipServiceRules(): NftRule[] {
-  return FAMILIES.map((family) => ({
+function vipServiceRules(config: HostConfig): NftRule[] {
+  const services = FAMILIES.map((family) => ({
     id: `vip-services${familySuffix(family)}`,
     text: `${ipKeyword(family)} daddr . meta l4proto . th dport @${vipSetName(family)} counter accept`,
   }));
+  const anyPort = vipAddressSets(config).map((set) => ({
+    id: set.name.replace('_', '-'),
+    text: `${set.type === 'ipv4_addr' ? 'ip' : 'ip6'} daddr @${set.name} counter accept`,
+  }));
+  return [...services, ...anyPort];
 }
 
 /** VRRP (IP protocol 112) and the IPVS sync daemon, from peer directors only. */
@@ -199,7 +214,7 @@ function fitComment(text: string): string {
 function input(config: HostConfig): NftChain {
   const rules: NftRule[] = [
     { id: 'loopback', text: 'iif "lo" accept' },
-    ...vipServiceRules(),
+    ...vipServiceRules(config),
     // The host's own connections (package updates, DNS, keepalived checks).
     { id: 'established', text: 'ct state established,related accept' },
     ...(config.role === 'director' ? peerRules(config) : []),
@@ -220,6 +235,7 @@ export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist)
   const sets = [
     ...blacklistSets(blacklist),
     ...serviceSets(config),
+    ...vipAddressSets(config),
     ...managementSets(config),
     ...(config.role === 'director' ? peerSets(config) : []),
   ];

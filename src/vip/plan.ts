@@ -41,7 +41,7 @@ function hostPrefix(family: Family): number {
  */
 export function planLoVips(config: HostConfig, links: readonly HostLink[], addedBefore: readonly string[]): VipPlan {
   const vips = new Map<string, Family>();
-  for (const service of config.services) vips.set(service.address, service.family);
+  for (const vip of [...config.services, ...(config.vipAddresses ?? [])]) vips.set(vip.address, vip.family);
   const lo = links.find((l) => l.loopback);
   const onLo = lo?.addresses ?? [];
   const actions: VipAction[] = [];

@@ -23,7 +23,9 @@ systemTest('before apply the real servers answer ARP for the VIP; after `lbfw ap
       const before = await arpAnswers(lab.client, 'eth0', DR_LAB.vip);
       t.true(rsMacs.some((mac) => before.includes(mac)), `real servers answer before apply: ${before.join(' ')}`);
       for (const [i, rs] of lab.realServers.entries()) {
-        const result = await lbfwIn(rs, ['apply', ...REALSERVER_FLAGS, '--state-dir', path.join(dir, `state${i}`)]);
+        // The quick path of the issue: a bare VIP, no config file.
+        const quick = ['--role', 'realserver', '--vip', DR_LAB.vip, '--iface', 'eth0', '--blacklist', '/dev/null'];
+        const result = await lbfwIn(rs, ['apply', ...quick, '--state-dir', path.join(dir, `state${i}`)]);
         t.is(result.code, 0, result.stdout + result.stderr);
       }
       t.deepEqual(await arpAnswers(lab.client, 'eth0', DR_LAB.vip), [director]);

@@ -84,8 +84,8 @@ const refuses = test.macro((t, flags: QuickFlags, expected: ReadonlyArray<readon
 
 test('quick flags without --role are refused', refuses, { vip: ['192.0.2.10:80'] }, [['--role: is required', 'director', 'realserver']]);
 test('a bad --role is refused with the allowed ones', refuses, { role: 'lb' }, [['--role', '"lb" is not a role', 'director, realserver']]);
-test('a --vip without a port is refused with the grammar', refuses, { role: 'director', vip: ['192.0.2.10'] }, [
-  ['--vip', 'has no port', 'ADDR:PORT[/PROTO]'],
+test('a --vip with a protocol but no port is refused with the grammar', refuses, { role: 'director', vip: ['192.0.2.10/udp'] }, [
+  ['--vip', 'ADDR:PORT[/PROTO]'],
 ]);
 test('a real server without --vip is refused', refuses, { role: 'realserver' }, [['--vip', 'a real server needs at least one VIP service']]);
 test('--peer on a real server is refused', refuses, { role: 'realserver', vip: ['192.0.2.10:80'], peer: ['192.0.2.2'] }, [
@@ -97,8 +97,8 @@ test('--realserver on a real server is refused', refuses, { role: 'realserver', 
 test('a bad --mgmt source is refused', refuses, { role: 'director', mgmt: ['198.51.100.7/24'] }, [['--mgmt', 'host bits set']]);
 test('a bad --iface is refused', refuses, { role: 'director', iface: 'eth0 eth1' }, [['--iface', 'not an interface name']]);
 test('a bad --input-policy is refused', refuses, { role: 'director', inputPolicy: 'reject' }, [['--input-policy', 'drop, accept']]);
-test('all bad flags are reported together', refuses, { role: 'director', vip: ['192.0.2.10', '192.0.2.11:0'], peer: ['x'] }, [
-  ['--vip', 'has no port'],
+test('all bad flags are reported together', refuses, { role: 'director', vip: ['192.0.2.300', '192.0.2.11:0'], peer: ['x'] }, [
+  ['--vip', '192.0.2.300'],
   ['--vip', 'not a port'],
   ['--peer', 'not an IP address'],
 ]);
@@ -169,3 +169,15 @@ test('a --role that conflicts with the file is refused', refuses, { role: 'reals
   ['--role', 'realserver conflicts with "role: director" in /etc/lbfw/lbfw.yaml'],
 ], DIRECTOR);
 test('--peer over a real server file is refused', refuses, { peer: ['192.0.2.2'] }, [['--peer', 'only for role director']], REALSERVER);
+
+test('--vip without a port names a VIP accepted on every port, for the real-server quick path', (t) => {
+  const config = buildQuickConfig({ role: 'realserver', vip: ['198.51.100.50'], iface: 'eth0' });
+  t.deepEqual(config.services, []);
+  t.deepEqual(config.vipAddresses, [{ family: 4, address: '198.51.100.50', origin: { kind: 'flag', flag: '--vip' } }]);
+  t.is(config.interfaces.client, 'eth0');
+});
+
+test('--vip with a bad bare address says what is expected', (t) => {
+  const error = t.throws(() => buildQuickConfig({ role: 'realserver', vip: ['198.51.100.500'] }));
+  t.regex(error?.message ?? '', /--vip.*198\.51\.100\.500.*expected ADDR or ADDR:PORT/);
+});
