@@ -7,6 +7,9 @@ import { LbfwError, NftError } from '../errors.js';
 import { applyCommand } from './commands/apply.js';
 import { blacklistCommand } from './commands/blacklist.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
+import { factsCommand } from './commands/facts.js';
+import { labCommand } from './commands/lab.js';
 import { planCommand } from './commands/plan.js';
 import { confirmCommand, rollbackCommand } from './commands/rollback.js';
 import { verifyCommand } from './commands/verify.js';
@@ -28,6 +31,9 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     rollbackCommand(io, done),
     confirmCommand(io, done),
     blacklistCommand(io, done),
+    doctorCommand(io, done),
+    factsCommand(io, done),
+    labCommand(io, done),
     demoCommand(io, done),
   ]) {
     program.addCommand(command);
