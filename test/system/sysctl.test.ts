@@ -160,3 +160,23 @@ systemTest('tests write sysctl.d files only under their own root', async (t) => 
   t.true(ROOT.startsWith('/tmp/') || ROOT.includes('lbfw-t-root-'));
   await t.throwsAsync(readFile('/etc/sysctl.d/90-lbfw.conf', 'utf8'), undefined, 'the host /etc was never written');
 });
+
+systemTest('the NAT profile writes ip_forward first, so its per-interface forwarding survives the reset and verify passes', async (t) => {
+  await withTempDir(async (dir) => {
+    const lab = await createDrLab('lbfw-t');
+    try {
+      const config = path.join(dir, 'director.yaml');
+      await writeFile(config, `role: director\ninterfaces:\n  vip: eth0\n  realservers: eth0\nservices: ["${DR_LAB.vip}:80/tcp"]\nblacklist: /dev/null\n`);
+      const common = ['--config', config, '--state-dir', path.join(dir, 'state'), '--profile', 'director-nat', '--only', 'sysctl'];
+      await lab.director.sysctl('net.ipv4.ip_forward', '0');
+      const applied = await lbfwIn(lab.director, ['apply', ...common]);
+      t.is(applied.code, 0, applied.stdout + applied.stderr);
+      t.is(await sysctl(lab.director, 'net.ipv4.ip_forward'), '1');
+      t.is(await sysctl(lab.director, 'net.ipv4.conf.eth0.forwarding'), '1');
+      const verified = await lbfwIn(lab.director, ['verify', ...common]);
+      t.is(verified.code, 0, verified.stdout);
+    } finally {
+      await lab.destroy();
+    }
+  });
+});
