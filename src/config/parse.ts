@@ -15,6 +15,7 @@
  */
 import path from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { countLines, describe, isEmpty } from './yaml-nodes.js';
 import { ConfigError, type InputProblem } from '../errors.js';
 import {
   DEFAULT_BLACKLIST_PATH,
@@ -183,26 +184,6 @@ class Reader {
   }
 }
 
-function isEmpty(node: unknown): boolean {
-  return node === null || node === undefined || (isScalar(node) && node.value === null);
-}
-
-/** describe says what a node is, for "expected X; got Y" messages. */
-function describe(node: unknown): string {
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isEmpty(node)) return 'nothing';
-  if (isScalar(node)) {
-    if (typeof node.value === 'string') return `"${node.value}"`;
-    return `${node.source ?? String(node.value)} (a ${typeof node.value})`;
-  }
-  return 'an unsupported YAML node';
-}
-
-function countLines(text: string): number {
-  const lines = text.split('\n').length;
-  return text.endsWith('\n') ? lines - 1 : lines;
-}
 
 /** parseConfig reads lbfw.yaml text; `file` names it in problems and anchors relative paths. */
 export function parseConfig(text: string, file: string): HostConfig {

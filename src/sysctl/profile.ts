@@ -13,6 +13,7 @@
  * ```
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { countLines, describe, isEmpty } from '../config/yaml-nodes.js';
 import { ConfigError, type InputProblem } from '../errors.js';
 import { type Checked, fail, suggest } from '../config/values.js';
 import { checkKnownKey } from './catalogue.js';
@@ -166,25 +167,6 @@ class Reader {
   }
 }
 
-function isEmpty(node: unknown): boolean {
-  return node === null || node === undefined || (isScalar(node) && node.value === null);
-}
-
-function describe(node: unknown): string {
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isEmpty(node)) return 'nothing';
-  if (isScalar(node)) {
-    if (typeof node.value === 'string') return `"${node.value}"`;
-    return `${node.source ?? String(node.value)} (a ${typeof node.value})`;
-  }
-  return 'an unsupported YAML node';
-}
-
-function countLines(text: string): number {
-  const lines = text.split('\n').length;
-  return text.endsWith('\n') ? lines - 1 : lines;
-}
 
 /**
  * parseProfile reads the text of one profile. `name` is the profile's name
