@@ -58,6 +58,7 @@ export function reportPrepared(io: Io, prepared: PreparedFirewall): void {
     ...problemLines(prepared.warnings, 'warning: '),
     ...problemLines(prepared.skipped, 'skipped: '),
     ...forcedLines(prepared.forced),
+    ...(prepared.lockout === undefined ? [] : [`WARNING: ${prepared.lockout} -- loaded because of --force`]),
   ];
   if (lines.length > 0) io.err(`${lines.join('\n')}\n`);
 }

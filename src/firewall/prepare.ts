@@ -12,6 +12,7 @@ import { buildRuleset } from '../ruleset/build.js';
 import type { Ruleset } from '../ruleset/types.js';
 import type { BlacklistOptions } from './options.js';
 import { protectedRanges } from './protected.js';
+import { lockoutFor } from './lockout.js';
 
 /** PreparedFirewall: the ruleset to load and what was noticed on the way. */
 export interface PreparedFirewall {
@@ -25,6 +26,8 @@ export interface PreparedFirewall {
   readonly skipped: readonly InputProblem[];
   /** Dangerous entries loaded anyway because of `force`. */
   readonly forced: readonly ProtectedHit[];
+  /** Set when `force` overrode the SSH lock-out guard. */
+  readonly lockout?: string;
 }
 
 /**
@@ -42,6 +45,8 @@ export async function prepareFirewall(
   if (parsed.problems.length > 0 && options.skipInvalid !== true) throw new BlacklistError(parsed.problems);
   const hits = findProtectedHits(parsed, protectedRanges(config, env));
   if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
+  const lockout = lockoutFor(config, env);
+  if (lockout !== undefined && options.force !== true) throw lockout;
   const blacklist = normaliseBlacklist(parsed.entries);
   return {
     ruleset: buildRuleset(config, blacklist),
@@ -50,5 +55,6 @@ export async function prepareFirewall(
     warnings: parsed.warnings,
     skipped: parsed.problems,
     forced: hits,
+    ...(lockout === undefined ? {} : { lockout: `new SSH logins from ${lockout.client} to port ${lockout.port} will be refused` }),
   };
 }

@@ -166,3 +166,21 @@ test('the system tests use documentation prefixes for every address they configu
   for (const address of [DEMO.vip4, DEMO.clean4, DEMO.bad4]) t.regex(address, /^(192\.0\.2|198\.51\.100|203\.0\.113)\./);
   for (const address of [DEMO.vip6, DEMO.clean6, DEMO.bad6]) t.regex(address, /^2001:db8:/);
 });
+
+systemTest('an apply over SSH that would refuse the next login from this client is refused unless forced', async (t) => {
+  await withTempDir(async (dir) => {
+    const args = await writeInputs(dir);
+    await withNamespace(async (ns) => {
+      const ssh = { SSH_CONNECTION: '198.51.100.23 50022 192.0.2.1 22' };
+      const refused = await lbfwIn(ns, ['apply', ...args], ssh);
+      t.is(refused.code, 1);
+      t.regex(refused.stderr, /^lbfw: this firewall would refuse new SSH logins from 198\.51\.100\.23 .* to port 22: add 198\.51\.100\.23/);
+      t.is(await listTable(ns), '');
+      const fromMgmt = await lbfwIn(ns, ['apply', ...args], { SSH_CONNECTION: '203.0.113.5 50022 192.0.2.1 22' });
+      t.is(fromMgmt.code, 0, fromMgmt.stderr);
+      const forced = await lbfwIn(ns, ['apply', '--force', ...args], ssh);
+      t.is(forced.code, 0, forced.stderr);
+      t.regex(forced.stderr, /WARNING: new SSH logins from 198\.51\.100\.23 to port 22 will be refused -- loaded because of --force/);
+    });
+  });
+});
