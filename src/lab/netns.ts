@@ -101,7 +101,7 @@ export async function connect(a: LinkEnd, b: LinkEnd): Promise<void> {
  * accepted within `timeoutSeconds`. A dropped SYN is only visible as
  * silence, so a bounded wait is the measurement itself here.
  */
-export async function tcpConnects(ns: Netns, address: string, port: number, timeoutSeconds = 2): Promise<boolean> {
+export async function tcpConnects(ns: Netns, address: string, port: number, timeoutSeconds = 5): Promise<boolean> {
   const script = `const s=require('net').connect({host:${JSON.stringify(address)},port:${port}});` +
     `s.setTimeout(${timeoutSeconds * 1000},()=>process.exit(3));s.on('connect',()=>{s.end();process.exit(0)});s.on('error',()=>process.exit(4));`;
   const result = await ns.exec([process.execPath, '-e', script]);

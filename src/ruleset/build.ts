@@ -94,6 +94,24 @@ function serviceSets(config: HostConfig): NftSet[] {
   }));
 }
 
+/**
+ * Real server: the service ports on ANY local address. keepalived's health
+ * checkers (TCP_CHECK, HTTP_GET) connect to the real server's own address,
+ * not the VIP; dropping them marks every real server down.
+ */
+function servicePortSet(config: HostConfig): NftSet[] {
+  if (config.role !== 'realserver') return [];
+  return [
+    {
+      name: 'service_ports',
+      type: 'inet_proto . inet_service',
+      interval: false,
+      elements: sortedUnique(config.services.map((s) => `${s.protocol} . ${s.port}`)),
+      purpose: 'VIP service ports, accepted on the real server\'s own addresses too (directors\' health checks)',
+    },
+  ];
+}
+
 /** Sets of VIPs given without a port; only present when there are some. */
 function vipAddressSets(config: HostConfig): NftSet[] {
   const addresses = config.vipAddresses ?? [];
@@ -148,7 +166,11 @@ function vipServiceRules(config: HostConfig): NftRule[] {
     id: set.name.replace('_', '-'),
     text: `${set.type === 'ipv4_addr' ? 'ip' : 'ip6'} daddr @${set.name} counter accept`,
   }));
-  return [...services, ...anyPort];
+  const healthChecks = servicePortSet(config).map((set) => ({
+    id: 'health-checks',
+    text: `meta l4proto . th dport @${set.name} counter accept`,
+  }));
+  return [...services, ...anyPort, ...healthChecks];
 }
 
 /** VRRP (IP protocol 112) and the IPVS sync daemon, from peer directors only. */
@@ -236,6 +258,7 @@ export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist)
     ...blacklistSets(blacklist),
     ...serviceSets(config),
     ...vipAddressSets(config),
+    ...servicePortSet(config),
     ...managementSets(config),
     ...(config.role === 'director' ? peerSets(config) : []),
   ];

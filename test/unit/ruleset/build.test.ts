@@ -120,12 +120,13 @@ test('a real server gets no peer sets and no VRRP or IPVS sync rules', (t) => {
   const ruleset = buildRuleset(REALSERVER, EMPTY_BLACKLIST);
   t.deepEqual(
     ruleset.sets.map((s) => s.name),
-    ['bl4_hosts', 'bl4_nets', 'bl6_hosts', 'bl6_nets', 'vip4_services', 'vip6_services', 'mgmt4', 'mgmt6'],
+    ['bl4_hosts', 'bl4_nets', 'bl6_hosts', 'bl6_nets', 'vip4_services', 'vip6_services', 'service_ports', 'mgmt4', 'mgmt6'],
   );
   t.deepEqual(ruleIds(ruleset, 'input'), [
     'loopback',
     'vip-services4',
     'vip-services6',
+    'health-checks',
     'established',
     'mgmt-ssh4',
     'mgmt-ssh6',

@@ -136,6 +136,11 @@ const REALSERVER_LISTING = `table inet lbfw {
 \t\telements = { 2001:db8::10 . tcp . 443 }
 \t}
 
+\tset service_ports {
+\t\ttype inet_proto . inet_service
+\t\telements = { tcp . 80, tcp . 443 }
+\t}
+
 \tset mgmt4 {
 \t\ttype ipv4_addr
 \t\tflags interval
@@ -160,6 +165,7 @@ const REALSERVER_LISTING = `table inet lbfw {
 \t\tiif "lo" accept comment "loopback"
 \t\tip daddr . meta l4proto . th dport @vip4_services counter packets 0 bytes 0 accept comment "vip-services4"
 \t\tip6 daddr . meta l4proto . th dport @vip6_services counter packets 0 bytes 0 accept comment "vip-services6"
+\t\tmeta l4proto . th dport @service_ports counter packets 0 bytes 0 accept comment "health-checks"
 \t\tct state established,related accept comment "established"
 \t\tip saddr @mgmt4 tcp dport 22 accept comment "mgmt-ssh4"
 \t\tip6 saddr @mgmt6 tcp dport 22 accept comment "mgmt-ssh6"
