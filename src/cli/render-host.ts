@@ -7,6 +7,11 @@ import type { SysctlWrite, UnresolvedSetting } from '../sysctl/writes.js';
 import type { SysctlPersistResult } from '../sysctl/host.js';
 import { describeAction, type VipPlan } from '../vip/plan.js';
 
+/** inferredLines says which interfaces lbfw read from the host, and why. */
+export function inferredLines(inferred: readonly { role: string; ifname: string; why: string }[]): string[] {
+  return inferred.map((i) => `interface ${i.role}: ${i.ifname} (not in the config; ${i.why})`);
+}
+
 /** writeLines renders sysctl writes: key, old -> new, why. */
 export function writeLines(writes: readonly SysctlWrite[]): string[] {
   return writes.map((w) => `  ${w.key}: ${w.previous} -> ${w.value}   # ${w.reasons.join(' ')}`);

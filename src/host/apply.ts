@@ -11,9 +11,12 @@ import { withLock } from '../state/lock.js';
 import { applySysctls, persistSysctls, planSysctls, type SysctlApplyResult, type SysctlPersistResult } from '../sysctl/host.js';
 import { applyVips, type VipApplyResult } from '../vip/apply.js';
 import { includes, sysctlPaths, type HostOptions } from './options.js';
+import { readInferredInterfaces, withInferred, type InferredInterface } from './interfaces.js';
 
 /** HostApplyResult: what each part did; a part left out by `only` is absent. */
 export interface HostApplyResult {
+  /** Interfaces the config left out and lbfw read from the host. */
+  readonly inferred: readonly InferredInterface[];
   readonly sysctl?: SysctlApplyResult;
   readonly persisted?: SysctlPersistResult;
   readonly vips?: VipApplyResult;
@@ -27,7 +30,9 @@ export interface HostApplyResult {
  * firewall. Kernel settings go first: the firewall is the part that can lock
  * the operator out, and `--confirm` guards it.
  */
-export async function applyHost(config: HostConfig, options: HostOptions = {}): Promise<HostApplyResult> {
+export async function applyHost(given: HostConfig, options: HostOptions = {}): Promise<HostApplyResult> {
+  const inferred = await readInferredInterfaces(given);
+  const config = withInferred(given, inferred);
   const resolved = resolveOptions(options);
   const paths = sysctlPaths(options);
   assertNetAdmin('apply');
@@ -44,6 +49,7 @@ export async function applyHost(config: HostConfig, options: HostOptions = {}): 
         ? undefined
         : await applyPreparedFirewall(prepared, resolved, options.confirmSeconds === undefined ? {} : { confirmSeconds: options.confirmSeconds });
     return {
+      inferred,
       ...(sysctl === undefined ? {} : { sysctl }),
       ...(persisted === undefined ? {} : { persisted }),
       ...(vips === undefined ? {} : { vips }),

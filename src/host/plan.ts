@@ -8,9 +8,12 @@ import { planSysctls, verifySysctls, type SysctlPlan, type SysctlVerifyResult } 
 import { planVips } from '../vip/apply.js';
 import type { VipPlan } from '../vip/plan.js';
 import { includes, sysctlPaths, type HostOptions } from './options.js';
+import { readInferredInterfaces, withInferred, type InferredInterface } from './interfaces.js';
 
 /** HostPlan: what apply would do to each part. */
 export interface HostPlan {
+  /** Interfaces the config left out and lbfw read from the host. */
+  readonly inferred: readonly InferredInterface[];
   readonly sysctl?: SysctlPlan;
   readonly vips?: VipPlan;
   readonly firewall?: FirewallPlan;
@@ -22,17 +25,26 @@ export interface HostPlanOptions extends HostOptions {
 }
 
 /** planHost reads the host and says what apply would change, changing nothing. */
-export async function planHost(config: HostConfig, options: HostPlanOptions = {}): Promise<HostPlan> {
+export async function planHost(given: HostConfig, options: HostPlanOptions = {}): Promise<HostPlan> {
+  const inferred = await readInferredInterfaces(given);
+  const config = withInferred(given, inferred);
   const paths = sysctlPaths(options);
   const firewall = includes(options, 'firewall') ? await planFirewall(config, options) : undefined;
   const sysctl = includes(options, 'sysctl') ? await planSysctls(config, paths.sysctl) : undefined;
   const vips = includes(options, 'vips') && config.role === 'realserver' ? await planVips(config, { recordFile: paths.vipRecord }) : undefined;
-  return { ...(sysctl === undefined ? {} : { sysctl }), ...(vips === undefined ? {} : { vips }), ...(firewall === undefined ? {} : { firewall }) };
+  return {
+    inferred,
+    ...(sysctl === undefined ? {} : { sysctl }),
+    ...(vips === undefined ? {} : { vips }),
+    ...(firewall === undefined ? {} : { firewall }),
+  };
 }
 
 /** HostVerifyResult: each part's verdict; `ok` when none failed. */
 export interface HostVerifyResult {
   readonly ok: boolean;
+  /** Interfaces the config left out and lbfw read from the host. */
+  readonly inferred: readonly InferredInterface[];
   readonly sysctl?: SysctlVerifyResult;
   /** VIP changes apply would still make, and VIPs on ARP-answering links. */
   readonly vips?: VipPlan & { readonly ok: boolean };
@@ -40,7 +52,9 @@ export interface HostVerifyResult {
 }
 
 /** verifyHost judges what the kernel will actually do against what the config means. */
-export async function verifyHost(config: HostConfig, options: HostOptions = {}): Promise<HostVerifyResult> {
+export async function verifyHost(given: HostConfig, options: HostOptions = {}): Promise<HostVerifyResult> {
+  const inferred = await readInferredInterfaces(given);
+  const config = withInferred(given, inferred);
   const paths = sysctlPaths(options);
   const sysctl = includes(options, 'sysctl') ? await verifySysctls(config, paths.sysctl) : undefined;
   const vipPlan =
@@ -53,6 +67,7 @@ export async function verifyHost(config: HostConfig, options: HostOptions = {}):
   const ok = (sysctl?.ok ?? true) && (vips?.ok ?? true) && (firewall?.ok ?? true);
   return {
     ok,
+    inferred,
     ...(sysctl === undefined ? {} : { sysctl }),
     ...(vips === undefined ? {} : { vips }),
     ...(firewall === undefined ? {} : { firewall }),

@@ -148,7 +148,17 @@ systemTest('a director whose route back leaves by another interface drops VIP tr
       await writeFile(config, `role: director\ninterfaces:\n  vip: eth-a\nservices: ["${DR_LAB.vip}:80/tcp"]\nblacklist: /dev/null\n`);
       const result = await lbfwIn(director, ['apply', '--config', config, '--state-dir', path.join(dir, 'state')]);
       t.is(result.code, 0, result.stdout + result.stderr);
-      t.true(await tcpConnects(client, DR_LAB.vip, 80), 'after apply the connection is accepted');
+      const connected = await tcpConnects(client, DR_LAB.vip, 80);
+      const debug = connected ? '' : [
+        await director.ok([NFT, 'list', 'ruleset']),
+        await director.ok(['nstat', '-az', 'TcpExtTCPReqQFullDrop', 'IpExtInNoRoutes', 'TcpExtListenDrops', 'IpInAddrErrors', 'TcpExtTCPSynRetrans', 'IpExtInMartians']).catch(() => ''),
+        await director.ok(['ip', '-s', 'link']),
+        await client.ok(['ip', '-s', 'link']),
+        await director.ok(['ss', '-ltn']),
+        await director.ok(['ip', 'neigh']),
+        await client.ok(['ip', 'neigh']),
+      ].join('\n');
+      t.true(connected, `after apply the connection is accepted\n${debug}`);
       t.is((await director.ok(['sysctl', '-n', 'net.ipv4.conf.all.rp_filter'])).trim(), '0');
     } finally {
       for (const ns of made.reverse()) await ns.delete();
@@ -175,6 +185,21 @@ systemTest('the NAT profile writes ip_forward first, so its per-interface forwar
       t.is(await sysctl(lab.director, 'net.ipv4.conf.eth0.forwarding'), '1');
       const verified = await lbfwIn(lab.director, ['verify', ...common]);
       t.is(verified.code, 0, verified.stdout);
+    } finally {
+      await lab.destroy();
+    }
+  });
+});
+
+systemTest('without --iface a real server\'s client-facing interface is read from the host and named in the output', async (t) => {
+  await withTempDir(async (dir) => {
+    const lab = await createDrLab('lbfw-t');
+    try {
+      const rs = lab.realServers[0] as Netns;
+      const result = await lbfwIn(rs, ['apply', '--role', 'realserver', '--vip', DR_LAB.vip, '--blacklist', '/dev/null', '--state-dir', path.join(dir, 'state')]);
+      t.is(result.code, 0, result.stderr);
+      t.regex(result.stdout, /interface client: eth0 \(not in the config; it is the only interface up\)/);
+      t.is(await sysctl(rs, 'net.ipv4.conf.eth0.arp_ignore'), '1');
     } finally {
       await lab.destroy();
     }

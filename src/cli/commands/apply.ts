@@ -9,6 +9,7 @@ import { addHostOptions, addPartOptions, hostConfigFrom, hostOptionsFrom, type H
 import { printJson, type Io } from '../io.js';
 import { blacklistSummary, reportPrepared } from '../render.js';
 import { failLines, persistLines, resultCounts, unresolvedLines, vipLines, writeLines } from '../render-host.js';
+import { inferredLines } from '../render-host.js';
 
 interface ApplyFlags extends HostFlags, PartFlags {
   readonly confirm?: string;
@@ -57,7 +58,7 @@ export function applyCommand(io: Io, done: (code: ExitCode) => void): Command {
       printJson(io, { ok, sysctl: result.sysctl, persisted: result.persisted, vips: result.vips, firewall });
       return done(ok ? EXIT_OK : EXIT_FAILED);
     }
-    const lines: string[] = [];
+    const lines: string[] = inferredLines(result.inferred);
     if (result.sysctl !== undefined) {
       lines.push(
         `kernel settings (profile ${result.sysctl.profile}): ${result.sysctl.changed.length} changed; now ${resultCounts(result.sysctl.results)}`,

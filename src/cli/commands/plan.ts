@@ -9,6 +9,7 @@ import { addHostOptions, addPartOptions, hostConfigFrom, hostOptionsFrom, type H
 import { printJson, type Io } from '../io.js';
 import { blacklistSummary, describeHost, reportPrepared } from '../render.js';
 import { failLines, resultCounts, unresolvedLines, vipLines, writeLines } from '../render-host.js';
+import { inferredLines } from '../render-host.js';
 
 /** Elements of each set shown by plan unless --full. */
 const PREVIEW = 20;
@@ -51,7 +52,7 @@ export function planCommand(io: Io, done: (code: ExitCode) => void): Command {
       io.out(`${[...summary.map((line) => `# ${line}`), plan.firewall.script].join('\n')}\n`);
       return done(EXIT_OK);
     }
-    const lines = [...summary];
+    const lines = [...summary, ...inferredLines(plan.inferred)];
     if (plan.sysctl !== undefined) {
       lines.push(
         '',

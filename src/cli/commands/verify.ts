@@ -8,6 +8,7 @@ import { addHostOptions, addPartOptions, hostConfigFrom, hostOptionsFrom, type H
 import { printJson, type Io } from '../io.js';
 import { driftLines } from '../render.js';
 import { failLines, resultCounts, vipLines } from '../render-host.js';
+import { inferredLines } from '../render-host.js';
 
 interface VerifyFlags extends HostFlags, PartFlags {
   readonly skipInvalid?: boolean;
@@ -35,7 +36,7 @@ export function verifyCommand(io: Io, done: (code: ExitCode) => void): Command {
       printJson(io, result);
       return done(result.ok ? EXIT_OK : EXIT_PROBLEMS);
     }
-    const lines: string[] = [];
+    const lines: string[] = inferredLines(result.inferred);
     if (result.sysctl !== undefined) {
       lines.push(
         `kernel settings (profile ${result.sysctl.profile}): ${resultCounts(result.sysctl.results)}`,
