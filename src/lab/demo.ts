@@ -77,15 +77,17 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     await writeFile(configPath, DEMO_CONFIG);
     await writeFile(path.join(dir, 'static_blacklist'), DEMO_BLACKLIST);
     const state = ['--state-dir', path.join(dir, 'state')];
+    // --root keeps the sysctl.d file lbfw apply persists inside the demo's temporary directory.
+    const root = ['--root', path.join(dir, 'root')];
     log(`example config ${configPath}:\n${DEMO_CONFIG}\nsample blacklist:\n${DEMO_BLACKLIST}`);
 
     log('before lbfw: both clients reach the VIP service');
     await probe(bad, 'blacklisted client', DEMO.vip4, log);
 
     const checks: boolean[] = [];
-    checks.push((await lbfw(director, ['plan', '--config', configPath], log)) === 0);
-    checks.push((await lbfw(director, ['apply', '--config', configPath, ...state], log)) === 0);
-    checks.push((await lbfw(director, ['verify', '--config', configPath, ...state], log)) === 0);
+    checks.push((await lbfw(director, ['plan', '--config', configPath, ...root], log)) === 0);
+    checks.push((await lbfw(director, ['apply', '--config', configPath, ...state, ...root], log)) === 0);
+    checks.push((await lbfw(director, ['verify', '--config', configPath, ...state, ...root], log)) === 0);
 
     log('after lbfw apply: real packets');
     checks.push(await probe(clean, 'clean client      ', DEMO.vip4, log));
