@@ -1,0 +1,291 @@
+/**
+ * keepalived.conf of this director (and of its peer, with
+ * `--peer-keepalived`): mistakes keepalived accepts silently or only logs.
+ */
+import type { KeepalivedModel, VrrpInstance } from '../../keepalived/model.js';
+import type { Facts, KeepalivedFacts } from '../facts.js';
+import type { Check, Finding } from '../types.js';
+import { holders, linkNamed, where } from '../view.js';
+
+/** keepalived uses at most this many characters of auth_pass (vrrp.h VRRP_AUTH_LEN). */
+export const AUTH_PASS_MAX = 8;
+/** keepalived's default priority (vrrp.h VRRP_PRIO_DFL). */
+const DEFAULT_PRIORITY = 100;
+const RELOAD = 'systemctl reload keepalived';
+
+function instances(facts: Facts): readonly VrrpInstance[] {
+  return facts.keepalived?.model?.vrrpInstances ?? [];
+}
+
+function familyOf(instance: VrrpInstance): 4 | 6 {
+  return instance.virtualIpaddress[0]?.family ?? 4;
+}
+
+/** keepalived-config-error: keepalived.conf (or the peer's) could not be read. */
+export const keepalivedConfigError: Check = {
+  id: 'keepalived-config-error',
+  title: "keepalived.conf (and the peer's, when given) can be read",
+  roles: ['director'],
+  run: (facts) =>
+    ([
+      [facts.keepalived, 'error'],
+      [facts.peerKeepalived, 'warning'],
+    ] as const).flatMap(([k, severity]): Finding[] =>
+      k?.error === undefined
+        ? []
+        : [
+            {
+              id: 'keepalived-config-error',
+              severity,
+              subject: k.file,
+              what: `${k.file} cannot be read as a keepalived configuration: ${k.error}`,
+              breaks:
+                severity === 'error'
+                  ? 'keepalived ignores or refuses what it cannot parse, and the doctor cannot check the VRRP and virtual_server settings'
+                  : "the peer's VRRP settings cannot be compared with this director's",
+              fix: `keepalived --config-test --use-file ${k.file}`,
+            },
+          ],
+    ),
+};
+
+/** keepalived-auth-pass-long: auth_pass is cut to 8 characters. */
+export const keepalivedAuthPassLong: Check = {
+  id: 'keepalived-auth-pass-long',
+  title: 'auth_pass is at most 8 characters (keepalived cuts it silently)',
+  roles: ['director'],
+  run: (facts) =>
+    instances(facts).flatMap((instance): Finding[] => {
+      const auth = instance.authentication;
+      const length = auth?.authPass?.length ?? 0;
+      if (auth === undefined || length <= AUTH_PASS_MAX) return [];
+      return [
+        {
+          id: 'keepalived-auth-pass-long',
+          severity: 'warning',
+          subject: where(auth),
+          what: `vrrp_instance ${instance.name}: auth_pass is ${length} characters; keepalived silently uses only the first ${AUTH_PASS_MAX}`,
+          breaks: 'two passwords that differ only after the 8th character authenticate each other, and a peer or VRRP implementation that uses the whole password rejects the adverts (both directors become MASTER)',
+          fix: `shorten auth_pass to ${AUTH_PASS_MAX} characters at ${where(auth)} and on the peer director, then ${RELOAD}`,
+        },
+      ];
+    }),
+};
+
+/** keepalived-duplicate-vrid: two instances share a virtual_router_id on one interface. */
+export const keepalivedDuplicateVrid: Check = {
+  id: 'keepalived-duplicate-vrid',
+  title: 'virtual_router_id is unique per interface',
+  roles: ['director'],
+  run: (facts) => {
+    const groups = new Map<string, VrrpInstance[]>();
+    for (const instance of instances(facts)) {
+      if (instance.interface === undefined || instance.virtualRouterId === undefined) continue;
+      const key = `${instance.interface}|${instance.virtualRouterId}|${familyOf(instance)}`;
+      groups.set(key, [...(groups.get(key) ?? []), instance]);
+    }
+    return [...groups.values()]
+      .filter((group) => group.length > 1)
+      .map((group) => {
+        const [first] = group;
+        const names = group.map((i) => `${i.name} (${where(i)})`).join(', ');
+        return {
+          id: 'keepalived-duplicate-vrid',
+          severity: 'error' as const,
+          subject: `${first?.interface ?? ''} vrid ${first?.virtualRouterId ?? ''}`,
+          what: `vrrp_instances ${names} all use virtual_router_id ${first?.virtualRouterId ?? ''} on ${first?.interface ?? ''}`,
+          breaks: 'the instances share one virtual MAC and read each other\'s adverts as their own: VIPs move between them at random, and keepalived logs "ip address associated with VRID not present"',
+          fix: `give each vrrp_instance on ${first?.interface ?? 'the interface'} its own virtual_router_id (1-255) on both directors, then ${RELOAD}`,
+        };
+      });
+  },
+};
+
+function priorityOf(instance: VrrpInstance): number {
+  return instance.priority ?? DEFAULT_PRIORITY;
+}
+
+function bothMaster(a: VrrpInstance, b: VrrpInstance): boolean {
+  return a.state === 'MASTER' && b.state === 'MASTER' && priorityOf(a) === priorityOf(b) && familyOf(a) === familyOf(b);
+}
+
+/** keepalived-both-master: two instances of one VRRP router both start as MASTER with equal priority. */
+export const keepalivedBothMaster: Check = {
+  id: 'keepalived-both-master',
+  title: 'no two instances of one VRRP router are both MASTER with equal priority (incl. the peer)',
+  roles: ['director'],
+  run: (facts) => {
+    const own = instances(facts);
+    const findings: Finding[] = [];
+    const finding = (a: VrrpInstance, b: VrrpInstance, peer: KeepalivedFacts | undefined): Finding => ({
+      id: 'keepalived-both-master',
+      severity: 'error',
+      subject: `vrid ${a.virtualRouterId ?? '?'}`,
+      what:
+        `vrrp_instance ${a.name} (${where(a)}) and ${peer === undefined ? '' : "the peer's "}vrrp_instance ${b.name} (${where(b)}) ` +
+        `both have state MASTER and priority ${priorityOf(a)} for virtual_router_id ${a.virtualRouterId ?? '?'}`,
+      breaks: 'neither director yields at start (the tie is broken only by the higher IP address, after both claimed the VIPs); with preemption or nopreempt the VIPs can flap between them',
+      fix: `set state BACKUP and a lower priority on one of them (e.g. priority ${Math.max(1, priorityOf(a) - 50)} at ${where(b)}), then ${RELOAD}`,
+    });
+    for (const [i, a] of own.entries()) {
+      for (const b of own.slice(i + 1)) {
+        if (a.interface !== undefined && a.interface === b.interface && a.virtualRouterId === b.virtualRouterId && bothMaster(a, b)) {
+          findings.push(finding(a, b, undefined));
+        }
+      }
+    }
+    const peer = facts.peerKeepalived;
+    for (const a of own) {
+      for (const b of peer?.model?.vrrpInstances ?? []) {
+        if (a.virtualRouterId !== undefined && a.virtualRouterId === b.virtualRouterId && bothMaster(a, b)) findings.push(finding(a, b, peer));
+      }
+    }
+    return findings;
+  },
+};
+
+/** keepalived-deprecated: deprecated keywords. */
+export const keepalivedDeprecated: Check = {
+  id: 'keepalived-deprecated',
+  title: 'keepalived.conf uses no deprecated keywords',
+  roles: ['director'],
+  run: (facts) =>
+    (facts.keepalived?.model?.deprecated ?? []).map((d) => ({
+      id: 'keepalived-deprecated',
+      severity: 'info' as const,
+      subject: where(d),
+      what: `${where(d)}: ${d.keyword}${d.block === '' ? '' : ` in ${d.block}`} is deprecated`,
+      breaks: 'nothing yet; a later keepalived release may drop the keyword, and the configuration then silently loses that setting',
+      fix: `replace ${d.keyword} with ${d.replacement} at ${where(d)}`,
+    })),
+};
+
+/** keepalived-unicast-peer-self: a unicast_peer is an address of this host. */
+export const keepalivedUnicastPeerSelf: Check = {
+  id: 'keepalived-unicast-peer-self',
+  title: "unicast_peer lists the other director, not this host's own address",
+  roles: ['director'],
+  run: (facts) =>
+    instances(facts).flatMap((instance) =>
+      instance.unicastPeer
+        .filter((peer) => holders(facts, peer.address).length > 0)
+        .map((peer) => ({
+          id: 'keepalived-unicast-peer-self',
+          severity: 'error' as const,
+          subject: where(peer),
+          what: `vrrp_instance ${instance.name}: unicast_peer ${peer.address} (${where(peer)}) is an address of this host (${holders(facts, peer.address).map((a) => a.ifname).join(', ')})`,
+          breaks: 'this director sends its VRRP adverts to itself and the other director never hears them: both become MASTER (usually a keepalived.conf copied from the peer without swapping unicast_src_ip and unicast_peer)',
+          fix: `replace ${peer.address} with the other director's address at ${where(peer)}, then ${RELOAD}`,
+        })),
+    ),
+};
+
+/** keepalived-unicast-src-missing: unicast_src_ip is not an address of this host. */
+export const keepalivedUnicastSrcMissing: Check = {
+  id: 'keepalived-unicast-src-missing',
+  title: 'unicast_src_ip is an address of this host',
+  roles: ['director'],
+  run: (facts) =>
+    facts.links.length === 0
+      ? []
+      : instances(facts).flatMap((instance): Finding[] => {
+          const src = instance.unicastSrcIp;
+          if (src === undefined || holders(facts, src.address).length > 0) return [];
+          return [
+            {
+              id: 'keepalived-unicast-src-missing',
+              severity: 'error',
+              subject: where(src),
+              what: `vrrp_instance ${instance.name}: unicast_src_ip ${src.address} (${where(src)}) is not an address of this host`,
+              breaks: 'keepalived cannot send VRRP adverts from it; the peer hears nothing and both directors become MASTER',
+              fix: `set unicast_src_ip to an address of ${instance.interface ?? 'the VRRP interface'} at ${where(src)}, then ${RELOAD}`,
+            },
+          ];
+        }),
+};
+
+/** sync-daemon-iface: lvs_sync_daemon names a missing interface. */
+export const syncDaemonIface: Check = {
+  id: 'sync-daemon-iface',
+  title: 'the lvs_sync_daemon interface exists',
+  roles: ['director'],
+  run: (facts) => {
+    const model = facts.keepalived?.model;
+    if (model === undefined || facts.links.length === 0) return [];
+    const named: { iface: string; at: { file: string; line: number }; keyword: string }[] = [];
+    const daemon = model.globalDefs?.lvsSyncDaemon;
+    if (daemon !== undefined) named.push({ iface: daemon.interface, at: daemon, keyword: 'lvs_sync_daemon' });
+    for (const i of model.vrrpInstances) {
+      if (i.lvsSyncDaemonInterface !== undefined) named.push({ iface: i.lvsSyncDaemonInterface, at: i, keyword: `lvs_sync_daemon_interface of vrrp_instance ${i.name}` });
+    }
+    return named
+      .filter((n) => linkNamed(facts, n.iface) === undefined)
+      .map((n) => ({
+        id: 'sync-daemon-iface',
+        severity: 'warning' as const,
+        subject: n.iface,
+        what: `${n.keyword} (${where(n.at)}) names interface ${n.iface}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
+        breaks: 'the IPVS sync daemon does not start, so the backup director does not know the connections of the master and they break on failover',
+        fix: `set the interface facing the peer director in ${n.keyword} at ${where(n.at)}, then ${RELOAD}`,
+      }));
+  },
+};
+
+/** vrrp-iface-missing: a vrrp_instance interface does not exist. */
+export const vrrpIfaceMissing: Check = {
+  id: 'vrrp-iface-missing',
+  title: 'every vrrp_instance interface exists',
+  roles: ['director'],
+  run: (facts) =>
+    facts.links.length === 0
+      ? []
+      : instances(facts).flatMap((instance): Finding[] => {
+          if (instance.interface === undefined || linkNamed(facts, instance.interface) !== undefined) return [];
+          return [
+            {
+              id: 'vrrp-iface-missing',
+              severity: 'error',
+              subject: instance.interface,
+              what: `vrrp_instance ${instance.name} (${where(instance)}) uses interface ${instance.interface}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
+              breaks: `keepalived disables vrrp_instance ${instance.name}: this director never holds its VIPs and sends no adverts`,
+              fix: `set interface to the VIP interface at ${where(instance)}, then ${RELOAD}`,
+            },
+          ];
+        }),
+};
+
+/** keepalived-not-running: keepalived.conf exists but keepalived does not run. */
+export const keepalivedNotRunning: Check = {
+  id: 'keepalived-not-running',
+  title: 'keepalived runs when keepalived.conf is used',
+  roles: ['director'],
+  run: (facts) => {
+    const model: KeepalivedModel | undefined = facts.keepalived?.model;
+    const service = facts.services.find((s) => s.name === 'keepalived');
+    if (model === undefined || service === undefined || service.running) return [];
+    return [
+      {
+        id: 'keepalived-not-running',
+        severity: 'warning',
+        subject: 'keepalived',
+        what: `keepalived is not running, although ${facts.keepalived?.file ?? 'keepalived.conf'} defines ${model.vrrpInstances.length} vrrp_instance(s) and ${model.virtualServers.length} virtual_server(s)`,
+        breaks: 'nobody holds the VIPs by VRRP or manages the IPVS virtual services on this director',
+        fix: 'systemctl enable --now keepalived',
+      },
+    ];
+  },
+};
+
+/** The keepalived checks. */
+export const KEEPALIVED_CHECKS: readonly Check[] = [
+  keepalivedConfigError,
+  keepalivedAuthPassLong,
+  keepalivedDuplicateVrid,
+  keepalivedBothMaster,
+  keepalivedDeprecated,
+  keepalivedUnicastPeerSelf,
+  keepalivedUnicastSrcMissing,
+  syncDaemonIface,
+  vrrpIfaceMissing,
+  keepalivedNotRunning,
+];

@@ -1,0 +1,186 @@
+/**
+ * Kernel settings that decide whether Direct Routing works, judged on their
+ * EFFECTIVE value (the kernel combines `all` and the interface: max for
+ * rp_filter/arp_ignore/arp_announce, OR for send_redirects/proxy_arp), with
+ * the judge `lbfw verify` uses, so the doctor and verify never disagree.
+ */
+import type { Role } from '../../config/model.js';
+import type { SysctlResult } from '../../sysctl/judge.js';
+import type { Facts } from '../facts.js';
+import type { Check, Finding, Severity } from '../types.js';
+import { applyFix, clientIfaces, directorRsIfaces, directorVipIfaces, judgeConf, lbfwCommand } from '../view.js';
+
+/** sidePhrase says which of `all` and the interface must change, from the judge's writes. */
+export function sidePhrase(result: SysctlResult, iface: string): string {
+  const fix = result.fix ?? '';
+  const all = /\.conf\.all\./.test(fix);
+  const own = fix.includes(`.conf.${iface.replaceAll('.', '/')}.`);
+  if (all && own) return `both all and ${iface} must change`;
+  if (all) return `all must change (${iface} alone cannot bring the effective value down)`;
+  if (own) return `${iface} must change`;
+  return '';
+}
+
+interface ConfRule {
+  readonly id: string;
+  readonly title: string;
+  readonly roles: readonly Role[];
+  readonly severity: Severity;
+  readonly name: string;
+  readonly value: string;
+  readonly ifaces: (facts: Facts) => readonly string[];
+  readonly breaks: (iface: string, facts: Facts) => string;
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}
+
+function confCheck(rule: ConfRule): Check {
+  return {
+    id: rule.id,
+    title: rule.title,
+    roles: rule.roles,
+    run: (facts) =>
+      rule.ifaces(facts).flatMap((iface): Finding[] => {
+        const result = judgeConf(facts, iface, rule.name, rule.value, rule.title);
+        if (result === undefined || result.status !== 'fail') return [];
+        const side = sidePhrase(result, iface);
+        return [
+          {
+            id: rule.id,
+            severity: rule.severity,
+            subject: iface,
+            what: `${result.message}${side === '' ? '' : `; ${side}`}`,
+            breaks: rule.breaks(iface, facts),
+            fix: applyFix(facts, result.fix),
+          },
+        ];
+      }),
+  };
+}
+
+const directorIfaces = (facts: Facts): string[] => unique([...directorVipIfaces(facts), ...directorRsIfaces(facts)]);
+
+/** rp_filter on the director's VIP interface. */
+export const rpFilterVip = confCheck({
+  id: 'rp-filter-vip',
+  title: 'effective rp_filter is 0 on the VIP (ingress) interface',
+  roles: ['director'],
+  severity: 'error',
+  name: 'rp_filter',
+  value: '0',
+  ifaces: directorVipIfaces,
+  breaks: (iface) =>
+    `the kernel drops client packets for the VIPs arriving on ${iface} whenever its route back to the client leaves by another interface (several uplinks, VRRP failover, policy routing), before IPVS sees them`,
+});
+
+/** send_redirects on the director's VIP and real-server interfaces. */
+export const sendRedirects = confCheck({
+  id: 'send-redirects',
+  title: 'ICMP redirects are off (all and interface) on the VIP and real-server interfaces',
+  roles: ['director'],
+  severity: 'warning',
+  name: 'send_redirects',
+  value: '0',
+  ifaces: directorIfaces,
+  breaks: (iface) =>
+    `packets routed back out of ${iface} make the director send ICMP redirects that teach clients and real servers to bypass it`,
+});
+
+/** proxy_arp on the interfaces that matter for the role. */
+export const proxyArp = confCheck({
+  id: 'proxy-arp',
+  title: 'proxy ARP is off on the DR interfaces',
+  roles: ['director', 'realserver'],
+  severity: 'warning',
+  name: 'proxy_arp',
+  value: '0',
+  ifaces: (facts) => (facts.role === 'director' ? directorIfaces(facts) : clientIfaces(facts)),
+  breaks: (iface) =>
+    `${iface} answers ARP for addresses it merely routes to, which on a DR segment pulls other hosts' traffic (VIPs, real servers) to this host`,
+});
+
+/** arp_ignore on the real server's client-facing interfaces. */
+export const rsArpIgnore = confCheck({
+  id: 'rs-arp-ignore',
+  title: 'effective arp_ignore is 1 or 2 on the client-facing interfaces',
+  roles: ['realserver'],
+  severity: 'error',
+  name: 'arp_ignore',
+  value: '1|2',
+  ifaces: clientIfaces,
+  breaks: (iface) =>
+    `this real server answers ARP for the VIP (held on lo) on ${iface}, so the router or clients may send VIP traffic straight to it, bypassing the director and its balancing`,
+});
+
+/** arp_announce on the real server's client-facing interfaces. */
+export const rsArpAnnounce = confCheck({
+  id: 'rs-arp-announce',
+  title: 'effective arp_announce is 2 on the client-facing interfaces',
+  roles: ['realserver'],
+  severity: 'error',
+  name: 'arp_announce',
+  value: '2',
+  ifaces: clientIfaces,
+  breaks: (iface) =>
+    `ARP requests this server sends on ${iface} may carry the VIP as sender address, teaching neighbours this server's MAC for the VIP`,
+});
+
+function multiHomed(facts: Facts): string[] {
+  return facts.links.filter((l) => !l.loopback && l.up && l.addresses.some((a) => a.family === 4)).map((l) => l.ifname);
+}
+
+/** Strict rp_filter on a real server. */
+export const rsRpFilterStrict: Check = {
+  id: 'rs-rp-filter-strict',
+  title: 'no strict rp_filter on a multi-homed real server',
+  roles: ['realserver'],
+  run: (facts) => {
+    const homes = multiHomed(facts);
+    return clientIfaces(facts).flatMap((iface): Finding[] => {
+      const result = judgeConf(facts, iface, 'rp_filter', '2|0', 'strict reverse-path filtering on a real server');
+      if (result === undefined || result.effective !== 1) return [];
+      const many = homes.length > 1;
+      return [
+        {
+          id: 'rs-rp-filter-strict',
+          severity: many ? 'warning' : 'info',
+          subject: iface,
+          what: `${result.message}${many ? `; this server has ${homes.length} interfaces with IPv4 addresses (${homes.join(', ')})` : '; this server has one interface with IPv4 addresses, so strict mode does no harm yet'}`,
+          breaks: many
+            ? `client packets for the VIP arriving on ${iface} are dropped whenever the route back to the client leaves by another interface`
+            : 'a second interface or a policy route added later will silently drop client packets whose return route leaves by another interface',
+          fix: applyFix(facts, result.fix),
+        },
+      ];
+    });
+  },
+};
+
+/** Keys with a check of their own; lbfw-sysctl does not report them twice. */
+const COVERED = /\.(rp_filter|arp_ignore|arp_announce|send_redirects|proxy_arp)$|^net\.ipv4\.vs\.expire_(nodest_conn|quiescent_template)$/;
+
+/** Every other key of lbfw's profile that `lbfw verify` finds failing. */
+export const lbfwSysctl: Check = {
+  id: 'lbfw-sysctl',
+  title: "the other kernel settings of lbfw's profile pass `lbfw verify`",
+  roles: ['director', 'realserver'],
+  run: (facts) => {
+    const sysctl = facts.lbfwVerify?.result?.sysctl;
+    if (sysctl === undefined) return [];
+    return sysctl.results
+      .filter((r) => r.status === 'fail' && !COVERED.test(r.key))
+      .map((r) => ({
+        id: 'lbfw-sysctl',
+        severity: 'warning' as const,
+        subject: r.key,
+        what: `${r.message} (profile ${sysctl.profile})`,
+        breaks: r.reason,
+        fix: r.fix === undefined ? lbfwCommand(facts.config, 'apply') : applyFix(facts, r.fix),
+      }));
+  },
+};
+
+/** The sysctl checks. */
+export const SYSCTL_CHECKS: readonly Check[] = [rpFilterVip, sendRedirects, proxyArp, rsArpIgnore, rsArpAnnounce, rsRpFilterStrict, lbfwSysctl];

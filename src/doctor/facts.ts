@@ -1,0 +1,530 @@
+/**
+ * Facts: everything the doctor knows about a host, read once. This is the
+ * only code of the doctor that reads the host; checks are pure functions of
+ * the facts, so `lbfw facts > file` on a broken host and `lbfw doctor --facts
+ * file` anywhere else give the same findings.
+ *
+ * Every source is read on its own: one that cannot be read (no nft, no
+ * permission, systeminformation failing) is recorded in `errors` and the
+ * rest is still collected.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import si from 'systeminformation';
+import { readBlacklist } from '../blacklist/read.js';
+import { findProtectedHits } from '../blacklist/safety.js';
+import type { ParsedBlacklist } from '../blacklist/parse.js';
+import { DEFAULT_BLACKLIST_PATH, type Family, type HostConfig, type Role } from '../config/model.js';
+import type { ProtectedHit } from '../errors.js';
+import { protectedRanges } from '../firewall/protected.js';
+import type { HostOptions } from '../host/options.js';
+import { verifyHost, type HostVerifyResult } from '../host/plan.js';
+import { hostFromKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
+import { readKeepalived } from '../keepalived/include.js';
+import type { KeepalivedModel, Statement } from '../keepalived/model.js';
+import { run as runProgram, type RunResult } from '../lab/run.js';
+import { parseAddress } from '../net/address.js';
+import { systemNft } from '../nft/cli-backend.js';
+import { confKey, pathToKey } from '../sysctl/key.js';
+import { parseIpAddrJson, type HostLink } from '../vip/addresses.js';
+import { omitLargeSetElements } from './nft-eval.js';
+import { parseSocketTable, type Endianness, type ListeningSocket } from './proc-net.js';
+import type { ProbeResult } from './probe.js';
+
+/** The version of the facts format; `lbfw doctor --facts` refuses any other. */
+export const FACTS_VERSION = 1;
+
+/** The per-interface IPv4 keys read for every interface (and all, default, lo). */
+export const CONF_KEYS = [
+  'rp_filter',
+  'arp_ignore',
+  'arp_announce',
+  'arp_filter',
+  'send_redirects',
+  'accept_local',
+  'proxy_arp',
+  'forwarding',
+  'log_martians',
+] as const;
+
+/** Sets with more elements than this are stored without their elements. */
+export const SET_ELEMENT_LIMIT = 1000;
+
+/** The socket tables read for listening sockets. */
+export const SOCKET_TABLES = ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6'] as const;
+
+/** RouteFact: one route of `ip -j route` (or the answer of `ip -j route get`). */
+export interface RouteFact {
+  readonly family: Family;
+  /** `default`, a prefix, or the address looked up. */
+  readonly dst: string;
+  readonly dev?: string;
+  readonly gateway?: string;
+  readonly prefsrc?: string;
+  readonly type?: string;
+  readonly protocol?: string;
+  readonly scope?: string;
+}
+
+/** RouteLookup: `ip -j route get TARGET` for a real server, peer or client. */
+export interface RouteLookup {
+  readonly target: string;
+  readonly purpose: 'real server' | 'peer' | 'client';
+  readonly route?: RouteFact;
+  /** Why the lookup failed (`Network is unreachable`). */
+  readonly error?: string;
+}
+
+/** NeighbourFact: one entry of `ip -j neigh`. */
+export interface NeighbourFact {
+  readonly address: string;
+  readonly dev: string;
+  readonly mac?: string;
+  readonly state: readonly string[];
+}
+
+/** IpvsFacts: the IPVS table, when the module is loaded. */
+export interface IpvsFacts {
+  /** Whether /proc/net/ip_vs exists (the ip_vs module is loaded in this kernel). */
+  readonly present: boolean;
+  /** The text of /proc/net/ip_vs. */
+  readonly services?: string;
+  /** The text of /proc/net/ip_vs_stats. */
+  readonly stats?: string;
+}
+
+/** ConntrackFacts: the connection tracking table's fill. */
+export interface ConntrackFacts {
+  readonly count: number;
+  readonly max: number;
+}
+
+/** KeepalivedFacts: one keepalived configuration, read with its includes. */
+export interface KeepalivedFacts {
+  readonly file: string;
+  readonly model?: KeepalivedModel;
+  /** What lbfw could not turn into host items (fwmark services, ...). */
+  readonly notes: readonly KeepalivedNote[];
+  /** Why it could not be read. */
+  readonly error?: string;
+}
+
+/** OsFacts: the operating system and the versions of the tools that matter. */
+export interface OsFacts {
+  readonly distro?: string;
+  readonly release?: string;
+  readonly codename?: string;
+  readonly kernel?: string;
+  readonly arch?: string;
+  readonly hostname?: string;
+  readonly nftVersion?: string;
+  readonly keepalivedVersion?: string;
+}
+
+/** ServiceFact: whether a daemon runs. */
+export interface ServiceFact {
+  readonly name: string;
+  readonly running: boolean;
+  readonly pids: readonly number[];
+}
+
+/** LbfwVerifyFacts: `lbfw verify` of this host, or why it could not run. */
+export interface LbfwVerifyFacts {
+  /** The verify result (the parts the checks read; the facts file holds all of it). */
+  readonly result?: Pick<HostVerifyResult, 'ok' | 'sysctl' | 'vips' | 'firewall'>;
+  readonly error?: string;
+}
+
+/** BlacklistFacts: the blacklist's entries that cover protected addresses. */
+export interface BlacklistFacts {
+  readonly file: string;
+  readonly entries: number;
+  readonly hits: readonly ProtectedHit[];
+  readonly error?: string;
+}
+
+/** FactError: a source that could not be read. */
+export interface FactError {
+  /** e.g. `nft -j list ruleset`, `/proc/net/tcp`. */
+  readonly source: string;
+  readonly message: string;
+}
+
+/** Facts: one host, as the doctor sees it. Plain JSON: what `lbfw facts` prints. */
+export interface Facts {
+  readonly factsVersion: typeof FACTS_VERSION;
+  /** ISO 8601 time of collection. */
+  readonly collectedAt: string;
+  readonly host: { readonly hostname: string; readonly kernel: string };
+  readonly role: Role;
+  readonly config: HostConfig;
+  /** Every key of {@link CONF_KEYS} for every interface (and all, default), ip_forward, net.ipv4.vs.*, conntrack. */
+  readonly sysctls: Readonly<Record<string, string>>;
+  readonly links: readonly HostLink[];
+  /** MAC address of each interface that has one. */
+  readonly macs: Readonly<Record<string, string>>;
+  readonly routes: readonly RouteFact[];
+  readonly routeLookups: readonly RouteLookup[];
+  readonly neighbours: readonly NeighbourFact[];
+  /** The `nftables` array of `nft -j list ruleset`; absent when it could not be listed. */
+  readonly nftRuleset?: readonly unknown[];
+  readonly ipvs: IpvsFacts;
+  /** Listening TCP and bound UDP sockets; absent when the socket tables could not be read. */
+  readonly listening?: readonly ListeningSocket[];
+  readonly conntrack?: ConntrackFacts;
+  readonly keepalived?: KeepalivedFacts;
+  /** The peer director's keepalived.conf (`--peer-keepalived`). */
+  readonly peerKeepalived?: KeepalivedFacts;
+  readonly os?: OsFacts;
+  readonly services: readonly ServiceFact[];
+  readonly lbfwVerify?: LbfwVerifyFacts;
+  readonly blacklist?: BlacklistFacts;
+  /** ARP answers for each VIP (`--probe`). */
+  readonly probe?: readonly ProbeResult[];
+  readonly errors: readonly FactError[];
+}
+
+/** FactsSystem: every way collecting facts touches the host, replaceable in tests. */
+export interface FactsSystem {
+  /** Runs a program and returns its exit code and output; rejects only when it cannot start. */
+  readonly run: (argv: readonly string[]) => Promise<RunResult>;
+  /** Reads a text file; undefined when it does not exist. */
+  readonly readFile: (file: string) => Promise<string | undefined>;
+  /** Lists a directory; undefined when it does not exist. */
+  readonly listDir: (dir: string) => Promise<string[] | undefined>;
+  readonly osInfo: () => Promise<OsFacts>;
+  readonly services: (names: readonly string[]) => Promise<ServiceFact[]>;
+  readonly readKeepalived: (file: string) => Promise<KeepalivedModel>;
+  readonly verifyHost: (config: HostConfig, options: HostOptions) => Promise<NonNullable<LbfwVerifyFacts['result']>>;
+  readonly readBlacklist: (file: string, optional: boolean) => Promise<ParsedBlacklist>;
+  readonly hostname: () => string;
+  readonly kernel: () => string;
+  readonly now: () => Date;
+  readonly endianness: () => Endianness;
+}
+
+function missingAsUndefined(error: unknown): undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+  throw error;
+}
+
+/** How long systeminformation may take before its facts are left out. */
+const SYSTEMINFORMATION_TIMEOUT_MS = 5000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function definedOnly<T extends object>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== '')) as T;
+}
+
+/** hostSystem is the real host: programs, /proc, systeminformation, lbfw's own verify. */
+export function hostSystem(): FactsSystem {
+  return {
+    run: (argv) => runProgram(argv),
+    readFile: (file) => readFile(file, 'utf8').catch(missingAsUndefined),
+    listDir: (dir) => readdir(dir).catch(missingAsUndefined),
+    osInfo: async () => {
+      const info = await withTimeout(si.osInfo(), SYSTEMINFORMATION_TIMEOUT_MS, 'systeminformation osInfo');
+      const { distro, release, codename, kernel, arch, hostname } = info;
+      return definedOnly({ distro, release, codename, kernel, arch, hostname });
+    },
+    services: async (names) => {
+      const found = await withTimeout(si.services(names.join(',')), SYSTEMINFORMATION_TIMEOUT_MS, 'systeminformation services');
+      return found.map((s) => ({ name: s.name, running: s.running, pids: s.pids }));
+    },
+    readKeepalived: (file) => readKeepalived(file),
+    verifyHost: (config, options) => verifyHost(config, options),
+    readBlacklist: (file, optional) => readBlacklist(file, { optional }),
+    hostname: () => os.hostname(),
+    kernel: () => os.release(),
+    now: () => new Date(),
+    endianness: () => os.endianness(),
+  };
+}
+
+/** CollectOptions: where lbfw's own files are, and what else to read. */
+export interface CollectOptions {
+  /** Default {@link hostSystem}. */
+  readonly system?: FactsSystem;
+  /** Environment (LBFW_ROOT, LBFW_STATE_DIR, SSH_CONNECTION). Default process.env. */
+  readonly env?: Record<string, string | undefined>;
+  /** Prefix of /etc/lbfw/profiles for `lbfw verify` (default $LBFW_ROOT or /). */
+  readonly root?: string;
+  /** lbfw's state directory (default $LBFW_STATE_DIR or /var/lib/lbfw). */
+  readonly stateDir?: string;
+  /** The peer director's keepalived.conf. */
+  readonly peerKeepalived?: string;
+  /** Client addresses to look routes up for. */
+  readonly clients?: readonly string[];
+  /** Send ARP probes for the VIPs (director). */
+  readonly probe?: (links: readonly HostLink[], macs: Readonly<Record<string, string>>, neighbours: readonly NeighbourFact[]) => Promise<ProbeResult[]>;
+}
+
+class Collector {
+  readonly errors: FactError[] = [];
+
+  constructor(readonly system: FactsSystem) {}
+
+  async attempt<T>(source: string, read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      this.errors.push({ source, message: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
+  }
+
+  /** output runs a program and returns its stdout; a non-zero exit is an error with its stderr. */
+  async output(argv: readonly string[]): Promise<string> {
+    const result = await this.system.run(argv);
+    if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
+    return result.stdout;
+  }
+}
+
+const PROC_SYS = '/proc/sys';
+
+async function readSysctlFacts(c: Collector): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  const read = async (key: string, file: string): Promise<void> => {
+    const text = await c.system.readFile(file);
+    if (text !== undefined) values[key] = text.trim();
+  };
+  const levels = (await c.system.listDir(`${PROC_SYS}/net/ipv4/conf`)) ?? [];
+  const reads: Promise<void>[] = [];
+  for (const level of levels) {
+    for (const name of CONF_KEYS) reads.push(read(confKey(4, level, name), `${PROC_SYS}/net/ipv4/conf/${level}/${name}`));
+  }
+  reads.push(read('net.ipv4.ip_forward', `${PROC_SYS}/net/ipv4/ip_forward`));
+  for (const name of (await c.system.listDir(`${PROC_SYS}/net/ipv4/vs`)) ?? []) {
+    reads.push(read(pathToKey(`net/ipv4/vs/${name}`), `${PROC_SYS}/net/ipv4/vs/${name}`));
+  }
+  for (const name of ['nf_conntrack_count', 'nf_conntrack_max']) reads.push(read(`net.netfilter.${name}`, `${PROC_SYS}/net/netfilter/${name}`));
+  await Promise.all(reads);
+  return Object.fromEntries(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function parseJsonArray(text: string, source: string): Record<string, unknown>[] {
+  const data: unknown = JSON.parse(text === '' ? '[]' : text);
+  if (!Array.isArray(data)) throw new Error(`${source}: expected a JSON array`);
+  return data.filter((d): d is Record<string, unknown> => typeof d === 'object' && d !== null);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** routeFact turns one route object of `ip -j route` into a {@link RouteFact}. */
+export function routeFact(route: Record<string, unknown>, family: Family): RouteFact {
+  const fields = { dev: route['dev'], gateway: route['gateway'], prefsrc: route['prefsrc'], type: route['type'], protocol: route['protocol'], scope: route['scope'] };
+  const optional = Object.fromEntries(Object.entries(fields).flatMap(([k, v]) => (optionalString(v) === undefined ? [] : [[k, v as string]])));
+  return { family, dst: optionalString(route['dst']) ?? 'default', ...optional };
+}
+
+/** parseMacs reads each link's MAC from `ip -j addr show`. */
+export function parseMacs(text: string): Record<string, string> {
+  const macs: Record<string, string> = {};
+  for (const link of parseJsonArray(text, 'ip -j addr show')) {
+    const name = optionalString(link['ifname']);
+    const mac = optionalString(link['address']);
+    if (name !== undefined && mac !== undefined && link['link_type'] !== 'loopback') macs[name] = mac.toLowerCase();
+  }
+  return macs;
+}
+
+/** parseNeighbours reads `ip -j neigh show`. */
+export function parseNeighbours(text: string): NeighbourFact[] {
+  return parseJsonArray(text, 'ip -j neigh show').flatMap((entry) => {
+    const address = optionalString(entry['dst']);
+    const dev = optionalString(entry['dev']);
+    if (address === undefined || dev === undefined) return [];
+    const mac = optionalString(entry['lladdr']);
+    const state = Array.isArray(entry['state']) ? (entry['state'] as unknown[]).map(String) : [];
+    return [{ address, dev, ...(mac === undefined ? {} : { mac: mac.toLowerCase() }), state }];
+  });
+}
+
+function lookupTargets(config: HostConfig, clients: readonly string[]): { target: string; purpose: RouteLookup['purpose'] }[] {
+  const seen = new Set<string>();
+  const targets: { target: string; purpose: RouteLookup['purpose'] }[] = [];
+  const add = (target: string, purpose: RouteLookup['purpose']): void => {
+    if (seen.has(target)) return;
+    seen.add(target);
+    targets.push({ target, purpose });
+  };
+  for (const rs of config.realServers) add(rs.address, 'real server');
+  for (const peer of config.peers) add(peer.address, 'peer');
+  for (const client of clients) add(client, 'client');
+  return targets;
+}
+
+async function lookupRoute(c: Collector, target: string, purpose: RouteLookup['purpose']): Promise<RouteLookup> {
+  const family = parseAddress(target)?.family ?? 4;
+  const result = await c.system.run(['ip', '-j', `-${family}`, 'route', 'get', target]);
+  if (result.code !== 0) return { target, purpose, error: result.stderr.trim() || `exit ${result.code}` };
+  const [first] = parseJsonArray(result.stdout, 'ip -j route get');
+  return first === undefined ? { target, purpose, error: 'no route in the answer' } : { target, purpose, route: routeFact(first, family) };
+}
+
+function firstLine(text: string): string | undefined {
+  const line = text.split('\n').find((l) => l.trim() !== '');
+  return line?.trim();
+}
+
+async function toolVersion(c: Collector, argv: readonly string[]): Promise<string | undefined> {
+  try {
+    const result = await c.system.run(argv);
+    return result.code === 0 ? firstLine(result.stdout) ?? firstLine(result.stderr) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function masked(secret: string): string {
+  return '*'.repeat(secret.length);
+}
+
+function redactStatements(statements: readonly Statement[]): Statement[] {
+  return statements.map((s) => ({
+    ...s,
+    ...(s.keyword === 'auth_pass' ? { args: s.args.map(masked) } : {}),
+    ...(s.block === undefined ? {} : { block: redactStatements(s.block) }),
+  }));
+}
+
+/**
+ * redactKeepalived replaces every auth_pass by as many `*`: facts files go
+ * into support tickets, and the checks need only the password's length.
+ */
+export function redactKeepalived(model: KeepalivedModel): KeepalivedModel {
+  return {
+    ...model,
+    statements: redactStatements(model.statements),
+    vrrpInstances: model.vrrpInstances.map((instance) => {
+      const auth = instance.authentication;
+      if (auth?.authPass === undefined) return instance;
+      return { ...instance, authentication: { ...auth, authPass: masked(auth.authPass) } };
+    }),
+  };
+}
+
+async function keepalivedFacts(c: Collector, file: string): Promise<KeepalivedFacts> {
+  try {
+    const model = await c.system.readKeepalived(file);
+    return { file, model: redactKeepalived(model), notes: hostFromKeepalived(model).notes };
+  } catch (error) {
+    return { file, notes: [], error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * collectFacts reads everything the checks judge. It never throws for a
+ * source it cannot read: that source is left out and named in `errors`.
+ */
+export async function collectFacts(config: HostConfig, options: CollectOptions = {}): Promise<Facts> {
+  const system = options.system ?? hostSystem();
+  const env = options.env ?? process.env;
+  const c = new Collector(system);
+  const nft = systemNft();
+
+  const linksText = c.attempt('ip -j addr show', () => c.output(['ip', '-j', 'addr', 'show']));
+  const [sysctls, addrText, routes4, routes6, neighbours, nftRuleset, ipvsText, ipvsStats, listening] = await Promise.all([
+    c.attempt('/proc/sys', () => readSysctlFacts(c)),
+    linksText,
+    c.attempt('ip -j -4 route show', async () => parseJsonArray(await c.output(['ip', '-j', '-4', 'route', 'show']), 'ip route').map((r) => routeFact(r, 4))),
+    c.attempt('ip -j -6 route show', async () => parseJsonArray(await c.output(['ip', '-j', '-6', 'route', 'show']), 'ip route').map((r) => routeFact(r, 6))),
+    c.attempt('ip -j neigh show', async () => parseNeighbours(await c.output(['ip', '-j', 'neigh', 'show']))),
+    c.attempt(`${nft} -j list ruleset`, async () => {
+      const data = JSON.parse(await c.output([nft, '-j', 'list', 'ruleset'])) as { nftables?: unknown };
+      if (!Array.isArray(data.nftables)) throw new Error('expected {"nftables": [...]} from nft -j');
+      return omitLargeSetElements(data.nftables as unknown[], SET_ELEMENT_LIMIT);
+    }),
+    c.attempt('/proc/net/ip_vs', () => system.readFile('/proc/net/ip_vs')),
+    c.attempt('/proc/net/ip_vs_stats', () => system.readFile('/proc/net/ip_vs_stats')),
+    c.attempt('/proc/net/{tcp,tcp6,udp,udp6}', async () => {
+      const tables = await Promise.all(SOCKET_TABLES.map(async (file) => ({ file, text: await system.readFile(file) })));
+      return tables.flatMap(({ file, text }) => (text === undefined ? [] : parseSocketTable(text, file, system.endianness())));
+    }),
+  ]);
+  const links = addrText === undefined ? [] : ((await c.attempt('ip -j addr show', async () => parseIpAddrJson(addrText))) ?? []);
+  const macs = addrText === undefined ? {} : ((await c.attempt('ip -j addr show', async () => parseMacs(addrText))) ?? {});
+
+  const [routeLookups, keepalived, peerKeepalived, osFacts, services, lbfwVerify, blacklist] = await Promise.all([
+    c.attempt('ip -j route get', () => Promise.all(lookupTargets(config, options.clients ?? []).map(({ target, purpose }) => lookupRoute(c, target, purpose)))),
+    config.keepalivedPath === undefined ? undefined : keepalivedFacts(c, config.keepalivedPath),
+    options.peerKeepalived === undefined ? undefined : keepalivedFacts(c, options.peerKeepalived),
+    c.attempt('systeminformation osInfo', async () => {
+      const [info, nftVersion, keepalivedVersion] = await Promise.all([
+        system.osInfo().catch((error: unknown) => {
+          c.errors.push({ source: 'systeminformation osInfo', message: error instanceof Error ? error.message : String(error) });
+          return {} as OsFacts;
+        }),
+        toolVersion(c, [nft, '--version']),
+        toolVersion(c, ['keepalived', '--version']),
+      ]);
+      return definedOnly({ ...info, nftVersion, keepalivedVersion }) as OsFacts;
+    }),
+    c.attempt('systeminformation services', () => system.services(['keepalived'])),
+    (async (): Promise<LbfwVerifyFacts> => {
+      try {
+        const result = await system.verifyHost(config, {
+          env,
+          force: true,
+          skipInvalid: true,
+          ...(options.root === undefined ? {} : { root: options.root }),
+          ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+        });
+        return { result };
+      } catch (error) {
+        return { error: error instanceof Error ? error.message : String(error) };
+      }
+    })(),
+    (async (): Promise<BlacklistFacts> => {
+      const file = config.blacklistPath;
+      try {
+        const parsed = await system.readBlacklist(file, file === DEFAULT_BLACKLIST_PATH);
+        return { file, entries: parsed.entries.length, hits: findProtectedHits(parsed, protectedRanges(config, env)) };
+      } catch (error) {
+        return { file, entries: 0, hits: [], error: error instanceof Error ? error.message : String(error) };
+      }
+    })(),
+  ]);
+  const neighbourFacts = neighbours ?? [];
+  const probe = options.probe === undefined ? undefined : await c.attempt('ARP probe', () => options.probe?.(links, macs, neighbourFacts) ?? Promise.resolve([]));
+  const sysctlValues = sysctls ?? {};
+  const count = Number(sysctlValues['net.netfilter.nf_conntrack_count']);
+  const max = Number(sysctlValues['net.netfilter.nf_conntrack_max']);
+  const conntrack = sysctlValues['net.netfilter.nf_conntrack_count'] !== undefined && Number.isFinite(count) && Number.isFinite(max) ? { count, max } : undefined;
+  return {
+    factsVersion: FACTS_VERSION,
+    collectedAt: system.now().toISOString(),
+    host: { hostname: system.hostname(), kernel: system.kernel() },
+    role: config.role,
+    config,
+    sysctls: sysctlValues,
+    links,
+    macs,
+    routes: [...(routes4 ?? []), ...(routes6 ?? [])],
+    routeLookups: routeLookups ?? [],
+    neighbours: neighbourFacts,
+    ...(nftRuleset === undefined ? {} : { nftRuleset }),
+    ipvs: ipvsText === undefined ? { present: false } : { present: true, services: ipvsText, ...(ipvsStats === undefined ? {} : { stats: ipvsStats }) },
+    ...(listening === undefined ? {} : { listening }),
+    ...(conntrack === undefined ? {} : { conntrack }),
+    ...(keepalived === undefined ? {} : { keepalived }),
+    ...(peerKeepalived === undefined ? {} : { peerKeepalived }),
+    ...(osFacts === undefined ? {} : { os: osFacts }),
+    services: services ?? [],
+    lbfwVerify,
+    blacklist,
+    ...(probe === undefined ? {} : { probe }),
+    errors: c.errors,
+  };
+}

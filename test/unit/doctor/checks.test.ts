@@ -1,0 +1,386 @@
+/**
+ * Every check against the healthy fixtures (no finding) and against one
+ * broken variant each (exactly the expected id and severity, in the host's
+ * own names and values).
+ */
+import test from 'ava';
+import type { Facts } from '../../../src/doctor/facts.js';
+import { CHECKS } from '../../../src/doctor/registry.js';
+import { runChecks } from '../../../src/doctor/run.js';
+import type { Severity } from '../../../src/doctor/types.js';
+import {
+  DROP,
+  KEEPALIVED_CONF,
+  PEER_CONF,
+  PEER_FILE,
+  RS1_MAC,
+  healthyDirector,
+  healthyRealServer,
+  keepalivedFacts,
+  lbfwTable,
+  link,
+  match,
+  nftChain,
+  nftRule,
+  payload,
+  sshOnlyFilter,
+  variant,
+} from './fixtures.js';
+
+test('The healthy director gives no finding at all.', (t) => {
+  const report = runChecks(healthyDirector());
+  t.deepEqual(report.findings, []);
+  t.true(report.ok);
+  t.true(report.checksRun.length >= 25);
+});
+
+test('The healthy real server gives no finding at all.', (t) => {
+  const report = runChecks(healthyRealServer());
+  t.deepEqual(report.findings, []);
+  t.true(report.ok);
+});
+
+/** What a broken variant must produce. */
+interface Expected {
+  readonly severity: Severity;
+  /** The finding's `what` must match each of these. */
+  readonly what: readonly RegExp[];
+  readonly fix?: RegExp;
+  /** How many findings of the id with that severity; default 1. */
+  readonly count?: number;
+  /** How many more findings of the id with another severity (the probe's listing); default 0. */
+  readonly others?: number;
+}
+
+/** Ids a broken variant below has covered, so the last test can see that none is left out. */
+const covered = new Set<string>();
+
+const finds = test.macro({
+  exec(t, id: string, facts: Facts, expected: Expected) {
+    covered.add(id);
+    const healthy = facts.role === 'director' ? healthyDirector() : healthyRealServer();
+    t.deepEqual(runChecks(healthy, [id]).findings, [], 'the healthy fixture has no finding of this id');
+    const all = runChecks(facts, [id]).findings;
+    t.true(all.every((f) => f.id === id));
+    t.is(all.length, (expected.count ?? 1) + (expected.others ?? 0), JSON.stringify(all, null, 2));
+    const found = all.filter((f) => f.severity === expected.severity);
+    t.is(found.length, expected.count ?? 1, JSON.stringify(all, null, 2));
+    for (const finding of found) {
+      for (const pattern of expected.what) t.regex(finding.what, pattern);
+      t.true(finding.breaks.length > 20, 'it says what it breaks');
+      if (expected.fix !== undefined) t.regex(finding.fix ?? '', expected.fix);
+    }
+  },
+  title: (given, id: string, _facts: Facts, expected: Expected) => `${id}: ${given ?? ''} gives ${expected.severity}`,
+});
+
+const director = (change: Parameters<typeof variant>[1]): Facts => variant(healthyDirector(), change);
+const realServer = (change: Parameters<typeof variant>[1]): Facts => variant(healthyRealServer(), change);
+const withKeepalived = (text: string) => director((d) => {
+  d.keepalived = keepalivedFacts(text) as NonNullable<typeof d.keepalived>;
+});
+
+// Addresses and links.
+test('a VIP of a MASTER instance on no interface', finds, 'vip-absent', director((d) => {
+  d.links[1]!.addresses = d.links[1]!.addresses.filter((a) => a.address !== '192.0.2.10');
+}), { severity: 'error', what: [/VIP 192\.0\.2\.10 is on no interface/, /VI_1 \(\/etc\/keepalived\/keepalived\.conf:6\) is configured as MASTER/], fix: /systemctl restart keepalived/ });
+
+test('a VIP of a BACKUP instance on no interface', finds, 'vip-absent', variant(withKeepalived(PEER_CONF), (d) => {
+  d.links[1]!.addresses = d.links[1]!.addresses.filter((a) => a.address !== '192.0.2.10');
+}), { severity: 'info', what: [/VIP 192\.0\.2\.10 is on no interface; vrrp_instance VI_1 .* BACKUP/] });
+
+test('a VIP without keepalived on no interface', finds, 'vip-absent', director((d) => {
+  delete d.keepalived;
+  d.links[1]!.addresses = d.links[1]!.addresses.filter((a) => a.address !== '192.0.2.10');
+}), { severity: 'error', what: [/VIP 192\.0\.2\.10 is on no interface of this director/], fix: /^ip addr add 192\.0\.2\.10\/32 dev eth0$/ });
+
+test('the VIP interface down', finds, 'vip-iface-down', director((d) => {
+  d.links[1]!.up = false;
+}), { severity: 'error', what: [/the VIP interface eth0 is down/], fix: /^ip link set eth0 up$/ });
+
+test('a config naming a missing interface', finds, 'iface-missing', director((d) => {
+  d.config.interfaces.vip = 'bond0';
+}), { severity: 'error', what: [/interfaces\.vip names bond0, which does not exist here \(interfaces: lo, eth0, eth1\)/] });
+
+test('lo down on a real server', finds, 'lo-down', realServer((d) => {
+  d.links[0]!.up = false;
+}), { severity: 'error', what: [/^lo is down$/], fix: /^ip link set lo up$/ });
+
+test('a real server reached through a gateway', finds, 'rs-not-connected', director((d) => {
+  d.routeLookups[1]!.route = { family: 4, dst: '198.51.100.22', gateway: '192.0.2.1', dev: 'eth0' };
+}), { severity: 'error', what: [/real server 198\.51\.100\.22 is reached via gateway 192\.0\.2\.1 on eth0/] });
+
+test('a real server without a route', finds, 'rs-not-connected', director((d) => {
+  d.routeLookups[0] = { target: '198.51.100.21', purpose: 'real server', error: 'RTNETLINK answers: Network is unreachable' };
+}), { severity: 'error', what: [/no route from this director to real server 198\.51\.100\.21 .*Network is unreachable/] });
+
+test('A real server behind a router is fine when keepalived forwards to it by NAT.', (t) => {
+  const facts = variant(withKeepalived(KEEPALIVED_CONF.replaceAll('lvs_method DR', 'lvs_method NAT')), (d) => {
+    d.routeLookups[1]!.route = { family: 4, dst: '198.51.100.22', gateway: '192.0.2.1', dev: 'eth0' };
+  });
+  t.deepEqual(runChecks(facts, ['rs-not-connected']).findings, []);
+});
+
+test('a VIP missing from lo', finds, 'rs-vip-not-on-lo', realServer((d) => {
+  d.links[0]!.addresses = d.links[0]!.addresses.filter((a) => a.address !== '192.0.2.10');
+}), { severity: 'error', what: [/VIP 192\.0\.2\.10 is not on lo/], fix: /lbfw apply --config \/etc\/lbfw\/lbfw\.yaml .*ip addr add 192\.0\.2\.10\/32 dev lo/ });
+
+test('a VIP on lo as /24', finds, 'rs-vip-wide-prefix', realServer((d) => {
+  d.links[0]!.addresses = d.links[0]!.addresses.map((a) => (a.address === '192.0.2.10' ? { ...a, prefix: 24 } : a));
+}), { severity: 'error', what: [/VIP 192\.0\.2\.10 is on lo as \/24, not \/32: the whole of 192\.0\.2\.0\/24 becomes local/], fix: /ip addr del 192\.0\.2\.10\/24 dev lo && ip addr add 192\.0\.2\.10\/32 dev lo/ });
+
+test('a VIP also on eth0', finds, 'rs-vip-on-arp-iface', realServer((d) => {
+  d.links[1]!.addresses.push({ ifname: 'eth0', family: 4, address: '192.0.2.10', prefix: 32 });
+}), { severity: 'error', what: [/VIP 192\.0\.2\.10 is on eth0, which answers ARP/], fix: /^ip addr del 192\.0\.2\.10\/32 dev eth0$/ });
+
+// Kernel settings.
+test('rp_filter=1 on all (eth0 at 0)', finds, 'rp-filter-vip', director((d) => {
+  d.sysctls['net.ipv4.conf.all.rp_filter'] = '1';
+}), { severity: 'error', what: [/eth0 has rp_filter 0 but all=1, so the kernel uses 1 on eth0/, /all must change/], fix: /lbfw apply --config \/etc\/lbfw\/lbfw\.yaml.*sysctl -w net\.ipv4\.conf\.all\.rp_filter=0/ });
+
+test('rp_filter=2 on eth0 only', finds, 'rp-filter-vip', director((d) => {
+  d.sysctls['net.ipv4.conf.eth0.rp_filter'] = '2';
+}), { severity: 'error', what: [/eth0 has rp_filter 2 and all=0, so the kernel uses 2 on eth0/, /eth0 must change/], fix: /sysctl -w net\.ipv4\.conf\.eth0\.rp_filter=0/ });
+
+test('send_redirects on eth1', finds, 'send-redirects', director((d) => {
+  d.sysctls['net.ipv4.conf.eth1.send_redirects'] = '1';
+}), { severity: 'warning', what: [/eth1 has send_redirects 1/] });
+
+test('proxy_arp=1 on all of a director', finds, 'proxy-arp', director((d) => {
+  d.sysctls['net.ipv4.conf.all.proxy_arp'] = '1';
+}), { severity: 'warning', what: [/proxy_arp 0 but all=1/], count: 2 });
+
+test('proxy_arp on the real server eth0', finds, 'proxy-arp', realServer((d) => {
+  d.sysctls['net.ipv4.conf.eth0.proxy_arp'] = '1';
+}), { severity: 'warning', what: [/eth0 has proxy_arp 1/] });
+
+test('arp_ignore 0 everywhere', finds, 'rs-arp-ignore', realServer((d) => {
+  d.sysctls['net.ipv4.conf.all.arp_ignore'] = '0';
+}), { severity: 'error', what: [/eth0 has arp_ignore 0 and all=0, so the kernel uses 0 on eth0/, /expected 1 or 2/], fix: /sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1/ });
+
+test('arp_ignore set on lo only', finds, 'rs-arp-ignore', realServer((d) => {
+  d.sysctls['net.ipv4.conf.all.arp_ignore'] = '0';
+  d.sysctls['net.ipv4.conf.lo.arp_ignore'] = '1';
+}), { severity: 'error', what: [/lo has arp_ignore 1, which does not help: ARP requests never arrive on lo/] });
+
+test('arp_announce 0 everywhere', finds, 'rs-arp-announce', realServer((d) => {
+  d.sysctls['net.ipv4.conf.all.arp_announce'] = '0';
+}), { severity: 'error', what: [/eth0 has arp_announce 0 and all=0/, /expected 2/] });
+
+test('strict rp_filter on a multi-homed real server', finds, 'rs-rp-filter-strict', realServer((d) => {
+  d.config.interfaces.client = 'eth0';
+  d.sysctls['net.ipv4.conf.eth0.rp_filter'] = '1';
+  d.links.push(link('eth1', [['203.0.113.21', 24]]) as (typeof d.links)[number]);
+}), { severity: 'warning', what: [/eth0 has rp_filter 1 and all=0, so the kernel uses 1 on eth0/, /2 interfaces with IPv4 addresses \(eth0, eth1\)/], fix: /sysctl -w net\.ipv4\.conf\.eth0\.rp_filter=2/ });
+
+test('strict rp_filter on a single-homed real server', finds, 'rs-rp-filter-strict', realServer((d) => {
+  d.sysctls['net.ipv4.conf.eth0.rp_filter'] = '1';
+}), { severity: 'info', what: [/eth0 has rp_filter 1 and all=0, so the kernel uses 1 on eth0/, /one interface/] });
+
+test('a failing profile key without its own check', finds, 'lbfw-sysctl', director((d) => {
+  const failing = {
+    key: 'net.ipv4.vs.conntrack',
+    template: 'net.ipv4.vs.conntrack',
+    status: 'fail' as const,
+    expected: '0',
+    actual: '1',
+    message: 'net.ipv4.vs.conntrack is 1; expected 0: set net.ipv4.vs.conntrack=0',
+    fix: 'sysctl -w net.ipv4.vs.conntrack=0',
+    reason: 'With DR the replies bypass the director',
+    source: { profile: 'director-dr', file: '/usr/lib/lbfw/profiles/director-dr.yaml', line: 20 },
+  };
+  const covered = { ...failing, key: 'net.ipv4.conf.eth0.rp_filter', message: 'rp_filter is covered by rp-filter-vip' };
+  d.lbfwVerify = { result: { ok: false, sysctl: { profile: 'director-dr', files: [], results: [failing, covered], ok: false } } };
+}), { severity: 'warning', what: [/^net\.ipv4\.vs\.conntrack is 1; expected 0.*\(profile director-dr\)$/], fix: /sysctl -w net\.ipv4\.vs\.conntrack=0/ });
+
+// IPVS and conntrack.
+test('no /proc/net/ip_vs', finds, 'ipvs-missing', director((d) => {
+  d.ipvs = { present: false };
+}), { severity: 'error', what: [/\/proc\/net\/ip_vs does not exist/], fix: /modprobe ip_vs/ });
+
+test('no /proc/net/ip_vs in the lbfw lab', finds, 'ipvs-missing', director((d) => {
+  d.ipvs = { present: false };
+  d.nftRuleset!.push({ table: { family: 'ip', name: 'lbfw_lab_dr', handle: 7 } });
+}), { severity: 'info', what: [/IPVS emulated by the lbfw lab/] });
+
+test('a VIP service IPVS does not have', finds, 'ipvs-service-missing', director((d) => {
+  d.ipvs.services = d.ipvs.services!.split("TCP  C000020A:01BB")[0] ?? "";
+}), { severity: 'warning', what: [/IPVS has no virtual service TCP 192\.0\.2\.10:443/] });
+
+test('a DR real server on another port in keepalived.conf', finds, 'dr-port-remap', withKeepalived(KEEPALIVED_CONF.replace('real_server 198.51.100.22 80 {', 'real_server 198.51.100.22 8080 {')), {
+  severity: 'error',
+  what: [/virtual_server 192\.0\.2\.10:80 \(\/etc\/keepalived\/keepalived\.conf:25\) uses lvs_method DR but real_server 198\.51\.100\.22 port 8080 differs from 80/],
+});
+
+test('a DR destination on another port in IPVS', finds, 'dr-port-remap', director((d) => {
+  d.ipvs.services = d.ipvs.services!.replace('C6336416:0050', 'C6336416:1F90');
+}), { severity: 'error', what: [/IPVS forwards TCP 192\.0\.2\.10:80 to 198\.51\.100\.22:8080 by Direct Routing/] });
+
+test('expire_nodest_conn 0', finds, 'expire-nodest-conn', director((d) => {
+  d.sysctls['net.ipv4.vs.expire_nodest_conn'] = '0';
+}), { severity: 'warning', what: [/net\.ipv4\.vs\.expire_nodest_conn is 0/], fix: /sysctl -w net\.ipv4\.vs\.expire_nodest_conn=1/ });
+
+test('expire_quiescent_template 0 with a persistent service', finds, 'expire-quiescent-template', director((d) => {
+  d.sysctls['net.ipv4.vs.expire_quiescent_template'] = '0';
+}), { severity: 'warning', what: [/persistence_timeout 300/, /IPVS TCP 192\.0\.2\.10:80 \(persistent 300\)/] });
+
+test('conntrack at 95%', finds, 'conntrack-full', director((d) => {
+  d.conntrack = { count: 249037, max: 262144 };
+}), { severity: 'warning', what: [/holds 249037 of 262144 entries \(95%\)/] });
+
+test('conntrack full', finds, 'conntrack-full', realServer((d) => {
+  d.conntrack = { count: 65536, max: 65536 };
+}), { severity: 'error', what: [/holds 65536 of 65536 entries \(100%\): it is full/] });
+
+// Firewall.
+test("another tool's input chain without VRRP", finds, 'fw-blocks-vrrp', director((d) => {
+  d.nftRuleset!.push(...sshOnlyFilter());
+}), { severity: 'error', what: [/VRRP \(IP protocol 112\) from peer 192\.0\.2\.3: chain inet filter input \(hook input, policy drop\) has no rule that accepts it/], fix: /^nft insert rule inet filter input ip saddr 192\.0\.2\.3 meta l4proto vrrp accept$/ });
+
+test("lbfw's table without the peer (stale)", finds, 'fw-blocks-vrrp', director((d) => {
+  d.nftRuleset = lbfwTable({ peers4: [] });
+}), { severity: 'error', what: [/chain inet lbfw input/], fix: /^lbfw apply --config \/etc\/lbfw\/lbfw\.yaml$/ });
+
+test("another tool's input chain without IPVS sync", finds, 'fw-blocks-sync', director((d) => {
+  d.nftRuleset!.push(...sshOnlyFilter());
+}), { severity: 'warning', what: [/IPVS sync \(UDP 8848 to 224\.0\.0\.81\) from peer 192\.0\.2\.3/] });
+
+test("another tool's input chain without the VIP services", finds, 'fw-blocks-vip', director((d) => {
+  d.nftRuleset!.push(...sshOnlyFilter());
+}), { severity: 'error', what: [/VIP service tcp 192\.0\.2\.10:(80|443): chain inet filter input/], fix: /^nft insert rule inet filter input ip daddr 192\.0\.2\.10 tcp dport (80|443) accept$/, count: 2 });
+
+test('a rule dropping the VIP before an accepting policy', finds, 'fw-blocks-vip', director((d) => {
+  d.nftRuleset!.push(
+    { table: { family: 'ip', name: 'legacy', handle: 11 } },
+    nftChain('ip', 'legacy', 'INPUT', 'input', 'accept', -10),
+    nftRule('ip', 'legacy', 'INPUT', 5, [match(payload('ip', 'daddr'), { prefix: { addr: '192.0.2.0', len: 28 } }), match(payload('tcp', 'dport'), { set: [80, 443] }), DROP]),
+  );
+}), { severity: 'error', what: [/rule "ip daddr 192\.0\.2\.0\/28 tcp dport \{ 80, 443 \} drop" \(handle 5\) of chain ip legacy INPUT drops it/], count: 2 });
+
+test("The lab's DR emulation dropping the original VIP packet is not a firewall block.", (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.ipvs = { present: false };
+    d.nftRuleset!.push(
+      { table: { family: 'ip', name: 'lbfw_lab_dr', handle: 12 } },
+      nftChain('ip', 'lbfw_lab_dr', 'dr', 'input', 'accept', -150),
+      nftRule('ip', 'lbfw_lab_dr', 'dr', 2, [match(payload('ip', 'daddr'), '192.0.2.10'), match(payload('tcp', 'dport'), 80), { dup: { addr: '198.51.100.21', dev: 'eth1' } }, DROP]),
+    );
+  });
+  t.deepEqual(runChecks(facts, ['fw-blocks-vip']).findings, []);
+  t.is(runChecks(facts, ['ipvs-missing']).findings[0]?.severity, 'info');
+});
+
+test('an output chain with policy drop', finds, 'output-chain-drop', director((d) => {
+  d.nftRuleset!.push({ table: { family: 'inet', name: 'filter', handle: 9 } }, nftChain('inet', 'filter', 'output', 'output', 'drop'));
+}), { severity: 'error', what: [/chain inet filter output \(hook output, priority 0\) has policy drop/], fix: /policy accept/ });
+
+test("a real server's input chain without its VIP service", finds, 'rs-fw-blocks-vip', realServer((d) => {
+  d.nftRuleset = sshOnlyFilter();
+}), { severity: 'error', what: [/VIP service tcp 192\.0\.2\.10:80: chain inet filter input/] });
+
+// keepalived.
+test('an unreadable keepalived.conf', finds, 'keepalived-config-error', director((d) => {
+  d.keepalived = { file: '/etc/keepalived/keepalived.conf', notes: [], error: '/etc/keepalived/keepalived.conf:7: unbalanced braces' };
+}), { severity: 'error', what: [/\/etc\/keepalived\/keepalived\.conf cannot be read .*unbalanced braces/] });
+
+test('an auth_pass of 10 characters', finds, 'keepalived-auth-pass-long', withKeepalived(KEEPALIVED_CONF.replace('auth_pass Xy7pq2ab', 'auth_pass Xy7pq2ab99')), {
+  severity: 'warning',
+  what: [/vrrp_instance VI_1: auth_pass is 10 characters; keepalived silently uses only the first 8/, /^(?!.*Xy7pq2ab)/],
+});
+
+test('two instances with vrid 51 on eth0', finds, 'keepalived-duplicate-vrid', withKeepalived(
+  `${KEEPALIVED_CONF}\nvrrp_instance VI_2 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        192.0.2.11/32\n    }\n}\n`,
+), { severity: 'error', what: [/vrrp_instances VI_1 \(\/etc\/keepalived\/keepalived\.conf:6\), VI_2 \(\/etc\/keepalived\/keepalived\.conf:5\d\) all use virtual_router_id 51 on eth0/] });
+
+test("the peer's instance also MASTER with priority 150", finds, 'keepalived-both-master', director((d) => {
+  d.peerKeepalived = keepalivedFacts(PEER_CONF.replace('state BACKUP', 'state MASTER').replace('priority 100', 'priority 150'), PEER_FILE) as NonNullable<typeof d.peerKeepalived>;
+}), { severity: 'error', what: [/vrrp_instance VI_1 \(\/etc\/keepalived\/keepalived\.conf:6\) and the peer's vrrp_instance VI_1 \(\/srv\/lb2\/keepalived\.conf:6\) both have state MASTER and priority 150 for virtual_router_id 51/] });
+
+test('lb_kind instead of lvs_method', finds, 'keepalived-deprecated', withKeepalived(KEEPALIVED_CONF.replace('    lvs_method DR\n    protocol TCP\n    persistence', '    lb_kind DR\n    protocol TCP\n    persistence')), {
+  severity: 'info',
+  what: [/^\/etc\/keepalived\/keepalived\.conf:27: lb_kind in virtual_server is deprecated$/],
+  fix: /replace lb_kind with lvs_method at \/etc\/keepalived\/keepalived\.conf:27/,
+});
+
+test("unicast_peer naming this host's own address", finds, 'keepalived-unicast-peer-self', withKeepalived(KEEPALIVED_CONF.replace('        192.0.2.3\n', '        192.0.2.2\n')), {
+  severity: 'error',
+  what: [/vrrp_instance VI_1: unicast_peer 192\.0\.2\.2 \(\/etc\/keepalived\/keepalived\.conf:18\) is an address of this host \(eth0\)/],
+});
+
+test('unicast_src_ip not on this host', finds, 'keepalived-unicast-src-missing', withKeepalived(KEEPALIVED_CONF.replace('unicast_src_ip 192.0.2.2', 'unicast_src_ip 192.0.2.4')), {
+  severity: 'error',
+  what: [/unicast_src_ip 192\.0\.2\.4 \(\/etc\/keepalived\/keepalived\.conf:16\) is not an address of this host/],
+});
+
+test('lvs_sync_daemon on a missing interface', finds, 'sync-daemon-iface', withKeepalived(KEEPALIVED_CONF.replace('lvs_sync_daemon eth1', 'lvs_sync_daemon eth9')), {
+  severity: 'warning',
+  what: [/lvs_sync_daemon \(\/etc\/keepalived\/keepalived\.conf:3\) names interface eth9, which does not exist here \(interfaces: lo, eth0, eth1\)/],
+});
+
+test('a vrrp_instance on a missing interface', finds, 'vrrp-iface-missing', withKeepalived(KEEPALIVED_CONF.replace('interface eth0', 'interface ens18')), {
+  severity: 'error',
+  what: [/vrrp_instance VI_1 \(\/etc\/keepalived\/keepalived\.conf:6\) uses interface ens18, which does not exist here/],
+});
+
+test('keepalived not running', finds, 'keepalived-not-running', director((d) => {
+  d.services = [{ name: 'keepalived', running: false, pids: [] }];
+}), { severity: 'warning', what: [/keepalived is not running, although \/etc\/keepalived\/keepalived\.conf defines 1 vrrp_instance\(s\) and 2 virtual_server\(s\)/], fix: /systemctl enable --now keepalived/ });
+
+// Sockets, blacklist, lbfw itself, facts, probe.
+test('a service listening on the real address only', finds, 'rs-not-listening', realServer((d) => {
+  d.listening = [{ protocol: 'tcp', family: 4, address: '198.51.100.21', port: 80 }];
+}), { severity: 'error', what: [/nothing listens for tcp 192\.0\.2\.10:80: port 80 is open only on 198\.51\.100\.21:80, not on the VIP/] });
+
+test('a blacklist entry covering a real server', finds, 'blacklist-protected', director((d) => {
+  d.blacklist = {
+    file: '/etc/lbfw/static_blacklist',
+    entries: 4,
+    hits: [{ entry: '198.51.100.0/25', file: '/etc/lbfw/static_blacklist', line: 3, address: '198.51.100.21', role: 'real server' }],
+  };
+}), { severity: 'error', what: [/blacklist entry 198\.51\.100\.0\/25 \(\/etc\/lbfw\/static_blacklist:3\) covers 198\.51\.100\.21 \(real server\)/], fix: /^lbfw blacklist remove --config \/etc\/lbfw\/lbfw\.yaml 198\.51\.100\.0\/25$/ });
+
+test("drift in lbfw's running table", finds, 'lbfw-drift', director((d) => {
+  d.lbfwVerify = { result: { ok: false, firewall: { ok: false, drift: [{ subject: 'set bl4_hosts', message: "1 element not in lbfw's sources: 203.0.113.99" }] } } };
+}), { severity: 'warning', what: [/\(1 difference\): set bl4_hosts: 1 element not in lbfw's sources: 203\.0\.113\.99/], fix: /^lbfw apply --config \/etc\/lbfw\/lbfw\.yaml/ });
+
+test('a source of facts that could not be read', finds, 'facts-incomplete', director((d) => {
+  d.errors = [{ source: '/usr/sbin/nft -j list ruleset', message: 'exit 1: Operation not permitted' }];
+}), { severity: 'warning', what: [/could not read \/usr\/sbin\/nft -j list ruleset: exit 1: Operation not permitted/] });
+
+test('a real server answering ARP for the VIP', finds, 'arp-probe', director((d) => {
+  d.probe = [
+    {
+      vip: '192.0.2.10',
+      iface: 'eth0',
+      source: '192.0.2.2',
+      local: true,
+      answers: [
+        { mac: '02:00:00:00:00:02', addresses: ['192.0.2.2'], own: true },
+        { mac: RS1_MAC, addresses: ['198.51.100.21'], own: false },
+      ],
+    },
+  ];
+}), { severity: 'error', what: [/02:00:00:00:01:21, real server 198\.51\.100\.21, answers ARP for VIP 192\.0\.2\.10 on eth0 beside this director/], fix: /on 198\.51\.100\.21: lbfw apply --role realserver --vip 192\.0\.2\.10/, others: 1 });
+
+test('Without errors, the probe lists who answers as info.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.probe = [{ vip: '192.0.2.10', iface: 'eth0', source: '192.0.2.2', local: true, answers: [{ mac: '02:00:00:00:00:02', addresses: ['192.0.2.2'], own: true }] }];
+  });
+  const found = runChecks(facts, ['arp-probe']).findings;
+  t.is(found.length, 1);
+  t.is(found[0]?.severity, 'info');
+  t.is(found[0]?.what, 'ARP who-has 192.0.2.10 on eth0 (from 192.0.2.2) is answered by 02:00:00:00:00:02 (this director)');
+});
+
+test('lbfw-drift is skipped when lbfw has no table.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.nftRuleset = [];
+    d.lbfwVerify = { result: { ok: false, firewall: { ok: false, drift: [{ subject: 'table inet lbfw', message: 'table inet lbfw is missing' }] } } };
+  });
+  t.deepEqual(runChecks(facts, ['lbfw-drift']).findings, []);
+});
+
+test('Every check of the registry has a broken variant above.', (t) => {
+  const missing = CHECKS.map((c) => c.id).filter((id) => !covered.has(id));
+  t.deepEqual(missing, []);
+});
