@@ -131,3 +131,23 @@ export { planHost, verifyHost, type HostPlan, type HostPlanOptions, type HostVer
 export { hostFromKeepalived, mergeKeepalived, parseKeepalived, readKeepalived } from './keepalived/index.js';
 export type { KeepalivedModel } from './keepalived/index.js';
 export { loadConfigWithNotes, type LoadedConfig } from './config/load.js';
+
+// lbfw doctor: facts (the only host reader), pure checks, report.
+export {
+  CHECKS,
+  FactsError,
+  ProcFileError,
+  checkIds,
+  collectFacts,
+  parseFacts,
+  probeArp,
+  readFactsFile,
+  renderReport,
+  runChecks,
+  selectChecks,
+  type Check,
+  type DoctorReport,
+  type Facts,
+  type Finding,
+  type Severity,
+} from './doctor/index.js';
