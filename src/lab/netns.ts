@@ -24,6 +24,14 @@ export class Netns {
     return ns;
   }
 
+  /**
+   * open names a namespace that already exists (one a previous `lbfw lab up`
+   * made): delete() then removes it and every program still running in it.
+   */
+  static open(name: string): Netns {
+    return new Netns(name);
+  }
+
   /** exec runs a program inside the namespace. */
   exec(argv: readonly string[], input?: string): Promise<RunResult> {
     return run(['ip', 'netns', 'exec', this.name, ...argv], input);
@@ -41,9 +49,14 @@ export class Netns {
     return child;
   }
 
-  /** sysctl writes a sysctl inside the namespace. */
+  /**
+   * sysctl writes a sysctl inside the namespace, through /proc/sys (what
+   * sysctl(8) does), so that hosts without procps can run the lab. `/` in a
+   * key separates like `.` (sysctl.d(5)); interface names with dots need it.
+   */
   async sysctl(key: string, value: string): Promise<void> {
-    await this.ok(['sysctl', '-q', '-w', `${key}=${value}`]);
+    const file = `/proc/sys/${key.includes('/') ? key : key.replaceAll('.', '/')}`;
+    await this.ok(['sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'sh', value, file]);
   }
 
   /** delete stops the programs started here and removes the namespace. */

@@ -1,0 +1,109 @@
+/**
+ * The lab's stand-in for IPVS Direct Routing (this kernel has no IPVS
+ * module). A rule in its own table duplicates each packet for VIP:PORT to a
+ * real server picked by a hash of the client's address and port, and drops
+ * the original:
+ *
+ *   ip daddr VIP tcp dport 80 dup to jhash ip saddr . tcp sport mod 2 map { 0 : RIP1, 1 : RIP2 } device eth0
+ *
+ * nf_dup_ipv4 routes the copy with the real server's address as the next hop
+ * (FLOWI_FLAG_KNOWN_NH) and leaves the IP header alone, so the frame reaches
+ * the real server's MAC still addressed to the VIP: DR's MAC rewrite. The copy
+ * is sent with ip_local_out, through the output hook, like IPVS DR's
+ * LOCAL_OUT transmit; a dropping output chain breaks both.
+ *
+ * Hook: input at priority 100, after the filter chains (priority 0), where
+ * IPVS hooks LOCAL_IN: a firewall that drops VIP traffic in its input chain
+ * stops the emulation as it stops IPVS, and strict rp_filter drops the packet
+ * before either sees it. `dup` works at input (measured here, kernel 6.18),
+ * so no prerouting fallback is needed.
+ *
+ * `lbfw doctor` recognises the table name `lbfw_lab_dr` as "IPVS emulated by
+ * the lbfw lab".
+ */
+import type { KeepalivedModel } from '../keepalived/index.js';
+import type { Netns } from './netns.js';
+import { drBucket } from './jhash.js';
+import { systemNft } from '../nft/cli-backend.js';
+
+/** The family and name of the emulation's table. */
+export const DR_EMULATION_TABLE = 'ip lbfw_lab_dr';
+
+/** Priority of the emulation's input chain: after the filter chains (0), as IPVS's LOCAL_IN hook. */
+export const DR_EMULATION_PRIORITY = 100;
+
+/** DrService: one virtual service and the real servers the emulation spreads it over. */
+export interface DrService {
+  readonly vip: string;
+  readonly port: number;
+  /** Real server addresses in keepalived.conf order: bucket i of the hash goes to realServers[i]. */
+  readonly realServers: readonly string[];
+}
+
+/** DrEmulation: what the director's table holds. */
+export interface DrEmulation {
+  readonly services: readonly DrService[];
+  /** jhash seed, fixed so that the lab can predict which real server a connection reaches. */
+  readonly seed: number;
+  /** `device` of the dup: the director's interface towards the real servers. */
+  readonly device: string;
+}
+
+function serviceRules(service: DrService, emulation: DrEmulation): string[] {
+  const match = `ip daddr ${service.vip} tcp dport ${service.port}`;
+  if (service.realServers.length === 0) return [`${match} counter drop`];
+  const map = service.realServers.map((address, i) => `${i} : ${address}`).join(', ');
+  const hash = `jhash ip saddr . tcp sport mod ${service.realServers.length} seed 0x${emulation.seed.toString(16)}`;
+  return [`${match} counter dup to ${hash} map { ${map} } device "${emulation.device}"`, `${match} counter drop`];
+}
+
+/**
+ * drEmulationScript renders the table as one nft transaction that replaces
+ * any previous one (`table {}` + `delete table` + the table: nft 1.0.6 has
+ * no `destroy`).
+ */
+export function drEmulationScript(emulation: DrEmulation): string {
+  const rules = emulation.services.flatMap((s) => serviceRules(s, emulation));
+  return [
+    `table ${DR_EMULATION_TABLE} {}`,
+    `delete table ${DR_EMULATION_TABLE}`,
+    `table ${DR_EMULATION_TABLE} {`,
+    '\tchain input {',
+    `\t\ttype filter hook input priority ${DR_EMULATION_PRIORITY}; policy accept;`,
+    ...rules.map((r) => `\t\t${r}`),
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * drServicesFromKeepalived reads the DR virtual services of a keepalived
+ * model, as keepalived would configure IPVS: TCP address:port services and
+ * their real servers' addresses. Real server ports are ignored, as IPVS DR
+ * ignores them: DR cannot remap ports.
+ */
+export function drServicesFromKeepalived(model: KeepalivedModel): DrService[] {
+  const services: DrService[] = [];
+  for (const server of model.virtualServers) {
+    const target = server.target;
+    if (target.kind !== 'address' || target.family !== 4 || target.port === undefined) continue;
+    if ((server.lvsMethod ?? 'NAT') !== 'DR' || (server.protocol ?? 'UDP') !== 'TCP') continue;
+    services.push({ vip: target.address, port: target.port, realServers: server.realServers.filter((r) => r.family === 4).map((r) => r.address) });
+  }
+  return services;
+}
+
+/**
+ * realServerFor says which real server address the emulation sends a
+ * connection from CLIENT:SOURCE_PORT to, or undefined when the service has none.
+ */
+export function realServerFor(service: DrService, emulation: DrEmulation, client: string, sourcePort: number): string | undefined {
+  if (service.realServers.length === 0) return undefined;
+  return service.realServers[drBucket(client, sourcePort, emulation.seed, service.realServers.length)];
+}
+
+/** loadDrEmulation replaces the emulation table inside the director's namespace. */
+export async function loadDrEmulation(director: Netns, emulation: DrEmulation): Promise<void> {
+  await director.ok([systemNft(), '-f', '-'], drEmulationScript(emulation));
+}

@@ -1,0 +1,287 @@
+/**
+ * Named faults of the DR lab: the mistakes that break Direct Routing in
+ * production, each reproducible in the lab with real traffic. A fault knows
+ * the doctor check that must report it, how VIP traffic fails with it, the
+ * fix as the operator types it (or does it) on the node, and how the lab
+ * applies that fix.
+ */
+import { restartHttpService } from './http-service.js';
+import type { Symptom } from './probe.js';
+import { LAB, LAB_REAL_SERVERS, reloadKeepalived, writeKeepalived, type Lab, type LbfwNodeName } from './topology.js';
+
+/** The doctor check ids the lab's faults are reported under. */
+export type DoctorCheckId =
+  | 'rs-arp-ignore'
+  | 'rs-arp-announce'
+  | 'rs-vip-not-on-lo'
+  | 'rs-vip-wide-prefix'
+  | 'rs-vip-on-arp-iface'
+  | 'rs-rp-filter-strict'
+  | 'rs-not-listening'
+  | 'rs-fw-blocks-vip'
+  | 'rp-filter-vip'
+  | 'fw-blocks-vip'
+  | 'output-chain-drop'
+  | 'dr-port-remap'
+  | 'rs-not-connected'
+  | 'vip-absent';
+
+/** Fault: one mistake, injected into a lab that lbfw made healthy. */
+export interface Fault {
+  readonly id: string;
+  readonly description: string;
+  /** The node whose `lbfw doctor` reports it. */
+  readonly node: LbfwNodeName;
+  readonly doctorId: DoctorCheckId;
+  /**
+   * The severity the doctor reports it with: `error` when the host's own
+   * facts prove DR broken, `warning` when breaking also needs something the
+   * doctor cannot see from the host (e.g. the route back to each client).
+   */
+  readonly severity: 'error' | 'warning';
+  /** How real requests through the VIP fail. */
+  readonly symptom: Symptom;
+  /** The documented fix, as the operator would type it on `node` (or do it, when it is no single command). */
+  readonly fix: string;
+  readonly inject: (lab: Lab) => Promise<void>;
+  readonly applyFix: (lab: Lab) => Promise<void>;
+}
+
+/** sh runs command lines in a node and throws with their output when one fails. */
+async function sh(lab: Lab, node: LbfwNodeName, ...commands: string[]): Promise<void> {
+  for (const command of commands) {
+    const result = await lab.sh(node, command);
+    if (result.code !== 0) throw new Error(`${node}: \`${command}\` failed (exit ${result.code}): ${`${result.stdout}${result.stderr}`.trim()}`);
+  }
+}
+
+/** sysctls writes kernel settings in a node. */
+async function sysctls(lab: Lab, node: LbfwNodeName, values: Readonly<Record<string, string>>): Promise<void> {
+  for (const [key, value] of Object.entries(values)) await lab[node].ns.sysctl(key, value);
+}
+
+/** Strict reverse-path filtering on the LAN interface (the larger of all and eth0 counts). */
+const STRICT_RP_FILTER = { 'net.ipv4.conf.all.rp_filter': '1', 'net.ipv4.conf.eth0.rp_filter': '1' } as const;
+
+/** A fix that is one command line typed on the fault's node. */
+function commandFix(node: LbfwNodeName, command: string): Pick<Fault, 'fix' | 'applyFix'> {
+  return { fix: command, applyFix: (lab) => sh(lab, node, command) };
+}
+
+const VIP = LAB.vip;
+
+/**
+ * A distribution's default firewall in its own table: input policy drop,
+ * SSH and established traffic only. The SYN of every VIP connection is
+ * `ct state new`, so no client ever gets through.
+ */
+const DISTRO_INPUT_FIREWALL = `nft -f - <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iif "lo" accept
+		tcp dport 22 accept
+	}
+}
+EOF`;
+
+/** A hardened host's output chain: only replies and loopback may leave. */
+const DISTRO_OUTPUT_FIREWALL = `nft -f - <<'EOF'
+table inet filter {
+	chain output {
+		type filter hook output priority filter; policy drop;
+		ct state established,related accept
+		oif "lo" accept
+	}
+}
+EOF`;
+
+const APPLY = 'lbfw apply';
+
+/** FAULTS: every fault the lab can inject, by id. */
+export const FAULTS: readonly Fault[] = [
+  {
+    id: 'rs-answers-arp',
+    description: 'rs1 answers ARP requests for the VIP (arp_ignore 0, the kernel default)',
+    node: 'rs1',
+    doctorId: 'rs-arp-ignore',
+    severity: 'error',
+    symptom: 'bypass',
+    inject: (lab) => sysctls(lab, 'rs1', { 'net.ipv4.conf.all.arp_ignore': '0', 'net.ipv4.conf.eth0.arp_ignore': '0' }),
+    ...commandFix('rs1', APPLY),
+  },
+  {
+    id: 'rs-announces-vip',
+    description: 'rs1 uses the VIP as sender of its own ARP requests (arp_announce 0, the kernel default)',
+    node: 'rs1',
+    doctorId: 'rs-arp-announce',
+    severity: 'error',
+    symptom: 'bypass',
+    inject: (lab) => sysctls(lab, 'rs1', { 'net.ipv4.conf.all.arp_announce': '0', 'net.ipv4.conf.eth0.arp_announce': '0' }),
+    ...commandFix('rs1', APPLY),
+  },
+  {
+    id: 'rs-vip-missing',
+    description: 'rs1 does not have the VIP on lo, so it drops the packets the director sends it',
+    node: 'rs1',
+    doctorId: 'rs-vip-not-on-lo',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sh(lab, 'rs1', `ip addr del ${VIP}/32 dev lo`),
+    ...commandFix('rs1', APPLY),
+  },
+  {
+    id: 'rs-vip-slash24',
+    description: 'rs2 has the VIP on lo as /24: the whole LAN is local to it, so its replies to the client never leave',
+    node: 'rs2',
+    doctorId: 'rs-vip-wide-prefix',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sh(lab, 'rs2', `ip addr del ${VIP}/32 dev lo`, `ip addr add ${VIP}/24 dev lo`),
+    ...commandFix('rs2', APPLY),
+  },
+  {
+    id: 'rs-vip-on-eth0',
+    description: 'rs1 also has the VIP on eth0, where it answers ARP for it whatever arp_ignore says',
+    node: 'rs1',
+    doctorId: 'rs-vip-on-arp-iface',
+    severity: 'error',
+    symptom: 'bypass',
+    inject: (lab) => sh(lab, 'rs1', `ip addr add ${VIP}/32 dev eth0`),
+    ...commandFix('rs1', `ip addr del ${VIP}/32 dev eth0`),
+  },
+  {
+    id: 'rs-strict-rp-filter',
+    description: `rs1 is multi-homed, routes its replies to the client out of eth1 (backend network) and has strict rp_filter`,
+    node: 'rs1',
+    doctorId: 'rs-rp-filter-strict',
+    // The doctor sees strict rp_filter on a multi-homed server, not the asymmetric route back to the client.
+    severity: 'warning',
+    symptom: 'dropped',
+    inject: async (lab) => {
+      await sh(lab, 'rs1', `ip route add ${LAB.lan.client}/32 via ${LAB.backend.client} dev eth1`);
+      await sysctls(lab, 'rs1', STRICT_RP_FILTER);
+    },
+    ...commandFix('rs1', APPLY),
+  },
+  {
+    id: 'rs-service-on-rip',
+    description: `rs1's web service listens on its own address ${LAB.lan.rs1}:${LAB.port} only, not on the VIP`,
+    node: 'rs1',
+    doctorId: 'rs-not-listening',
+    severity: 'error',
+    symptom: 'refused',
+    inject: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: LAB.lan.rs1, port: LAB.port }),
+    fix: `make the service listen on 0.0.0.0:${LAB.port} (or ${VIP}:${LAB.port}) and restart it`,
+    applyFix: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port }),
+  },
+  {
+    id: 'rs-distro-firewall',
+    description: 'rs1 has another firewall table (inet filter) whose input chain drops everything but SSH and replies',
+    node: 'rs1',
+    doctorId: 'rs-fw-blocks-vip',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sh(lab, 'rs1', DISTRO_INPUT_FIREWALL),
+    ...commandFix('rs1', `nft insert rule inet filter input ip daddr ${VIP} tcp dport ${LAB.port} accept`),
+  },
+  {
+    id: 'director-strict-rp-filter',
+    description: `the director's route back to the client leaves by eth1 (uplink) and rp_filter is strict`,
+    node: 'director',
+    doctorId: 'rp-filter-vip',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: async (lab) => {
+      await sh(lab, 'director', `ip route add ${LAB.lan.client}/32 via ${LAB.uplink.client} dev eth1`);
+      await sysctls(lab, 'director', STRICT_RP_FILTER);
+    },
+    ...commandFix('director', APPLY),
+  },
+  {
+    id: 'director-distro-firewall',
+    description: `the director has another firewall table (inet filter) whose input chain drops VIP traffic before IPVS sees it`,
+    node: 'director',
+    doctorId: 'fw-blocks-vip',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sh(lab, 'director', DISTRO_INPUT_FIREWALL),
+    ...commandFix('director', `nft insert rule inet filter input ip daddr ${VIP} tcp dport ${LAB.port} accept`),
+  },
+  {
+    id: 'director-output-drop',
+    description: `the director's output chain (table inet filter) drops what it did not receive: the packets DR sends to the real servers`,
+    node: 'director',
+    doctorId: 'output-chain-drop',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sh(lab, 'director', DISTRO_OUTPUT_FIREWALL),
+    // Accepting only VIP traffic would do for this service, but every other DR
+    // service and health check would hit the same wall: the policy is the mistake.
+    ...commandFix('director', `nft 'chain inet filter output { type filter hook output priority 0; policy accept; }'`),
+  },
+  {
+    id: 'real-server-port-8080',
+    description: `keepalived.conf sends VIP:${LAB.port} to rs1 port 8080, where rs1's service now listens; DR cannot change the port`,
+    node: 'director',
+    doctorId: 'dr-port-remap',
+    severity: 'error',
+    symptom: 'refused',
+    inject: async (lab) => {
+      await restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: 8080 });
+      await writeKeepalived(lab, [{ address: LAB.lan.rs1, port: 8080 }, ...LAB_REAL_SERVERS.slice(1)]);
+      await reloadKeepalived(lab);
+    },
+    fix: `in keepalived.conf write \`real_server ${LAB.lan.rs1} ${LAB.port}\` (the virtual server's port), make rs1's service listen on port ${LAB.port}, then \`systemctl reload keepalived\``,
+    applyFix: async (lab) => {
+      await restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port });
+      await writeKeepalived(lab, LAB_REAL_SERVERS);
+      await reloadKeepalived(lab);
+    },
+  },
+  {
+    id: 'rs-behind-router',
+    description: `keepalived.conf names rs1 by its backend address ${LAB.backend.rs1}, which the director reaches only through its gateway`,
+    node: 'director',
+    doctorId: 'rs-not-connected',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: async (lab) => {
+      await writeKeepalived(lab, [{ address: LAB.backend.rs1, port: LAB.port }, ...LAB_REAL_SERVERS.slice(1)]);
+      await reloadKeepalived(lab);
+    },
+    fix: `in keepalived.conf name rs1 by its address on the director's own network: \`real_server ${LAB.lan.rs1} ${LAB.port}\`, then \`systemctl reload keepalived\``,
+    applyFix: async (lab) => {
+      await writeKeepalived(lab, LAB_REAL_SERVERS);
+      await reloadKeepalived(lab);
+    },
+  },
+  {
+    id: 'director-without-vip',
+    description: 'the director does not hold the VIP (keepalived stopped or never became MASTER): nobody answers ARP for it',
+    node: 'director',
+    doctorId: 'vip-absent',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sh(lab, 'director', `ip addr del ${VIP}/32 dev eth0`),
+    // What keepalived does when it becomes MASTER (`systemctl start keepalived` on a real director).
+    ...commandFix('director', `ip addr add ${VIP}/32 dev eth0`),
+  },
+];
+
+/** faultById finds a fault; undefined when there is none of that id. */
+export function faultById(id: string): Fault | undefined {
+  return FAULTS.find((f) => f.id === id);
+}
+
+/** injectFaults injects the named faults in order; unknown ids are an error listing the known ones. */
+export async function injectFaults(lab: Lab, ids: readonly string[]): Promise<Fault[]> {
+  const faults = ids.map((id) => {
+    const fault = faultById(id);
+    if (fault === undefined) throw new Error(`unknown fault "${id}"; known: ${FAULTS.map((f) => f.id).join(', ')}`);
+    return fault;
+  });
+  for (const fault of faults) await fault.inject(lab);
+  return faults;
+}

@@ -1,0 +1,81 @@
+/**
+ * The files the lab writes for its nodes, as an operator would: lbfw.yaml of
+ * each real server and of the director, and the director's keepalived.conf.
+ * Pure text builders; topology.ts writes them.
+ */
+
+/** LabRealServerEntry: one `real_server` line of the director's keepalived.conf. */
+export interface LabRealServerEntry {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** LabService: the lab's one virtual service. */
+export interface LabService {
+  readonly vip: string;
+  readonly port: number;
+}
+
+/** LabDirectors: the director the lab builds and the other one of its pair, which it does not build. */
+export interface LabDirectors {
+  readonly self: string;
+  readonly peer: string;
+}
+
+/**
+ * keepalivedConf is the director's keepalived.conf: a VRRP instance holding
+ * the VIP on eth0, talking unicast VRRP with the other director of the pair,
+ * and a DR virtual service with its real servers.
+ */
+export function keepalivedConf(service: LabService, directors: LabDirectors, realServers: readonly LabRealServerEntry[]): string {
+  const servers = realServers.map(
+    (rs) => `    real_server ${rs.address} ${rs.port} {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n`,
+  );
+  return `! keepalived.conf of the lbfw lab's director (written by lbfw lab)
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    unicast_src_ip ${directors.self}
+    unicast_peer {
+        ${directors.peer}
+    }
+    virtual_ipaddress {
+        ${service.vip}/32 dev eth0
+    }
+}
+
+virtual_server ${service.vip} ${service.port} {
+    delay_loop 6
+    lvs_sched sh
+    lvs_method DR
+    protocol TCP
+${servers.join('')}}
+`;
+}
+
+/** directorConfig is the director's lbfw.yaml: VIPs, services and real servers come from keepalived.conf. */
+export function directorConfig(keepalivedPath: string): string {
+  return `# lbfw config of the lab's director (written by lbfw lab)
+role: director
+interfaces:
+  vip: eth0
+  realservers: eth0
+keepalived: ${keepalivedPath}
+blacklist: /dev/null
+`;
+}
+
+/** realServerConfig is a real server's lbfw.yaml: the VIP service it serves, eth0 faces the clients. */
+export function realServerConfig(service: LabService): string {
+  return `# lbfw config of a lab real server (written by lbfw lab)
+role: realserver
+interfaces:
+  client: eth0
+services:
+  - "${service.vip}:${service.port}/tcp"
+blacklist: /dev/null
+`;
+}
