@@ -2,6 +2,7 @@
  * The flags that say which host lbfw works on (config file, quick flags,
  * state directory), shared by every command that needs them.
  */
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfigWithNotes } from '../config/load.js';
 import type { HostConfig } from '../config/model.js';
@@ -90,8 +91,12 @@ export function addStateOptions(command: Command): Command {
  * hostConfigFrom loads the config the flags describe; what keepalived.conf
  * defines but lbfw cannot express is noted on stderr.
  */
-export async function hostConfigFrom(flags: HostFlags, io: Io): Promise<HostConfig> {
+export async function hostConfigFrom(flags: HostFlags & Pick<PartFlags, 'root'>, io: Io): Promise<HostConfig> {
+  // --root (or LBFW_ROOT) prefixes the default paths lbfw reads too, so a
+  // lab node or a test never picks up the host's own /etc files.
+  const root = flags.root ?? io.env['LBFW_ROOT'];
   const loaded = await loadConfigWithNotes({
+    ...(root === undefined ? {} : { defaultPath: path.join(root, 'etc/lbfw/lbfw.yaml'), defaultKeepalivedPath: path.join(root, 'etc/keepalived/keepalived.conf') }),
     ...(flags.config === undefined ? {} : { configPath: flags.config }),
     ...(flags.keepalived === undefined ? {} : { keepalivedPath: flags.keepalived }),
     env: io.env,
