@@ -14,8 +14,8 @@
  * - A key with an empty value (`peers:`) counts as absent.
  */
 import path from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import { countLines, describe, isEmpty } from './yaml-nodes.js';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { YamlReader, countLines, describe, isEmpty, type Field } from './yaml-nodes.js';
 import { ConfigError, type InputProblem } from '../errors.js';
 import {
   DEFAULT_BLACKLIST_PATH,
@@ -60,50 +60,12 @@ const ALLOW_KEYS = ['sources', 'protocol', 'port', 'ports', 'comment'];
 /** nft keeps at most 128 bytes of a rule comment (NFTNL_UDATA_COMMENT_MAXLEN). */
 const COMMENT_MAX_BYTES = 128;
 
-/** A key of a mapping with its value node; `value` is undefined for `key:` with nothing after it. */
-interface Field {
-  readonly name: string;
-  readonly line: number;
-  readonly value: unknown;
-}
-
 type Fields = ReadonlyMap<string, Field>;
 
-/** Reader walks the YAML tree, turns node positions into lines and collects problems. */
-class Reader {
-  readonly problems: InputProblem[] = [];
-
-  constructor(
-    readonly file: string,
-    private readonly lines: LineCounter,
-    private readonly doc: Document,
-    private readonly lastLine: number,
-  ) {}
-
-  /** lineAt gives the 1-based line of a source offset, clamped to the last line of the text. */
-  lineAt(offset: number): number {
-    return Math.max(1, Math.min(this.lines.linePos(offset).line, this.lastLine));
-  }
-
-  lineOf(node: unknown, fallback: number): number {
-    const range = (node as { range?: readonly number[] } | null | undefined)?.range;
-    const start = range?.[0];
-    return start === undefined ? fallback : this.lineAt(start);
-  }
-
-  /** report records a problem; it returns undefined so that readers can `return reader.report(...)`. */
-  report(line: number, message: string): undefined {
-    this.problems.push({ file: this.file, line, message });
-    return undefined;
-  }
-
+/** Reader reads lbfw.yaml: the shared YAML walk plus this format's values. */
+class Reader extends YamlReader {
   origin(line: number): Origin {
     return { kind: 'config', file: this.file, line };
-  }
-
-  /** deref follows an alias (`*name`) to the node it names. */
-  deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.doc) : node;
   }
 
   /**

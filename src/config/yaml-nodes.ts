@@ -1,8 +1,10 @@
 /**
- * Helpers over `yaml` document nodes shared by the YAML readers (lbfw.yaml
- * and the sysctl profiles): what a node is, for "expected X; got Y" messages.
+ * Helpers over `yaml` documents shared by the YAML readers (lbfw.yaml and the
+ * sysctl profiles): lines of nodes, problems, and what a node is for
+ * "expected X; got Y" messages.
  */
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import type { InputProblem } from '../errors.js';
 
 /** isEmpty says whether a node holds nothing (`key:` with no value). */
 export function isEmpty(node: unknown): boolean {
@@ -25,4 +27,49 @@ export function describe(node: unknown): string {
 export function countLines(text: string): number {
   const lines = text.split('\n').length;
   return text.endsWith('\n') ? lines - 1 : lines;
+}
+
+/** Field is a key of a mapping with its (dereferenced) value node and line; `value` is undefined for `key:` alone. */
+export interface Field {
+  readonly name: string;
+  readonly line: number;
+  readonly value: unknown;
+}
+
+/**
+ * YamlReader walks a parsed YAML document: it turns node positions into
+ * 1-based lines and collects problems, so a reader reports every bad line of
+ * a file at once. Subclasses add the reads of their own file format.
+ */
+export class YamlReader {
+  readonly problems: InputProblem[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly lines: LineCounter,
+    private readonly doc: Document,
+    private readonly lastLine: number,
+  ) {}
+
+  /** lineAt gives the 1-based line of a source offset, clamped to the last line of the text. */
+  lineAt(offset: number): number {
+    return Math.max(1, Math.min(this.lines.linePos(offset).line, this.lastLine));
+  }
+
+  /** lineOf gives the line a node starts on, or `fallback` for nodes without a position. */
+  lineOf(node: unknown, fallback: number): number {
+    const start = (node as { range?: readonly number[] } | null | undefined)?.range?.[0];
+    return start === undefined ? fallback : this.lineAt(start);
+  }
+
+  /** report records a problem; it returns undefined so that readers can `return reader.report(...)`. */
+  report(line: number, message: string): undefined {
+    this.problems.push({ file: this.file, line, message });
+    return undefined;
+  }
+
+  /** deref follows an alias (`*name`) to the node it names. */
+  deref(node: unknown): unknown {
+    return isAlias(node) ? node.resolve(this.doc) : node;
+  }
 }

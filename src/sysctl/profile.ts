@@ -12,8 +12,8 @@
  *     reason: "..."
  * ```
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import { countLines, describe, isEmpty } from '../config/yaml-nodes.js';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { YamlReader, countLines, describe, isEmpty, type Field } from '../config/yaml-nodes.js';
 import { ConfigError, type InputProblem } from '../errors.js';
 import { type Checked, fail, suggest } from '../config/values.js';
 import { checkKnownKey } from './catalogue.js';
@@ -97,42 +97,8 @@ export function checkTemplate(template: string): Checked<true> {
   return checkKnownKey(levels);
 }
 
-/** Field is a key of a mapping with its (dereferenced) value node and line. */
-interface Field {
-  readonly name: string;
-  readonly line: number;
-  readonly value: unknown;
-}
-
-/** Reader walks the YAML tree, turning node positions into lines and collecting problems. */
-class Reader {
-  readonly problems: InputProblem[] = [];
-
-  constructor(
-    readonly file: string,
-    private readonly lines: LineCounter,
-    private readonly doc: Document,
-    private readonly lastLine: number,
-  ) {}
-
-  lineAt(offset: number): number {
-    return Math.max(1, Math.min(this.lines.linePos(offset).line, this.lastLine));
-  }
-
-  lineOf(node: unknown, fallback: number): number {
-    const start = (node as { range?: readonly number[] } | null | undefined)?.range?.[0];
-    return start === undefined ? fallback : this.lineAt(start);
-  }
-
-  report(line: number, message: string): undefined {
-    this.problems.push({ file: this.file, line, message });
-    return undefined;
-  }
-
-  deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.doc) : node;
-  }
-
+/** Reader reads a profile: the shared YAML walk plus this format's mappings. */
+class Reader extends YamlReader {
   /** fields returns the entries of a mapping; `allowed` (when given) limits its keys. */
   fields(node: unknown, line: number, name: string, allowed?: readonly string[]): Field[] | undefined {
     if (!isMap(node)) {
