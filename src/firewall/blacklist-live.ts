@@ -16,7 +16,8 @@ import { blacklistSetName } from '../ruleset/build.js';
 import { renderElementCommands } from '../ruleset/render.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
 import { withLock } from '../state/lock.js';
-import { readCurrent, writeCurrent } from '../state/current.js';
+import { readCurrent, writeCurrent, type CurrentRecord } from '../state/current.js';
+import { hostSetName, shardCount, shardOf, shardsOfSets, splitHosts } from '../ruleset/shards.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { protectedRanges } from './protected.js';
 import { bigIntToAddress } from '../net/address.js';
@@ -80,19 +81,22 @@ interface SetDelta {
  * turn one new prefix into a different set of elements, and deleting one
  * element of a big interval set through nft is slow (DESIGN.md, section 3).
  */
-function deltaOf(before: NormalisedBlacklist, after: NormalisedBlacklist): SetDelta {
+function deltaOf(before: NormalisedBlacklist, after: NormalisedBlacklist, shards: ShardCounts): SetDelta {
   const commands: string[] = [];
   let added = 0;
   let deleted = 0;
   for (const family of FAMILIES) {
     const old = listsOf(before, family);
     const now = listsOf(after, family);
-    const hostsSet = blacklistSetName(family, 'hosts');
-    const gone = minus(old.hosts, now.hosts);
-    const fresh = minus(now.hosts, old.hosts);
-    commands.push(...renderElementCommands(hostsSet, gone, 'delete'), ...renderElementCommands(hostsSet, fresh));
-    added += fresh.length;
-    deleted += gone.length;
+    const k = shards[family];
+    const gone = splitHosts(family, minus(old.hosts, now.hosts), k);
+    const fresh = splitHosts(family, minus(now.hosts, old.hosts), k);
+    for (let shard = 0; shard < k; shard++) {
+      const set = hostSetName(family, shard, k);
+      commands.push(...renderElementCommands(set, gone[shard] ?? [], 'delete'), ...renderElementCommands(set, fresh[shard] ?? []));
+      added += fresh[shard]?.length ?? 0;
+      deleted += gone[shard]?.length ?? 0;
+    }
     if (minus(old.nets, now.nets).length > 0 || minus(now.nets, old.nets).length > 0) {
       const netsSet = blacklistSetName(family, 'nets');
       commands.push(`flush set ${TABLE_FAMILY} ${TABLE_NAME} ${netsSet}`, ...renderElementCommands(netsSet, now.nets));
@@ -103,14 +107,29 @@ function deltaOf(before: NormalisedBlacklist, after: NormalisedBlacklist): SetDe
   return { commands, added, deleted };
 }
 
+/** How many host shards each family's running table has. */
+type ShardCounts = Readonly<Record<Family, number>>;
+
+/**
+ * runningShards reads the shard counts from lbfw's record of the running
+ * table; without one, from the list the table was presumably loaded from.
+ * Shards stay as apply made them until the next apply (each set has room to
+ * grow to twice its size).
+ */
+function runningShards(current: CurrentRecord | undefined, loadedFrom: NormalisedBlacklist): ShardCounts {
+  const names = current?.ruleset.sets.map((s) => s.name);
+  const count = (family: Family): number =>
+    names === undefined ? shardCount(listsOf(loadedFrom, family).hosts.length) : shardsOfSets(family, names);
+  return { 4: count(4), 6: count(6) };
+}
+
 /** Keeps lbfw's record of the running table in step with the sets it just changed. */
-async function recordBlacklist(file: string, blacklist: NormalisedBlacklist): Promise<void> {
-  const current = await readCurrent(file);
+async function recordBlacklist(file: string, current: CurrentRecord | undefined, blacklist: NormalisedBlacklist, shards: ShardCounts): Promise<void> {
   if (current === undefined) return;
   const lists = new Map<string, readonly string[]>();
   for (const family of FAMILIES) {
     const { hosts, nets } = listsOf(blacklist, family);
-    lists.set(blacklistSetName(family, 'hosts'), hosts);
+    splitHosts(family, hosts, shards[family]).forEach((list, shard) => lists.set(hostSetName(family, shard, shards[family]), list));
     lists.set(blacklistSetName(family, 'nets'), nets);
   }
   const sets = current.ruleset.sets.map((set) => {
@@ -139,7 +158,10 @@ async function changeFile(
     }
     const afterParsed = parseValid(result.text, file, options);
     const normalised = normaliseBlacklist(afterParsed.entries);
-    const delta = deltaOf(normaliseBlacklist(beforeParsed.entries), normalised);
+    const loaded = normaliseBlacklist(beforeParsed.entries);
+    const current = await readCurrent(resolved.paths.current);
+    const shards = runningShards(current, loaded);
+    const delta = deltaOf(loaded, normalised, shards);
     // The file is the source of truth: write it first, so that a failed live
     // update is still loaded by the next `lbfw apply`.
     await writeFileAtomic(file, result.text);
@@ -148,7 +170,7 @@ async function changeFile(
     }
     if (delta.commands.length > 0) {
       await resolved.backend.run(`${delta.commands.join('\n')}\n`);
-      await recordBlacklist(resolved.paths.current, normalised);
+      await recordBlacklist(resolved.paths.current, current, normalised, shards);
     }
     return {
       ...base,
@@ -227,8 +249,8 @@ export async function testBlacklist(config: HostConfig, address: string, options
   const liveMatches: { set: string; element: string }[] = [];
   if (tableLoaded) {
     const text = bigIntToAddress(range.family, range.first);
-    for (const kind of ['hosts', 'nets'] as const) {
-      const set = blacklistSetName(range.family, kind);
+    const shards = runningShards(await readCurrent(resolved.paths.current), normaliseBlacklist(parsed.entries))[range.family];
+    for (const set of [hostSetName(range.family, shardOf(range.family, text, shards), shards), blacklistSetName(range.family, 'nets')]) {
       for (const element of await resolved.backend.getElement(set, text)) liveMatches.push({ set, element });
     }
   }

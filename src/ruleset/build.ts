@@ -4,7 +4,8 @@
  */
 import type { Cidr, Family, HostConfig, VipService } from '../config/model.js';
 import type { NormalisedBlacklist } from '../blacklist/normalise.js';
-import { cidrToRange } from '../net/address.js';
+import { bigIntToAddress, cidrToRange } from '../net/address.js';
+import { hostSetName, shardChainName, shardCount, splitHosts } from './shards.js';
 import { mergeRanges, rangeToElement } from '../net/merge.js';
 import { dport, familySuffix, ipKeyword, saddrIn, saddrInSet } from './fragments.js';
 import type { NftChain, NftRule, NftSet, Ruleset } from './types.js';
@@ -63,17 +64,27 @@ export function hashSetSize(elements: number): number {
   return size;
 }
 
+function hostsOf(blacklist: NormalisedBlacklist, family: Family): readonly string[] {
+  return family === 4 ? blacklist.hosts4 : blacklist.hosts6;
+}
+
 function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
   const elements = { 4: { hosts: blacklist.hosts4, nets: blacklist.nets4 }, 6: { hosts: blacklist.hosts6, nets: blacklist.nets6 } };
-  return FAMILIES.flatMap((family) => [
-    {
-      name: blacklistSetName(family, 'hosts'),
+  return FAMILIES.flatMap((family) => {
+    const shards = shardCount(elements[family].hosts.length);
+    const hostSets = splitHosts(family, elements[family].hosts, shards).map((hosts, shard) => ({
+      name: hostSetName(family, shard, shards),
       type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
       interval: false,
-      size: hashSetSize(elements[family].hosts.length),
-      elements: elements[family].hosts,
-      purpose: `blacklisted single IPv${family} addresses (hash set: instant add/remove)`,
-    },
+      size: hashSetSize(hosts.length),
+      elements: hosts,
+      purpose:
+        shards === 1
+          ? `blacklisted single IPv${family} addresses (hash set: instant add/remove)`
+          : `blacklisted single IPv${family} addresses, shard ${shard} of ${shards} (last byte & ${shards - 1} = ${shard})`,
+    }));
+    return [
+      ...hostSets,
     {
       name: blacklistSetName(family, 'nets'),
       type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
@@ -81,7 +92,8 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
       elements: elements[family].nets,
       purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
     },
-  ]);
+    ];
+  });
 }
 
 function serviceSets(config: HostConfig): NftSet[] {
@@ -142,14 +154,38 @@ function peerSets(config: HostConfig): NftSet[] {
   }));
 }
 
+/** The host lookup of one family: one set, or a verdict map over the shards. */
+function hostsRule(family: Family, shards: number): NftRule {
+  const id = `blacklist-hosts${familySuffix(family)}`;
+  if (shards === 1) return { id, text: `${saddrInSet(family, hostSetName(family, 0, 1))} counter drop` };
+  const key = (n: number): string => bigIntToAddress(family, BigInt(n));
+  const jumps = Array.from({ length: shards }, (_, shard) => `${key(shard)} : jump ${shardChainName(family, shard)}`);
+  return { id, text: `${ipKeyword(family)} saddr & ${key(shards - 1)} vmap { ${jumps.join(', ')} }` };
+}
+
+/** Regular chains that look up one shard each (none when a family is not sharded). */
+function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
+  return FAMILIES.flatMap((family) => {
+    const shards = shardCount(hostsOf(blacklist, family).length);
+    if (shards === 1) return [];
+    return Array.from({ length: shards }, (_, shard) => ({
+      name: shardChainName(family, shard),
+      rules: [
+        {
+          id: `blacklist-hosts${familySuffix(family)}-shard-${shard}`,
+          text: `${saddrInSet(family, hostSetName(family, shard, shards))} counter drop`,
+        },
+      ],
+    }));
+  });
+}
+
 /** Prerouting at raw priority: blacklisted sources die before conntrack sees them. */
-function prerouting(): NftChain {
-  const rules: NftRule[] = FAMILIES.flatMap((family) =>
-    (['hosts', 'nets'] as const).map((kind) => ({
-      id: `blacklist-${kind}${familySuffix(family)}`,
-      text: `${saddrInSet(family, blacklistSetName(family, kind))} counter drop`,
-    })),
-  );
+function prerouting(blacklist: NormalisedBlacklist): NftChain {
+  const rules: NftRule[] = FAMILIES.flatMap((family) => [
+    hostsRule(family, shardCount(hostsOf(blacklist, family).length)),
+    { id: `blacklist-nets${familySuffix(family)}`, text: `${saddrInSet(family, blacklistSetName(family, 'nets'))} counter drop` },
+  ]);
   return { name: 'prerouting', hook: 'prerouting', priority: 'raw', policy: 'accept', rules };
 }
 
@@ -262,5 +298,6 @@ export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist)
     ...managementSets(config),
     ...(config.role === 'director' ? peerSets(config) : []),
   ];
-  return { sets, chains: [prerouting(), input(config)] };
+  // Regular chains first: the base chain's jumps refer to them.
+  return { sets, chains: [...shardChains(blacklist), prerouting(blacklist), input(config)] };
 }

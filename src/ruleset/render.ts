@@ -20,7 +20,7 @@ function renderSetHeader(set: NftSet): string[] {
 function renderChain(chain: NftChain): string[] {
   return [
     `\tchain ${chain.name} {`,
-    `\t\ttype filter hook ${chain.hook} priority ${chain.priority}; policy ${chain.policy};`,
+    ...(chain.hook === undefined ? [] : [`\t\ttype filter hook ${chain.hook} priority ${chain.priority}; policy ${chain.policy};`]),
     ...chain.rules.map((rule) => `\t\t${rule.text} ${comment(rule.id)}`),
     '\t}',
   ];

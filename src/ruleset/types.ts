@@ -40,13 +40,17 @@ export interface NftRule {
 /** Base chain hooks lbfw uses. */
 export type ChainHook = 'prerouting' | 'input';
 
-/** NftChain mirrors an nftables base chain (`type filter hook H priority P; policy X;`). */
+/**
+ * NftChain mirrors an nftables chain: a base chain (`type filter hook H
+ * priority P; policy X;`) when `hook` is set, else a regular chain that base
+ * chains jump to.
+ */
 export interface NftChain {
   readonly name: string;
-  readonly hook: ChainHook;
+  readonly hook?: ChainHook;
   /** Named priority as nft prints it (`raw` = -300, `filter` = 0). */
-  readonly priority: 'raw' | 'filter';
-  readonly policy: 'accept' | 'drop';
+  readonly priority?: 'raw' | 'filter';
+  readonly policy?: 'accept' | 'drop';
   readonly rules: readonly NftRule[];
 }
 
