@@ -94,12 +94,14 @@ async function main(): Promise<void> {
     const naive = await measure(ns, [systemNft(), '-f', '-'], naiveScript);
     await ns.ok([systemNft(), 'delete', 'table', 'inet', 'naive']);
 
-    const state = ['--state-dir', path.join(dir, 'state')];
+    // --root: lbfw apply persists sysctls under the benchmark's own directory, never the host's /etc.
+    const state = ['--state-dir', path.join(dir, 'state'), '--root', path.join(dir, 'root')];
     const apply = await measure(ns, [process.execPath, LBFW, 'apply', '--config', config, ...state]);
     const reapply = await measure(ns, [process.execPath, LBFW, 'apply', '--config', config, ...state]);
     const verify = await measure(ns, [process.execPath, LBFW, 'verify', '--config', config, ...state]);
-    const add = await measure(ns, [process.execPath, LBFW, 'blacklist', 'add', '203.0.113.66', '--config', config, ...state]);
-    const remove = await measure(ns, [process.execPath, LBFW, 'blacklist', 'remove', '203.0.113.66', '--config', config, ...state]);
+    const stateOnly = state.slice(0, 2);
+    const add = await measure(ns, [process.execPath, LBFW, 'blacklist', 'add', '203.0.113.66', '--config', config, ...stateOnly]);
+    const remove = await measure(ns, [process.execPath, LBFW, 'blacklist', 'remove', '203.0.113.66', '--config', config, ...stateOnly]);
 
     console.log(`blacklist: ${entries.length} entries (${HOSTS} random IPv4 hosts, ${PREFIXES} random /24s), kernel ${(await ns.ok(['uname', '-r'])).trim()}`);
     console.log(`${'measurement'.padEnd(44)} ${'wall'.padStart(9)}  ${'peak RSS'.padStart(9)}  vs ipset`);

@@ -94,7 +94,7 @@ export function addStateOptions(command: Command): Command {
 export async function hostConfigFrom(flags: HostFlags & Pick<PartFlags, 'root'>, io: Io): Promise<HostConfig> {
   // --root (or LBFW_ROOT) prefixes the default paths lbfw reads too, so a
   // lab node or a test never picks up the host's own /etc files.
-  const root = flags.root ?? io.env['LBFW_ROOT'];
+  const root = flags.root ?? (io.env['LBFW_ROOT'] === '' ? undefined : io.env['LBFW_ROOT']);
   const loaded = await loadConfigWithNotes({
     ...(root === undefined ? {} : { defaultPath: path.join(root, 'etc/lbfw/lbfw.yaml'), defaultKeepalivedPath: path.join(root, 'etc/keepalived/keepalived.conf') }),
     ...(flags.config === undefined ? {} : { configPath: flags.config }),

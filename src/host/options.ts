@@ -33,6 +33,8 @@ export interface HostOptions extends FirewallOptions, BlacklistOptions {
 export interface SysctlPaths {
   readonly sysctl: SysctlOptions;
   readonly persist: PersistLocation;
+  /** True when --root or LBFW_ROOT named the root (not the default `/`). */
+  readonly explicitRoot: boolean;
   /** The record of the VIPs lbfw put on lo. */
   readonly vipRecord: string;
 }
@@ -45,7 +47,9 @@ export function includes(options: HostOptions, part: HostPart): boolean {
 /** sysctlPaths resolves the root-relative paths of the sysctl layer. */
 export function sysctlPaths(options: HostOptions): SysctlPaths {
   const env = options.env ?? process.env;
-  const root = path.resolve(options.root ?? env['LBFW_ROOT'] ?? '/');
+  // An empty LBFW_ROOT counts as unset, never as the current directory.
+  const named = options.root ?? (env['LBFW_ROOT'] === '' ? undefined : env['LBFW_ROOT']);
+  const root = path.resolve(named ?? '/');
   const under = (p: string): string => path.join(root, p);
   return {
     sysctl: { userDir: under('etc/lbfw/profiles'), ...(options.profile === undefined ? {} : { profile: options.profile }) },
@@ -56,5 +60,6 @@ export function sysctlPaths(options: HostOptions): SysctlPaths {
       sysctlConf: under('etc/sysctl.conf'),
     },
     vipRecord: path.join(statePaths(options.stateDir, env).dir, 'vips.json'),
+    explicitRoot: named !== undefined,
   };
 }

@@ -68,6 +68,7 @@ export function applyCommand(io: Io, done: (code: ExitCode) => void): Command {
       );
     }
     if (result.persisted !== undefined) lines.push(...persistLines(result.persisted));
+    if (result.notPersisted !== undefined) lines.push(`  not persisted: ${result.notPersisted}`);
     if (result.vips !== undefined) {
       lines.push(`VIPs on lo: ${result.vips.applied.length} changed`, ...vipLines(result.vips, true));
     }
