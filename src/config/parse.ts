@@ -14,8 +14,8 @@
  * - A key with an empty value (`peers:`) counts as absent.
  */
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { YamlReader, countLines, describe, isEmpty, type Field } from './yaml-nodes.js';
+import { isMap, isScalar, isSeq } from 'yaml';
+import { YamlReader, describe, isEmpty, openYaml, problemsByLine, type Field } from './yaml-nodes.js';
 import { ConfigError, type InputProblem } from '../errors.js';
 import {
   DEFAULT_BLACKLIST_PATH,
@@ -149,23 +149,12 @@ class Reader extends YamlReader {
 
 /** parseConfig reads lbfw.yaml text; `file` names it in problems and anchors relative paths. */
 export function parseConfig(text: string, file: string): HostConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const reader = new Reader(file, lines, doc, Math.max(1, countLines(text)));
-  // Warnings (such as unresolved tags) are refused too: a firewall config must mean one thing.
-  const syntax = [...doc.errors, ...doc.warnings];
-  if (syntax.length > 0) {
-    for (const error of syntax) reader.report(reader.lineAt(error.pos[0]), `YAML syntax: ${error.message}`);
-    throw new ConfigError(sorted(reader.problems));
-  }
-  const config = readHost(reader, reader.deref(doc.contents));
-  if (config === undefined || reader.problems.length > 0) throw new ConfigError(sorted(reader.problems));
+  const { reader, root } = openYaml(text, file, (...args) => new Reader(...args));
+  const config = readHost(reader, root);
+  if (config === undefined || reader.problems.length > 0) throw new ConfigError(problemsByLine(reader.problems));
   return config;
 }
 
-function sorted(problems: readonly InputProblem[]): InputProblem[] {
-  return [...problems].sort((a, b) => a.line - b.line);
-}
 
 function readHost(reader: Reader, root: unknown): HostConfig | undefined {
   if (isEmpty(root)) {

@@ -3,8 +3,8 @@
  * sysctl profiles): lines of nodes, problems, and what a node is for
  * "expected X; got Y" messages.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
-import type { InputProblem } from '../errors.js';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { ConfigError, type InputProblem } from '../errors.js';
 
 /** isEmpty says whether a node holds nothing (`key:` with no value). */
 export function isEmpty(node: unknown): boolean {
@@ -72,4 +72,31 @@ export class YamlReader {
   deref(node: unknown): unknown {
     return isAlias(node) ? node.resolve(this.doc) : node;
   }
+}
+
+/** problemsByLine returns the problems sorted by line, as an operator reads a file. */
+export function problemsByLine(problems: readonly InputProblem[]): InputProblem[] {
+  return [...problems].sort((a, b) => a.line - b.line);
+}
+
+/**
+ * openYaml parses `text` into a document and a reader made by `make`; a YAML
+ * syntax error (or warning, such as an unresolved tag: a firewall input must
+ * mean one thing) throws ConfigError naming every bad line. Returns the
+ * reader and the dereferenced root node.
+ */
+export function openYaml<R extends YamlReader>(
+  text: string,
+  file: string,
+  make: (file: string, lines: LineCounter, doc: Document, lastLine: number) => R,
+): { readonly reader: R; readonly root: unknown } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const reader = make(file, lines, doc, Math.max(1, countLines(text)));
+  const syntax = [...doc.errors, ...doc.warnings];
+  if (syntax.length > 0) {
+    for (const error of syntax) reader.report(reader.lineAt(error.pos[0]), `YAML syntax: ${error.message}`);
+    throw new ConfigError(problemsByLine(reader.problems));
+  }
+  return { reader, root: reader.deref(doc.contents) };
 }

@@ -12,8 +12,8 @@
  *     reason: "..."
  * ```
  */
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { YamlReader, countLines, describe, isEmpty, type Field } from '../config/yaml-nodes.js';
+import { isMap, isScalar, isSeq } from 'yaml';
+import { YamlReader, describe, isEmpty, openYaml, problemsByLine, type Field } from '../config/yaml-nodes.js';
 import { ConfigError, type InputProblem } from '../errors.js';
 import { type Checked, fail, suggest } from '../config/values.js';
 import { checkKnownKey } from './catalogue.js';
@@ -139,26 +139,15 @@ class Reader extends YamlReader {
  * (its file name without `.yaml`); `file` names it in problems.
  */
 export function parseProfile(text: string, file: string, name: string): ProfileDocument {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const reader = new Reader(file, lines, doc, Math.max(1, countLines(text)));
-  const syntax = [...doc.errors, ...doc.warnings];
-  if (syntax.length > 0) {
-    for (const error of syntax) reader.report(reader.lineAt(error.pos[0]), `YAML syntax: ${error.message}`);
-    throw new ConfigError(sorted(reader.problems));
-  }
-  const root = reader.deref(doc.contents);
+  const { reader, root } = openYaml(text, file, (...args) => new Reader(...args));
   if (isEmpty(root)) {
     throw new ConfigError([{ file, line: 0, message: 'the profile is empty; it needs sysctls: or include:' }]);
   }
   const profile = readProfile(reader, root, name);
-  if (profile === undefined || reader.problems.length > 0) throw new ConfigError(sorted(reader.problems));
+  if (profile === undefined || reader.problems.length > 0) throw new ConfigError(problemsByLine(reader.problems));
   return profile;
 }
 
-function sorted(problems: readonly InputProblem[]): InputProblem[] {
-  return [...problems].sort((a, b) => a.line - b.line);
-}
 
 function readProfile(reader: Reader, root: unknown, name: string): ProfileDocument | undefined {
   const fields = reader.fields(root, 1, 'the profile', TOP_KEYS);
