@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # `prepare.sh bench` also wants the baseline tools the benchmark compares against.
-tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping python3:python3"
+tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping sysctl:procps python3:python3"
 if [ "${1:-}" = bench ]; then tools="$tools ipset:ipset /usr/bin/time:time"; fi
 need_apt=""
 for tool in $tools; do
