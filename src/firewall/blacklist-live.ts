@@ -195,7 +195,9 @@ export interface BlacklistAddOptions extends FirewallOptions, BlacklistOptions {
 export async function addToBlacklist(config: HostConfig, entry: string, options: BlacklistAddOptions = {}): Promise<BlacklistChange> {
   return changeFile(config, options, 'blacklist add', (text, resolved) => {
     const result = addEntry(text, entry, options.comment);
-    const added = parseBlacklist(result.text, config.blacklistPath).entries.filter((e) => e.line === result.line);
+    // Only the added line needs reading again (the whole file may hold a million).
+    const addedLine = result.text.split(/\r?\n/)[result.line - 1] ?? '';
+    const added = parseBlacklist(addedLine, config.blacklistPath).entries.map((e) => ({ ...e, line: result.line }));
     const hits = result.added
       ? findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env))
       : [];
