@@ -22,7 +22,7 @@ import { verifyHost, type HostVerifyResult } from '../host/plan.js';
 import { hostFromKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
 import { readKeepalived } from '../keepalived/include.js';
 import type { KeepalivedModel, Statement } from '../keepalived/model.js';
-import { run as runProgram, type RunResult } from '../lab/run.js';
+import { run as runProgram, type RunResult } from '../system/run.js';
 import { parseAddress } from '../net/address.js';
 import { systemNft } from '../nft/cli-backend.js';
 import { confKey, pathToKey } from '../sysctl/key.js';

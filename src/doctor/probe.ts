@@ -11,7 +11,7 @@
  * very answers the probe looks for.
  */
 import type { Family, HostConfig } from '../config/model.js';
-import type { RunResult } from '../lab/run.js';
+import type { RunResult } from '../system/run.js';
 import { addressToBigInt, parseAddress } from '../net/address.js';
 import type { HostLink } from '../vip/addresses.js';
 import type { NeighbourFact } from './facts.js';

@@ -4,7 +4,7 @@
  * flags often names none.
  */
 import type { HostConfig, Interfaces } from '../config/model.js';
-import { runOk } from '../lab/run.js';
+import { runOk } from '../system/run.js';
 import { addressToRange, cidrToRange, parseCidr, rangesOverlap, type AddressRange } from '../net/address.js';
 import { readLinks, type HostLink } from '../vip/addresses.js';
 

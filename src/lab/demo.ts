@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFirewallLab, DEMO } from './firewall-lab.js';
 import { Netns, tcpConnects } from './netns.js';
-import { run } from './run.js';
+import { run } from '../system/run.js';
 import { systemNft } from '../nft/cli-backend.js';
 
 const NFT = systemNft();

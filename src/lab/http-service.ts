@@ -7,28 +7,12 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Netns } from './netns.js';
-import { run } from './run.js';
+import { run } from '../system/run.js';
+import { SERVICE_PROGRAM } from './programs/index.js';
 
 /** Marker in the service's command line: how stopHttpService finds it again. */
 export const HTTP_SERVICE_MARKER = 'lbfw-lab-http';
 
-// argv: node -e SCRIPT MARKER NAME HOST PORT. Connections reset by clients
-// (probes that give up, port scans) must never end the service, and nothing
-// is written after the ready line: stdout may be a closed pipe by then.
-const SCRIPT = `
-const [, , name, host, port] = process.argv;
-process.stdout.on('error', () => {});
-const server = require('http').createServer((req, res) => {
-  req.on('error', () => {});
-  res.on('error', () => {});
-  res.setHeader('connection', 'close');
-  res.end(name + '\\n');
-});
-server.on('connection', (socket) => socket.on('error', () => {}));
-server.on('clientError', (_error, socket) => socket.destroy());
-server.on('error', (error) => { process.stderr.write(String(error.message) + '\\n'); process.exit(1); });
-server.listen({ host, port: Number(port) }, () => process.stdout.write('listening\\n'));
-`;
 
 /** HttpService: where a node's service listens. */
 export interface HttpService {
@@ -46,7 +30,7 @@ export interface HttpService {
 export async function startHttpService(ns: Netns, service: HttpService): Promise<void> {
   const child = spawn(
     'ip',
-    ['netns', 'exec', ns.name, process.execPath, '-e', SCRIPT, HTTP_SERVICE_MARKER, service.name, service.host, String(service.port)],
+    ['netns', 'exec', ns.name, process.execPath, SERVICE_PROGRAM, HTTP_SERVICE_MARKER, service.name, service.host, String(service.port)],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

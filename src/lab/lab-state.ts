@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Netns } from './netns.js';
-import { run } from './run.js';
+import { run } from '../system/run.js';
 import type { LabRecord } from './topology.js';
 
 /** Default directory of lab records. */

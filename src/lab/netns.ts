@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { run, runOk, type RunResult } from './run.js';
+import { run, runOk, type RunResult } from '../system/run.js';
+import { SERVICE_PROGRAM, TCP_CONNECT_PROGRAM } from './programs/index.js';
 
 /** Netns is one named network namespace that this process created. */
 export class Netns {
@@ -115,21 +116,16 @@ export async function connect(a: LinkEnd, b: LinkEnd): Promise<void> {
  * silence, so a bounded wait is the measurement itself here.
  */
 export async function tcpConnects(ns: Netns, address: string, port: number, timeoutSeconds = 5): Promise<boolean> {
-  const script = `const s=require('net').connect({host:${JSON.stringify(address)},port:${port}});` +
-    `s.setTimeout(${timeoutSeconds * 1000},()=>process.exit(3));s.on('connect',()=>{s.end();process.exit(0)});s.on('error',()=>process.exit(4));`;
-  const result = await ns.exec([process.execPath, '-e', script]);
+  const result = await ns.exec([process.execPath, TCP_CONNECT_PROGRAM, address, String(port), String(timeoutSeconds * 1000)]);
   return result.code === 0;
 }
 
 /**
- * serveTcp starts a tiny TCP service on ADDR:PORT inside `ns` and resolves
- * once it listens (it prints a line then).
+ * serveTcp starts the lab's service (HTTP, answering `name`) on ADDR:PORT
+ * inside `ns` and resolves once it listens; delete() stops it.
  */
-export async function serveTcp(ns: Netns, address: string, port: number): Promise<void> {
-  // Clients hang up at once; a reset on a served socket must not end the service.
-  const script = `require('net').createServer(c=>{c.on('error',()=>{});c.end('hello from lbfw demo\\n')})` +
-    `.listen({host:${JSON.stringify(address)},port:${port}},()=>console.log('listening'));`;
-  const child = ns.background([process.execPath, '-e', script]);
+export async function serveTcp(ns: Netns, address: string, port: number, name = 'lbfw'): Promise<void> {
+  const child = ns.background([process.execPath, SERVICE_PROGRAM, 'lbfw-lab-tcp', name, address, String(port)]);
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('close', (code) => reject(new Error(`service on ${address}:${port} exited (${code})`)));

@@ -6,6 +6,7 @@
  * client still sends VIP traffic to the director.
  */
 import { LAB, labEmulation, nodeOwning, type Lab, type LabNodeName } from './topology.js';
+import { HTTP_PROBE_PROGRAM } from './programs/index.js';
 import { realServerFor } from './dr-emulation.js';
 
 /** Default wait for an answer. A dropped SYN is only visible as silence: this bound is the measurement. */
@@ -76,38 +77,6 @@ export function describeRequest(r: VipRequest, timeoutMs = PROBE_TIMEOUT_MS): st
   return `${head}answered by ${r.answeredBy} via the director`;
 }
 
-// argv: node -e SCRIPT VIP PORT TIMEOUT_MS SOURCE_PORT... ; prints a JSON array.
-const SCRIPT = `
-const http = require('http');
-const { execFileSync } = require('child_process');
-const [, vip, port, timeoutMs, ...sources] = process.argv;
-function vipMac() {
-  try {
-    const entries = JSON.parse(execFileSync('ip', ['-j', 'neigh', 'show', vip, 'dev', 'eth0']).toString() || '[]');
-    return (entries[0] && entries[0].lladdr) || '';
-  } catch { return ''; }
-}
-function request(localPort) {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (result) => { if (!done) { done = true; clearTimeout(timer); resolve(result); } };
-    const req = http.get({ host: vip, port: Number(port), localPort, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => finish({ body: body.trim() }));
-      res.on('error', (e) => finish({ error: e.code || e.message }));
-    });
-    req.on('error', (e) => finish({ error: e.code || e.message }));
-    const timer = setTimeout(() => { finish({ error: 'timeout' }); req.destroy(); }, Number(timeoutMs));
-  });
-}
-(async () => {
-  const out = [];
-  for (const s of sources) out.push({ port: Number(s), ...(await request(Number(s))), vipMac: vipMac() });
-  process.stdout.write(JSON.stringify(out));
-})();
-`;
 
 interface RawResult {
   readonly port: number;
@@ -144,7 +113,7 @@ export async function probeVip(lab: Lab, options: ProbeOptions = {}): Promise<Vi
     ports.push(expected === undefined ? { port } : { port, expected });
   }
   await flushNeighbours(lab);
-  const result = await lab.exec('client', [process.execPath, '-e', SCRIPT, LAB.vip, String(LAB.port), String(timeoutMs), ...ports.map((p) => String(p.port))]);
+  const result = await lab.exec('client', [process.execPath, HTTP_PROBE_PROGRAM, LAB.vip, String(LAB.port), String(timeoutMs), ...ports.map((p) => String(p.port))]);
   if (result.code !== 0) throw new Error(`probe from ${lab.client.ns.name} failed (exit ${result.code}): ${result.stderr.trim()}`);
   const raw = JSON.parse(result.stdout) as RawResult[];
   const macs = new Map<string, string>([lab.director, lab.rs1, lab.rs2, lab.client].map((n) => [n.mac, n.name]));

@@ -25,7 +25,7 @@ import { drServicesFromKeepalived, loadDrEmulation, type DrEmulation } from './d
 import { startHttpService } from './http-service.js';
 import { connect, Netns } from './netns.js';
 import { directorConfig, keepalivedConf, realServerConfig, type LabRealServerEntry } from './node-config.js';
-import { run, type RunResult } from './run.js';
+import { run, type RunResult } from '../system/run.js';
 
 /** The lab's addresses: documentation prefixes only. */
 export const LAB = {

@@ -2,11 +2,11 @@
  * NftCli: the NftBackend that drives the `nft` program (nftables 1.0.6 on
  * Debian 12). The only code in lbfw that runs nft.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { NftError, PermissionError } from '../errors.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
 import type { NftBackend } from './backend.js';
+import { run, type RunResult } from '../system/run.js';
 
 /** Options of {@link NftCli}. */
 export interface NftCliOptions {
@@ -17,12 +17,6 @@ export interface NftCliOptions {
    * Tests use it; in production lbfw runs inside the namespace it manages.
    */
   readonly netns?: string;
-}
-
-interface NftResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 /**
@@ -55,27 +49,16 @@ export class NftCli implements NftBackend {
     return this.#netns;
   }
 
-  #exec(args: readonly string[], stdin?: string): Promise<NftResult> {
-    const [command, ...rest] = this.#netns === undefined ? [this.#nft, ...args] : ['ip', 'netns', 'exec', this.#netns, this.#nft, ...args];
-    return new Promise((resolve, reject) => {
-      const child = spawn(command as string, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', (e) =>
-        reject(new NftError(`cannot run ${command}: ${e.message} (is the nftables package installed?)`, '', stdin ?? '', null)),
-      );
-      child.on('close', (code) =>
-        resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-      );
-      // EPIPE when nft exits early is reported through its exit code instead.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(stdin ?? '');
-    });
+  async #exec(args: readonly string[], stdin?: string): Promise<RunResult> {
+    const argv = this.#netns === undefined ? [this.#nft, ...args] : ['ip', 'netns', 'exec', this.#netns, this.#nft, ...args];
+    try {
+      return await run(argv, stdin);
+    } catch (error) {
+      throw new NftError(`cannot run ${argv[0]}: ${(error as Error).message} (is the nftables package installed?)`, '', stdin ?? '', null);
+    }
   }
 
-  #fail(what: string, result: NftResult, payload: string): never {
+  #fail(what: string, result: RunResult, payload: string): never {
     const stderr = result.stderr.trim();
     if (NOT_PERMITTED.test(stderr)) {
       throw new PermissionError(`nftables refused: ${what} needs root or CAP_NET_ADMIN`);

@@ -3,7 +3,7 @@
  * code of src/vip that reads the system.
  */
 import { ConfigError } from '../errors.js';
-import { runOk } from '../lab/run.js';
+import { runOk } from '../system/run.js';
 import type { Family } from '../config/model.js';
 import { parseAddress } from '../net/address.js';
 

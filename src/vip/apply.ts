@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostConfig } from '../config/model.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
-import { runOk } from '../lab/run.js';
+import { runOk } from '../system/run.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { familyBits } from '../net/address.js';
 import { readLinks } from './addresses.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Netns } from '../../src/lab/netns.js';
-import { run, type RunResult } from '../../src/lab/run.js';
+import { run, type RunResult } from '../../src/system/run.js';
 import { systemNft } from '../../src/nft/cli-backend.js';
 
 /** The system's nft (never an npm package's bin of the same name). */

@@ -15,7 +15,7 @@ import { runDrDemo } from '../../src/lab/dr-demo.js';
 import { FAULTS, type Fault } from '../../src/lab/faults.js';
 import { existingNamespaces, isLabNamespace } from '../../src/lab/lab-state.js';
 import { answeredNodes, describeRequest, probeVip, symptomsOf, type VipProbe } from '../../src/lab/probe.js';
-import { run } from '../../src/lab/run.js';
+import { run } from '../../src/system/run.js';
 import { applyLbfw, createLab, LBFW_NODES, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
 import { LBFW, systemTest } from '../helpers/system.js';
 

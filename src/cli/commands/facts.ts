@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { collectFacts, type Facts } from '../../doctor/facts.js';
 import { probeArp } from '../../doctor/probe.js';
 import { UsageError } from '../../errors.js';
-import { run } from '../../lab/run.js';
+import { run } from '../../system/run.js';
 import { EXIT_OK, type ExitCode } from '../exit-codes.js';
 import { addHostOptions, hostConfigFrom, type HostFlags } from '../host-options.js';
 import { printJson, type Io } from '../io.js';

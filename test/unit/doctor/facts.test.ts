@@ -7,7 +7,7 @@ import type { HostConfig } from '../../../src/config/model.js';
 import { parseBlacklist } from '../../../src/blacklist/parse.js';
 import { collectFacts, type FactsSystem } from '../../../src/doctor/facts.js';
 import { parseKeepalived } from '../../../src/keepalived/build.js';
-import type { RunResult } from '../../../src/lab/run.js';
+import type { RunResult } from '../../../src/system/run.js';
 import { runChecks } from '../../../src/doctor/run.js';
 import { KEEPALIVED_CONF, KEEPALIVED_FILE } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { HostConfig } from '../../../src/config/model.js';
-import type { RunResult } from '../../../src/lab/run.js';
+import type { RunResult } from '../../../src/system/run.js';
 import { parseArping, probeArp } from '../../../src/doctor/probe.js';
 import { link } from './fixtures.js';
 

@@ -1,6 +1,7 @@
 /**
- * Running programs for the lab: collect output, never throw on a non-zero
- * exit unless asked to.
+ * Running programs: the one place lbfw spawns a process and collects its
+ * output (nft, ip, arping, the lab's programs). A non-zero exit is data,
+ * not an exception, unless runOk is asked for.
  */
 import { spawn } from 'node:child_process';
 
@@ -22,6 +23,7 @@ export function run(argv: readonly string[], input?: string): Promise<RunResult>
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    // EPIPE when the program exits before reading its input shows in its exit code.
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });

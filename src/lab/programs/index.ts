@@ -1,0 +1,17 @@
+/**
+ * Paths of the lab's small programs. The lab runs them with `ip netns exec`
+ * inside its namespaces (a process cannot change its own network namespace
+ * from node), so they are programs of their own, not library code.
+ */
+import { fileURLToPath } from 'node:url';
+
+function program(name: string): string {
+  return fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+}
+
+/** The web service: `service.js MARKER NAME HOST PORT`. */
+export const SERVICE_PROGRAM = program('service');
+/** One TCP connection attempt: `tcp-connect.js HOST PORT TIMEOUT_MS`. */
+export const TCP_CONNECT_PROGRAM = program('tcp-connect');
+/** HTTP requests through the VIP: `http-probe.js VIP PORT TIMEOUT_MS SOURCE_PORT...`. */
+export const HTTP_PROBE_PROGRAM = program('http-probe');
