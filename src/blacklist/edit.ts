@@ -6,7 +6,7 @@
  */
 import { BlacklistError } from '../errors.js';
 import type { AddressRange } from '../net/address.js';
-import { parseBlacklist, parseEntry, type BlacklistEntry, type ParsedEntry } from './parse.js';
+import { parseBlacklist, parseEntry, type BlacklistEntry, type ParsedBlacklist, type ParsedEntry } from './parse.js';
 
 /** Name used as `file` in errors about an entry given on the command line. */
 const ARGUMENT = '<argument>';
@@ -62,26 +62,27 @@ function lineBreakOf(text: string): string {
  * unchanged with `added: false`. Bad lines already in the text are kept as
  * they are; checking the file is the caller's job. Throws
  * {@link BlacklistError} when `entry` is not a valid entry or `comment`
- * spans lines.
+ * spans lines. `known` is `text` already parsed, when the caller has it:
+ * a blacklist can hold a million lines.
  */
-export function addEntry(text: string, entry: string, comment?: string): AddEntryResult {
+export function addEntry(text: string, entry: string, comment?: string, known?: ParsedBlacklist): AddEntryResult {
   const parsed = parseArgument(entry);
   const note = comment?.trim() ?? '';
   if (/[\r\n]/.test(note)) {
     throw new BlacklistError([{ file: ARGUMENT, line: 0, message: 'a comment must be a single line' }]);
   }
-  const existing = parseBlacklist(text, ARGUMENT).entries.find(
-    (e) => e.kind === parsed.kind && sameRange(e.range, parsed.range),
-  );
+  const entries = (known ?? parseBlacklist(text, ARGUMENT)).entries;
+  const existing = entries.find((e) => e.kind === parsed.kind && sameRange(e.range, parsed.range));
   if (existing !== undefined) return { text, added: false, line: existing.line };
 
   const line = note === '' ? parsed.canonical : `${parsed.canonical} # ${note}`;
-  if (text === '') return { text: `${line}\n`, added: true, line: 1 };
-  const breaks = text.split('\n').length - 1;
   const lineBreak = lineBreakOf(text);
+  let result: { text: string; line: number };
+  if (text === '') result = { text: `${line}\n`, line: 1 };
   // A file without a final line break keeps not having one.
-  if (text.endsWith('\n')) return { text: `${text}${line}${lineBreak}`, added: true, line: breaks + 1 };
-  return { text: `${text}${lineBreak}${line}`, added: true, line: breaks + 2 };
+  else if (text.endsWith('\n')) result = { text: `${text}${line}${lineBreak}`, line: text.split('\n').length };
+  else result = { text: `${text}${lineBreak}${line}`, line: text.split('\n').length + 1 };
+  return { ...result, added: true };
 }
 
 /**
@@ -89,13 +90,12 @@ export function addEntry(text: string, entry: string, comment?: string): AddEntr
  * addresses as `entry`, however it is written (`192.0.2.0/24` also removes
  * `192.0.2.0-192.0.2.255`); the comment on such a line goes with it, comment
  * lines around it stay. Throws {@link BlacklistError} when `entry` is not a
- * valid entry.
+ * valid entry. `known` is `text` already parsed, when the caller has it.
  */
-export function removeEntry(text: string, entry: string): RemoveEntryResult {
+export function removeEntry(text: string, entry: string, known?: ParsedBlacklist): RemoveEntryResult {
   const parsed = parseArgument(entry);
-  const removedLines = parseBlacklist(text, ARGUMENT)
-    .entries.filter((e) => sameRange(e.range, parsed.range))
-    .map((e) => e.line);
+  const before = (known ?? parseBlacklist(text, ARGUMENT)).entries;
+  const removedLines = before.filter((e) => sameRange(e.range, parsed.range)).map((e) => e.line);
 
   let result = text;
   if (removedLines.length > 0) {
@@ -114,6 +114,11 @@ export function removeEntry(text: string, entry: string): RemoveEntryResult {
     if (text.startsWith('\uFEFF') && removed.has(1) && !result.startsWith('\uFEFF')) result = `\uFEFF${result}`;
   }
 
-  const coveredBy = parseBlacklist(result, ARGUMENT).entries.filter((e) => covers(e.range, parsed.range));
+  // What still covers it, numbered as in the new text: each entry moves up
+  // by the removed lines above it.
+  const removedSet = new Set(removedLines);
+  const coveredBy = before
+    .filter((e) => !removedSet.has(e.line) && covers(e.range, parsed.range))
+    .map((e) => ({ ...e, line: e.line - removedLines.filter((l) => l < e.line).length }));
   return { text: result, removedLines, coveredBy };
 }

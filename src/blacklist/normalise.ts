@@ -7,6 +7,7 @@
  * The result does not depend on the order of the entries, so it can be
  * compared with what the kernel holds.
  */
+import type { Family } from '../config/model.js';
 import { bigIntToAddress, type AddressRange } from '../net/address.js';
 import { mergeRanges, rangeToElement } from '../net/merge.js';
 import type { BlacklistEntry } from './parse.js';
@@ -45,6 +46,11 @@ function uncoveredHosts<T extends number | bigint>(sortedHosts: Iterable<T>, ran
     if (range === undefined || value < range.first) kept.push(host);
   }
   return kept;
+}
+
+/** familyLists gives the hosts and ranges of one family. */
+export function familyLists(blacklist: NormalisedBlacklist, family: Family): { readonly hosts: readonly string[]; readonly nets: readonly string[] } {
+  return family === 4 ? { hosts: blacklist.hosts4, nets: blacklist.nets4 } : { hosts: blacklist.hosts6, nets: blacklist.nets6 };
 }
 
 /**

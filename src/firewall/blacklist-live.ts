@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import type { Family, HostConfig } from '../config/model.js';
 import { BlacklistError, SafetyError, UsageError, type ProtectedHit } from '../errors.js';
 import { addEntry, removeEntry } from '../blacklist/edit.js';
-import { normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
+import { familyLists, normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { parseBlacklist, parseEntry, type BlacklistEntry, type ParsedBlacklist } from '../blacklist/parse.js';
 import { readBlacklist } from '../blacklist/read.js';
 import { findProtectedHits } from '../blacklist/safety.js';
@@ -59,10 +59,6 @@ function parseValid(text: string, file: string, options: BlacklistOptions): Pars
 
 const FAMILIES: readonly Family[] = [4, 6];
 
-function listsOf(n: NormalisedBlacklist, family: Family): { hosts: readonly string[]; nets: readonly string[] } {
-  return family === 4 ? { hosts: n.hosts4, nets: n.nets4 } : { hosts: n.hosts6, nets: n.nets6 };
-}
-
 function minus(a: readonly string[], b: readonly string[]): string[] {
   const other = new Set(b);
   return a.filter((x) => !other.has(x));
@@ -86,8 +82,8 @@ function deltaOf(before: NormalisedBlacklist, after: NormalisedBlacklist, shards
   let added = 0;
   let deleted = 0;
   for (const family of FAMILIES) {
-    const old = listsOf(before, family);
-    const now = listsOf(after, family);
+    const old = familyLists(before, family);
+    const now = familyLists(after, family);
     const k = shards[family];
     const gone = splitHosts(family, minus(old.hosts, now.hosts), k);
     const fresh = splitHosts(family, minus(now.hosts, old.hosts), k);
@@ -119,7 +115,7 @@ type ShardCounts = Readonly<Record<Family, number>>;
 function runningShards(current: CurrentRecord | undefined, loadedFrom: NormalisedBlacklist): ShardCounts {
   const names = current?.ruleset.sets.map((s) => s.name);
   const count = (family: Family): number =>
-    names === undefined ? shardCount(listsOf(loadedFrom, family).hosts.length) : shardsOfSets(family, names);
+    names === undefined ? shardCount(familyLists(loadedFrom, family).hosts.length) : shardsOfSets(family, names);
   return { 4: count(4), 6: count(6) };
 }
 
@@ -128,7 +124,7 @@ async function recordBlacklist(file: string, current: CurrentRecord | undefined,
   if (current === undefined) return;
   const lists = new Map<string, readonly string[]>();
   for (const family of FAMILIES) {
-    const { hosts, nets } = listsOf(blacklist, family);
+    const { hosts, nets } = familyLists(blacklist, family);
     splitHosts(family, hosts, shards[family]).forEach((list, shard) => lists.set(hostSetName(family, shard, shards[family]), list));
     lists.set(blacklistSetName(family, 'nets'), nets);
   }
@@ -139,11 +135,23 @@ async function recordBlacklist(file: string, current: CurrentRecord | undefined,
   await writeCurrent(file, { ...current.ruleset, sets });
 }
 
+/**
+ * FileEdit: the new text, and the valid entries it holds, which the edit
+ * knows without parsing the new text again (a million lines take a second).
+ */
+interface FileEdit {
+  readonly text: string;
+  readonly entries: readonly BlacklistEntry[];
+  readonly lines: number[];
+  readonly forced: ProtectedHit[];
+  readonly coveredBy: BlacklistEntry[];
+}
+
 async function changeFile(
   config: HostConfig,
   options: FirewallOptions & BlacklistOptions,
   purpose: string,
-  edit: (text: string, resolved: Resolved) => { text: string; lines: number[]; forced: ProtectedHit[]; coveredBy: BlacklistEntry[] },
+  edit: (text: string, parsed: ParsedBlacklist, resolved: Resolved) => FileEdit,
 ): Promise<BlacklistChange> {
   const resolved = resolveOptions(options);
   assertNetAdmin(purpose);
@@ -151,13 +159,12 @@ async function changeFile(
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose }, async () => {
     const before = await readText(file);
     const beforeParsed = parseValid(before, file, options);
-    const result = edit(before, resolved);
+    const result = edit(before, beforeParsed, resolved);
     const base = { file, lines: result.lines, coveredBy: result.coveredBy, forced: result.forced };
     if (result.text === before) {
       return { ...base, changed: false, live: 'unchanged', elementsAdded: 0, elementsDeleted: 0 };
     }
-    const afterParsed = parseValid(result.text, file, options);
-    const normalised = normaliseBlacklist(afterParsed.entries);
+    const normalised = normaliseBlacklist(result.entries);
     const loaded = normaliseBlacklist(beforeParsed.entries);
     const current = await readCurrent(resolved.paths.current);
     const shards = runningShards(current, loaded);
@@ -193,16 +200,15 @@ export interface BlacklistAddOptions extends FirewallOptions, BlacklistOptions {
  * address is refused unless `force`.
  */
 export async function addToBlacklist(config: HostConfig, entry: string, options: BlacklistAddOptions = {}): Promise<BlacklistChange> {
-  return changeFile(config, options, 'blacklist add', (text, resolved) => {
-    const result = addEntry(text, entry, options.comment);
-    // Only the added line needs reading again (the whole file may hold a million).
-    const addedLine = result.text.split(/\r?\n/)[result.line - 1] ?? '';
-    const added = parseBlacklist(addedLine, config.blacklistPath).entries.map((e) => ({ ...e, line: result.line }));
-    const hits = result.added
-      ? findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env))
+  return changeFile(config, options, 'blacklist add', (text, parsed, resolved) => {
+    const result = addEntry(text, entry, options.comment, parsed);
+    // Only the added line is read again: it is the one entry that changed.
+    const added = result.added
+      ? parseBlacklist(entry.trim(), config.blacklistPath).entries.map((e) => ({ ...e, line: result.line }))
       : [];
+    const hits = findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env));
     if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
-    return { text: result.text, lines: [result.line], forced: hits, coveredBy: [] };
+    return { text: result.text, entries: [...parsed.entries, ...added], lines: [result.line], forced: hits, coveredBy: [] };
   });
 }
 
@@ -215,9 +221,11 @@ export async function removeFromBlacklist(
   entry: string,
   options: FirewallOptions & BlacklistOptions = {},
 ): Promise<BlacklistChange> {
-  return changeFile(config, options, 'blacklist remove', (text) => {
-    const result = removeEntry(text, entry);
-    return { text: result.text, lines: [...result.removedLines], forced: [], coveredBy: [...result.coveredBy] };
+  return changeFile(config, options, 'blacklist remove', (text, parsed) => {
+    const result = removeEntry(text, entry, parsed);
+    const removed = new Set(result.removedLines);
+    const entries = parsed.entries.filter((e) => !removed.has(e.line));
+    return { text: result.text, entries, lines: [...result.removedLines], forced: [], coveredBy: [...result.coveredBy] };
   });
 }
 

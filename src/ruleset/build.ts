@@ -3,7 +3,7 @@
  * Nothing here touches the system.
  */
 import type { Cidr, Family, HostConfig, VipService } from '../config/model.js';
-import type { NormalisedBlacklist } from '../blacklist/normalise.js';
+import { familyLists, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { bigIntToAddress, cidrToRange } from '../net/address.js';
 import { hostSetName, shardChainName, shardCount, splitHosts } from './shards.js';
 import { mergeRanges, rangeToElement } from '../net/merge.js';
@@ -64,15 +64,11 @@ export function hashSetSize(elements: number): number {
   return size;
 }
 
-function hostsOf(blacklist: NormalisedBlacklist, family: Family): readonly string[] {
-  return family === 4 ? blacklist.hosts4 : blacklist.hosts6;
-}
-
 function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
-  const elements = { 4: { hosts: blacklist.hosts4, nets: blacklist.nets4 }, 6: { hosts: blacklist.hosts6, nets: blacklist.nets6 } };
   return FAMILIES.flatMap((family) => {
-    const shards = shardCount(elements[family].hosts.length);
-    const hostSets = splitHosts(family, elements[family].hosts, shards).map((hosts, shard) => ({
+    const lists = familyLists(blacklist, family);
+    const shards = shardCount(lists.hosts.length);
+    const hostSets = splitHosts(family, lists.hosts, shards).map((hosts, shard) => ({
       name: hostSetName(family, shard, shards),
       type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
       interval: false,
@@ -89,7 +85,7 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
       name: blacklistSetName(family, 'nets'),
       type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
       interval: true,
-      elements: elements[family].nets,
+      elements: lists.nets,
       purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
     },
     ];
@@ -166,7 +162,7 @@ function hostsRule(family: Family, shards: number): NftRule {
 /** Regular chains that look up one shard each (none when a family is not sharded). */
 function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
   return FAMILIES.flatMap((family) => {
-    const shards = shardCount(hostsOf(blacklist, family).length);
+    const shards = shardCount(familyLists(blacklist, family).hosts.length);
     if (shards === 1) return [];
     return Array.from({ length: shards }, (_, shard) => ({
       name: shardChainName(family, shard),
@@ -183,7 +179,7 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
 /** Prerouting at raw priority: blacklisted sources die before conntrack sees them. */
 function prerouting(blacklist: NormalisedBlacklist): NftChain {
   const rules: NftRule[] = FAMILIES.flatMap((family) => [
-    hostsRule(family, shardCount(hostsOf(blacklist, family).length)),
+    hostsRule(family, shardCount(familyLists(blacklist, family).hosts.length)),
     { id: `blacklist-nets${familySuffix(family)}`, text: `${saddrInSet(family, blacklistSetName(family, 'nets'))} counter drop` },
   ]);
   return { name: 'prerouting', hook: 'prerouting', priority: 'raw', policy: 'accept', rules };
