@@ -2,7 +2,7 @@
  * System tests of kernel settings and VIPs on lo: real ARP, real rp_filter,
  * in throwaway namespaces. lbfw runs inside each node's namespace.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DR_LAB, arpAnswers, createDrLab, macOf } from '../../src/lab/dr-lab.js';
 import { Netns, connect, serveTcp, tcpConnects } from '../../src/lab/netns.js';
@@ -206,6 +206,27 @@ systemTest('without --iface a real server\'s client-facing interface is read fro
       t.is(await sysctl(rs, 'net.ipv4.conf.eth0.arp_ignore'), '1');
     } finally {
       await lab.destroy();
+    }
+  });
+});
+
+systemTest('inside a named namespace without a root, apply sets the kernel values but never writes the host\'s /etc/sysctl.d', async (t) => {
+  const hostFile = '/etc/sysctl.d/90-lbfw.conf';
+  const existedBefore = await readFile(hostFile, 'utf8').then(() => true, () => false);
+  await withTempDir(async (dir) => {
+    const lab = await createDrLab('lbfw-t');
+    try {
+      const rs = lab.realServers[0] as Netns;
+      // An empty LBFW_ROOT counts as unset: the default root `/` applies.
+      const result = await lbfwIn(rs, ['apply', ...REALSERVER_FLAGS, '--state-dir', path.join(dir, 'state'), '--only', 'sysctl'], { LBFW_ROOT: '' });
+      t.is(result.code, 0, result.stderr);
+      t.regex(result.stdout, /not persisted: lbfw runs in a network namespace other than the host's/);
+      t.is(await sysctl(rs, 'net.ipv4.conf.eth0.arp_ignore'), '1');
+      t.is(await readFile(hostFile, 'utf8').then(() => true, () => false), existedBefore, 'the host file was not written');
+    } finally {
+      await lab.destroy();
+      // Should the guard ever fail, do not leave the test's file on the host.
+      if (!existedBefore) await rm(hostFile, { force: true });
     }
   });
 });
