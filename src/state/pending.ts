@@ -2,8 +2,7 @@
  * A pending confirmation: after `apply --confirm N`, the previous table comes
  * back by itself unless `lbfw confirm` runs within N seconds.
  */
-import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { readJsonFile, removeFile, writeJsonFile } from './json-file.js';
 
 /** PendingConfirm is the record a confirm timer and `lbfw confirm` share. */
 export interface PendingConfirm {
@@ -18,20 +17,13 @@ export interface PendingConfirm {
 
 /** readPending returns the pending confirmation, if any. */
 export async function readPending(file: string): Promise<PendingConfirm | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as PendingConfirm;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  return (await readJsonFile(file, 'remove it to drop the pending confirmation')) as PendingConfirm | undefined;
 }
 
 /** writePending records a pending confirmation. */
 export async function writePending(file: string, pending: PendingConfirm): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(pending, null, 2)}\n`);
+  await writeJsonFile(file, pending);
 }
 
 /** clearPending removes the pending confirmation. */
-export async function clearPending(file: string): Promise<void> {
-  await fs.rm(file, { force: true });
-}
+export const clearPending = removeFile;

@@ -2,10 +2,8 @@
  * Puts the VIPs of a real server on `lo` and records which ones lbfw added,
  * so that VIPs removed from the config are removed from lo too.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { HostConfig } from '../config/model.js';
-import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { readJsonFile, writeJsonFile } from '../state/json-file.js';
 import { runOk } from '../system/run.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { familyBits } from '../net/address.js';
@@ -21,12 +19,8 @@ export interface VipOptions {
 }
 
 async function readRecord(file: string): Promise<string[]> {
-  try {
-    const data: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
-    return Array.isArray(data) ? data.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
+  const data = await readJsonFile(file, 'remove it: lbfw then forgets which VIPs it added to lo');
+  return Array.isArray(data) ? data.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function ipArgv(action: VipAction): string[][] {
@@ -66,7 +60,6 @@ export async function applyVips(config: HostConfig, options: VipOptions): Promis
   const added = plan.actions.filter((a) => a.kind !== 'remove').map((a) => a.address);
   const removed = new Set(plan.actions.filter((a) => a.kind === 'remove').map((a) => a.address));
   const record = [...new Set([...recorded.filter((a) => !removed.has(a)), ...added])];
-  await fs.mkdir(path.dirname(options.recordFile), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(options.recordFile, `${JSON.stringify(record)}\n`);
+  await writeJsonFile(options.recordFile, record);
   return { ...plan, applied: plan.actions };
 }

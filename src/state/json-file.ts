@@ -1,0 +1,38 @@
+/**
+ * lbfw's small JSON state files (pending confirmation, record of the running
+ * table, VIPs added to lo): read, written atomically, removed.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { StateError } from '../errors.js';
+
+/**
+ * readJsonFile returns the parsed file, or undefined when it does not exist.
+ * A file that is not JSON is a StateError naming it and what to do.
+ */
+export async function readJsonFile(file: string, remedy: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new StateError(`${file} is unreadable (${(error as Error).message}); ${remedy}`);
+  }
+}
+
+/** writeJsonFile writes `value` atomically, creating the state directory when needed. */
+export async function writeJsonFile(file: string, value: unknown): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${JSON.stringify(value)}\n`);
+}
+
+/** removeFile removes a state file; a missing one is fine. */
+export async function removeFile(file: string): Promise<void> {
+  await fs.rm(file, { force: true });
+}
