@@ -6,10 +6,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createFirewallLab, DEMO } from './firewall-lab.js';
-import { Netns, tcpConnects } from './netns.js';
-import { run } from '../system/run.js';
+import { createFirewallLab, DEMO, type FirewallLab } from './firewall-lab.js';
+import type { Netns } from './netns.js';
+import { tcpConnects } from './netns.js';
+import { LBFW_BIN } from './topology.js';
+import { existingNamespaces } from './lab-state.js';
 import { systemNft } from '../nft/cli-backend.js';
 
 const NFT = systemNft();
@@ -19,7 +20,6 @@ export interface DemoOptions {
   readonly log: (line: string) => void;
 }
 
-const LBFW = fileURLToPath(new URL('../../../bin/lbfw', import.meta.url));
 
 
 /** The example director config the demo applies. */
@@ -47,7 +47,7 @@ export const DEMO_BLACKLIST = `# static_blacklist: one entry a line
 
 async function lbfw(ns: Netns, args: readonly string[], log: (line: string) => void): Promise<number | null> {
   log(`$ lbfw ${args.join(' ')}`);
-  const result = await ns.exec([process.execPath, LBFW, ...args]);
+  const result = await ns.exec([process.execPath, LBFW_BIN, ...args]);
   const text = `${result.stdout}${result.stderr}`.trimEnd();
   if (text !== '') log(text.split('\n').map((l) => `  ${l}`).join('\n'));
   return result.code;
@@ -59,6 +59,9 @@ async function probe(client: Netns, label: string, address: string, log: (line: 
   return ok;
 }
 
+/** Namespace prefix of the firewall demo; the DR lab demo uses `lbfw-demo`. */
+const PREFIX = 'lbfw-fwdemo';
+
 /**
  * runDemo builds the demo network, applies the example firewall with the real
  * CLI, and checks that the clean client gets through while the blacklisted
@@ -66,11 +69,10 @@ async function probe(client: Netns, label: string, address: string, log: (line: 
  */
 export async function runDemo(options: DemoOptions): Promise<boolean> {
   const { log } = options;
-  const created: Netns[] = [];
-  const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-demo-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-fwdemo-'));
+  let lab: FirewallLab | undefined;
   try {
-    const lab = await createFirewallLab('lbfw-demo');
-    created.push(...lab.namespaces);
+    lab = await createFirewallLab(PREFIX);
     const { director, clean, bad } = lab;
     log(`namespaces: director ${director.name}, clients ${clean.name} (clean) and ${bad.name} (blacklisted)`);
     const configPath = path.join(dir, 'lbfw.yaml');
@@ -102,9 +104,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     log(ok ? 'demo: every check passed' : 'demo: SOME CHECKS FAILED (see above)');
     return ok;
   } finally {
-    for (const ns of created.reverse()) await ns.delete();
+    await lab?.destroy();
     await rm(dir, { recursive: true, force: true });
-    const left = (await run(['ip', 'netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith('lbfw-demo-'));
+    const left = (await existingNamespaces()).filter((name) => name.startsWith(`${PREFIX}-`));
     log(left.length === 0 ? 'cleaned up: namespaces and temporary files removed' : `WARNING: left behind: ${left.join(', ')}`);
   }
 }

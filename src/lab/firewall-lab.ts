@@ -3,7 +3,8 @@
  * and a blacklisted client on separate links, IPv4 and IPv6. The demo and
  * the system tests build on it.
  */
-import { connect, Netns, serveTcp } from './netns.js';
+import { startHttpService } from './http-service.js';
+import { connect, Netns } from './netns.js';
 
 /** The lab's addresses: documentation prefixes only. */
 export const DEMO = {
@@ -15,12 +16,11 @@ export const DEMO = {
   bad6: '2001:db8:b::66',
 } as const;
 
-/** FirewallLab: the three namespaces; `namespaces` lists them for cleanup. */
+/** FirewallLab: the three namespaces. */
 export interface FirewallLab {
   readonly director: Netns;
   readonly clean: Netns;
   readonly bad: Netns;
-  readonly namespaces: readonly Netns[];
   /** Removes every namespace of the lab and the programs in them. */
   readonly destroy: () => Promise<void>;
 }
@@ -56,8 +56,8 @@ export async function createFirewallLab(prefix: string): Promise<FirewallLab> {
     await clean.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:a::1']);
     await bad.ok(['ip', 'route', 'add', 'default', 'via', '198.51.100.65']);
     await bad.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:b::1']);
-    await serveTcp(director, '::', 80);
-    return { director, clean, bad, namespaces: made, destroy };
+    await startHttpService(director, { name: 'lbfw', host: '::', port: 80 });
+    return { director, clean, bad, destroy };
   } catch (error) {
     await destroy();
     throw error;

@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Netns } from './netns.js';
-import { run } from '../system/run.js';
 import { SERVICE_PROGRAM } from './programs/index.js';
 
 /** Marker in the service's command line: how stopHttpService finds it again. */
@@ -55,11 +54,10 @@ export async function startHttpService(ns: Netns, service: HttpService): Promise
 
 /** servicePids lists the pids of the lab's HTTP services running inside `ns`. */
 async function servicePids(ns: Netns): Promise<number[]> {
-  const pids = (await run(['ip', 'netns', 'pids', ns.name])).stdout.split('\n').filter((p) => /^\d+$/.test(p));
   const found: number[] = [];
-  for (const pid of pids) {
+  for (const pid of await ns.pids()) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.split('\0').includes(HTTP_SERVICE_MARKER)) found.push(Number(pid));
+    if (cmdline.split('\0').includes(HTTP_SERVICE_MARKER)) found.push(pid);
   }
   return found;
 }

@@ -3,15 +3,14 @@
  * Nothing here touches the namespace lbfw itself runs in: every command is
  * `ip netns exec NAME ...` or creates links directly inside a namespace.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { run, runOk, type RunResult } from '../system/run.js';
-import { SERVICE_PROGRAM, TCP_CONNECT_PROGRAM } from './programs/index.js';
+import { TCP_CONNECT_PROGRAM } from './programs/index.js';
+import { keyToPath } from '../sysctl/key.js';
 
 /** Netns is one named network namespace that this process created. */
 export class Netns {
   readonly name: string;
-  readonly #children: ChildProcess[] = [];
 
   private constructor(name: string) {
     this.name = name;
@@ -21,7 +20,13 @@ export class Netns {
   static async create(prefix: string): Promise<Netns> {
     const ns = new Netns(`${prefix}-${randomBytes(3).toString('hex')}`);
     await runOk(['ip', 'netns', 'add', ns.name]);
-    await ns.ok(['ip', 'link', 'set', 'lo', 'up']);
+    try {
+      await ns.ok(['ip', 'link', 'set', 'lo', 'up']);
+    } catch (error) {
+      // The caller never sees a namespace that failed half-way: remove it here.
+      await ns.delete();
+      throw error;
+    }
     return ns;
   }
 
@@ -43,38 +48,31 @@ export class Netns {
     return runOk(['ip', 'netns', 'exec', this.name, ...argv], input);
   }
 
-  /** background starts a long-running program inside the namespace; delete() stops it. */
-  background(argv: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.name, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#children.push(child);
-    return child;
-  }
-
   /**
    * sysctl writes a sysctl inside the namespace, through /proc/sys (what
    * sysctl(8) does), so that hosts without procps can run the lab. `/` in a
    * key separates like `.` (sysctl.d(5)); interface names with dots need it.
    */
   async sysctl(key: string, value: string): Promise<void> {
-    const file = `/proc/sys/${key.includes('/') ? key : key.replaceAll('.', '/')}`;
+    const file = `/proc/sys/${keyToPath(key)}`;
     await this.ok(['sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'sh', value, file]);
   }
 
-  /** delete stops the programs started here and removes the namespace. */
+  /** pids lists the processes running inside the namespace. */
+  async pids(): Promise<number[]> {
+    return (await run(['ip', 'netns', 'pids', this.name])).stdout
+      .split('\n')
+      .filter((p) => /^\d+$/.test(p))
+      .map(Number);
+  }
+
+  /** delete stops every program running inside the namespace and removes it. */
   async delete(): Promise<void> {
-    for (const child of this.#children) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('close', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
-    // A process we did not start (e.g. a detached confirm timer) would keep
-    // the namespace alive: kill whatever still runs inside it.
-    const pids = (await run(['ip', 'netns', 'pids', this.name])).stdout.split('\n').filter((p) => /^\d+$/.test(p));
-    for (const pid of pids) {
+    // A program still running inside (a service, a detached confirm timer)
+    // would keep the namespace alive.
+    for (const pid of await this.pids()) {
       try {
-        process.kill(Number(pid), 'SIGKILL');
+        process.kill(pid, 'SIGKILL');
       } catch {
         // Already gone.
       }
@@ -120,14 +118,3 @@ export async function tcpConnects(ns: Netns, address: string, port: number, time
   return result.code === 0;
 }
 
-/**
- * serveTcp starts the lab's service (HTTP, answering `name`) on ADDR:PORT
- * inside `ns` and resolves once it listens; delete() stops it.
- */
-export async function serveTcp(ns: Netns, address: string, port: number, name = 'lbfw'): Promise<void> {
-  const child = ns.background([process.execPath, SERVICE_PROGRAM, 'lbfw-lab-tcp', name, address, String(port)]);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once('data', () => resolve());
-    child.once('close', (code) => reject(new Error(`service on ${address}:${port} exited (${code})`)));
-  });
-}

@@ -5,7 +5,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DR_LAB, arpAnswers, createDrLab, macOf } from '../../src/lab/dr-lab.js';
-import { Netns, connect, serveTcp, tcpConnects } from '../../src/lab/netns.js';
+import { Netns, connect, tcpConnects } from '../../src/lab/netns.js';
+import { startHttpService } from '../../src/lab/http-service.js';
 import { NFT, ROOT, lbfwIn, systemTest, withTempDir } from '../helpers/system.js';
 
 const REALSERVER_FLAGS = ['--role', 'realserver', '--vip', `${DR_LAB.vip}:80`, '--iface', 'eth0', '--blacklist', '/dev/null'];
@@ -142,7 +143,7 @@ systemTest('a director whose route back leaves by another interface drops VIP tr
       await director.ok(['ip', 'addr', 'add', `${DR_LAB.vip}/32`, 'dev', 'lo']);
       await director.ok(['ip', 'route', 'add', '203.0.113.50/32', 'via', '198.51.100.6']);
       for (const key of ['all', 'eth-a', 'eth-b']) await director.sysctl(`net.ipv4.conf.${key}.rp_filter`, '1');
-      await serveTcp(director, DR_LAB.vip, 80);
+      await startHttpService(director, { name: 'director', host: DR_LAB.vip, port: 80 });
       t.false(await tcpConnects(client, DR_LAB.vip, 80, 1), 'strict rp_filter drops the SYN');
       const config = path.join(dir, 'director.yaml');
       await writeFile(config, `role: director\ninterfaces:\n  vip: eth-a\nservices: ["${DR_LAB.vip}:80/tcp"]\nblacklist: /dev/null\n`);
