@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, DEFAULT_KEEPALIVED_PATH, type HostConfig } from './model.js';
-import { hostFromKeepalived, mergeKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
+import { keepalivedItems, mergeKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
 import { readKeepalived } from '../keepalived/include.js';
 import { parseConfig } from './parse.js';
 import { type QuickFlags, buildQuickConfig, mergeFlags } from './quick.js';
@@ -73,7 +73,7 @@ export async function loadConfigWithNotes(options: LoadOptions = {}): Promise<Lo
   }
   const keepalived = await keepalivedToRead(options, config);
   if (keepalived === undefined) return { config, notes: [] };
-  const derived = hostFromKeepalived(await readKeepalived(keepalived));
+  const derived = keepalivedItems(await readKeepalived(keepalived));
   return { config: { ...mergeKeepalived(config, derived), keepalivedPath: keepalived }, notes: derived.notes };
 }
 

@@ -19,7 +19,7 @@ import type { ProtectedHit } from '../errors.js';
 import { protectedRanges } from '../firewall/protected.js';
 import type { HostOptions } from '../host/options.js';
 import { verifyHost, type HostVerifyResult } from '../host/plan.js';
-import { hostFromKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
+import { keepalivedItems, type KeepalivedNote } from '../keepalived/to-host.js';
 import { readKeepalived } from '../keepalived/include.js';
 import type { KeepalivedModel, Statement } from '../keepalived/model.js';
 import { run as runProgram, type RunResult } from '../system/run.js';
@@ -418,7 +418,7 @@ export function redactKeepalived(model: KeepalivedModel): KeepalivedModel {
 async function keepalivedFacts(c: Collector, file: string): Promise<KeepalivedFacts> {
   try {
     const model = await c.system.readKeepalived(file);
-    return { file, model: redactKeepalived(model), notes: hostFromKeepalived(model).notes };
+    return { file, model: redactKeepalived(model), notes: keepalivedItems(model).notes };
   } catch (error) {
     return { file, notes: [], error: error instanceof Error ? error.message : String(error) };
   }

@@ -273,7 +273,10 @@ function readGlobalDefs(r: Reader, blocks: readonly Statement[]): GlobalDefs | u
 
 /** readVip reads one `virtual_ipaddress` line: `<IPADDR>[/<MASK>] [dev ..] [label ..] ...`. */
 function readVip(r: Reader, s: Statement, block: string): VirtualIpAddress | undefined {
-  const [addressText = '', prefixText] = s.keyword.split('/', 2);
+  // Cut at the first `/` only: `192.0.2.10/24/7` must be refused, not read as /24.
+  const slash = s.keyword.indexOf('/');
+  const addressText = slash === -1 ? s.keyword : s.keyword.slice(0, slash);
+  const prefixText = slash === -1 ? undefined : s.keyword.slice(slash + 1);
   const address = parseAddress(addressText);
   if (address === undefined) {
     return r.report(s, `${block}: expected <IPADDR>[/<MASK>] [dev IFNAME] ...; got "${s.keyword}"`);

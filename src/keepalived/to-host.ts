@@ -135,7 +135,7 @@ function addVirtualServer(c: Collector, server: VirtualServer, groups: ReadonlyM
 }
 
 /** keepalivedItems derives the host items of a keepalived model and the notes on what it left out. */
-function keepalivedItems(model: KeepalivedModel): KeepalivedItems & { readonly notes: readonly KeepalivedNote[] } {
+export function keepalivedItems(model: KeepalivedModel): KeepalivedItems & { readonly notes: readonly KeepalivedNote[] } {
   const c = new Collector();
   const groups = new Map(model.virtualServerGroups.map((group) => [group.name, group]));
   for (const server of model.virtualServers) addVirtualServer(c, server, groups);

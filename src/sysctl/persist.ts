@@ -21,6 +21,7 @@
  * value apply would write.
  */
 import { mkdir, readFile, readdir, realpath } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { preferredText } from './expectation.js';
@@ -241,11 +242,18 @@ async function realOrSelf(file: string): Promise<string> {
   }
 }
 
+/**
+ * readText reads a sysctl file; absent is undefined. Any other failure
+ * (EACCES, EISDIR) is an error naming the file: an unreadable sysctl.d file
+ * could override lbfw's values at boot unseen.
+ */
 async function readText(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new ConfigError([{ file, line: 0, message: `cannot read: ${(error as Error).message}` }]);
   }
 }
 

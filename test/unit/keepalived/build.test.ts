@@ -256,3 +256,9 @@ test('every bad value of a file is reported at once', rejects, 'vrrp_instance V 
   [3, 'virtual_router_id'],
   [6, 'persistence_timeout'],
 ]);
+
+test('a virtual_ipaddress with a second slash is refused with its line, not read as the first prefix', (t) => {
+  const text = 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.10/24/7\n  }\n}\n';
+  const error = t.throws(() => parseKeepalived(text, 'keepalived.conf'));
+  t.regex(error?.message ?? '', /keepalived\.conf:5: /);
+});
