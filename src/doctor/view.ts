@@ -52,6 +52,15 @@ export function linkNamed(facts: Facts, ifname: string): HostLink | undefined {
   return facts.links.find((l) => l.ifname === ifname);
 }
 
+/**
+ * linksKnown says whether the facts hold the host's links: every host has at
+ * least lo, so an empty list means `ip -j addr show` could not be read (a
+ * facts-incomplete finding says so) and address checks must not guess.
+ */
+export function linksKnown(facts: Facts): boolean {
+  return facts.links.length > 0;
+}
+
 /** holders lists the addresses equal to `address` on any interface. */
 export function holders(facts: Facts, address: string): HostAddress[] {
   return facts.links.flatMap((l) => l.addresses.filter((a) => a.address === address));

@@ -8,7 +8,7 @@ import { familyBits, formatCidr, parseCidr } from '../../net/address.js';
 import { planLoVips } from '../../vip/plan.js';
 import type { Facts } from '../facts.js';
 import type { Check, Finding } from '../types.js';
-import { applyFix, directorVipIfaces, holders, linkNamed, vips, where } from '../view.js';
+import { applyFix, directorVipIfaces, holders, lbfwCommand, linkNamed, linksKnown, vips, where } from '../view.js';
 
 /** vip-absent: a VIP is on no interface of the director. */
 export const vipAbsent: Check = {
@@ -16,7 +16,7 @@ export const vipAbsent: Check = {
   title: 'every VIP is on an interface (unless keepalived is BACKUP here)',
   roles: ['director'],
   run: (facts) =>
-    vips(facts).flatMap((vip): Finding[] => {
+    (linksKnown(facts) ? vips(facts) : []).flatMap((vip): Finding[] => {
       if (holders(facts, vip.address).length > 0) return [];
       const instance = vip.instance;
       const host = `${vip.address}/${familyBits(vip.family)}`;
@@ -96,7 +96,7 @@ export const ifaceMissing: Check = {
           subject: ifname,
           what: `${field} names ${ifname}, which does not exist here (interfaces: ${existing.join(', ')})`,
           breaks: `the kernel settings lbfw keeps on ${ifname} cannot be applied or checked, so DR's ARP and rp_filter rules are not enforced where traffic really flows`,
-          fix: `set ${field} to the right interface in ${facts.config.file ?? 'the --iface flag'}, then lbfw apply`,
+          fix: `set ${field} to the right interface in ${facts.config.file ?? 'the --iface flag'}, then ${lbfwCommand(facts.config, 'apply')}`,
         },
       ];
     });
@@ -133,7 +133,7 @@ export const rsVipNotOnLo: Check = {
   title: 'every VIP is on lo',
   roles: ['realserver'],
   run: (facts) =>
-    planLoVips(facts.config, facts.links, []).actions.flatMap((action): Finding[] => {
+    (linksKnown(facts) ? planLoVips(facts.config, facts.links, []).actions : []).flatMap((action): Finding[] => {
       if (action.kind !== 'add') return [];
       const lo = facts.links.find((l) => l.loopback)?.ifname ?? 'lo';
       return [

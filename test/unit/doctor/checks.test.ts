@@ -384,3 +384,10 @@ test('Every check of the registry has a broken variant above.', (t) => {
   const missing = CHECKS.map((c) => c.id).filter((id) => !covered.has(id));
   t.deepEqual(missing, []);
 });
+
+test('when the links could not be read, no VIP is reported absent or missing from lo', (t) => {
+  const unread = (facts: Facts): Facts => ({ ...facts, links: [] });
+  const ids = (facts: Facts): string[] => runChecks(facts).findings.map((f) => f.id);
+  t.false(ids(unread(healthyDirector())).includes('vip-absent'));
+  t.false(ids(unread(healthyRealServer())).includes('rs-vip-not-on-lo'));
+});
