@@ -543,8 +543,13 @@ export function hookVerdicts(model: NftModel, hook: string, packet: Packet): Hoo
 }
 
 /** droppedBy returns the first base chain that drops the packet, or undefined when it may pass. */
-export function droppedBy(model: NftModel, hook: string, packet: Packet): HookVerdict | undefined {
-  return hookVerdicts(model, hook, packet).find((v) => v.verdict.kind === 'drop');
+export function droppedBy(
+  model: NftModel,
+  hook: string,
+  packet: Packet,
+  ignore: (verdict: HookVerdict) => boolean = () => false,
+): HookVerdict | undefined {
+  return hookVerdicts(model, hook, packet).find((v) => v.verdict.kind === 'drop' && !ignore(v));
 }
 
 function describeValue(value: unknown): string {

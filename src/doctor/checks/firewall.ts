@@ -9,7 +9,7 @@ import type { Family } from '../../config/model.js';
 import { formatEndpoint } from '../../config/merge.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
 import type { Facts } from '../facts.js';
-import { baseChains, chainName, describeDrop, EXTERNAL, hookVerdicts, type HookVerdict, type Packet } from '../nft-eval.js';
+import { baseChains, chainName, describeDrop, EXTERNAL, droppedBy, type HookVerdict, type Packet } from '../nft-eval.js';
 import { LAB_DR_TABLE } from './ipvs.js';
 import type { Check, Finding, Severity } from '../types.js';
 import { clientIfaces, directorVipIfaces, lbfwCommand, nftModel } from '../view.js';
@@ -49,7 +49,7 @@ function blockedFindings(facts: Facts, id: string, severity: Severity, needed: r
   if (model === undefined) return [];
   const seen = new Set<string>();
   return needed.flatMap((n): Finding[] => {
-    const dropped = hookVerdicts(model, 'input', n.packet).find((v) => v.verdict.kind === 'drop' && !isLabEmulation(v));
+    const dropped = droppedBy(model, 'input', n.packet, isLabEmulation);
     if (dropped === undefined) return [];
     const key = `${n.label}|${chainName(dropped.chain)}`;
     if (seen.has(key)) return [];
