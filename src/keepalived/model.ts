@@ -267,3 +267,12 @@ export interface KeepalivedModel {
   readonly deprecated: readonly DeprecatedKeyword[];
   readonly unknownKeywords: readonly UnknownKeyword[];
 }
+
+/**
+ * forwardingMethod is how keepalived forwards to a real server: the
+ * real_server's own lvs_method, else its virtual_server's, else keepalived's
+ * default, NAT (check_data.c). Every reader of lvs_method asks here.
+ */
+export function forwardingMethod(server: { readonly lvsMethod?: LvsMethod }, realServer?: { readonly lvsMethod?: LvsMethod }): LvsMethod {
+  return realServer?.lvsMethod ?? server.lvsMethod ?? 'NAT';
+}

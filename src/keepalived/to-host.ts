@@ -7,6 +7,7 @@
  * SCTP, multicast VRRP without named peers) becomes a note, never a guess.
  */
 import type { HostConfig, Interfaces, Origin, Peer, Protocol, RealServer, VipService } from '../config/model.js';
+import { forwardingMethod } from './model.js';
 import { DEFAULT_BLACKLIST_PATH, DEFAULT_SSH_PORT } from '../config/model.js';
 import { addUnique, formatEndpoint, peerKey, realServerKey, serviceKey } from '../config/merge.js';
 import { addressToBigInt, bigIntToAddress } from '../net/address.js';
@@ -90,8 +91,9 @@ function addVirtualServer(c: Collector, server: VirtualServer, groups: ReadonlyM
     const s = server.sorryServer;
     c.realServers.push({ family: s.family, address: s.address, ...(s.port === undefined ? {} : { port: s.port }), origin: origin(s) });
   }
-  if (server.lvsMethod !== undefined && server.lvsMethod !== 'DR') {
-    c.note(server, `${describeTarget(server)}: lvs_method ${server.lvsMethod}; lbfw's director rules are made for Direct Routing (DR)`);
+  if (forwardingMethod(server) !== 'DR') {
+    const method = server.lvsMethod === undefined ? 'no lvs_method (keepalived defaults to NAT)' : `lvs_method ${server.lvsMethod}`;
+    c.note(server, `${describeTarget(server)}: ${method}; lbfw's director rules are made for Direct Routing (DR)`);
   }
   if (target.kind === 'fwmark') {
     c.note(server, `${describeTarget(server)}: a firewall-mark service has no address, protocol and port; list the traffic it marks as services in lbfw.yaml`);

@@ -22,6 +22,7 @@
  * the lbfw lab".
  */
 import type { KeepalivedModel } from '../keepalived/index.js';
+import { forwardingMethod } from '../keepalived/model.js';
 import type { Netns } from './netns.js';
 import { drBucket } from './jhash.js';
 import { systemNft } from '../nft/cli-backend.js';
@@ -88,8 +89,9 @@ export function drServicesFromKeepalived(model: KeepalivedModel): DrService[] {
   for (const server of model.virtualServers) {
     const target = server.target;
     if (target.kind !== 'address' || target.family !== 4 || target.port === undefined) continue;
-    if ((server.lvsMethod ?? 'NAT') !== 'DR' || (server.protocol ?? 'UDP') !== 'TCP') continue;
-    services.push({ vip: target.address, port: target.port, realServers: server.realServers.filter((r) => r.family === 4).map((r) => r.address) });
+    if ((server.protocol ?? 'UDP') !== 'TCP') continue;
+    const realServers = server.realServers.filter((r) => r.family === 4 && forwardingMethod(server, r) === 'DR').map((r) => r.address);
+    if (realServers.length > 0) services.push({ vip: target.address, port: target.port, realServers });
   }
   return services;
 }

@@ -4,6 +4,7 @@
  * connection tracking table.
  */
 import { formatEndpoint } from '../../config/merge.js';
+import { forwardingMethod } from '../../keepalived/model.js';
 import type { Facts } from '../facts.js';
 import { parseIpvs, type IpvsService } from '../proc-net.js';
 import type { Check, Finding } from '../types.js';
@@ -84,7 +85,7 @@ export const drPortRemap: Check = {
     for (const vs of facts.keepalived?.model?.virtualServers ?? []) {
       if (vs.target.kind !== 'address' || vs.target.port === undefined) continue;
       for (const rs of vs.realServers) {
-        const method = rs.lvsMethod ?? vs.lvsMethod;
+        const method = forwardingMethod(vs, rs);
         if (method !== 'DR' || rs.port === undefined || rs.port === vs.target.port) continue;
         findings.push({
           id: 'dr-port-remap',

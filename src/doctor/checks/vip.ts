@@ -5,6 +5,7 @@
  * director's layer-2 reach to its real servers.
  */
 import { familyBits, formatCidr, parseCidr } from '../../net/address.js';
+import { forwardingMethod } from '../../keepalived/model.js';
 import { planLoVips } from '../../vip/plan.js';
 import type { Facts } from '../facts.js';
 import type { Check, Finding } from '../types.js';
@@ -198,7 +199,7 @@ export const rsVipOnArpIface: Check = {
  */
 function forwardedByDr(facts: Facts, address: string): boolean {
   const servers = facts.keepalived?.model?.virtualServers ?? [];
-  const methods = servers.flatMap((vs) => vs.realServers.filter((rs) => rs.address === address).map((rs) => rs.lvsMethod ?? vs.lvsMethod));
+  const methods = servers.flatMap((vs) => vs.realServers.filter((rs) => rs.address === address).map((rs) => forwardingMethod(vs, rs)));
   const configured = facts.config.realServers.some((rs) => rs.address === address && rs.origin.kind !== 'keepalived');
   return configured || methods.length === 0 || methods.some((m) => m === 'DR');
 }

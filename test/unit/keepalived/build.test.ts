@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ConfigError } from '../../../src/errors.js';
 import { type KeepalivedModel, parseKeepalived } from '../../../src/keepalived/index.js';
+import { forwardingMethod } from '../../../src/keepalived/model.js';
 import { DIRECTOR_PAIR_CONF, lineOf } from './director-pair.js';
 
 const FILE = '/etc/keepalived/keepalived.conf';
@@ -261,4 +262,27 @@ test('a virtual_ipaddress with a second slash is refused with its line, not read
   const text = 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.10/24/7\n  }\n}\n';
   const error = t.throws(() => parseKeepalived(text, 'keepalived.conf'));
   t.regex(error?.message ?? '', /keepalived\.conf:5: /);
+});
+
+test('the forwarding method is the real server\'s, else its virtual server\'s, else keepalived\'s default NAT', (t) => {
+  const text = [
+    'virtual_server 192.0.2.10 80 {',
+    '  lvs_method DR',
+    '  protocol TCP',
+    '  real_server 192.0.2.21 80 {',
+    '  }',
+    '  real_server 192.0.2.22 80 {',
+    '    lvs_method TUN',
+    '  }',
+    '}',
+    'virtual_server 192.0.2.11 80 {',
+    '  protocol TCP',
+    '  real_server 192.0.2.23 80 {',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const [dr, plain] = parseKeepalived(text, 'keepalived.conf').virtualServers;
+  t.deepEqual(dr?.realServers.map((rs) => forwardingMethod(dr, rs)), ['DR', 'TUN']);
+  t.is(plain === undefined ? undefined : forwardingMethod(plain, plain.realServers[0]), 'NAT');
 });
