@@ -105,13 +105,6 @@ class Reader extends YamlReader {
     return field.value.items.map((item) => this.deref(item));
   }
 
-  /** text returns a string scalar, or reports what was found instead. */
-  text(node: unknown, line: number, name: string, expected: string): string | undefined {
-    if (isScalar(node) && typeof node.value === 'string') return node.value;
-    this.report(this.lineOf(node, line), `${name}: expected ${expected}; got ${describe(node)}`);
-    return undefined;
-  }
-
   /** checked reads a string scalar and runs a value check on it. */
   checked<T>(node: unknown, line: number, name: string, expected: string, check: (text: string) => Checked<T>): T | undefined {
     const text = this.text(node, line, name, expected);

@@ -72,6 +72,12 @@ export class YamlReader {
   deref(node: unknown): unknown {
     return isAlias(node) ? node.resolve(this.doc) : node;
   }
+
+  /** text returns a string scalar, or reports what was found instead. */
+  text(node: unknown, line: number, name: string, expected: string): string | undefined {
+    if (isScalar(node) && typeof node.value === 'string') return node.value;
+    return this.report(this.lineOf(node, line), `${name}: expected ${expected}; got ${describe(node)}`);
+  }
 }
 
 /** problemsByLine returns the problems sorted by line, as an operator reads a file. */

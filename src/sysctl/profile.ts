@@ -125,12 +125,6 @@ class Reader extends YamlReader {
     }
     return fields;
   }
-
-  text(field: Field, name: string, expected: string): string | undefined {
-    const node = field.value;
-    if (isScalar(node) && typeof node.value === 'string') return node.value;
-    return this.report(this.lineOf(node, field.line), `${name}: expected ${expected}; got ${describe(node)}`);
-  }
 }
 
 
@@ -155,7 +149,7 @@ function readProfile(reader: Reader, root: unknown, name: string): ProfileDocume
   const byName = new Map(fields.map((field) => [field.name, field]));
   const descriptionField = byName.get('description');
   const description =
-    descriptionField?.value === undefined ? undefined : reader.text(descriptionField, 'description', 'one line of text');
+    descriptionField?.value === undefined ? undefined : reader.text(descriptionField.value, descriptionField.line, 'description', 'one line of text');
   const include = readInclude(reader, byName.get('include'));
   const sysctlsField = byName.get('sysctls');
   const sysctls = sysctlsField?.value === undefined ? [] : readSysctls(reader, sysctlsField, name);
@@ -214,7 +208,7 @@ function readSysctls(reader: Reader, field: Field, profile: string): ProfileEntr
     if (reasonField?.value === undefined) {
       reader.report(key.line, `${template}: reason is missing; every key says in one or two sentences why it is set`);
     } else {
-      reason = reader.text(reasonField, `${template}.reason`, 'one or two sentences saying why the key is set')?.trim();
+      reason = reader.text(reasonField.value, reasonField.line, `${template}.reason`, 'one or two sentences saying why the key is set')?.trim();
       if (reason === '') reason = reader.report(reasonField.line, `${template}.reason: expected one or two sentences; got an empty string`);
     }
     if (!templateCheck.ok || value === undefined || expectation === undefined || reason === undefined) continue;
