@@ -117,6 +117,25 @@ export class LockError extends LbfwError {
   }
 }
 
+/** Why an input file was refused by {@link InputFileError}. */
+export type InputFileReason = 'missing' | 'permission' | 'directory' | 'not-regular' | 'too-large' | 'unreadable';
+
+/**
+ * InputFileError: an input file cannot be read as one: missing, unreadable,
+ * not a regular file (a FIFO, a device) or over its size limit. Nothing was
+ * changed. Readers of a kind of input may wrap it in their own error.
+ */
+export class InputFileError extends LbfwError {
+  readonly file: string;
+  readonly reason: InputFileReason;
+
+  constructor(file: string, reason: InputFileReason, message: string) {
+    super('INPUT_UNREADABLE', message);
+    this.file = file;
+    this.reason = reason;
+  }
+}
+
 /** StateError: saved state (backups, pending confirmations) is missing or unreadable. */
 export class StateError extends LbfwError {
   constructor(message: string) {

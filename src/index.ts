@@ -13,6 +13,7 @@ export {
   NftError,
   PermissionError,
   SafetyError,
+  InputFileError,
   StateError,
   UsageError,
   type InputProblem,
