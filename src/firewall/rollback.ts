@@ -3,13 +3,12 @@
  */
 import { StateError } from '../errors.js';
 import type { NftBackend } from '../nft/backend.js';
-import { assertNetAdmin } from '../nft/privilege.js';
-import { REPLACE_PROLOGUE, renderDeleteScript } from '../ruleset/render.js';
+import { Transaction } from '../nft/transaction.js';
 import { listBackups, readBackupTable, removeBackup, type Backup } from '../state/backups.js';
 import { clearPending } from '../state/pending.js';
 import { withLock } from '../state/lock.js';
 import { forgetCurrent } from '../state/current.js';
-import { resolveOptions, type FirewallOptions } from './options.js';
+import { assertMayChange, resolveOptions, type FirewallOptions } from './options.js';
 
 /** RollbackResult: which backup was restored. */
 export interface RollbackResult {
@@ -24,7 +23,7 @@ export interface RollbackResult {
  */
 export async function restoreBackup(backend: NftBackend, backupsDir: string, backup: Backup): Promise<void> {
   const table = await readBackupTable(backupsDir, backup);
-  await backend.run(table === undefined ? renderDeleteScript() : `${REPLACE_PROLOGUE}\n${table}`);
+  await backend.run(table === undefined ? new Transaction().deleteTable() : new Transaction().replaceTable(table));
 }
 
 /**
@@ -33,14 +32,14 @@ export async function restoreBackup(backend: NftBackend, backupsDir: string, bac
  */
 export async function rollbackFirewall(options: FirewallOptions = {}): Promise<RollbackResult> {
   const resolved = resolveOptions(options);
-  assertNetAdmin('rollback');
+  assertMayChange(resolved, 'rollback');
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'rollback' }, async () => {
     const backups = await listBackups(resolved.paths.backups);
     const newest = backups[backups.length - 1];
     if (newest === undefined) throw new StateError(`no backup to roll back to in ${resolved.paths.backups}`);
     await restoreBackup(resolved.backend, resolved.paths.backups, newest);
     // What runs now is a backup, not a ruleset lbfw has a record of.
-    await forgetCurrent(resolved.paths.current);
+    await forgetCurrent(resolved.paths);
     await removeBackup(resolved.paths.backups, newest.id);
     await clearPending(resolved.paths.pending);
     return { restored: newest, remaining: backups.length - 1 };

@@ -2,11 +2,10 @@
  * verify: is the running firewall still what the config and blacklist mean?
  */
 import type { HostConfig } from '../config/model.js';
-import { assertNetAdmin } from '../nft/privilege.js';
-import { compareRuleset, type Drift } from '../ruleset/compare.js';
-import { parseListing } from '../ruleset/listing.js';
+import type { Drift } from '../ruleset/compare.js';
+import { readBackDrift } from './read-back.js';
 import { readPending, type PendingConfirm } from '../state/pending.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
+import { assertMayChange, resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall } from './prepare.js';
 
 /** FirewallVerifyResult: drift is empty when the running table is what was meant. */
@@ -23,10 +22,9 @@ export async function verifyFirewall(
   options: FirewallOptions & BlacklistOptions = {},
 ): Promise<FirewallVerifyResult> {
   const resolved = resolveOptions(options);
-  assertNetAdmin('verify');
+  assertMayChange(resolved, 'verify');
   const prepared = await prepareFirewall(config, resolved.env, options);
-  const listing = await resolved.backend.listTable();
-  const drift = compareRuleset(prepared.ruleset, listing === undefined ? undefined : parseListing(listing));
+  const drift = await readBackDrift(resolved.backend, prepared.ruleset);
   const pending = await readPending(resolved.paths.pending);
   return { ok: drift.length === 0, drift, ...(pending === undefined ? {} : { pendingConfirm: pending }) };
 }
