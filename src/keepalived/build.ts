@@ -649,7 +649,9 @@ function readVirtualServer(r: Reader, s: Statement): VirtualServer | undefined {
   const statements = r.block(s, 'virtual_server 192.0.2.10 80 { ... }');
   if (target === undefined) return undefined;
   r.known(statements, VIRTUAL_SERVER_KEYWORDS, 'virtual_server');
-  let result: { -readonly [K in keyof VirtualServer]: VirtualServer[K] } = { target, realServers: [], ...located(s) };
+  // Pushed to, not copied: a virtual server may have 100,000 real servers.
+  const realServers: RealServerEntry[] = [];
+  let result: { -readonly [K in keyof VirtualServer]: VirtualServer[K] } = { target, realServers, ...located(s) };
   /** The virtual server's family: its address, else its first real or sorry server (vs->af). */
   let family: 4 | 6 | undefined = target.kind === 'address' ? target.family : undefined;
   for (const v of statements) {
@@ -704,7 +706,7 @@ function readVirtualServer(r: Reader, s: Statement): VirtualServer | undefined {
         const server = readRealServer(r, v, { ...(family === undefined ? {} : { family }), ...(result.lvsMethod === undefined ? {} : { lvsMethod: result.lvsMethod }) });
         if (server === undefined) break;
         if (family === undefined && (server.lvsMethod ?? result.lvsMethod) !== 'TUN') family = server.family;
-        result = { ...result, realServers: [...result.realServers, server] };
+        realServers.push(server);
         break;
       }
     }

@@ -19,6 +19,7 @@ export type Token =
 
 /** words splits one logical line like alloc_strvec_r(); an unmatched quote ends it (keepalived reports it). */
 export function words(text: string): { readonly words: string[]; readonly unmatchedQuote: boolean } {
+  if (!text.includes('"')) return { words: text.split(/[ \t\f\n\r\v]+/).filter((w) => w !== ''), unmatchedQuote: false };
   const result: string[] = [];
   let i = 0;
   while (i < text.length) {

@@ -116,6 +116,8 @@ interface Decommented {
  * after a comment); the comment and trailing blanks go; the `\` comes back.
  */
 export function decomment(line: string): Decommented {
+  // Most lines hold none of the special characters: trimming is all there is to do.
+  if (!/["\\#!]/.test(line)) return { text: line.replace(/^[ \t]+|[ \t]+$/g, ''), unterminatedQuote: false };
   const start = line.search(/[^ \t]/);
   const text = start === -1 ? '' : line.slice(start);
   let out = '';
@@ -330,7 +332,8 @@ export class LineReader {
         frame.current = { file, lines, index: 0 };
         continue;
       }
-      const raw = (current.lines[current.index++] ?? '').replace(/[\r\n]+$/, '');
+      let raw = current.lines[current.index++] ?? '';
+      if (raw.endsWith('\r')) raw = raw.replace(/\r+$/, '');
       const at = { file: current.file.path, line: current.index };
       if (raw === '') {
         // A truly empty line ends a multi-line definition (read_line(): "!len && multiline_param_def").
@@ -710,6 +713,7 @@ export class LineReader {
 
   /** splitAtBrace cuts the line before its first brace outside quotes; the rest is read next. */
   private splitAtBrace(text: string): string {
+    if (!/[{}"]/.test(text)) return text.replace(/[ \t]+$/, '');
     let p = 0;
     if (text[0] !== '{' && text[0] !== '}') {
       let found = -1;
