@@ -23,9 +23,10 @@ export class LbfwError extends Error {
   }
 }
 
-function describeProblems(what: string, problems: readonly InputProblem[]): string {
+function describeProblems(what: string, problems: readonly InputProblem[], more = 0): string {
   const lines = problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
-  return problems.length === 1 ? (lines[0] ?? what) : `${what}:\n${lines.join('\n')}`;
+  if (more > 0) lines.push(`and ${more} more`);
+  return lines.length === 1 ? (lines[0] ?? what) : `${what}:\n${lines.join('\n')}`;
 }
 
 /** ConfigError: the host config (or a file it names) is wrong. `problems` lists every bad line. */
@@ -36,9 +37,13 @@ export class ConfigError extends LbfwError {
   /** Line of the first problem (1-based; 0 when the whole file is at fault). */
   readonly line: number;
 
-  constructor(problems: readonly InputProblem[]) {
-    super('CONFIG_INVALID', describeProblems(`${problems.length} problems in the configuration`, problems));
+  /** Problems found beyond those listed (a reader keeps only the first ones). */
+  readonly more: number;
+
+  constructor(problems: readonly InputProblem[], more = 0) {
+    super('CONFIG_INVALID', describeProblems(`${problems.length + more} problems in the configuration`, problems, more));
     this.problems = problems;
+    this.more = more;
     this.file = problems[0]?.file ?? '';
     this.line = problems[0]?.line ?? 0;
   }

@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 export interface HostFlags {
   readonly config?: string;
   readonly keepalived?: string;
+  readonly keepalivedId?: string;
   readonly role?: string;
   readonly vip?: string[];
   readonly iface?: string;
@@ -37,6 +38,7 @@ export function addHostOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', 'host config (default: $LBFW_CONFIG or /etc/lbfw/lbfw.yaml)')
     .option('--keepalived <file>', 'read VIPs, services, real servers and peers from keepalived.conf (default: /etc/keepalived/keepalived.conf when it exists)')
+    .option('--keepalived-id <id>', "keepalived's config id for @ID lines of keepalived.conf, as keepalived -i (default: the host name up to its first dot)")
     .addOption(new Option('--role <role>', 'quick config: host role').choices(['director', 'realserver']))
     .option('--vip <addr:port[/proto]>', 'quick config: a VIP service (repeatable)', collect)
     .option('--iface <name>', 'quick config: VIP interface (director) or client-facing interface (real server)')
@@ -99,6 +101,7 @@ export async function hostConfigFrom(flags: HostFlags & Pick<PartFlags, 'root'>,
     ...(root === undefined ? {} : { defaultPath: path.join(root, 'etc/lbfw/lbfw.yaml'), defaultKeepalivedPath: path.join(root, 'etc/keepalived/keepalived.conf') }),
     ...(flags.config === undefined ? {} : { configPath: flags.config }),
     ...(flags.keepalived === undefined ? {} : { keepalivedPath: flags.keepalived }),
+    ...(flags.keepalivedId === undefined ? {} : { keepalivedId: flags.keepalivedId }),
     env: io.env,
     flags: {
       role: flags.role,
@@ -111,7 +114,7 @@ export async function hostConfigFrom(flags: HostFlags & Pick<PartFlags, 'root'>,
       inputPolicy: flags.inputPolicy,
     },
   });
-  for (const note of loaded.notes) io.err(`note: ${note.file}:${note.line}: ${note.message}\n`);
+  for (const note of loaded.notes) io.err(`${note.severity}: ${note.file}:${note.line}: ${note.message}\n`);
   return loaded.config;
 }
 

@@ -26,6 +26,8 @@ export interface LoadOptions {
   readonly keepalivedPath?: string | undefined;
   /** keepalived.conf read when nothing names one and it exists; {@link DEFAULT_KEEPALIVED_PATH} when absent. */
   readonly defaultKeepalivedPath?: string | undefined;
+  /** `--keepalived-id ID`: keepalived's config id for `@ID` lines (keepalived -i); absent: the host name up to its first dot. */
+  readonly keepalivedId?: string | undefined;
 }
 
 /** LoadedConfig: the host config and what reading keepalived.conf had to say. */
@@ -73,8 +75,9 @@ export async function loadConfigWithNotes(options: LoadOptions = {}): Promise<Lo
   }
   const keepalived = await keepalivedToRead(options, config);
   if (keepalived === undefined) return { config, notes: [] };
-  const derived = keepalivedItems(await readKeepalived(keepalived));
-  return { config: { ...mergeKeepalived(config, derived), keepalivedPath: keepalived }, notes: derived.notes };
+  const id = nonEmpty(options.keepalivedId);
+  const derived = keepalivedItems(await readKeepalived(keepalived, { ...(id === undefined ? {} : { configId: id }), env }));
+  return { config: { ...mergeKeepalived(config, derived), keepalivedPath: keepalived, ...(id === undefined ? {} : { keepalivedId: id }) }, notes: derived.notes };
 }
 
 async function keepalivedToRead(options: LoadOptions, config: HostConfig): Promise<string | undefined> {

@@ -103,7 +103,21 @@ export interface HostConfig {
   readonly blacklistPath: string;
   /** keepalived.conf that VIPs, services, real servers, peers and the VIP interface are read from. */
   readonly keepalivedPath?: string;
+  /** keepalived's config id `keepalivedPath` was read with (`--keepalived-id`); absent: keepalived's default, the host name. */
+  readonly keepalivedId?: string;
+  /**
+   * The IPVS sync daemon's UDP port and multicast group, from keepalived's
+   * lvs_sync_daemon; absent: the kernel's defaults (src/net/dr-protocol.ts).
+   */
+  readonly ipvsSync?: IpvsSync;
   readonly inputPolicy: InputPolicy;
+}
+
+/** IpvsSync: where the IPVS connection sync daemon sends (keepalived `lvs_sync_daemon ... port N group ADDR`). */
+export interface IpvsSync {
+  readonly port: number;
+  readonly group: { readonly family: Family; readonly address: string };
+  readonly origin: Origin;
 }
 
 /** Default location of the host config. */

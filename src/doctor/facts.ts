@@ -195,7 +195,7 @@ export interface FactsSystem {
   readonly listDir: (dir: string) => Promise<string[] | undefined>;
   readonly osInfo: () => Promise<OsFacts>;
   readonly services: (names: readonly string[]) => Promise<ServiceFact[]>;
-  readonly readKeepalived: (file: string) => Promise<KeepalivedModel>;
+  readonly readKeepalived: (file: string, configId?: string) => Promise<KeepalivedModel>;
   readonly verifyHost: (config: HostConfig, options: HostOptions) => Promise<NonNullable<LbfwVerifyFacts['result']>>;
   readonly readBlacklist: (file: string, optional: boolean) => Promise<ParsedBlacklist>;
   /** The whole ruleset as libnftables-json(5) items, read through lbfw's nft backend. */
@@ -242,7 +242,7 @@ export function hostSystem(): FactsSystem {
       const found = await withTimeout(si.services(names.join(',')), SYSTEMINFORMATION_TIMEOUT_MS, 'systeminformation services');
       return found.map((s) => ({ name: s.name, running: s.running, pids: s.pids }));
     },
-    readKeepalived: (file) => readKeepalived(file),
+    readKeepalived: (file, configId) => readKeepalived(file, configId === undefined ? {} : { configId }),
     verifyHost: (config, options) => verifyHost(config, options),
     readBlacklist: (file, optional) => readBlacklist(file, { optional }),
     nftRuleset: () => selectBackend().backend.listRulesetJson(),
@@ -419,9 +419,9 @@ export function redactKeepalived(model: KeepalivedModel): KeepalivedModel {
   };
 }
 
-async function keepalivedFacts(c: Collector, file: string): Promise<KeepalivedFacts> {
+async function keepalivedFacts(c: Collector, file: string, configId?: string): Promise<KeepalivedFacts> {
   try {
-    const model = await c.system.readKeepalived(file);
+    const model = await c.system.readKeepalived(file, configId);
     return { file, model: redactKeepalived(model), notes: keepalivedItems(model).notes };
   } catch (error) {
     return { file, notes: [], error: error instanceof Error ? error.message : String(error) };
@@ -458,7 +458,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
 
   const [routeLookups, keepalived, peerKeepalived, osFacts, services, lbfwVerify, blacklist] = await Promise.all([
     c.attempt('ip -j route get', () => Promise.all(lookupTargets(config, options.clients ?? []).map(({ target, purpose }) => lookupRoute(c, target, purpose)))),
-    config.keepalivedPath === undefined ? undefined : keepalivedFacts(c, config.keepalivedPath),
+    config.keepalivedPath === undefined ? undefined : keepalivedFacts(c, config.keepalivedPath, config.keepalivedId),
     options.peerKeepalived === undefined ? undefined : keepalivedFacts(c, options.peerKeepalived),
     c.attempt('systeminformation osInfo', async () => {
       const [info, nftVersion, keepalivedVersion] = await Promise.all([

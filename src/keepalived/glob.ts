@@ -22,8 +22,15 @@ export function hasWildcard(pattern: string): boolean {
   return false;
 }
 
-/** expandBraces turns `a{b,c{d,e}}f` into `abf`, `acdf`, `acef`; a brace without a comma stays literal. */
-export function expandBraces(pattern: string): string[] {
+/** GlobLimitError: a pattern matched, or made lbfw look at, more paths than allowed. */
+export class GlobLimitError extends Error {}
+
+/**
+ * expandBraces turns `a{b,c{d,e}}f` into `abf`, `acdf`, `acef`; a brace
+ * without a comma stays literal. More than `limit` results (brace groups
+ * multiply) throw {@link GlobLimitError}.
+ */
+export function expandBraces(pattern: string, limit = 1000): string[] {
   let depth = 0;
   let open = -1;
   const commas: number[] = [];
@@ -48,7 +55,8 @@ export function expandBraces(pattern: string): string[] {
         const result: string[] = [];
         for (let k = 0; k + 1 < bounds.length; k++) {
           const alternative = pattern.slice((bounds[k] ?? 0) + 1, bounds[k + 1]);
-          result.push(...expandBraces(head + alternative + tail));
+          result.push(...expandBraces(head + alternative + tail, limit));
+          if (result.length > limit) throw new GlobLimitError(`has more than ${limit} brace alternatives`);
         }
         return result;
       }
@@ -111,8 +119,14 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/** Options of {@link glob}. */
+export interface GlobOptions {
+  /** Most paths a pattern may match (and ten times as many looked at on the way). */
+  readonly maxMatches?: number;
+}
+
 /** globOne expands one brace-free absolute pattern into the existing paths it matches, sorted. */
-async function globOne(pattern: string): Promise<string[]> {
+async function globOne(pattern: string, maxMatches: number): Promise<string[]> {
   const root = path.parse(pattern).root;
   const components = pattern.slice(root.length).split('/').filter((part) => part !== '');
   let candidates = [root];
@@ -136,6 +150,8 @@ async function globOne(pattern: string): Promise<string[]> {
         if (name.startsWith('.') && !matchDot) continue;
         if (matcher.test(name)) next.push(path.join(dir, name));
       }
+      // `include /proc/*/task/*/*` would otherwise list every task of every process.
+      if (next.length > maxMatches * 10) throw new GlobLimitError(`matches more than ${maxMatches * 10} paths on the way`);
     }
     candidates = next;
   }
@@ -148,18 +164,22 @@ async function globOne(pattern: string): Promise<string[]> {
       // A literal component that does not exist: no match, as in glob(3).
     }
   }
+  if (existing.length > maxMatches) throw new GlobLimitError(`matches ${existing.length} paths, more than ${maxMatches}`);
   return existing.sort(byteOrder);
 }
 
 /** glob expands an absolute pattern into the existing paths it names (no duplicates). */
-export async function glob(pattern: string): Promise<string[]> {
+export async function glob(pattern: string, options: GlobOptions = {}): Promise<string[]> {
+  const maxMatches = options.maxMatches ?? 1000;
+  const alternatives = expandBraces(pattern, maxMatches);
   const seen = new Set<string>();
   const result: string[] = [];
-  for (const alternative of expandBraces(pattern)) {
-    for (const match of await globOne(alternative)) {
+  for (const alternative of alternatives) {
+    for (const match of await globOne(alternative, maxMatches)) {
       if (seen.has(match)) continue;
       seen.add(match);
       result.push(match);
+      if (result.length > maxMatches) throw new GlobLimitError(`matches more than ${maxMatches} paths`);
     }
   }
   return result;

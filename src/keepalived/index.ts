@@ -9,6 +9,7 @@ export type {
   HealthChecker,
   IncludeDirective,
   IncludeVariant,
+  KeepalivedWarning,
   KeepalivedAddress,
   KeepalivedModel,
   Located,

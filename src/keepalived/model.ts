@@ -125,8 +125,10 @@ export interface VrrpInstance extends Located {
 
 /**
  * LvsSyncDaemon: global_defs `lvs_sync_daemon <INTERFACE> [[inst] <VRRP_INSTANCE>]
- * [id <SYNC_ID>] [maxlen <LEN>] [port <PORT>] [ttl <TTL>] [group <IP ADDR>]`.
- * Without `port`/`group` the kernel uses UDP 8848 to 224.0.0.81.
+ * [id <SYNC_ID>] [maxlen <LEN>] [port <PORT>] [ttl <TTL>] [group <IP ADDR>]`,
+ * or a vrrp_instance's deprecated `lvs_sync_daemon_interface <INTERFACE>`
+ * (the first of them wins, as in keepalived). Without `port`/`group` the
+ * kernel uses UDP 8848 to 224.0.0.81 (src/net/dr-protocol.ts).
  */
 export interface LvsSyncDaemon extends Located {
   readonly interface: string;
@@ -266,6 +268,17 @@ export interface KeepalivedModel {
   readonly virtualServerGroups: readonly VirtualServerGroup[];
   readonly deprecated: readonly DeprecatedKeyword[];
   readonly unknownKeywords: readonly UnknownKeyword[];
+  /**
+   * What keepalived reports and then defaults, ignores or skips (the model
+   * holds keepalived's outcome), and what lbfw could only guess (`${_RANDOM}`):
+   * each names its file and line. The first 100, then one that counts the rest.
+   */
+  readonly warnings: readonly KeepalivedWarning[];
+}
+
+/** KeepalivedWarning: a value keepalived reports and then defaults or ignores, and what it does instead. */
+export interface KeepalivedWarning extends Located {
+  readonly message: string;
 }
 
 /**

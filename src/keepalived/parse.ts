@@ -10,9 +10,16 @@
  * expected; keepalived itself only logs "Extra '}' found" and reads on, which
  * leaves the rest of the file in the wrong block.
  */
-import type { InputProblem } from '../errors.js';
 import type { Token } from './lexer.js';
 import type { IncludeDirective, Statement } from './model.js';
+import type { ProblemLog } from './problems.js';
+
+/**
+ * Blocks open at once. keepalived's deepest real nesting is four
+ * (virtual_server > real_server > HTTP_GET > url); thousands of unclosed
+ * blocks are an attack or an accident, reported at the `{` that went too deep.
+ */
+export const MAX_BLOCK_DEPTH = 32;
 
 /** ParsedTree: the statements of a token stream and the include lines that were left in it. */
 export interface ParsedTree {
@@ -35,7 +42,7 @@ function freeze(statement: MutableStatement): Statement {
 }
 
 /** parseTokens builds the tree; unbalanced braces are added to `problems`. */
-export function parseTokens(tokens: readonly Token[], problems: InputProblem[]): ParsedTree {
+export function parseTokens(tokens: readonly Token[], problems: ProblemLog): ParsedTree {
   const includes: IncludeDirective[] = [];
   const top: MutableStatement[] = [];
   /** Open blocks, innermost last, with the `{` that opened each. */
@@ -65,8 +72,12 @@ export function parseTokens(tokens: readonly Token[], problems: InputProblem[]):
         statement = undefined;
         awaitingBlock = undefined;
         const block: MutableStatement[] = [];
+        if (open.length >= MAX_BLOCK_DEPTH) {
+          problems.error(token, `blocks nested more than ${MAX_BLOCK_DEPTH} deep; expected at most a few levels (virtual_server { real_server { TCP_CHECK { } } })`);
+          return { statements: top.map(freeze), includes };
+        }
         if (owner === undefined) {
-          problems.push({ file: token.file, line: token.line, message: "unexpected '{': expected a keyword before it (e.g. vrrp_instance NAME {)" });
+          problems.error(token, "unexpected '{': expected a keyword before it (e.g. vrrp_instance NAME {)");
         } else {
           owner.block = block;
         }
@@ -79,7 +90,7 @@ export function parseTokens(tokens: readonly Token[], problems: InputProblem[]):
         awaitingBlock = undefined;
         const outer = open.pop();
         if (outer === undefined) {
-          problems.push({ file: token.file, line: token.line, message: "unexpected '}': no block is open here" });
+          problems.error(token, "unexpected '}': no block is open here");
         } else {
           current = outer.block;
         }
@@ -93,7 +104,7 @@ export function parseTokens(tokens: readonly Token[], problems: InputProblem[]):
     }
   }
   for (const { at } of open) {
-    problems.push({ file: at.file, line: at.line, message: "'{' is never closed: expected a matching '}' before the end of the configuration" });
+    problems.error(at, "'{' is never closed: expected a matching '}' before the end of the configuration");
   }
   return { statements: top.map(freeze), includes };
 }

@@ -6,18 +6,24 @@
  * host model cannot (firewall-mark services, all-port persistent services,
  * SCTP, multicast VRRP without named peers) becomes a note, never a guess.
  */
-import type { HostConfig, Interfaces, Origin, Peer, Protocol, RealServer, VipService } from '../config/model.js';
+import type { HostConfig, Interfaces, IpvsSync, Origin, Peer, Protocol, RealServer, VipService } from '../config/model.js';
+import { IPVS_SYNC_GROUP4, IPVS_SYNC_PORT } from '../net/dr-protocol.js';
 import { forwardingMethod } from './model.js';
 import { DEFAULT_BLACKLIST_PATH, DEFAULT_SSH_PORT } from '../config/model.js';
 import { addUnique, formatEndpoint, peerKey, realServerKey, serviceKey } from '../config/merge.js';
 import { addressToBigInt, bigIntToAddress } from '../net/address.js';
 import type { KeepalivedModel, Located, VirtualServer, VirtualServerGroup } from './model.js';
 
-/** KeepalivedNote: something in keepalived.conf that lbfw did not turn into host items, and why. */
+/**
+ * KeepalivedNote: something in keepalived.conf that lbfw did not turn into
+ * host items, and why (`note`), or a value keepalived reports and then
+ * defaults or ignores (`warning`, with keepalived's outcome).
+ */
 export interface KeepalivedNote {
   readonly file: string;
   readonly line: number;
   readonly message: string;
+  readonly severity: 'note' | 'warning';
 }
 
 /** The keepalived items of a host, before they are laid over an explicit config. */
@@ -27,6 +33,8 @@ export interface KeepalivedItems {
   readonly peers: readonly Peer[];
   /** The `interface` of the first vrrp_instance that names one: where the VIPs live. */
   readonly vipInterface?: { readonly name: string; readonly origin: Origin };
+  /** lvs_sync_daemon's port and group (the kernel's defaults for what it leaves out). */
+  readonly ipvsSync?: IpvsSync;
 }
 
 /** KeepalivedDerived: the items, the notes, and the complete host config built from `base` and the items. */
@@ -60,7 +68,7 @@ class Collector {
   readonly notes: KeepalivedNote[] = [];
 
   note(at: Located, message: string): void {
-    this.notes.push({ file: at.file, line: at.line, message });
+    this.notes.push({ file: at.file, line: at.line, message, severity: 'note' });
   }
 
   /** protocolOf maps keepalived's protocol to lbfw's, with a note when it cannot or when keepalived picks one. */
@@ -155,12 +163,19 @@ export function keepalivedItems(model: KeepalivedModel): KeepalivedItems & { rea
       c.note(instance, `vrrp_instance ${instance.name} uses interface ${instance.interface}; lbfw takes ${vipInterface.name} (the first vrrp_instance) as the VIP interface`);
     }
   }
+  const daemon = model.globalDefs?.lvsSyncDaemon;
+  const ipvsSync: IpvsSync | undefined =
+    daemon === undefined
+      ? undefined
+      : { port: daemon.port ?? IPVS_SYNC_PORT, group: daemon.group ?? { family: 4, address: IPVS_SYNC_GROUP4 }, origin: origin(daemon) };
+  const warnings: KeepalivedNote[] = model.warnings.map((w) => ({ file: w.file, line: w.line, message: w.message, severity: 'warning' }));
   return {
     services: addUnique([], c.services, serviceKey),
     realServers: addUnique([], c.realServers, realServerKey),
     peers: addUnique([], c.peers, peerKey),
     ...(vipInterface === undefined ? {} : { vipInterface }),
-    notes: c.notes,
+    ...(ipvsSync === undefined ? {} : { ipvsSync }),
+    notes: [...warnings, ...c.notes],
   };
 }
 
@@ -182,6 +197,7 @@ export function mergeKeepalived(config: HostConfig, items: KeepalivedItems): Hos
     services,
     peers: addUnique(config.peers, items.peers, peerKey),
     realServers: addUnique(config.realServers, items.realServers, realServerKey),
+    ...(config.ipvsSync === undefined && items.ipvsSync !== undefined ? { ipvsSync: items.ipvsSync } : {}),
   };
 }
 

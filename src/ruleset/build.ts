@@ -13,15 +13,10 @@ import { addressKey, type SetKey } from '../nft/model/keys.js';
 import { NAMED_PRIORITIES, type Icmp6Type, type IcmpType } from '../nft/model/values.js';
 import type { Match, Statement } from '../nft/model/rules.js';
 import type { NftChain, NftRule, NftSet, Ruleset } from './types.js';
+import { IPVS_SYNC_GROUP4, IPVS_SYNC_PORT, VRRP_GROUP6, VRRP_TTL } from '../net/dr-protocol.js';
 
 const FAMILIES: readonly Family[] = [4, 6];
 
-/** Multicast group and port of the IPVS connection sync daemon (kernel ip_vs_sync.c). */
-export const IPVS_SYNC_GROUP = '224.0.0.81';
-export const IPVS_SYNC_PORT = 8848;
-/** VRRP multicast groups (RFC 5798). */
-export const VRRP_GROUP4 = '224.0.0.18';
-export const VRRP_GROUP6 = 'ff02::12';
 
 /**
  * ICMP that must pass for the host to work: errors carry PMTU discovery
@@ -258,17 +253,24 @@ function peerRules(config: HostConfig): NftRule[] {
       match: [
         { kind: 'address-in', family: 6, field: 'saddr', ranges: [cidrToRange({ family: 6, address: 'fe80::', prefix: 10 })] },
         { kind: 'address-in', family: 6, field: 'daddr', ranges: single(6, VRRP_GROUP6) },
-        { kind: 'hop-limit', family: 6, value: 255 },
+        { kind: 'hop-limit', family: 6, value: VRRP_TTL },
         vrrp,
       ],
       statements: [accept],
     },
-    {
-      id: 'ipvs-sync4',
-      match: [saddrInSet(4, 'peers4'), { kind: 'address-in', family: 4, field: 'daddr', ranges: single(4, IPVS_SYNC_GROUP) }, dport('udp', IPVS_SYNC_PORT)],
-      statements: [accept],
-    },
+    ipvsSyncRule(config),
   ];
+}
+
+/** The IPVS sync daemon's multicast from the peers: keepalived's lvs_sync_daemon port and group, else the kernel's. */
+function ipvsSyncRule(config: HostConfig): NftRule {
+  const group = config.ipvsSync?.group ?? { family: 4 as const, address: IPVS_SYNC_GROUP4 };
+  const port = config.ipvsSync?.port ?? IPVS_SYNC_PORT;
+  return {
+    id: `ipvs-sync${familySuffix(group.family)}`,
+    match: [saddrInSet(group.family, `peers${familySuffix(group.family)}`), { kind: 'address-in', family: group.family, field: 'daddr', ranges: single(group.family, group.address) }, dport('udp', port)],
+    statements: [accept],
+  };
 }
 
 function icmpRules(): NftRule[] {

@@ -5,6 +5,7 @@
  * the director from its peers, and no output chain may drop (DR transmits
  * through LOCAL_OUT).
  */
+import { IPVS_SYNC_GROUP4, IPVS_SYNC_PORT, VRRP_GROUP4, VRRP_GROUP6, VRRP_PROTOCOL } from '../../net/dr-protocol.js';
 import type { Family } from '../../config/model.js';
 import { formatEndpoint } from '../../config/merge.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
@@ -79,18 +80,18 @@ function vrrpNeeded(facts: Facts): Needed[] {
   const peers = facts.config.peers;
   if (peers.length === 0 && instances.length === 0) return [];
   const unicast = instances.some((i) => i.unicastPeer.length > 0);
-  const group4 = facts.keepalived?.model?.globalDefs?.vrrpMcastGroup4?.address ?? '224.0.0.18';
-  const groupOf = (family: Family): string => (family === 4 ? group4 : 'ff02::12');
+  const group4 = facts.keepalived?.model?.globalDefs?.vrrpMcastGroup4?.address ?? VRRP_GROUP4;
+  const groupOf = (family: Family): string => (family === 4 ? group4 : VRRP_GROUP6);
   const iifname = singleOr([...new Set(instances.flatMap((i) => (i.interface === undefined ? [] : [i.interface])))]);
   const hint = 'list the peer director under peers: in the config';
   if (peers.length > 0) {
     return peers.map((peer) => ({
-      label: `VRRP (IP protocol 112) from peer ${peer.address}${unicast ? '' : ` to ${groupOf(peer.family)}`}`,
+      label: `VRRP (IP protocol ${VRRP_PROTOCOL}) from peer ${peer.address}${unicast ? '' : ` to ${groupOf(peer.family)}`}`,
       packet: {
         family: peer.family,
         saddr: peer.address,
         ...(unicast ? {} : { daddr: groupOf(peer.family) }),
-        l4proto: 112,
+        l4proto: VRRP_PROTOCOL,
         iifname,
         ctState: 'new',
       },
@@ -100,8 +101,8 @@ function vrrpNeeded(facts: Facts): Needed[] {
   const families = new Set<Family>(instances.flatMap((i) => i.virtualIpaddress.map((v) => v.family)));
   if (families.size === 0) families.add(4);
   return [...families].map((family) => ({
-    label: `VRRP (IP protocol 112) to ${groupOf(family)}`,
-    packet: { family, daddr: groupOf(family), l4proto: 112, iifname, ctState: 'new' },
+    label: `VRRP (IP protocol ${VRRP_PROTOCOL}) to ${groupOf(family)}`,
+    packet: { family, daddr: groupOf(family), l4proto: VRRP_PROTOCOL, iifname, ctState: 'new' },
     accept: `${ipWord(family)} daddr ${groupOf(family)} meta l4proto vrrp`,
     configHint: hint,
   }));
@@ -110,7 +111,7 @@ function vrrpNeeded(facts: Facts): Needed[] {
 /** fw-blocks-vrrp: VRRP from the peers is dropped. */
 export const fwBlocksVrrp: Check = {
   id: 'fw-blocks-vrrp',
-  title: 'the input hook accepts VRRP (IP protocol 112) from the peer directors',
+  title: `the input hook accepts VRRP (IP protocol ${VRRP_PROTOCOL}) from the peer directors`,
   roles: ['director'],
   run: (facts) =>
     blockedFindings(facts, 'fw-blocks-vrrp', 'error', vrrpNeeded(facts), () =>
@@ -123,8 +124,8 @@ function syncNeeded(facts: Facts): Needed[] {
   const legacy = model?.vrrpInstances.find((i) => i.lvsSyncDaemonInterface !== undefined)?.lvsSyncDaemonInterface;
   const iface = daemon?.interface ?? legacy;
   if (iface === undefined) return [];
-  const group = daemon?.group?.family === 4 ? daemon.group.address : '224.0.0.81';
-  const port = daemon?.port ?? 8848;
+  const group = daemon?.group?.family === 4 ? daemon.group.address : IPVS_SYNC_GROUP4;
+  const port = daemon?.port ?? IPVS_SYNC_PORT;
   const peers = facts.config.peers.filter((p) => p.family === 4);
   const base = { family: 4 as const, daddr: group, l4proto: 17, dport: port, iifname: iface, ctState: 'new' };
   const hint = 'list the peer director under peers: in the config';
@@ -141,7 +142,7 @@ function syncNeeded(facts: Facts): Needed[] {
 /** fw-blocks-sync: the IPVS connection sync from the peers is dropped. */
 export const fwBlocksSync: Check = {
   id: 'fw-blocks-sync',
-  title: 'the input hook accepts IPVS sync (UDP 8848 to 224.0.0.81) from the peers',
+  title: `the input hook accepts IPVS sync (UDP ${IPVS_SYNC_PORT} to ${IPVS_SYNC_GROUP4}) from the peers`,
   roles: ['director'],
   run: (facts) =>
     blockedFindings(facts, 'fw-blocks-sync', 'warning', syncNeeded(facts), () =>

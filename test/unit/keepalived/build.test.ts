@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import test from 'ava';
 import { ConfigError } from '../../../src/errors.js';
 import { type KeepalivedModel, parseKeepalived } from '../../../src/keepalived/index.js';
@@ -220,48 +221,129 @@ const rejects = test.macro({
   title: (given) => given ?? '',
 });
 
-test('a virtual_server address that is not an address is an error', rejects, 'virtual_server 192.0.2.300 80 {\n  protocol TCP\n}\n', [
-  [1, 'virtual_server: expected an IPv4 or IPv6 address; got "192.0.2.300"'],
-]);
-test('a host name is not an address', rejects, 'vrrp_instance V {\n  unicast_peer {\n    lb2.example.org\n  }\n}\n', [
-  [3, 'unicast_peer: expected an IPv4 or IPv6 address; got "lb2.example.org"'],
-]);
-test('a real_server address is checked', rejects, 'virtual_server 192.0.2.10 80 {\n  real_server 198.51.100 80 {\n  }\n}\n', [[2, 'real_server: expected an IPv4 or IPv6 address']]);
-test('a VIP prefix beyond the family is an error', rejects, 'vrrp_instance V {\n  virtual_ipaddress {\n    192.0.2.10/33\n  }\n}\n', [
-  [3, 'prefix: expected an integer 0-32; got "33"'],
-]);
 test('a VIP option without its value is an error', rejects, 'vrrp_instance V {\n  virtual_ipaddress {\n    192.0.2.10/24 dev\n  }\n}\n', [
   [3, 'expected a value after "dev"'],
 ]);
-test('a priority above 255 is an error', rejects, 'vrrp_instance V {\n  priority 300\n}\n', [[2, 'priority: expected an integer 1-255; got "300"']]);
-test('a virtual_router_id that is not a number is an error', rejects, 'vrrp_instance V {\n  virtual_router_id fifty\n}\n', [
-  [2, 'virtual_router_id: expected an integer 1-255; got "fifty"'],
-]);
-test('an advert_int of 0 is an error', rejects, 'vrrp_instance V {\n  advert_int 0\n}\n', [[2, 'advert_int: expected seconds from 0.01 to 255']]);
-test('a port above 65535 is an error', rejects, 'virtual_server 192.0.2.10 70000 {\n}\n', [[1, 'port: expected an integer 1-65535; got "70000"']]);
-test('a negative weight is an error', rejects, 'virtual_server 192.0.2.10 80 {\n  real_server 198.51.100.21 80 {\n    weight -1\n  }\n}\n', [
-  [3, 'weight: expected an integer 0-2147483647; got "-1"'],
-]);
-test('a connect_port that is not a port is an error', rejects, 'virtual_server 192.0.2.10 80 {\n  real_server 198.51.100.21 80 {\n    TCP_CHECK {\n      connect_port http\n    }\n  }\n}\n', [
-  [4, 'TCP_CHECK connect_port: expected an integer 1-65535; got "http"'],
-]);
-test('an unknown state is an error', rejects, 'vrrp_instance V {\n  state SLAVE\n}\n', [[2, 'state: expected MASTER or BACKUP; got "SLAVE"']]);
-test('an unknown forwarding method is an error', rejects, 'virtual_server 192.0.2.10 80 {\n  lvs_method ROUTE\n}\n', [[2, 'lvs_method: expected NAT, DR or TUN; got "ROUTE"']]);
-test('an unknown protocol is an error', rejects, 'virtual_server 192.0.2.10 80 {\n  protocol ICMP\n}\n', [[2, 'protocol: expected TCP, UDP or SCTP; got "ICMP"']]);
-test('an unknown scheduler is an error', rejects, 'virtual_server 192.0.2.10 80 {\n  lvs_sched fastest\n}\n', [[2, 'lvs_sched: expected one of rr|wrr|']]);
+test('a keyword without its value is an error (keepalived exits on it)', rejects, 'vrrp_instance V {\n  priority\n}\n', [[2, 'keepalived stops on a missing parameter']]);
 test('a virtual_server without a block is an error', rejects, 'virtual_server 192.0.2.10 80\n', [[1, 'virtual_server: expected a block']]);
 test('a range that goes down is an error', rejects, 'virtual_server_group g {\n  192.0.2.20-10 80\n}\n', [[2, 'the range end must be above its start']]);
 test('a group prefix with host bits is an error', rejects, 'virtual_server_group g {\n  192.0.2.17/30 80\n}\n', [[2, 'host bits are set; expected 192.0.2.16/30']]);
-test('every bad value of a file is reported at once', rejects, 'vrrp_instance V {\n  priority 0\n  virtual_router_id 256\n}\nvirtual_server 192.0.2.10 80 {\n  persistence_timeout 0\n}\n', [
+
+/** warns: keepalived reports these values and goes on; lbfw warns with the line and keepalived's outcome. */
+const warns = test.macro({
+  exec(t, text: string, expected: readonly Expected[], check?: (model: KeepalivedModel) => void) {
+    const model = parseKeepalived(text, 'bad.conf');
+    t.is(model.warnings.length, expected.length, JSON.stringify(model.warnings));
+    expected.forEach(([line, fragment], i) => {
+      const warning = model.warnings[i];
+      t.is(warning?.file, 'bad.conf');
+      t.is(warning?.line, line, warning?.message);
+      t.true(warning?.message.includes(fragment), `${warning?.message} should contain ${fragment}`);
+    });
+    check?.(model);
+  },
+  title: (given) => given ?? '',
+});
+
+test('a virtual_server address keepalived cannot read skips that virtual server', warns, 'virtual_server 192.0.2.300 80 {\n  protocol TCP\n}\n', [
+  [1, 'virtual_server: expected an IPv4 or IPv6 address; got "192.0.2.300"; keepalived skips this virtual_server'],
+], (m) => { assert(m.virtualServers.length === 0); });
+test('a host name is not a unicast peer: keepalived skips it', warns, 'vrrp_instance V {\n  unicast_peer {\n    lb2.example.org\n  }\n}\n', [
+  [3, 'unicast_peer: expected an IPv4 or IPv6 address; got "lb2.example.org"; keepalived skips this peer'],
+]);
+test('a real_server keepalived cannot read is skipped', warns, 'virtual_server 192.0.2.10 80 {\n  real_server 198.51.100 80 {\n  }\n}\n', [[2, 'real_server: expected an IPv4 or IPv6 address']], (m) => {
+  assert(m.virtualServers[0]?.realServers.length === 0);
+});
+test('a VIP prefix beyond the family gives the full length, as keepalived', warns, 'vrrp_instance V {\n  virtual_ipaddress {\n    192.0.2.10/33\n  }\n}\n', [
+  [3, 'prefix: expected an integer 0-32; got "33"; keepalived uses /32'],
+], (m) => { assert(m.vrrpInstances[0]?.virtualIpaddress[0]?.prefix === 32); });
+test('a virtual_ipaddress with a second slash gives the full length, not the first prefix', warns, 'vrrp_instance VI_1 {\n  virtual_ipaddress {\n    192.0.2.10/24/7\n  }\n}\n', [
+  [3, 'got "24/7"; keepalived uses /32'],
+], (m) => { assert(m.vrrpInstances[0]?.virtualIpaddress[0]?.prefix === 32); });
+test('a priority above 255 becomes keepalived\'s default 100', warns, 'vrrp_instance V {\n  priority 300\n}\n', [[2, 'priority: expected an integer 1-255; got "300"; keepalived uses the default, 100']], (m) => {
+  assert(m.vrrpInstances[0]?.priority === 100);
+});
+test('a virtual_router_id that is not a number is ignored', warns, 'vrrp_instance V {\n  virtual_router_id fifty\n}\n', [
+  [2, 'virtual_router_id: expected an integer 1-255; got "fifty"; keepalived ignores it'],
+], (m) => { assert(m.vrrpInstances[0]?.virtualRouterId === undefined); });
+test('an advert_int of 0 is ignored', warns, 'vrrp_instance V {\n  advert_int 0\n}\n', [[2, 'advert_int: expected seconds from 0.01 to 255']]);
+test('a port above 65535 skips the virtual server', warns, 'virtual_server 192.0.2.10 70000 {\n}\n', [[1, 'port: expected an integer 1-65535; got "70000"; keepalived skips']]);
+test('a negative weight is ignored', warns, 'virtual_server 192.0.2.10 80 {\n  real_server 198.51.100.21 80 {\n    weight -1\n  }\n}\n', [
+  [3, 'weight: expected an integer 0-2147483647; got "-1"; keepalived ignores it (weight 1)'],
+]);
+test('a connect_port that is not a port is ignored', warns, 'virtual_server 192.0.2.10 80 {\n  real_server 198.51.100.21 80 {\n    TCP_CHECK {\n      connect_port http\n    }\n  }\n}\n', [
+  [4, 'TCP_CHECK connect_port: expected an integer 1-65535; got "http"'],
+]);
+test('an unknown state defaults to BACKUP', warns, 'vrrp_instance V {\n  state SLAVE\n}\n', [[2, 'got "SLAVE"; keepalived defaults to BACKUP']], (m) => {
+  assert(m.vrrpInstances[0]?.state === 'BACKUP');
+});
+test('a lower-case state is unknown to keepalived too', warns, 'vrrp_instance V {\n  state master\n}\n', [[2, 'got "master"; keepalived defaults to BACKUP']], (m) => {
+  assert(m.vrrpInstances[0]?.state === 'BACKUP');
+});
+test('BACKUP after MASTER is ignored', warns, 'vrrp_instance V {\n  state MASTER\n  state BACKUP\n}\n', [[3, 'keepalived ignores BACKUP']], (m) => {
+  assert(m.vrrpInstances[0]?.state === 'MASTER');
+});
+test('an unknown forwarding method keeps the default', warns, 'virtual_server 192.0.2.10 80 {\n  lvs_method ROUTE\n}\n', [[2, 'lvs_method: expected NAT, DR or TUN; got "ROUTE"']]);
+test('a lower-case lb_kind is unknown to keepalived: the service stays NAT', warns, 'virtual_server 192.0.2.10 80 {\n  lb_kind dr\n}\n', [
+  [2, 'compares case-sensitively: write DR); keepalived ignores it and keeps the default, NAT'],
+], (m) => {
+  const server = m.virtualServers[0];
+  assert(server !== undefined && forwardingMethod(server) === 'NAT');
+});
+test('an unknown protocol is ignored', warns, 'virtual_server 192.0.2.10 80 {\n  protocol ICMP\n}\n', [[2, 'protocol: expected TCP, UDP or SCTP; got "ICMP"; keepalived ignores it']]);
+test('an unknown scheduler is ignored', warns, 'virtual_server 192.0.2.10 80 {\n  lvs_sched fastest\n}\n', [[2, 'lvs_sched: expected one of rr|wrr|']]);
+test('persistence_timeout 0 means no persistence', warns, 'virtual_server 192.0.2.10 80 {\n  persistence_timeout 0\n}\n', [[2, 'keepalived ignores it: the service is not persistent']], (m) => {
+  assert(m.virtualServers[0]?.persistenceTimeout === undefined);
+});
+test('a real server of the other family is skipped', warns, 'virtual_server 2001:db8::10 80 {\n  real_server 198.51.100.21 80 {\n  }\n}\n', [[2, 'IPv4 in an IPv6 virtual_server; keepalived skips this real server']]);
+test('every bad value of a file is reported at once', warns, 'vrrp_instance V {\n  priority 0\n  virtual_router_id 256\n}\nvirtual_server 192.0.2.10 80 {\n  persistence_timeout 0\n}\n', [
   [2, 'priority'],
   [3, 'virtual_router_id'],
   [6, 'persistence_timeout'],
 ]);
 
-test('a virtual_ipaddress with a second slash is refused with its line, not read as the first prefix', (t) => {
-  const text = 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.10/24/7\n  }\n}\n';
-  const error = t.throws(() => parseKeepalived(text, 'keepalived.conf'));
-  t.regex(error?.message ?? '', /keepalived\.conf:5: /);
+const ACCEPTED_SUFFIXES = `vrrp_instance V {
+  unicast_src_ip 192.0.2.1/24
+  unicast_peer {
+    192.0.2.2/24
+    192.0.2.3-9
+  }
+}
+virtual_server 192.0.2.10/32 80 {
+  lvs_method DR
+  protocol TCP
+  real_server 192.0.2.21/24 80 {
+  }
+  sorry_server 192.0.2.30/32 80
+}
+`;
+
+test('ADDR/prefix and ADDR-range are read as keepalived reads them: the suffix is dropped', (t) => {
+  const model = parseKeepalived(ACCEPTED_SUFFIXES, 'k.conf');
+  const instance = model.vrrpInstances[0];
+  t.is(instance?.unicastSrcIp?.address, '192.0.2.1');
+  t.deepEqual(instance?.unicastPeer.map((p) => p.address), ['192.0.2.2', '192.0.2.3']);
+  const server = model.virtualServers[0];
+  t.deepEqual(server?.target, { kind: 'address', family: 4, address: '192.0.2.10', port: 80 });
+  t.is(server?.realServers[0]?.address, '192.0.2.21');
+  t.is(server?.sorryServer?.address, '192.0.2.30');
+  // Only the range is worth a word: it reads like a list of peers and is one.
+  t.deepEqual(model.warnings.map((w) => [w.line, w.message]), [[5, 'vrrp_instance V unicast_peer "192.0.2.3-9": a range is not a list of addresses here; keepalived uses 192.0.2.3 alone']]);
+});
+
+test('the first lvs_sync_daemon wins, as in keepalived', (t) => {
+  const model = parseKeepalived('vrrp_instance VI_1 {\n  lvs_sync_daemon_interface eth2\n}\nglobal_defs {\n  lvs_sync_daemon eth1 VI_1 port 9000\n}\n', 'k.conf');
+  t.deepEqual(model.globalDefs?.lvsSyncDaemon, { interface: 'eth2', instance: 'VI_1', file: 'k.conf', line: 2 });
+  t.deepEqual(model.warnings.map((w) => w.line), [5]);
+});
+
+test('lvs_sync_daemon reads port, group, id, ttl and maxlen; bad values are ignored as keepalived ignores them', (t) => {
+  const model = parseKeepalived('global_defs {\n  lvs_sync_daemon eth1 inst VI_1 id 7 maxlen 1400 port 9000 ttl 2 group 239.1.2.3\n}\n', 'k.conf');
+  t.like(model.globalDefs?.lvsSyncDaemon, { interface: 'eth1', instance: 'VI_1', id: 7, maxlen: 1400, port: 9000, ttl: 2, group: { family: 4, address: '239.1.2.3' } });
+  const bad = parseKeepalived('global_defs {\n  lvs_sync_daemon eth1 VI_1 port 0 group 192.0.2.1\n}\n', 'k.conf');
+  t.is(bad.globalDefs?.lvsSyncDaemon?.port, undefined);
+  t.is(bad.globalDefs?.lvsSyncDaemon?.group, undefined);
+  t.deepEqual(bad.warnings.map((w) => w.message.replace(/;.*/, '')), ['lvs_sync_daemon port: expected an integer 1-65535', 'lvs_sync_daemon group "192.0.2.1": not a multicast address']);
 });
 
 test('the forwarding method is the real server\'s, else its virtual server\'s, else keepalived\'s default NAT', (t) => {

@@ -1,29 +1,9 @@
 import test from 'ava';
-import type { InputProblem } from '../../../src/errors.js';
-import { type Token, lexKeepalived, newLexContext } from '../../../src/keepalived/lexer.js';
+import { lex as lexText, render } from './read-text.js';
 
-/** render shows tokens compactly: words as written, `{` `}` and line ends in angle brackets. */
-function render(tokens: readonly Token[]): string[] {
-  return tokens.map((t) => {
-    switch (t.kind) {
-      case 'word':
-        return t.text;
-      case 'open':
-        return '<{>';
-      case 'close':
-        return '<}>';
-      case 'eol':
-        return '<eol>';
-      case 'include':
-        return `<${t.variant} ${t.pattern}>`;
-    }
-  });
-}
-
-function lex(text: string, configId?: string): { tokens: Token[]; problems: InputProblem[] } {
-  const problems: InputProblem[] = [];
-  const tokens = lexKeepalived(text, 'k.conf', newLexContext(configId), problems);
-  return { tokens, problems };
+function lex(text: string, configId?: string) {
+  const { tokens, errors } = lexText(text, configId === undefined ? {} : { configId });
+  return { tokens, problems: errors };
 }
 
 const lexes = test.macro({
@@ -45,18 +25,19 @@ test('\\# and \\! outside quotes are literal characters', lexes, 'name a\\#b\\!c
 test('a quoted string is one word without its quotes', lexes, 'misc_path "/usr/bin/check --port 80"', ['misc_path', '/usr/bin/check --port 80', '<eol>']);
 test('an empty quoted string is an empty word', lexes, 'smtp_helo_name ""', ['smtp_helo_name', '', '<eol>']);
 test('a quote ends an unquoted word', lexes, 'a"b c"d', ['a', 'b c', 'd', '<eol>']);
-test('braces are tokens even when glued to a word', lexes, 'real_server 192.0.2.21 80{weight 1}', [
+test('a brace glued to a word ends the statement and is a line of its own', lexes, 'real_server 192.0.2.21 80{weight 1}', [
   'real_server',
   '192.0.2.21',
   '80',
+  '<eol>',
   '<{>',
   'weight',
   '1',
-  '<}>',
   '<eol>',
+  '<}>',
 ]);
 test('braces inside quotes are part of the word', lexes, 'notify "/bin/x {a}"', ['notify', '/bin/x {a}', '<eol>']);
-test('two closing braces on one line are two tokens', lexes, '}}', ['<}>', '<}>', '<eol>']);
+test('two closing braces on one line are two tokens', lexes, '}}', ['<}>', '<}>']);
 test('carriage returns of CRLF files are dropped', lexes, 'router_id lb1\r\npriority 100\r\n', ['router_id', 'lb1', '<eol>', 'priority', '100', '<eol>']);
 test('an include line names a glob pattern', lexes, 'include services/*.conf  # one file per domain', ['<include services/*.conf>']);
 test('the include variants are recognised', lexes, 'includea /etc/keepalived/conf.d/*.conf', ['<includea /etc/keepalived/conf.d/*.conf>']);
@@ -81,24 +62,15 @@ test('every token carries its file and line', (t) => {
     tokens.map((token) => [token.kind, token.line]),
     [
       ['word', 1],
-      ['open', 1],
       ['eol', 1],
+      ['open', 1],
       ['word', 3],
       ['word', 3],
       ['eol', 3],
       ['close', 4],
-      ['eol', 4],
     ],
   );
   t.true(tokens.every((token) => token.file === 'k.conf'));
-});
-
-test('parameters defined in one file apply in the files lexed after it with the same context', (t) => {
-  const context = newLexContext();
-  const problems: InputProblem[] = [];
-  lexKeepalived('$VIP=192.0.2.10', 'main.conf', context, problems);
-  const tokens = lexKeepalived('virtual_server $VIP 80', 'services/web.conf', context, problems);
-  t.deepEqual(render(tokens), ['virtual_server', '192.0.2.10', '80', '<eol>']);
 });
 
 const reports = test.macro({
@@ -112,5 +84,3 @@ const reports = test.macro({
 });
 
 test('an unterminated quote is reported with its line', reports, 'global_defs {\n  router_id "lb1\n}', 2, 'unterminated quote');
-test('a multi-line parameter definition is reported as unsupported', reports, '$BLOCK=a \\\nb', 1, 'multi-line parameter definition');
-test('~SEQ is reported as unsupported', reports, '~SEQ(i, 1, 3) x', 1, '~SEQ is not supported');

@@ -1,14 +1,12 @@
 import test from 'ava';
 import { ConfigError, type InputProblem } from '../../../src/errors.js';
 import { parseKeepalived } from '../../../src/keepalived/index.js';
-import { lexKeepalived, newLexContext } from '../../../src/keepalived/lexer.js';
 import type { Statement } from '../../../src/keepalived/model.js';
-import { parseTokens } from '../../../src/keepalived/parse.js';
+import { tree as parse } from './read-text.js';
 
 function tree(text: string): { statements: readonly Statement[]; problems: InputProblem[] } {
-  const problems: InputProblem[] = [];
-  const { statements } = parseTokens(lexKeepalived(text, 'k.conf', newLexContext(), problems), problems);
-  return { statements, problems };
+  const { statements, errors } = parse(text);
+  return { statements, problems: errors };
 }
 
 /** shape drops the locations: keyword, args and nested blocks only. */

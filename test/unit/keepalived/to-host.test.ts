@@ -2,6 +2,9 @@ import test from 'ava';
 import type { HostConfig, Origin } from '../../../src/config/model.js';
 import { hostFromKeepalived, mergeKeepalived, parseKeepalived } from '../../../src/keepalived/index.js';
 import { DIRECTOR_PAIR_CONF, lineOf } from './director-pair.js';
+import { buildRuleset } from '../../../src/ruleset/build.js';
+import { renderRuleText } from '../../../src/nft/render/rule-text.js';
+import { EMPTY_BLACKLIST } from '../../helpers/fixtures.js';
 
 const FILE = '/etc/keepalived/keepalived.conf';
 const from = (text: string): Origin => ({ kind: 'keepalived', file: FILE, line: lineOf(text) });
@@ -152,4 +155,24 @@ test('a second VRRP interface is noted; the first one is the VIP interface', (t)
   t.is(result.vipInterface?.name, 'eth0');
   t.deepEqual(result.peers.map((p) => p.origin), [{ kind: 'keepalived', file: 'k.conf', line: 4 }]);
   t.true(result.notes.some((n) => n.line === 7 && n.message.includes('uses interface eth2')));
+});
+
+test('the sync daemon port and group of lvs_sync_daemon reach the firewall rule that accepts it', (t) => {
+  const conf = 'global_defs {\n  lvs_sync_daemon eth1 VI_1 id 5 port 9000 group 239.0.0.9\n}\nvrrp_instance VI_1 {\n  unicast_peer {\n    192.0.2.3\n  }\n}\n';
+  const result = hostFromKeepalived(parseKeepalived(conf, FILE));
+  t.deepEqual(result.config.ipvsSync, { port: 9000, group: { family: 4, address: '239.0.0.9' }, origin: { kind: 'keepalived', file: FILE, line: 2 } });
+  const ruleset = buildRuleset(result.config, EMPTY_BLACKLIST);
+  const texts = ruleset.chains.flatMap((c) => c.rules).filter((r) => r.id.startsWith('ipvs-sync')).map((r) => renderRuleText(r));
+  t.deepEqual(texts, ['ip saddr @peers4 ip daddr 239.0.0.9 udp dport 9000 accept']);
+});
+
+test('keepalived warnings become warning notes, before the notes of what lbfw left out', (t) => {
+  const result = hostFromKeepalived(parseKeepalived('virtual_server 192.0.2.10 80 {\n  lb_kind dr\n  protocol TCP\n}\n', FILE));
+  t.deepEqual(
+    result.notes.map((n) => [n.severity, n.line]),
+    [
+      ['warning', 2],
+      ['note', 1],
+    ],
+  );
 });
