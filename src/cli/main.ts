@@ -5,11 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { LbfwError, NftError } from '../errors.js';
 import { applyCommand } from './commands/apply.js';
+import { banCommand } from './commands/ban.js';
 import { blacklistCommand } from './commands/blacklist.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { factsCommand } from './commands/facts.js';
 import { labCommand } from './commands/lab.js';
+import { overlimitCommand } from './commands/overlimit.js';
 import { planCommand } from './commands/plan.js';
 import { confirmCommand, rollbackCommand } from './commands/rollback.js';
 import { verifyCommand } from './commands/verify.js';
@@ -35,6 +37,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     factsCommand(io, done),
     labCommand(io, done),
     demoCommand(io, done),
+    overlimitCommand(io, done),
+    banCommand(io, done),
   ]) {
     program.addCommand(command);
   }
