@@ -2,9 +2,10 @@
  * Who is never banned: what the blacklist must never cover (VIPs, real
  * servers, peers, management and allowed sources, the operator's SSH
  * session), the configured `overlimit.exempt`, and the host's own
- * surroundings: its own networks (a banned /64 covering the director's own
- * on-link IPv6 address breaks neighbour discovery, DESIGN.md §7), its
- * default gateways, loopback and link-local. Pure: the caller reads links
+ * surroundings: its own addresses (a ban is a whole prefix: a banned /64
+ * covering the director's own on-link IPv6 address breaks neighbour
+ * discovery, DESIGN.md §7), its default gateways, loopback and link-local.
+ * Other clients on its networks can be banned. Pure: the caller reads links
  * and routes.
  */
 import type { Cidr, Family, HostConfig } from '../config/model.js';
@@ -38,7 +39,7 @@ function networkOf(family: Family, address: string, prefix: number): Cidr {
 export function exemptRanges(config: HostConfig, env: Record<string, string | undefined>, host: HostSurroundings): ProtectedRange[] {
   const cidr = (c: Cidr, role: string): ProtectedRange => ({ range: cidrToRange(c), address: formatCidr(c), role });
   const own = host.links.flatMap((link) =>
-    link.addresses.map((a) => cidr(networkOf(a.family, a.address, a.prefix), `this host's own network (${link.ifname} ${a.address}/${a.prefix})`)),
+    link.addresses.map((a) => cidr(networkOf(a.family, a.address, a.family === 4 ? 32 : 128), `this host's own address (${link.ifname} ${a.address}/${a.prefix})`)),
   );
   const gateways = host.gateways.flatMap((g) => {
     const parsed = parseAddress(g);

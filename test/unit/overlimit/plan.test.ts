@@ -77,7 +77,7 @@ test('IPv6 clients are counted per /64: many addresses of one /64 add up to one 
   t.is(per128.plan.actions.length, 0);
 });
 
-test('exempt clients are never banned: management sources, peers, configured exemptions, the host\'s own networks', (t) => {
+test('exempt clients are never banned: management sources, peers, configured exemptions, prefixes holding the host\'s own addresses', (t) => {
   const settings = { ...DEFAULT_OVERLIMIT, exempt: [{ family: 4 as const, address: '203.0.113.0', prefix: 28 }] };
   const text = rows('198.51.100.20', 150) + rows('192.0.2.2', 150) + rows('203.0.113.9', 150) + rows('203.0.113.99', 150);
   const { plan: p } = plan(text, settings);
@@ -93,7 +93,7 @@ test('exempt clients are never banned: management sources, peers, configured exe
   const offenders = findOffenders(count(rows('2001:db8:5:5::99', 150) + rows('203.0.113.1', 150), DEFAULT_OVERLIMIT), DEFAULT_OVERLIMIT);
   const result = planBans({ offenders, exempt: own, active: [], history: {}, now: NOW, settings: DEFAULT_OVERLIMIT });
   t.is(result.actions.length, 0);
-  t.deepEqual(result.exempted.map((e) => e.role).sort(), ['default gateway', "this host's own network (eth0 2001:db8:5:5::1/64)"]);
+  t.deepEqual(result.exempted.map((e) => e.role).sort(), ['default gateway', "this host's own address (eth0 2001:db8:5:5::1/64)"]);
 });
 
 test('a client still over the limit while banned is re-asserted, not counted as a new offence', (t) => {
@@ -138,7 +138,7 @@ test('exempt ranges are widened to whole ban prefixes for the kernel\'s SYN-rate
     links: [{ ifname: 'eth0', loopback: false, answersArp: true, up: true, addresses: [{ ifname: 'eth0', family: 6, address: '2001:db8:5:5::1', prefix: 64 }] }],
     gateways: ['2001:db8:9:9::1', '192.0.2.1'],
   });
-  // ::1 (loopback) widens to ::/64; the gateway's /64 and the own network stay whole prefixes.
+  // Each exempt address widens to its whole ban prefix: ::1 (loopback) to ::/64, the own address and the gateway to theirs.
   t.deepEqual(widenedExempt(exempt, 6, 64), ['::/64', '2001:db8:5:5::/64', '2001:db8:9:9::/64', 'fe80::/10']);
   t.deepEqual(widenedExempt(exempt, 4, 24), ['127.0.0.0/8', '192.0.2.0/24']);
 });
