@@ -275,6 +275,22 @@ export class ConnTableScanner {
     v.line = line;
     v.bytes = b;
     v.lineEnd = end;
+    // Fast path: an IPv4 row with a 3-letter protocol and an IPv4 real server
+    // has its first seven fields at fixed offsets (the %08X/%04X widths).
+    if (
+      end - start >= 58 &&
+      b[start + 3] === SPACE &&
+      b[start + 12] === SPACE &&
+      b[start + 17] === SPACE &&
+      b[start + 26] === SPACE &&
+      b[start + 31] === SPACE &&
+      b[start + 40] === SPACE &&
+      b[start + 45] === SPACE &&
+      b[start + 2] !== SPACE
+    ) {
+      this.#fastRow(b, start, end);
+      return;
+    }
     let p = start;
     // Protocol: letters, digits, _ and -.
     let q = p;
@@ -322,11 +338,39 @@ export class ConnTableScanner {
     v.state = state(b, p, q);
     p = skipSpaces(b, q, end);
 
-    // Origin (sync table) or Expires.
-    q = tokenEnd(b, p, end);
+    this.#tail(b, p, end);
+  }
+
+  #fastRow(b: Uint8Array, start: number, end: number): void {
+    const v = this.#view;
+    const p0 = b[start] as number;
+    const p1 = b[start + 1] as number;
+    const p2 = b[start + 2] as number;
+    if (p0 === 0x54 && p1 === 0x43 && p2 === 0x50) v.proto = PROTO_TCP;
+    else if (p0 === 0x55 && p1 === 0x44 && p2 === 0x50) v.proto = PROTO_UDP;
+    else v.proto = PROTO_OTHER;
+    v.protoName = v.proto === PROTO_OTHER ? latin1(b, start, start + 3) : (PROTO_NAMES[v.proto] as string);
+    v.family = 4;
+    v.destFamily = 4;
+    v.client4 = hex8(b, start + 4, 'client address');
+    v.clientPort = hex4(b, start + 13, 'client port');
+    v.vip4 = hex8(b, start + 18, 'virtual address');
+    v.vport = hex4(b, start + 27, 'virtual port');
+    v.dest4 = hex8(b, start + 32, 'real server address');
+    v.dport = hex4(b, start + 41, 'real server port');
+    const q = tokenEnd(b, start + 46, end);
+    if (q === start + 46) throw new RowProblem('no state');
+    v.state = state(b, start + 46, q);
+    this.#tail(b, skipSpaces(b, q, end), end);
+  }
+
+  /** Origin (sync table) or Expires, and what follows. */
+  #tail(b: Uint8Array, p: number, end: number): void {
+    const v = this.#view;
+    let q = tokenEnd(b, p, end);
     if (q === p) throw new RowProblem('no expiry');
     v.origin = undefined;
-    if (HEX[b[p] as number] === -1 || (b[p] as number) > 0x39) {
+    if ((b[p] as number) > 0x39 || (b[p] as number) < 0x30) {
       if (q - p === 5 && latin1(b, p, q) === 'LOCAL') v.origin = 'LOCAL';
       else if (q - p === 4 && latin1(b, p, q) === 'SYNC') v.origin = 'SYNC';
       else throw new RowProblem(`"${latin1(b, p, q)}" is neither an expiry nor an origin (LOCAL/SYNC)`);
@@ -382,6 +426,30 @@ function tokenEnd(b: Uint8Array, p: number, end: number): number {
 
 function latin1(b: Uint8Array, p: number, q: number): string {
   return Buffer.from(b.buffer, b.byteOffset + p, q - p).toString('latin1');
+}
+
+/** Eight hex digits at `p` as an unsigned 32-bit number, checked. */
+function hex8(b: Uint8Array, p: number, what: string): number {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  const h4 = HEX[b[p + 4] as number] as number;
+  const h5 = HEX[b[p + 5] as number] as number;
+  const h6 = HEX[b[p + 6] as number] as number;
+  const h7 = HEX[b[p + 7] as number] as number;
+  if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) throw new RowProblem(`bad ${what}`);
+  return ((h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7) >>> 0;
+}
+
+/** Four hex digits at `p`, checked. */
+function hex4(b: Uint8Array, p: number, what: string): number {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  if ((h0 | h1 | h2 | h3) < 0) throw new RowProblem(`bad ${what}`);
+  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
 }
 
 /** Eight hex digits (already checked) as an unsigned 32-bit number. */

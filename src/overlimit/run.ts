@@ -120,10 +120,12 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   const backend = options.banBackend ?? new NftBanCli();
   const now = options.now ?? new Date();
 
+  // A dry run reads the table only when it may (and only once).
+  const present = dryRun && hasNetAdmin() ? await backend.tableExists() : false;
   const decide = async (): Promise<{ plan: BanPlan; applied: boolean; active: ListedBan[] }> => {
     const history = asHistory(await readJsonFile(historyFile(stateDir), 'remove it: it only holds the offence counts for escalation'));
     if (dryRun) {
-      const active = hasNetAdmin() && (await backend.tableExists()) ? await backend.list() : [];
+      const active = present ? await backend.list() : [];
       return { plan: planBans({ offenders, exempt, active, history, now, settings }), applied: false, active };
     }
     await backend.ensure(banTableSpec(config, exempt));
@@ -137,8 +139,7 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
     ? await decide()
     : await withLock(path.join(stateDir, 'overlimit.lock'), { waitSeconds: options.waitSeconds ?? 30, purpose: 'overlimit' }, decide);
 
-  const readable = !dryRun || hasNetAdmin();
-  const tablePresent = readable && (await backend.tableExists());
+  const tablePresent = dryRun ? present : await backend.tableExists();
   const [fill, counters, listed] = tablePresent ? await Promise.all([backend.fill(), backend.counters(), backend.list()]) : [[], [], []];
   const alarms = fillAlarms(fill);
   const result: OverlimitResult = {
