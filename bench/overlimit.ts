@@ -13,7 +13,7 @@
  * put into inet lbfw_ban in one transaction.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, open } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,7 +125,7 @@ try {
   await writeTable(table);
   const config = path.join(dir, 'lbfw.yaml');
   await writeFile(config, 'role: director\nservices: ["192.0.2.10:443/tcp", "192.0.2.10:80/tcp", "192.0.2.11:443/tcp"]\n');
-  const { size } = await (await open(table, 'r')).stat();
+  const { size } = await stat(table);
   console.log(`table: ${ROWS} rows, ${(size / 1e6).toFixed(1)} MB, ~${CLIENTS} clients, ${OFFENDERS} over the limit; median of ${RUNS} runs`);
 
   const lbfwArgs = [process.execPath, LBFW, 'overlimit', '--dry-run', '--json', '--config', config, '--state-dir', path.join(dir, 'state')];
