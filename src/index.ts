@@ -161,3 +161,27 @@ export {
   type Finding,
   type Severity,
 } from './doctor/index.js';
+
+// lbfw overlimit and the ban table (inet lbfw_ban).
+export {
+  ConnTableScanner,
+  parseConnTable,
+  scanConnTable,
+  toConnRow,
+  type ConnRow,
+  type ConnRowView,
+  type ConnScanStats,
+} from './overlimit/conn-table.js';
+export { ConnCounter, type ClientCount, type ConnCounts, type CountOptions, type ServiceCount } from './overlimit/count.js';
+export { exemptRanges, widenedExempt, type HostSurroundings } from './overlimit/exempt.js';
+export { findOffenders, planBans, type BanAction, type BanPlan, type Offence, type OffenceHistory, type Offender, type PlanInput } from './overlimit/plan.js';
+export { runOverlimit, type OverlimitOptions, type OverlimitResult } from './overlimit/run.js';
+export { formatConnRow, type KernelRow } from './overlimit/format.js';
+export { BanError, ConnTableError, ConnTableTooSlowError } from './overlimit/errors.js';
+export { addBan, banTarget, listBans, promoteBan, removeBan, type Ban, type BanOptions, type BanTarget } from './ban/manage.js';
+export { fillAlarms, type FillAlarm } from './ban/fill.js';
+export { BAN_TABLE, renderEnsureScript, type BanSetName, type BanTableSpec } from './ban/table.js';
+export type { BanBackend, BanCounter, BanElement, ListedBan, SetFill } from './nft/ban-backend.js';
+export { NftBanCli } from './nft/ban-cli.js';
+export { FakeBanBackend } from './nft/ban-fake.js';
+export type { OverlimitConfig, OverlimitServiceLimit, SynRateConfig } from './config/model.js';

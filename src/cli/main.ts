@@ -25,6 +25,8 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<C
   { name: 'facts', load: async () => (await import('./commands/facts.js')).factsCommand },
   { name: 'lab', load: async () => (await import('./commands/lab.js')).labCommand },
   { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
+  { name: 'overlimit', load: async () => (await import('./commands/overlimit.js')).overlimitCommand },
+  { name: 'ban', load: async () => (await import('./commands/ban.js')).banCommand },
 ];
 
 /**

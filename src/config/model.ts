@@ -111,6 +111,8 @@ export interface HostConfig {
    */
   readonly ipvsSync?: IpvsSync;
   readonly inputPolicy: InputPolicy;
+  /** `lbfw overlimit` settings; absent means the defaults (see overlimit/settings.ts). */
+  readonly overlimit?: OverlimitConfig;
 }
 
 /** IpvsSync: where the IPVS connection sync daemon sends (keepalived `lvs_sync_daemon ... port N group ADDR`). */
@@ -128,3 +130,51 @@ export const DEFAULT_BLACKLIST_PATH = '/etc/lbfw/static_blacklist';
 export const DEFAULT_KEEPALIVED_PATH = '/etc/keepalived/keepalived.conf';
 /** Default SSH port for management rules. */
 export const DEFAULT_SSH_PORT = 22;
+
+/** OverlimitServiceLimit: a per-VIP-service limit of `lbfw overlimit` (`overlimit.services`). */
+export interface OverlimitServiceLimit extends Address {
+  readonly protocol: Protocol;
+  readonly port: number;
+  /** More connections than this (in the counted states) from one client to this service is an offence. */
+  readonly maxConnections: number;
+  readonly origin: Origin;
+}
+
+/** SynRateConfig: the in-kernel autoban of sources opening connections too fast (`overlimit.syn_rate`). */
+export interface SynRateConfig {
+  /** New connections (SYNs) per second one source may open to one VIP service. */
+  readonly perSecond: number;
+  /** Extra SYNs allowed in a burst above the rate. */
+  readonly burst: number;
+  /** Elements of each meter set (one per source . VIP . port); full means fail-open. */
+  readonly meterSize: number;
+  /** How long the kernel bans a source that went over the rate. */
+  readonly banSeconds: number;
+}
+
+/** OverlimitConfig: thresholds, exemptions and ban timing of `lbfw overlimit` (`overlimit:`). */
+export interface OverlimitConfig {
+  /** More connections than this from one client, over all services, is an offence (default 100). */
+  readonly maxConnections: number;
+  readonly services: readonly OverlimitServiceLimit[];
+  /** IPVS states that count (default ESTABLISHED, as the old cron job did). */
+  readonly states: readonly string[];
+  /** Clients are counted and banned per prefix of this length (default /32 and /64). */
+  readonly prefix4: number;
+  readonly prefix6: number;
+  /** Sources never banned, besides the automatic ones (VIPs, real servers, peers, management, own networks). */
+  readonly exempt: readonly Cidr[];
+  /** Ban time of a first offence in seconds (default 600). */
+  readonly banSeconds: number;
+  /** Ban times of the 2nd, 3rd, ... offence within `historySeconds` (the last one repeats). */
+  readonly escalation: readonly number[];
+  /** How long an offence counts for escalation (default one day). */
+  readonly historySeconds: number;
+  /** Elements of each ban set (default 65536). */
+  readonly setSize: number;
+  readonly synRate?: SynRateConfig;
+  /** On kernels before 6.14 (quadratic reads), refuse a table with more rows than this (default 200000). */
+  readonly maxRowsOldKernel: number;
+  /** Prometheus textfile written after every run, when set. */
+  readonly metricsFile?: string;
+}

@@ -48,9 +48,10 @@ import {
   checkSource,
   suggest,
 } from './values.js';
+import { readOverlimit } from './overlimit.js';
 import { REALSERVER_SPEC_GRAMMAR, VIP_SPEC_GRAMMAR, parseRealServerSpec, parseVipSpec } from './vip-spec.js';
 
-const TOP_KEYS = ['role', 'interfaces', 'services', 'peers', 'realservers', 'management', 'blacklist', 'keepalived', 'input_policy'];
+const TOP_KEYS = ['role', 'interfaces', 'services', 'peers', 'realservers', 'management', 'blacklist', 'keepalived', 'input_policy', 'overlimit'];
 const INTERFACE_KEYS = ['vip', 'realservers', 'client'];
 const SERVICE_KEYS = ['address', 'port', 'ports', 'protocol'];
 const REALSERVER_KEYS = ['address', 'port'];
@@ -63,7 +64,7 @@ const COMMENT_MAX_BYTES = 128;
 type Fields = ReadonlyMap<string, Field>;
 
 /** Reader reads lbfw.yaml: the shared YAML walk plus this format's values. */
-class Reader extends YamlReader {
+export class Reader extends YamlReader {
   origin(line: number): Origin {
     return { kind: 'config', file: this.file, line };
   }
@@ -182,6 +183,8 @@ function readHost(reader: Reader, root: unknown): HostConfig | undefined {
       ? 'drop'
       : reader.checked(inputPolicyField.value, inputPolicyField.line, 'input_policy', 'drop or accept', checkInputPolicy);
 
+  const overlimit = readOverlimit(reader, fields.get('overlimit'));
+
   if (role === undefined || inputPolicy === undefined || blacklistPath === undefined) return undefined;
   return {
     file: reader.file,
@@ -194,6 +197,7 @@ function readHost(reader: Reader, root: unknown): HostConfig | undefined {
     blacklistPath,
     ...(keepalivedPath === undefined ? {} : { keepalivedPath }),
     inputPolicy,
+    ...(overlimit === undefined ? {} : { overlimit }),
   };
 }
 

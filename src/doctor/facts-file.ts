@@ -175,6 +175,7 @@ export function validateFacts(data: Json, file: string): Facts {
   v.optional(top, 'keepalived', '', (p, x) => validateKeepalived(v, p, x));
   v.optional(top, 'peerKeepalived', '', (p, x) => validateKeepalived(v, p, x));
   v.optional(top, 'os', '', (p, x) => v.object(p, x));
+  v.optional(top, 'peerBan', '', (p, x) => v.object(p, x));
   v.optional(top, 'lbfwVerify', '', (p, x) => v.object(p, x));
   v.optional(top, 'blacklist', '', (p, x) =>
     v.fields(p, x, {

@@ -31,6 +31,7 @@ import { parseIpAddrJson, type HostLink } from '../vip/addresses.js';
 import { omitLargeSetElements } from './nft-eval.js';
 import { parseSocketTable, type Endianness, type ListeningSocket } from './proc-net.js';
 import type { ProbeResult } from './probe.js';
+import { readPeerBanFacts, type PeerBanFacts } from './ban-facts.js';
 
 /** The version of the facts format; `lbfw doctor --facts` refuses any other. */
 export const FACTS_VERSION = 1;
@@ -182,6 +183,8 @@ export interface Facts {
   readonly blacklist?: BlacklistFacts;
   /** ARP answers for each VIP (`--probe`). */
   readonly probe?: readonly ProbeResult[];
+  /** The peer director's ban table and overlimit settings (`--peer-facts`). */
+  readonly peerBan?: PeerBanFacts;
   readonly errors: readonly FactError[];
 }
 
@@ -265,6 +268,8 @@ export interface CollectOptions {
   readonly stateDir?: string;
   /** The peer director's keepalived.conf. */
   readonly peerKeepalived?: string;
+  /** The peer director's facts file (`lbfw facts` there), for its ban table and thresholds. */
+  readonly peerFacts?: string;
   /** Client addresses to look routes up for. */
   readonly clients?: readonly string[];
   /** Send ARP probes for the VIPs (director). */
@@ -525,6 +530,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
     lbfwVerify,
     blacklist,
     ...(probe === undefined ? {} : { probe }),
+    ...(options.peerFacts === undefined ? {} : { peerBan: await readPeerBanFacts(options.peerFacts) }),
     errors: c.errors,
   };
 }

@@ -2,6 +2,7 @@
  * The list of every check, in the order the doctor runs and lists them.
  * Building the list is apart from running it (run.ts).
  */
+import { BAN_CHECKS } from './checks/ban.js';
 import { BLACKLIST_CHECKS } from './checks/blacklist.js';
 import { FIREWALL_CHECKS } from './checks/firewall.js';
 import { IPVS_CHECKS } from './checks/ipvs.js';
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = [
   ...KEEPALIVED_CHECKS,
   ...LISTEN_CHECKS,
   ...BLACKLIST_CHECKS,
+  ...BAN_CHECKS,
   ...LBFW_CHECKS,
   ...PROBE_CHECKS,
 ];

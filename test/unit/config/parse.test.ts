@@ -162,7 +162,7 @@ const rejects = test.macro((t, yaml: string, expected: readonly Expected[]) => {
   });
 });
 
-const TOP = 'role, interfaces, services, peers, realservers, management, blacklist, keepalived, input_policy';
+const TOP = 'role, interfaces, services, peers, realservers, management, blacklist, keepalived, input_policy, overlimit';
 
 test('an unknown top-level key names the key, the line and the allowed keys', rejects, 'role: director\nsevices: []\n', [
   [2, 'unknown key "sevices" at the top level', 'did you mean services?', `allowed keys: ${TOP}`],

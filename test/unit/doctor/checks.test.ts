@@ -380,6 +380,19 @@ test('lbfw-drift is skipped when lbfw has no table.', (t) => {
   t.deepEqual(runChecks(facts, ['lbfw-drift']).findings, []);
 });
 
+// The overlimit ban table (issue 8).
+test('a ban set 90% full', finds, 'ban-set-fill', director((d) => {
+  d.nftRuleset = [...(d.nftRuleset ?? []), { set: { family: 'inet', table: 'lbfw_ban', name: 'ban4', size: 10, elem: ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5', '203.0.113.6', '203.0.113.7', '203.0.113.8', '203.0.113.9'] } }];
+}), { severity: 'warning', what: [/set ban4 of inet lbfw_ban holds 9 of 10 elements \(90%\)/], fix: /overlimit\.set_size/ });
+
+test('overlimit configured without its table', finds, 'ban-table-missing', director((d) => {
+  d.config.overlimit = { maxConnections: 100, services: [], states: ['ESTABLISHED'], prefix4: 32, prefix6: 64, exempt: [], banSeconds: 600, escalation: [], historySeconds: 86400, setSize: 65536, maxRowsOldKernel: 200000 };
+}), { severity: 'warning', what: [/table inet lbfw_ban is not loaded/], fix: /overlimit/ });
+
+test('a peer without a ban table', finds, 'ban-peer', director((d) => {
+  d.peerBan = { file: 'peer.json', hostname: 'lb2', hasBanTable: false };
+}), { severity: 'warning', what: [/lb2 has no ban table/] });
+
 test('Every check of the registry has a broken variant above.', (t) => {
   const missing = CHECKS.map((c) => c.id).filter((id) => !covered.has(id));
   t.deepEqual(missing, []);

@@ -1,0 +1,163 @@
+/**
+ * Benchmark: `lbfw overlimit --dry-run --conn-file` on a synthetic 1M-row
+ * ip_vs_conn (about 66 MB, ~50k clients, a few over the limit) against the
+ * tools the old cron job's shape used, measured in the same run inside a
+ * throwaway network namespace. Medians of BENCH_RUNS runs (default 3).
+ *
+ *   npm run build && node dist/bench/overlimit.js
+ *   BENCH_ROWS=200000 node dist/bench/overlimit.js
+ *
+ * Baselines: one mawk pass counting ESTABLISHED per client, and the old
+ * pipeline's shape (grep | awk | sort | uniq -c). Also: the same table read
+ * from a pipe in 4 KiB pieces (same offenders, similar time), and 10k bans
+ * put into inet lbfw_ban in one transaction.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Netns } from '../src/lab/netns.js';
+import { NftBanCli } from '../src/nft/ban-cli.js';
+import { banTableSpec } from '../src/ban/spec.js';
+import { CONN_HEADER, formatConnRow } from '../src/overlimit/format.js';
+import { DEFAULT_OVERLIMIT } from '../src/config/overlimit.js';
+import type { HostConfig } from '../src/config/model.js';
+
+const LBFW = fileURLToPath(new URL('../../bin/lbfw', import.meta.url));
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 1_000_000);
+const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 50_000);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const OFFENDERS = 5;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const MAWK = ['/usr/bin/mawk', '/bin/mawk'].find((p) => existsSync(p));
+
+function generator(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+}
+
+function ipv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+const STATES = ['ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'FIN_WAIT', 'SYN_RECV', 'TIME_WAIT', 'CLOSE'];
+
+/** Writes the table: random clients of 198.18.0.0/15 (benchmark range), OFFENDERS of them with 150 ESTABLISHED each. */
+async function writeTable(file: string): Promise<void> {
+  const next = generator(0x1bf2);
+  const handle = await open(file, 'w');
+  let buffer = CONN_HEADER;
+  const vips = ['192.0.2.10', '192.0.2.11'];
+  const flush = async (): Promise<void> => {
+    await handle.write(buffer);
+    buffer = '';
+  };
+  for (let i = 0; i < OFFENDERS; i++) {
+    for (let c = 0; c < 150; c++) {
+      buffer += formatConnRow({ protocol: 'TCP', client: `203.0.113.${10 + i}`, clientPort: 1024 + c, vip: '192.0.2.10', vport: 443, realServer: '192.0.2.21', rport: 443, state: 'ESTABLISHED', expires: 850 });
+    }
+  }
+  for (let i = OFFENDERS * 150; i < ROWS; i++) {
+    const r = next();
+    const client = ipv4(0xc6120000 + (r % CLIENTS) * 3);
+    const template = r % 50 === 0;
+    buffer += formatConnRow({
+      protocol: 'TCP',
+      client,
+      clientPort: template ? 0 : 1024 + (next() % 60000),
+      vip: vips[r % 2] as string,
+      vport: r % 3 === 0 ? 80 : 443,
+      realServer: `192.0.2.${21 + (r % 4)}`,
+      rport: r % 3 === 0 ? 80 : 443,
+      state: template ? 'NONE' : (STATES[next() % STATES.length] as string),
+      expires: next() % 900,
+    });
+    if (buffer.length > 1 << 20) await flush();
+  }
+  await flush();
+  await handle.close();
+}
+
+interface Measurement {
+  readonly seconds: number;
+  readonly rssMiB?: number;
+  readonly stdout: string;
+}
+
+async function measure(ns: Netns, argv: readonly string[]): Promise<Measurement> {
+  const wrapped = TIME === undefined ? argv : [TIME, '-f', 'maxrss=%M', ...argv];
+  const started = process.hrtime.bigint();
+  const result = await ns.exec(wrapped);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.code !== 0) throw new Error(`${argv.join(' ')} failed: ${result.stderr.slice(0, 500)}`);
+  const rss = /maxrss=(\d+)/.exec(result.stderr)?.[1];
+  return { seconds, stdout: result.stdout, ...(rss === undefined ? {} : { rssMiB: Number(rss) / 1024 }) };
+}
+
+async function median(ns: Netns, argv: readonly string[]): Promise<Measurement> {
+  const runs: Measurement[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await measure(ns, argv));
+  runs.sort((a, b) => a.seconds - b.seconds);
+  const rss = Math.max(...runs.map((r) => r.rssMiB ?? 0));
+  return { ...(runs[Math.floor(runs.length / 2)] as Measurement), ...(TIME === undefined ? {} : { rssMiB: rss }) };
+}
+
+function offendersOf(json: string): string[] {
+  const result = JSON.parse(json) as { offenders: { client: string; connections: number }[] };
+  return result.offenders.map((o) => `${o.client} ${o.connections}`).sort();
+}
+
+function line(name: string, m: Measurement, base?: Measurement): string {
+  const ratio = base === undefined ? '' : `  ${(m.seconds / base.seconds).toFixed(2)}x mawk`;
+  return `${name.padEnd(44)} ${m.seconds.toFixed(2).padStart(6)} s${m.rssMiB === undefined ? '' : `  ${m.rssMiB.toFixed(0).padStart(4)} MiB`}${ratio}`;
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-bench-ovl-'));
+const ns = await Netns.create('lbfw-bench-ovl');
+try {
+  const table = path.join(dir, 'ip_vs_conn');
+  await writeTable(table);
+  const config = path.join(dir, 'lbfw.yaml');
+  await writeFile(config, 'role: director\nservices: ["192.0.2.10:443/tcp", "192.0.2.10:80/tcp", "192.0.2.11:443/tcp"]\n');
+  const { size } = await stat(table);
+  console.log(`table: ${ROWS} rows, ${(size / 1e6).toFixed(1)} MB, ~${CLIENTS} clients, ${OFFENDERS} over the limit; median of ${RUNS} runs`);
+
+  const lbfwArgs = [process.execPath, LBFW, 'overlimit', '--dry-run', '--json', '--config', config, '--state-dir', path.join(dir, 'state')];
+  const lbfw = await median(ns, [...lbfwArgs, '--conn-file', table]);
+  const piped = await median(ns, ['sh', '-c', `dd if="$0" bs=4k status=none | "$@"`, table, ...lbfwArgs, '--conn-file', '-']);
+  const mawk = MAWK === undefined ? undefined : await median(ns, [MAWK, '$8 == "ESTABLISHED" { c[$2]++ } END { for (k in c) if (c[k] > 100) print k, c[k] }', table]);
+  const pipeline = await median(ns, ['sh', '-c', `grep ESTABLISHED "$0" | awk '{ print $2 }' | sort | uniq -c | awk '$1 > 100'`, table]);
+
+  const same = JSON.stringify(offendersOf(lbfw.stdout)) === JSON.stringify(offendersOf(piped.stdout));
+  if (mawk === undefined) console.log('note: mawk is not installed (apt-get install -y mawk): no mawk baseline');
+  else console.log(line('mawk: count ESTABLISHED per client', mawk));
+  console.log(line('grep | awk | sort | uniq -c (old shape)', pipeline, mawk));
+  console.log(line('lbfw overlimit --dry-run --conn-file FILE', lbfw, mawk));
+  console.log(line('dd bs=4k | lbfw overlimit --conn-file -', piped, mawk));
+  console.log(`offenders found: ${offendersOf(lbfw.stdout).join(', ')}; same from the pipe: ${same}`);
+  console.log(`lbfw vs old pipeline: ${(pipeline.seconds / lbfw.seconds).toFixed(1)}x faster`);
+
+  // 10k bans in one transaction, into a fresh ban table in the namespace.
+  const backend = new NftBanCli({ netns: ns.name });
+  const host: HostConfig = { role: 'director', interfaces: {}, services: [], peers: [], realServers: [], management: { sources: [], sshPort: 22, allow: [] }, blacklistPath: '/dev/null', inputPolicy: 'drop', overlimit: DEFAULT_OVERLIMIT };
+  await backend.ensure(banTableSpec(host, []));
+  const bans = Array.from({ length: 10_000 }, (_, i) => ({ set: 'ban4' as const, address: ipv4(0xc6120000 + i), timeoutSeconds: 600, comment: `lbfw overlimit: 150 ESTABLISHED > 100 (all services) bench ${i}` }));
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = process.hrtime.bigint();
+    await backend.put(bans);
+    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  times.sort((a, b) => a - b);
+  const listed = (await backend.list()).length;
+  console.log(`10k bans put (add/delete/add with timeout and comment) in one transaction: ${(times[Math.floor(times.length / 2)] ?? 0).toFixed(2)} s median; ${listed} listed`);
+} finally {
+  await ns.delete();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,555 @@
+/**
+ * A streaming reader of the IPVS connection table as the kernel prints it
+ * (net/netfilter/ipvs/ip_vs_conn.c, ip_vs_conn_seq_show and
+ * ip_vs_conn_sync_seq_show):
+ *
+ *   Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData
+ *   TCP C0000201 D431 C000020A 0050 C0000215 0050 ESTABLISHED     897
+ *
+ * IPv4 addresses are `%08X` of the address as a number, ports `%04X`, the
+ * state `%-11s`, expires `%7u` seconds; IPv6 addresses (and an IPv6 real
+ * server of an IPv4 service) are `%pI6`: eight groups of four lower-case hex
+ * digits. ip_vs_conn appends ` PEName PEData` for persistence-engine
+ * connections; ip_vs_conn_sync puts an Origin column (LOCAL/SYNC) before
+ * Expires instead. Persistence templates have client port 0000 (fwmark
+ * templates also protocol `IP`): they are counted apart, not as connections.
+ *
+ * The reader works on bytes and fills one reused {@link ConnRowView} per row,
+ * so a million rows allocate almost nothing: the counter runs at the speed
+ * of a plain byte loop. {@link readConnRows} gives plain objects instead.
+ *
+ * A malformed row is a {@link ConnTableError} naming the line. A last line
+ * without its line break that does not parse is a row cut off by whoever
+ * saved the table: it is reported in the stats (`truncatedLastLine`), not an
+ * error.
+ */
+import { bigIntToAddress } from '../net/address.js';
+import { ConnTableError } from './errors.js';
+
+/** Longest row accepted: an IPv6 row with the longest PE data is about 450 bytes. */
+export const MAX_ROW_BYTES = 1024;
+
+/** Protocol codes of {@link ConnRowView.proto} (ip_vs_proto_name). */
+export const PROTO_TCP = 0;
+export const PROTO_UDP = 1;
+export const PROTO_SCTP = 2;
+/** `IP`: fwmark persistence templates. */
+export const PROTO_IP = 3;
+/** Any other name (`ICMP`, `IPv6-ICMP`, `IP_%u`): see {@link ConnRowView.protoName}. */
+export const PROTO_OTHER = 4;
+
+const PROTO_NAMES = ['TCP', 'UDP', 'SCTP', 'IP'];
+
+/** States interned without allocating: the TCP and SCTP state names IPVS prints most. */
+const KNOWN_STATES = [
+  'ESTABLISHED',
+  'SYN_RECV',
+  'SYN_SENT',
+  'FIN_WAIT',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'SYNACK',
+  'NONE',
+  'UDP',
+  'ASSURED',
+];
+const STATE_BYTES = KNOWN_STATES.map((s) => Buffer.from(s, 'latin1'));
+
+/**
+ * ConnRowView: one row as numbers, valid only inside the callback that
+ * receives it (the reader reuses it for the next row). IPv4 addresses are
+ * unsigned 32-bit numbers; IPv6 addresses are eight 16-bit groups.
+ */
+export interface ConnRowView {
+  /** 1-based line number in the source. */
+  line: number;
+  proto: number;
+  /** The protocol as printed. */
+  protoName: string;
+  /** Family of the client and VIP (the service's family). */
+  family: 4 | 6;
+  client4: number;
+  readonly client6: Uint16Array;
+  clientPort: number;
+  vip4: number;
+  readonly vip6: Uint16Array;
+  vport: number;
+  /** Family of the real server (differs from `family` for IPv4-in-IPv6 tunnels). */
+  destFamily: 4 | 6;
+  dest4: number;
+  readonly dest6: Uint16Array;
+  dport: number;
+  /** The state as printed (`ESTABLISHED`, `SYN_RECV`, `NONE` for templates, ...). */
+  state: string;
+  /** ip_vs_conn_sync only: LOCAL (this director's) or SYNC (synced from the peer). */
+  origin: 'LOCAL' | 'SYNC' | undefined;
+  /** Seconds until the entry expires. */
+  expires: number;
+  /** Persistence template (client port 0, or protocol IP): not a connection. */
+  template: boolean;
+  /** Offset of ` PEName PEData` in `bytes`, or -1 when absent (see {@link peText}). */
+  peStart: number;
+  /** The bytes the row was read from and where it ends in them (valid inside the callback only). */
+  bytes: Uint8Array;
+  lineEnd: number;
+}
+
+/** ConnRow: one row as plain data (addresses in canonical text). */
+export interface ConnRow {
+  readonly line: number;
+  readonly protocol: string;
+  readonly family: 4 | 6;
+  readonly client: string;
+  readonly clientPort: number;
+  readonly vip: string;
+  readonly vport: number;
+  readonly realServer: string;
+  readonly rport: number;
+  readonly state: string;
+  readonly origin?: 'LOCAL' | 'SYNC';
+  readonly expires: number;
+  readonly template: boolean;
+  /** Persistence engine name and data (` PEName PEData`), when printed. */
+  readonly pe?: { readonly name: string; readonly data: string };
+}
+
+/** ConnScanStats: what one pass read. */
+export interface ConnScanStats {
+  /** Rows read (templates included, header excluded). */
+  readonly rows: number;
+  readonly bytes: number;
+  /** Whether the source had the ip_vs_conn_sync header (Origin column). */
+  readonly sync: boolean;
+  /** The last line had no line break and did not parse: it was cut off and skipped. */
+  readonly truncatedLastLine: boolean;
+}
+
+function newView(): ConnRowView {
+  return {
+    line: 0,
+    proto: PROTO_TCP,
+    protoName: 'TCP',
+    family: 4,
+    client4: 0,
+    client6: new Uint16Array(8),
+    clientPort: 0,
+    vip4: 0,
+    vip6: new Uint16Array(8),
+    vport: 0,
+    destFamily: 4,
+    dest4: 0,
+    dest6: new Uint16Array(8),
+    dport: 0,
+    state: '',
+    origin: undefined,
+    expires: 0,
+    template: false,
+    peStart: -1,
+    bytes: new Uint8Array(0),
+    lineEnd: 0,
+  };
+}
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const COLON = 0x3a;
+
+/** Value of one hex digit byte, or -1. */
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[0x41 + i] = 10 + i;
+  HEX[0x61 + i] = 10 + i;
+}
+
+/** Thrown inside the row parser; turned into a ConnTableError with the line. */
+class RowProblem {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * ConnTableScanner parses the table from chunks of any size (a 4 KiB pipe
+ * read or a 1 MiB file read give the same rows) and calls `onRow` for every
+ * row, with a view that is reused.
+ */
+export class ConnTableScanner {
+  readonly #file: string;
+  readonly #onRow: (row: ConnRowView) => void;
+  readonly #view = newView();
+  /** The start of a row cut by a chunk boundary. */
+  readonly #carry = Buffer.alloc(MAX_ROW_BYTES + 1);
+  #carryLength = 0;
+  #line = 0;
+  #rows = 0;
+  #bytes = 0;
+  #sync = false;
+  #ended = false;
+  #truncated = false;
+
+  constructor(file: string, onRow: (row: ConnRowView) => void) {
+    this.#file = file;
+    this.#onRow = onRow;
+  }
+
+  /** push parses the complete rows of `chunk` and keeps the incomplete rest. */
+  push(chunk: Uint8Array): void {
+    this.#bytes += chunk.length;
+    let start = 0;
+    if (this.#carryLength > 0) {
+      const newline = chunk.indexOf(NEWLINE);
+      const end = newline < 0 ? chunk.length : newline;
+      if (this.#carryLength + end > MAX_ROW_BYTES) this.#tooLong();
+      this.#carry.set(chunk.subarray(0, end), this.#carryLength);
+      this.#carryLength += end;
+      if (newline < 0) return;
+      const length = this.#carryLength;
+      this.#carryLength = 0;
+      this.#parseLine(this.#carry, 0, length);
+      start = newline + 1;
+    }
+    const total = chunk.length;
+    while (start < total) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      if (newline < 0) {
+        if (total - start > MAX_ROW_BYTES) this.#tooLong();
+        this.#carry.set(chunk.subarray(start), 0);
+        this.#carryLength = total - start;
+        return;
+      }
+      if (newline - start > MAX_ROW_BYTES) this.#tooLong();
+      this.#parseLine(chunk, start, newline);
+      start = newline + 1;
+    }
+  }
+
+  /** end parses a last row without a line break and returns the stats. */
+  end(): ConnScanStats {
+    if (!this.#ended) {
+      this.#ended = true;
+      if (this.#carryLength > 0) {
+        const length = this.#carryLength;
+        this.#carryLength = 0;
+        try {
+          this.#parseLine(this.#carry, 0, length);
+        } catch (error) {
+          if (!(error instanceof ConnTableError)) throw error;
+          // A cut-off last row: the rest of the table is still good.
+          this.#truncated = true;
+        }
+      }
+    }
+    return { rows: this.#rows, bytes: this.#bytes, sync: this.#sync, truncatedLastLine: this.#truncated };
+  }
+
+  #tooLong(): never {
+    throw new ConnTableError(this.#file, this.#line + 1, `row longer than ${MAX_ROW_BYTES} bytes; not an ip_vs_conn table`);
+  }
+
+  #parseLine(b: Uint8Array, start: number, end: number): void {
+    const line = ++this.#line;
+    if (end > start && b[end - 1] === 0x0d) end--;
+    if (end === start) return;
+    // The header (any line starting with "Pro "): the sync table's names Origin.
+    if (b[start] === 0x50 && b[start + 1] === 0x72 && b[start + 2] === 0x6f && b[start + 3] === SPACE) {
+      if (line === 1) this.#sync = Buffer.from(b.buffer, b.byteOffset + start, end - start).includes('Origin');
+      return;
+    }
+    try {
+      this.#parseRow(b, start, end, line);
+    } catch (error) {
+      if (error instanceof RowProblem) {
+        const text = Buffer.from(b.buffer, b.byteOffset + start, Math.min(end - start, 120)).toString('latin1');
+        throw new ConnTableError(this.#file, line, `${error.message} in ${JSON.stringify(text)}`);
+      }
+      throw error;
+    }
+    this.#rows++;
+    this.#onRow(this.#view);
+  }
+
+  #parseRow(b: Uint8Array, start: number, end: number, line: number): void {
+    const v = this.#view;
+    v.line = line;
+    v.bytes = b;
+    v.lineEnd = end;
+    // Fast path: an IPv4 row with a 3-letter protocol and an IPv4 real server
+    // has its first seven fields at fixed offsets (the %08X/%04X widths).
+    if (
+      end - start >= 58 &&
+      b[start + 3] === SPACE &&
+      b[start + 12] === SPACE &&
+      b[start + 17] === SPACE &&
+      b[start + 26] === SPACE &&
+      b[start + 31] === SPACE &&
+      b[start + 40] === SPACE &&
+      b[start + 45] === SPACE &&
+      b[start + 2] !== SPACE
+    ) {
+      this.#fastRow(b, start, end);
+      return;
+    }
+    let p = start;
+    // Protocol: letters, digits, _ and -.
+    let q = p;
+    while (q < end && b[q] !== SPACE) q++;
+    const protoLength = q - p;
+    if (protoLength === 0) throw new RowProblem('no protocol');
+    if (protoLength === 3 && b[p] === 0x54 && b[p + 1] === 0x43 && b[p + 2] === 0x50) v.proto = PROTO_TCP;
+    else if (protoLength === 3 && b[p] === 0x55 && b[p + 1] === 0x44 && b[p + 2] === 0x50) v.proto = PROTO_UDP;
+    else if (protoLength === 4 && b[p] === 0x53 && b[p + 1] === 0x43 && b[p + 2] === 0x54 && b[p + 3] === 0x50) v.proto = PROTO_SCTP;
+    else if (protoLength === 2 && b[p] === 0x49 && b[p + 1] === 0x50) v.proto = PROTO_IP;
+    else v.proto = PROTO_OTHER;
+    v.protoName = v.proto === PROTO_OTHER ? latin1(b, p, q) : (PROTO_NAMES[v.proto] as string);
+    p = skipSpaces(b, q, end);
+
+    // Client address.
+    q = tokenEnd(b, p, end);
+    v.family = this.#address(b, p, q, v.client6, 'client address');
+    if (v.family === 4) v.client4 = hex32(b, p);
+    p = skipSpaces(b, q, end);
+    q = tokenEnd(b, p, end);
+    v.clientPort = port(b, p, q, 'client port');
+    p = skipSpaces(b, q, end);
+
+    // VIP: same family as the client.
+    q = tokenEnd(b, p, end);
+    if (this.#address(b, p, q, v.vip6, 'virtual address') !== v.family) throw new RowProblem('client and virtual address of different families');
+    if (v.family === 4) v.vip4 = hex32(b, p);
+    p = skipSpaces(b, q, end);
+    q = tokenEnd(b, p, end);
+    v.vport = port(b, p, q, 'virtual port');
+    p = skipSpaces(b, q, end);
+
+    // Real server: its own family (ip_vs_conn.c prints dbuf by cp->daf).
+    q = tokenEnd(b, p, end);
+    v.destFamily = this.#address(b, p, q, v.dest6, 'real server address');
+    if (v.destFamily === 4) v.dest4 = hex32(b, p);
+    p = skipSpaces(b, q, end);
+    q = tokenEnd(b, p, end);
+    v.dport = port(b, p, q, 'real server port');
+    p = skipSpaces(b, q, end);
+
+    // State.
+    q = tokenEnd(b, p, end);
+    if (q === p) throw new RowProblem('no state');
+    v.state = state(b, p, q);
+    p = skipSpaces(b, q, end);
+
+    this.#tail(b, p, end);
+  }
+
+  #fastRow(b: Uint8Array, start: number, end: number): void {
+    const v = this.#view;
+    const p0 = b[start] as number;
+    const p1 = b[start + 1] as number;
+    const p2 = b[start + 2] as number;
+    if (p0 === 0x54 && p1 === 0x43 && p2 === 0x50) v.proto = PROTO_TCP;
+    else if (p0 === 0x55 && p1 === 0x44 && p2 === 0x50) v.proto = PROTO_UDP;
+    else v.proto = PROTO_OTHER;
+    v.protoName = v.proto === PROTO_OTHER ? latin1(b, start, start + 3) : (PROTO_NAMES[v.proto] as string);
+    v.family = 4;
+    v.destFamily = 4;
+    v.client4 = hex8(b, start + 4, 'client address');
+    v.clientPort = hex4(b, start + 13, 'client port');
+    v.vip4 = hex8(b, start + 18, 'virtual address');
+    v.vport = hex4(b, start + 27, 'virtual port');
+    v.dest4 = hex8(b, start + 32, 'real server address');
+    v.dport = hex4(b, start + 41, 'real server port');
+    const q = tokenEnd(b, start + 46, end);
+    if (q === start + 46) throw new RowProblem('no state');
+    v.state = state(b, start + 46, q);
+    this.#tail(b, skipSpaces(b, q, end), end);
+  }
+
+  /** Origin (sync table) or Expires, and what follows. */
+  #tail(b: Uint8Array, p: number, end: number): void {
+    const v = this.#view;
+    let q = tokenEnd(b, p, end);
+    if (q === p) throw new RowProblem('no expiry');
+    v.origin = undefined;
+    if ((b[p] as number) > 0x39 || (b[p] as number) < 0x30) {
+      if (q - p === 5 && latin1(b, p, q) === 'LOCAL') v.origin = 'LOCAL';
+      else if (q - p === 4 && latin1(b, p, q) === 'SYNC') v.origin = 'SYNC';
+      else throw new RowProblem(`"${latin1(b, p, q)}" is neither an expiry nor an origin (LOCAL/SYNC)`);
+      p = skipSpaces(b, q, end);
+      q = tokenEnd(b, p, end);
+    }
+    let expires = 0;
+    if (q === p || q - p > 10) throw new RowProblem('bad expiry');
+    for (let i = p; i < q; i++) {
+      const d = (b[i] as number) - 0x30;
+      if (d < 0 || d > 9) throw new RowProblem('bad expiry');
+      expires = expires * 10 + d;
+    }
+    v.expires = expires;
+    p = skipSpaces(b, q, end);
+    v.peStart = p < end ? p : -1;
+    if (v.peStart >= 0 && v.origin !== undefined) throw new RowProblem('unexpected text after the expiry');
+    v.template = v.clientPort === 0 || v.proto === PROTO_IP;
+  }
+
+  /** Parses an address token into `groups` (IPv6) and returns its family; IPv4 is read by hex32. */
+  #address(b: Uint8Array, p: number, q: number, groups: Uint16Array, what: string): 4 | 6 {
+    const length = q - p;
+    if (length === 8) {
+      for (let i = p; i < q; i++) if (HEX[b[i] as number] === -1) throw new RowProblem(`bad ${what}`);
+      return 4;
+    }
+    if (length === 39) {
+      for (let g = 0; g < 8; g++) {
+        const o = p + g * 5;
+        const h0 = HEX[b[o] as number] as number;
+        const h1 = HEX[b[o + 1] as number] as number;
+        const h2 = HEX[b[o + 2] as number] as number;
+        const h3 = HEX[b[o + 3] as number] as number;
+        if ((h0 | h1 | h2 | h3) < 0 || (g < 7 && b[o + 4] !== COLON)) throw new RowProblem(`bad ${what}`);
+        groups[g] = (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
+      }
+      return 6;
+    }
+    throw new RowProblem(`bad ${what}`);
+  }
+}
+
+function skipSpaces(b: Uint8Array, p: number, end: number): number {
+  while (p < end && b[p] === SPACE) p++;
+  return p;
+}
+
+function tokenEnd(b: Uint8Array, p: number, end: number): number {
+  while (p < end && b[p] !== SPACE) p++;
+  return p;
+}
+
+function latin1(b: Uint8Array, p: number, q: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + p, q - p).toString('latin1');
+}
+
+/** Eight hex digits at `p` as an unsigned 32-bit number, checked. */
+function hex8(b: Uint8Array, p: number, what: string): number {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  const h4 = HEX[b[p + 4] as number] as number;
+  const h5 = HEX[b[p + 5] as number] as number;
+  const h6 = HEX[b[p + 6] as number] as number;
+  const h7 = HEX[b[p + 7] as number] as number;
+  if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) throw new RowProblem(`bad ${what}`);
+  return ((h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7) >>> 0;
+}
+
+/** Four hex digits at `p`, checked. */
+function hex4(b: Uint8Array, p: number, what: string): number {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  if ((h0 | h1 | h2 | h3) < 0) throw new RowProblem(`bad ${what}`);
+  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
+}
+
+/** Eight hex digits (already checked) as an unsigned 32-bit number. */
+function hex32(b: Uint8Array, p: number): number {
+  let value = 0;
+  for (let i = 0; i < 8; i++) value = value * 16 + (HEX[b[p + i] as number] as number);
+  return value;
+}
+
+function port(b: Uint8Array, p: number, q: number, what: string): number {
+  if (q - p !== 4) throw new RowProblem(`bad ${what}`);
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  if ((h0 | h1 | h2 | h3) < 0) throw new RowProblem(`bad ${what}`);
+  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
+}
+
+function state(b: Uint8Array, p: number, q: number): string {
+  const length = q - p;
+  for (let s = 0; s < STATE_BYTES.length; s++) {
+    const known = STATE_BYTES[s] as Buffer;
+    if (known.length !== length || known[0] !== b[p]) continue;
+    let same = true;
+    for (let i = 1; i < length; i++) {
+      if (known[i] !== b[p + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return KNOWN_STATES[s] as string;
+  }
+  return latin1(b, p, q);
+}
+
+/** ipv4Text formats an unsigned 32-bit address as dotted quad. */
+export function ipv4Text(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** ipv6BigInt turns eight 16-bit groups into the address as a number. */
+export function ipv6BigInt(groups: Uint16Array): bigint {
+  let value = 0n;
+  for (let g = 0; g < 8; g++) value = (value << 16n) | BigInt(groups[g] as number);
+  return value;
+}
+
+function addressText(family: 4 | 6, v4: number, v6: Uint16Array): string {
+  return family === 4 ? ipv4Text(v4) : bigIntToAddress(6, ipv6BigInt(v6));
+}
+
+/** peText returns the ` PEName PEData` text of the row in `v`, or undefined. */
+export function peText(v: ConnRowView): string | undefined {
+  return v.peStart < 0 ? undefined : latin1(v.bytes, v.peStart, v.lineEnd);
+}
+
+/** toConnRow copies a view into plain data. */
+export function toConnRow(v: ConnRowView): ConnRow {
+  let pe: ConnRow['pe'];
+  const text = peText(v);
+  if (text !== undefined) {
+    const space = text.indexOf(' ');
+    pe = space < 0 ? { name: text, data: '' } : { name: text.slice(0, space), data: text.slice(space + 1) };
+  }
+  return {
+    line: v.line,
+    protocol: v.protoName,
+    family: v.family,
+    client: addressText(v.family, v.client4, v.client6),
+    clientPort: v.clientPort,
+    vip: addressText(v.family, v.vip4, v.vip6),
+    vport: v.vport,
+    realServer: addressText(v.destFamily, v.dest4, v.dest6),
+    rport: v.dport,
+    state: v.state,
+    ...(v.origin === undefined ? {} : { origin: v.origin }),
+    expires: v.expires,
+    template: v.template,
+    ...(pe === undefined ? {} : { pe }),
+  };
+}
+
+/**
+ * scanConnTable feeds every chunk of `source` through a scanner and returns
+ * the stats. `onRow` sees each row's reused view.
+ */
+export async function scanConnTable(source: AsyncIterable<Uint8Array>, file: string, onRow: (row: ConnRowView) => void): Promise<ConnScanStats> {
+  const scanner = new ConnTableScanner(file, onRow);
+  for await (const chunk of source) scanner.push(chunk);
+  return scanner.end();
+}
+
+/**
+ * parseConnTable parses a whole table given as text into plain rows (for
+ * tests, saved tables and library users; the scan itself uses the view).
+ */
+export function parseConnTable(text: string, file = '<text>'): { readonly rows: ConnRow[]; readonly stats: ConnScanStats } {
+  const rows: ConnRow[] = [];
+  const scanner = new ConnTableScanner(file, (v) => rows.push(toConnRow(v)));
+  scanner.push(Buffer.from(text, 'latin1'));
+  return { rows, stats: scanner.end() };
+}

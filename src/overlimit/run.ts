@@ -1,0 +1,165 @@
+/**
+ * `lbfw overlimit` as a library call: one streamed pass over the connection
+ * table, the offenders, the ban plan, and (unless dry-run) the bans put into
+ * `inet lbfw_ban` in one transaction. Returns data; never prints.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import type { HostConfig } from '../config/model.js';
+import { UsageError } from '../errors.js';
+import { banTableSpec, overlimitSettings } from '../ban/spec.js';
+import { fillAlarms, type FillAlarm } from '../ban/fill.js';
+import type { BanBackend, BanCounter, ListedBan, SetFill } from '../nft/ban-backend.js';
+import { NftBanCli } from '../nft/ban-cli.js';
+import { assertNetAdmin, hasNetAdmin } from '../nft/privilege.js';
+import { readJsonFile, writeJsonFile } from '../state/json-file.js';
+import { withLock } from '../state/lock.js';
+import { statePaths } from '../state/paths.js';
+import { writeMetricsFile } from '../metrics/textfile.js';
+import { scanConnTable, type ConnScanStats } from './conn-table.js';
+import { ConnCounter, type ConnCounts } from './count.js';
+import { ConnTableTooSlowError } from './errors.js';
+import { exemptRanges, type HostSurroundings } from './exempt.js';
+import { readSurroundings } from './host.js';
+import { overlimitMetrics } from './metrics.js';
+import { findOffenders, planBans, type BanPlan, type OffenceHistory, type Offender } from './plan.js';
+import { kernelReadsQuadratically, kernelTable, openConnSource } from './source.js';
+
+/** OverlimitOptions: where to read, whether to change anything, and the seams tests replace. */
+export interface OverlimitOptions {
+  /** A saved table, or `-` for standard input. Default: the kernel's table. */
+  readonly connFile?: string;
+  /** Standard input, for `connFile: '-'`. */
+  readonly stdin?: AsyncIterable<Uint8Array>;
+  /** Count and plan only: no ban is written, no state file changes. */
+  readonly dryRun?: boolean;
+  readonly banBackend?: BanBackend;
+  readonly stateDir?: string;
+  readonly env?: Record<string, string | undefined>;
+  readonly now?: Date;
+  /** The host's links and gateways (default: read with `ip`). */
+  readonly surroundings?: HostSurroundings;
+  /** `uname -r` (default: this kernel's). */
+  readonly kernel?: string;
+  /** Prometheus textfile to write (default: overlimit.metrics_file). */
+  readonly metricsFile?: string;
+  /** Seconds to wait for another overlimit run's lock (default 30). */
+  readonly waitSeconds?: number;
+}
+
+/** OverlimitResult: what one run read, found and did. */
+export interface OverlimitResult {
+  readonly source: string;
+  readonly dryRun: boolean;
+  readonly stats: ConnScanStats;
+  readonly counts: ConnCounts;
+  /** Wall time of the scan (read + count). */
+  readonly scanSeconds: number;
+  readonly offenders: readonly Offender[];
+  readonly plan: BanPlan;
+  /** True when the planned bans were written. */
+  readonly applied: boolean;
+  /** Whether the ban table exists (after the run). */
+  readonly tablePresent: boolean;
+  readonly activeBans: number;
+  readonly fill: readonly SetFill[];
+  readonly alarms: readonly FillAlarm[];
+  readonly counters: readonly BanCounter[];
+  readonly warnings: readonly string[];
+  readonly metricsFile?: string;
+}
+
+/** Rows past which an old kernel's quadratic read is worth a warning. */
+const OLD_KERNEL_WARN_ROWS = 50_000;
+
+function historyFile(stateDir: string): string {
+  return path.join(stateDir, 'overlimit-history.json');
+}
+
+function asHistory(data: unknown): OffenceHistory {
+  if (data === null || typeof data !== 'object') return {};
+  const out: Record<string, { offences: number; last: string }> = {};
+  for (const [client, entry] of Object.entries(data as Record<string, unknown>)) {
+    const e = entry as { offences?: unknown; last?: unknown } | null;
+    if (typeof e?.offences === 'number' && typeof e.last === 'string' && !Number.isNaN(Date.parse(e.last))) out[client] = { offences: e.offences, last: e.last };
+  }
+  return out;
+}
+
+/** runOverlimit scans the table and bans the offenders (see the module doc). */
+export async function runOverlimit(config: HostConfig, options: OverlimitOptions = {}): Promise<OverlimitResult> {
+  const settings = overlimitSettings(config);
+  const env = options.env ?? process.env;
+  const dryRun = options.dryRun === true;
+  if (!dryRun) assertNetAdmin('overlimit');
+  const file = options.connFile ?? (await kernelTable());
+  if (file === undefined) {
+    throw new UsageError('IPVS is not loaded here (no /proc/net/ip_vs_conn): give a saved table with --conn-file FILE (or - for standard input)');
+  }
+  const source = await openConnSource(file, options.stdin);
+  const kernel = options.kernel ?? os.release();
+  const slowKernel = source.kernel && kernelReadsQuadratically(kernel);
+  const warnings: string[] = [];
+
+  const counter = new ConnCounter(settings);
+  const started = process.hrtime.bigint();
+  const stats = await scanConnTable(source.chunks, source.name, (row) => {
+    counter.add(row);
+    if (slowKernel && row.line > settings.maxRowsOldKernel) throw new ConnTableTooSlowError(row.line, kernel, settings.maxRowsOldKernel);
+  });
+  const scanSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (slowKernel && stats.rows > OLD_KERNEL_WARN_ROWS) {
+    warnings.push(`kernel ${kernel} reads /proc/net/ip_vs_conn in quadratic time (fixed in 6.14): ${stats.rows} rows took ${scanSeconds.toFixed(1)} s`);
+  }
+  if (stats.truncatedLastLine) warnings.push(`${source.name}: the last line was cut off and is not counted`);
+
+  const offenders = findOffenders(counter, settings);
+  const surroundings = options.surroundings ?? (await readSurroundings());
+  const exempt = exemptRanges(config, env, surroundings);
+  const stateDir = statePaths(options.stateDir, env).dir;
+  const backend = options.banBackend ?? new NftBanCli();
+  const now = options.now ?? new Date();
+
+  // A dry run reads the table only when it may (and only once).
+  const present = dryRun && hasNetAdmin() ? await backend.tableExists() : false;
+  const decide = async (): Promise<{ plan: BanPlan; applied: boolean; active: ListedBan[] }> => {
+    const history = asHistory(await readJsonFile(historyFile(stateDir), 'remove it: it only holds the offence counts for escalation'));
+    if (dryRun) {
+      const active = present ? await backend.list() : [];
+      return { plan: planBans({ offenders, exempt, active, history, now, settings }), applied: false, active };
+    }
+    await backend.ensure(banTableSpec(config, exempt));
+    const active = await backend.list();
+    const plan = planBans({ offenders, exempt, active, history, now, settings });
+    await backend.put(plan.actions.map((a) => ({ set: a.set, address: a.address, timeoutSeconds: a.timeoutSeconds, comment: a.comment })));
+    await writeJsonFile(historyFile(stateDir), plan.history);
+    return { plan, applied: true, active };
+  };
+  const { plan, applied } = dryRun
+    ? await decide()
+    : await withLock(path.join(stateDir, 'overlimit.lock'), { waitSeconds: options.waitSeconds ?? 30, purpose: 'overlimit' }, decide);
+
+  const tablePresent = dryRun ? present : await backend.tableExists();
+  const [fill, counters, listed] = tablePresent ? await Promise.all([backend.fill(), backend.counters(), backend.list()]) : [[], [], []];
+  const alarms = fillAlarms(fill);
+  const result: OverlimitResult = {
+    source: source.name,
+    dryRun,
+    stats,
+    counts: counter.summary(),
+    scanSeconds,
+    offenders,
+    plan,
+    applied,
+    tablePresent,
+    activeBans: listed.length,
+    fill,
+    alarms,
+    counters,
+    warnings,
+  };
+  const metricsFile = options.metricsFile ?? settings.metricsFile;
+  if (metricsFile === undefined || dryRun) return result;
+  await writeMetricsFile(metricsFile, overlimitMetrics(result));
+  return { ...result, metricsFile };
+}

@@ -1,0 +1,87 @@
+/**
+ * Where the connection table is read from: the kernel's
+ * /proc/net/ip_vs_conn_sync (the BACKUP director's synced connections carry
+ * Origin SYNC there) or /proc/net/ip_vs_conn, a saved file, or standard
+ * input (`-`, for pipes). Reads are streamed in 1 MiB pieces; a file must be
+ * regular (a FIFO would block: pipe it into `-` instead) and is bounded in
+ * size.
+ */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import os from 'node:os';
+import { InputFileError } from '../errors.js';
+
+/** The kernel's tables, the sync variant first. */
+export const PROC_CONN_SYNC = '/proc/net/ip_vs_conn_sync';
+export const PROC_CONN = '/proc/net/ip_vs_conn';
+
+/** Largest table read: 4 GiB is some 60 million rows, far past any IPVS table. */
+export const MAX_CONN_TABLE_BYTES = 4 * 1024 * 1024 * 1024;
+
+const READ_SIZE = 1024 * 1024;
+
+/** ConnSource: an opened table. */
+export interface ConnSource {
+  /** What it is, for messages: a path or `<stdin>`. */
+  readonly name: string;
+  /** True when it is the kernel's own table (the old-kernel guard applies). */
+  readonly kernel: boolean;
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
+async function* bounded(chunks: AsyncIterable<Uint8Array>, name: string, maxBytes: number): AsyncIterable<Uint8Array> {
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.length;
+    if (total > maxBytes) throw new InputFileError(name, 'too-large', `${name} has more than ${maxBytes} bytes; not an IPVS connection table`);
+    yield chunk;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await (await open(file, constants.O_RDONLY)).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** kernelTable names the table to read on this host, or undefined when IPVS is not loaded. */
+export async function kernelTable(): Promise<string | undefined> {
+  if (await exists(PROC_CONN_SYNC)) return PROC_CONN_SYNC;
+  if (await exists(PROC_CONN)) return PROC_CONN;
+  return undefined;
+}
+
+/**
+ * openConnSource opens `file` (`-` for standard input). Throws
+ * InputFileError when it is missing, not a regular file or a /proc file.
+ */
+export async function openConnSource(file: string, stdin: AsyncIterable<Uint8Array> = process.stdin, maxBytes = MAX_CONN_TABLE_BYTES): Promise<ConnSource> {
+  if (file === '-') return { name: '<stdin>', kernel: false, chunks: bounded(stdin, '<stdin>', maxBytes) };
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'missing' : code === 'EACCES' || code === 'EPERM' ? 'permission' : code === 'EISDIR' ? 'directory' : 'unreadable';
+    throw new InputFileError(file, reason, `${file} cannot be read (${code ?? 'error'}); expected an IPVS connection table`);
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new InputFileError(file, 'not-regular', `${file} is not a regular file; pipe it into --conn-file - instead`);
+  }
+  const stream = handle.createReadStream({ highWaterMark: READ_SIZE });
+  return { name: file, kernel: file.startsWith('/proc/'), chunks: bounded(stream, file, maxBytes) };
+}
+
+/** kernelReadsQuadratically says whether `release` (uname -r) predates the linear ip_vs_conn reader (6.14). */
+export function kernelReadsQuadratically(release: string = os.release()): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(release);
+  if (match === null) return false;
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  return major < 6 || (major === 6 && minor < 14);
+}
