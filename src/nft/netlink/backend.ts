@@ -210,6 +210,12 @@ export class NetlinkBackend implements NftBackend {
     };
   }
 
+  /** setNames lists the named sets of lbfw's table from their headers alone (no elements are read). */
+  async setNames(): Promise<string[]> {
+    const headers = (await this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME))).map((r) => decodeSet(r.payload));
+    return headers.filter((h) => (h.flags & U.NFT_SET_ANONYMOUS) === 0).map((h) => h.name);
+  }
+
   async listElements(set: string): Promise<ElementList> {
     const header = (await this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME))).map((r) => decodeSet(r.payload)).find((s) => s.name === set);
     if (header?.key === undefined) return emptyElements(['ipv4_addr'], false);
