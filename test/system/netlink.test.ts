@@ -21,10 +21,24 @@ function backend(t: ExecutionContext, ns: Netns): NetlinkBackend {
   return new NetlinkBackend(native as Exclude<typeof native, string>, { netns: ns.name });
 }
 
-function blacklistTable(hosts: Uint32Array, nets: readonly { first: bigint; last: bigint }[]): Ruleset {
+/**
+ * The blacklist part of lbfw's table, its hosts sharded as lbfw shards them
+ * (src/ruleset/shards.ts: a verdict map on the low bits of the address), so
+ * that reading a big list back stays cheap.
+ */
+function blacklistTable(hosts: Uint32Array, nets: readonly { first: bigint; last: bigint }[], shards = 1): Ruleset {
+  const buckets: number[][] = Array.from({ length: shards }, () => []);
+  for (const h of hosts) buckets[h & (shards - 1)]?.push(h);
+  const name = (i: number): string => (shards === 1 ? 'bl4_hosts' : `bl4_hosts_${i}`);
+  const drop = [{ kind: 'counter' as const }, { kind: 'verdict' as const, verdict: 'drop' as const }];
+  const shardChains = shards === 1 ? [] : buckets.map((_, i) => ({ name: `bl4_shard_${i}`, rules: [{ id: `shard-${i}`, match: [{ kind: 'address-in-set' as const, family: 4 as const, field: 'saddr' as const, set: name(i) }], statements: drop }] }));
+  const hostsRule =
+    shards === 1
+      ? { id: 'blacklist-hosts4', match: [{ kind: 'address-in-set' as const, family: 4 as const, field: 'saddr' as const, set: 'bl4_hosts' }], statements: drop }
+      : { id: 'blacklist-hosts4', match: [], statements: [{ kind: 'shard-vmap' as const, family: 4 as const, field: 'saddr' as const, chains: shardChains.map((c) => c.name) }] };
   return {
     sets: [
-      { name: 'bl4_hosts', key: ['ipv4_addr'], interval: false, size: 1 << 20, elements: addressElements(4, hosts), purpose: '' },
+      ...buckets.map((b, i) => ({ name: name(i), key: ['ipv4_addr'] as const, interval: false, size: 65536, elements: addressElements(4, Uint32Array.from(b)), purpose: '' })),
       { name: 'bl4_nets', key: ['ipv4_addr'], interval: true, elements: rangeElements(4, nets.map((n) => ({ family: 4, ...n }))), purpose: '' },
       {
         name: 'bl6_hosts',
@@ -45,11 +59,12 @@ function blacklistTable(hosts: Uint32Array, nets: readonly { first: bigint; last
       },
     ],
     chains: [
+      ...shardChains,
       {
         name: 'prerouting',
         base: { type: 'filter', hook: 'prerouting', priority: -300, policy: 'accept' },
         rules: [
-          { id: 'blacklist-hosts4', match: [{ kind: 'address-in-set', family: 4, field: 'saddr', set: 'bl4_hosts' }], statements: [{ kind: 'counter' }, { kind: 'verdict', verdict: 'drop' }] },
+          hostsRule,
           { id: 'blacklist-nets4', match: [{ kind: 'address-in-set', family: 4, field: 'saddr', set: 'bl4_nets' }], statements: [{ kind: 'counter' }, { kind: 'verdict', verdict: 'drop' }] },
         ],
       },
@@ -70,16 +85,21 @@ function randomHosts(n: number): Uint32Array {
   return Uint32Array.from(new Set(out.sort()));
 }
 
-systemTest('netlink: 200k hosts, ranges and IPv6 load as one batch and read back exactly, as nft lists them', async (t) => {
+systemTest('netlink: 200k hosts (16 shards), ranges and IPv6 load as one batch and read back exactly, as nft lists them', async (t) => {
   await withNamespace(async (ns) => {
     const b = backend(t, ns);
     const hosts = randomHosts(200_000);
-    const ruleset = blacklistTable(hosts, [{ first: 0xc6336400n, last: 0xc63364ffn }, { first: 0xffffff00n, last: 0xffffffffn }]);
+    const ruleset = blacklistTable(hosts, [{ first: 0xc6336400n, last: 0xc63364ffn }, { first: 0xffffff00n, last: 0xffffffffn }], 16);
     await b.run(new Transaction().replaceTable(ruleset));
     const snap = await b.readTable();
     const set = (name: string) => snap?.sets.find((s) => s.name === name);
-    t.is(set('bl4_hosts')?.count, hosts.length);
-    t.true(Buffer.from(set('bl4_hosts')?.elements?.keys ?? []).equals(Buffer.from(ruleset.sets[0]?.elements.keys ?? [])));
+    // Every shard lists exactly its part of the merged input, byte for byte.
+    let counted = 0;
+    for (const meant of ruleset.sets.filter((s) => s.name.startsWith('bl4_hosts'))) {
+      t.true(Buffer.from(set(meant.name)?.elements?.keys ?? []).equals(Buffer.from(meant.elements.keys)), meant.name);
+      counted += set(meant.name)?.count ?? 0;
+    }
+    t.is(counted, hosts.length);
     t.deepEqual(elementTexts(set('bl4_nets')?.elements as never), ['198.51.100.0/24', '255.255.255.0/24']);
     t.deepEqual(elementTexts(set('bl6_hosts')?.elements as never), ['2001:db8::1', '2001:db8::ffff']);
     t.deepEqual(elementTexts(set('bl6_nets')?.elements as never), ['2001:db8:1::/48', 'ffff::/16']);
@@ -89,7 +109,9 @@ systemTest('netlink: 200k hosts, ranges and IPv6 load as one batch and read back
     const chain = await ns.ok([NFT, 'list', 'chain', 'inet', 'lbfw', 'prerouting']);
     t.regex(chain, /ip saddr @bl4_nets counter packets 0 bytes 0 drop comment "blacklist-nets4"/);
     const rules = snap?.chains.find((c) => c.name === 'prerouting')?.rules.map((r) => `${r.text} # ${r.id ?? ''}`);
-    t.deepEqual(rules, ['ip saddr @bl4_hosts counter drop # blacklist-hosts4', 'ip saddr @bl4_nets counter drop # blacklist-nets4']);
+    const jumps = Array.from({ length: 16 }, (_, i) => `0.0.0.${i} : jump bl4_shard_${i}`).join(', ');
+    t.deepEqual(rules, [`ip saddr & 0.0.0.15 vmap { ${jumps} } # blacklist-hosts4`, 'ip saddr @bl4_nets counter drop # blacklist-nets4']);
+    t.regex(await ns.ok([NFT, 'list', 'chain', 'inet', 'lbfw', 'bl4_shard_3']), /ip saddr @bl4_hosts_3 counter packets 0 bytes 0 drop comment "shard-3"/);
   });
 });
 

@@ -162,8 +162,10 @@ export class NetlinkBackend implements NftBackend {
     const headers = setReplies.map((r) => decodeSet(r.payload));
     const anonymous = new Map<string, AnonymousSet>();
     const sets: SetSnapshot[] = [];
-    for (const header of headers) {
-      const raw = await this.#rawElements(header.name);
+    // Each set is its own dump; they run side by side on the thread pool (the kernel's dump walk is the cost).
+    const raws = await Promise.all(headers.map((h) => this.#rawElements(h.name)));
+    for (const [i, header] of headers.entries()) {
+      const raw = raws[i] as RawElement[];
       const interval = (header.flags & U.NFT_SET_INTERVAL) !== 0;
       if ((header.flags & U.NFT_SET_ANONYMOUS) !== 0) {
         const key: SetKey = header.key ?? (['inet_proto'] as SetKey);
