@@ -2,12 +2,16 @@
  * Pure builders: host model + normalised blacklist -> Ruleset data.
  * Nothing here touches the system.
  */
-import type { Cidr, Family, HostConfig, VipService } from '../config/model.js';
+import type { Cidr, Family, HostConfig, Protocol, VipService } from '../config/model.js';
 import { familyLists, type NormalisedBlacklist } from '../blacklist/normalise.js';
-import { bigIntToAddress, cidrToRange } from '../net/address.js';
+import { addressToRange, cidrToRange, type AddressRange } from '../net/address.js';
 import { hostSetName, shardChainName, shardCount, splitHosts } from './shards.js';
-import { mergeRanges, rangeToElement } from '../net/merge.js';
-import { dport, familySuffix, ipKeyword, saddrIn, saddrInSet } from './fragments.js';
+import { mergeRanges } from '../net/merge.js';
+import { familySuffix } from './fragments.js';
+import { addressElements, elementsFromTexts, rangeElements, tupleElements } from '../nft/model/elements.js';
+import { addressKey, type SetKey } from '../nft/model/keys.js';
+import { NAMED_PRIORITIES, type Icmp6Type, type IcmpType } from '../nft/model/values.js';
+import type { Match, Statement } from '../nft/model/rules.js';
 import type { NftChain, NftRule, NftSet, Ruleset } from './types.js';
 
 const FAMILIES: readonly Family[] = [4, 6];
@@ -23,12 +27,20 @@ export const VRRP_GROUP6 = 'ff02::12';
  * ICMP that must pass for the host to work: errors carry PMTU discovery
  * ("fragmentation needed") and traceroute; echo keeps ping useful.
  */
-const ICMP4_TYPES = 'destination-unreachable, echo-request, time-exceeded, parameter-problem';
+const ICMP4_TYPES: readonly IcmpType[] = ['destination-unreachable', 'echo-request', 'time-exceeded', 'parameter-problem'];
 /** ICMPv6 errors (packet-too-big is PMTU discovery), echo and MLD (multicast VRRP needs it). */
-const ICMP6_TYPES =
-  'destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, mld-listener-query, mld-listener-report, mld2-listener-report';
+const ICMP6_TYPES: readonly Icmp6Type[] = [
+  'destination-unreachable',
+  'packet-too-big',
+  'time-exceeded',
+  'parameter-problem',
+  'echo-request',
+  'mld-listener-query',
+  'mld-listener-report',
+  'mld2-listener-report',
+];
 /** Neighbour discovery; hop limit 255 proves the sender is on-link (RFC 4861). */
-const ND_TYPES = 'nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert';
+const ND_TYPES: readonly Icmp6Type[] = ['nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
 
 /** Names of the blacklist sets, per family and kind. */
 export function blacklistSetName(family: Family, kind: 'hosts' | 'nets'): string {
@@ -39,17 +51,25 @@ function vipSetName(family: Family): string {
   return `vip${familySuffix(family)}_services`;
 }
 
-function sortedUnique(items: Iterable<string>): string[] {
-  return [...new Set(items)].sort();
+function mergedRanges(cidrs: readonly Cidr[], family: Family): AddressRange[] {
+  return mergeRanges(cidrs.filter((c) => c.family === family).map(cidrToRange));
 }
 
-function vipElement(service: VipService): string {
-  return `${service.address} . ${service.protocol} . ${service.port}`;
+function distinctSorted(values: Iterable<bigint>): bigint[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function mergedElements(cidrs: readonly Cidr[], family: Family): string[] {
-  return mergeRanges(cidrs.filter((c) => c.family === family).map(cidrToRange)).map(rangeToElement);
+/** Address elements of a hash set from canonical address texts (sorted as numbers, distinct). */
+function addressesOf(family: Family, texts: readonly string[]): ReturnType<typeof addressElements> {
+  return addressElements(family, distinctSorted(texts.map((address) => addressToRange({ family, address }).first)));
 }
+
+// Rule fragments: one Match or Statement each.
+const counter: Statement = { kind: 'counter' };
+const accept: Statement = { kind: 'verdict', verdict: 'accept' };
+const drop: Statement = { kind: 'verdict', verdict: 'drop' };
+const saddrInSet = (family: Family, set: string): Match => ({ kind: 'address-in-set', family, field: 'saddr', set });
+const dport = (protocol: Protocol, port: number): Match => ({ kind: 'dport', protocol, port });
 
 /** Smallest capacity given to a blacklist hash set (the kernel's default cap of dynamic sets). */
 export const MIN_HASH_SET_SIZE = 65536;
@@ -68,12 +88,13 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
   return FAMILIES.flatMap((family) => {
     const lists = familyLists(blacklist, family);
     const shards = shardCount(lists.hosts.length);
+    const key = addressKey(family);
     const hostSets = splitHosts(family, lists.hosts, shards).map((hosts, shard) => ({
       name: hostSetName(family, shard, shards),
-      type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+      key,
       interval: false,
       size: hashSetSize(hosts.length),
-      elements: hosts,
+      elements: elementsFromTexts(key, false, hosts),
       purpose:
         shards === 1
           ? `blacklisted single IPv${family} addresses (hash set: instant add/remove)`
@@ -81,25 +102,29 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
     }));
     return [
       ...hostSets,
-    {
-      name: blacklistSetName(family, 'nets'),
-      type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
-      interval: true,
-      elements: lists.nets,
-      purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
-    },
+      {
+        name: blacklistSetName(family, 'nets'),
+        key,
+        interval: true,
+        elements: elementsFromTexts(key, true, lists.nets),
+        purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
+      },
     ];
   });
 }
 
 function serviceSets(config: HostConfig): NftSet[] {
-  return FAMILIES.map((family) => ({
-    name: vipSetName(family),
-    type: `${family === 4 ? 'ipv4_addr' : 'ipv6_addr'} . inet_proto . inet_service`,
-    interval: false,
-    elements: sortedUnique(config.services.filter((s) => s.family === family).map(vipElement)),
-    purpose: `IPv${family} VIP services (address . protocol . port)`,
-  }));
+  return FAMILIES.map((family) => {
+    const key: SetKey = [family === 4 ? 'ipv4_addr' : 'ipv6_addr', 'inet_proto', 'inet_service'];
+    const services = config.services.filter((s) => s.family === family);
+    return {
+      name: vipSetName(family),
+      key,
+      interval: false,
+      elements: tupleElements(key, services.map((s: VipService) => [addressToRange(s).first, s.protocol, s.port])),
+      purpose: `IPv${family} VIP services (address . protocol . port)`,
+    };
+  });
 }
 
 /**
@@ -109,12 +134,13 @@ function serviceSets(config: HostConfig): NftSet[] {
  */
 function servicePortSet(config: HostConfig): NftSet[] {
   if (config.role !== 'realserver') return [];
+  const key: SetKey = ['inet_proto', 'inet_service'];
   return [
     {
       name: 'service_ports',
-      type: 'inet_proto . inet_service',
+      key,
       interval: false,
-      elements: sortedUnique(config.services.map((s) => `${s.protocol} . ${s.port}`)),
+      elements: tupleElements(key, config.services.map((s) => [s.protocol, s.port])),
       purpose: 'VIP service ports, accepted on the real server\'s own addresses too (directors\' health checks)',
     },
   ];
@@ -124,18 +150,18 @@ function servicePortSet(config: HostConfig): NftSet[] {
 function vipAddressSets(config: HostConfig): NftSet[] {
   const addresses = config.vipAddresses ?? [];
   return FAMILIES.flatMap((family) => {
-    const elements = sortedUnique(addresses.filter((a) => a.family === family).map((a) => a.address));
-    if (elements.length === 0) return [];
-    return [{ name: `vip${familySuffix(family)}_addresses`, type: family === 4 ? 'ipv4_addr' : 'ipv6_addr', interval: false, elements, purpose: `IPv${family} VIPs accepted on every port (--vip without a port)` }];
+    const elements = addressesOf(family, addresses.filter((a) => a.family === family).map((a) => a.address));
+    if (elements.count === 0) return [];
+    return [{ name: `vip${familySuffix(family)}_addresses`, key: addressKey(family), interval: false, elements, purpose: `IPv${family} VIPs accepted on every port (--vip without a port)` }];
   });
 }
 
 function managementSets(config: HostConfig): NftSet[] {
   return FAMILIES.map((family) => ({
     name: `mgmt${familySuffix(family)}`,
-    type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+    key: addressKey(family),
     interval: true,
-    elements: mergedElements(config.management.sources, family),
+    elements: rangeElements(family, mergedRanges(config.management.sources, family)),
     purpose: `IPv${family} management sources (SSH port ${config.management.sshPort})`,
   }));
 }
@@ -143,9 +169,9 @@ function managementSets(config: HostConfig): NftSet[] {
 function peerSets(config: HostConfig): NftSet[] {
   return FAMILIES.map((family) => ({
     name: `peers${familySuffix(family)}`,
-    type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+    key: addressKey(family),
     interval: false,
-    elements: sortedUnique(config.peers.filter((p) => p.family === family).map((p) => p.address)),
+    elements: addressesOf(family, config.peers.filter((p) => p.family === family).map((p) => p.address)),
     purpose: `IPv${family} peer directors (VRRP and IPVS sync)`,
   }));
 }
@@ -153,10 +179,9 @@ function peerSets(config: HostConfig): NftSet[] {
 /** The host lookup of one family: one set, or a verdict map over the shards. */
 function hostsRule(family: Family, shards: number): NftRule {
   const id = `blacklist-hosts${familySuffix(family)}`;
-  if (shards === 1) return { id, text: `${saddrInSet(family, hostSetName(family, 0, 1))} counter drop` };
-  const key = (n: number): string => bigIntToAddress(family, BigInt(n));
-  const jumps = Array.from({ length: shards }, (_, shard) => `${key(shard)} : jump ${shardChainName(family, shard)}`);
-  return { id, text: `${ipKeyword(family)} saddr & ${key(shards - 1)} vmap { ${jumps.join(', ')} }` };
+  if (shards === 1) return { id, match: [saddrInSet(family, hostSetName(family, 0, 1))], statements: [counter, drop] };
+  const chains = Array.from({ length: shards }, (_, shard) => shardChainName(family, shard));
+  return { id, match: [], statements: [{ kind: 'shard-vmap', family, field: 'saddr', chains }] };
 }
 
 /** Regular chains that look up one shard each (none when a family is not sharded). */
@@ -169,7 +194,8 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
       rules: [
         {
           id: `blacklist-hosts${familySuffix(family)}-shard-${shard}`,
-          text: `${saddrInSet(family, hostSetName(family, shard, shards))} counter drop`,
+          match: [saddrInSet(family, hostSetName(family, shard, shards))],
+          statements: [counter, drop],
         },
       ],
     }));
@@ -180,9 +206,9 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
 function prerouting(blacklist: NormalisedBlacklist): NftChain {
   const rules: NftRule[] = FAMILIES.flatMap((family) => [
     hostsRule(family, shardCount(familyLists(blacklist, family).hosts.length)),
-    { id: `blacklist-nets${familySuffix(family)}`, text: `${saddrInSet(family, blacklistSetName(family, 'nets'))} counter drop` },
+    { id: `blacklist-nets${familySuffix(family)}`, match: [saddrInSet(family, blacklistSetName(family, 'nets'))], statements: [counter, drop] },
   ]);
-  return { name: 'prerouting', hook: 'prerouting', priority: 'raw', policy: 'accept', rules };
+  return { name: 'prerouting', base: { type: 'filter', hook: 'prerouting', priority: NAMED_PRIORITIES['raw'] as number, policy: 'accept' }, rules };
 }
 
 /**
@@ -192,43 +218,64 @@ function prerouting(blacklist: NormalisedBlacklist): NftChain {
 function vipServiceRules(config: HostConfig): NftRule[] {
   const services = FAMILIES.map((family) => ({
     id: `vip-services${familySuffix(family)}`,
-    text: `${ipKeyword(family)} daddr . meta l4proto . th dport @${vipSetName(family)} counter accept`,
+    match: [
+      {
+        kind: 'concat-in-set',
+        fields: [{ kind: 'address', family, field: 'daddr' }, { kind: 'l4proto' }, { kind: 'th-dport' }],
+        set: vipSetName(family),
+      } satisfies Match,
+    ],
+    statements: [counter, accept],
   }));
   const anyPort = vipAddressSets(config).map((set) => ({
     id: set.name.replace('_', '-'),
-    text: `${set.type === 'ipv4_addr' ? 'ip' : 'ip6'} daddr @${set.name} counter accept`,
+    match: [{ kind: 'address-in-set', family: set.key[0] === 'ipv4_addr' ? 4 : 6, field: 'daddr', set: set.name } satisfies Match],
+    statements: [counter, accept],
   }));
   const healthChecks = servicePortSet(config).map((set) => ({
     id: 'health-checks',
-    text: `meta l4proto . th dport @${set.name} counter accept`,
+    match: [{ kind: 'concat-in-set', fields: [{ kind: 'l4proto' }, { kind: 'th-dport' }], set: set.name } satisfies Match],
+    statements: [counter, accept],
   }));
   return [...services, ...anyPort, ...healthChecks];
+}
+
+function single(family: Family, address: string): AddressRange[] {
+  return [addressToRange({ family, address })];
 }
 
 /** VRRP (IP protocol 112) and the IPVS sync daemon, from peer directors only. */
 function peerRules(config: HostConfig): NftRule[] {
   if (config.peers.length === 0) return [];
+  const vrrp: Match = { kind: 'l4proto', protocol: 'vrrp' };
   return [
-    { id: 'vrrp4', text: `${saddrInSet(4, 'peers4')} meta l4proto vrrp accept` },
-    { id: 'vrrp6', text: `${saddrInSet(6, 'peers6')} meta l4proto vrrp accept` },
+    { id: 'vrrp4', match: [saddrInSet(4, 'peers4'), vrrp], statements: [accept] },
+    { id: 'vrrp6', match: [saddrInSet(6, 'peers6'), vrrp], statements: [accept] },
     // VRRPv3 over IPv6 is sent from the peer's link-local address; hop limit
     // 255 (RFC 5798) proves it came from this link.
     {
       id: 'vrrp6-multicast',
-      text: `ip6 saddr fe80::/10 ip6 daddr ${VRRP_GROUP6} ip6 hoplimit 255 meta l4proto vrrp accept`,
+      match: [
+        { kind: 'address-in', family: 6, field: 'saddr', ranges: [cidrToRange({ family: 6, address: 'fe80::', prefix: 10 })] },
+        { kind: 'address-in', family: 6, field: 'daddr', ranges: single(6, VRRP_GROUP6) },
+        { kind: 'hop-limit', family: 6, value: 255 },
+        vrrp,
+      ],
+      statements: [accept],
     },
     {
       id: 'ipvs-sync4',
-      text: `${saddrInSet(4, 'peers4')} ip daddr ${IPVS_SYNC_GROUP} udp dport ${IPVS_SYNC_PORT} accept`,
+      match: [saddrInSet(4, 'peers4'), { kind: 'address-in', family: 4, field: 'daddr', ranges: single(4, IPVS_SYNC_GROUP) }, dport('udp', IPVS_SYNC_PORT)],
+      statements: [accept],
     },
   ];
 }
 
 function icmpRules(): NftRule[] {
   return [
-    { id: 'icmp4', text: `icmp type { ${ICMP4_TYPES} } accept` },
-    { id: 'icmp6', text: `icmpv6 type { ${ICMP6_TYPES} } accept` },
-    { id: 'icmp6-nd', text: `ip6 hoplimit 255 icmpv6 type { ${ND_TYPES} } accept` },
+    { id: 'icmp4', match: [{ kind: 'icmp-type', types: ICMP4_TYPES }], statements: [accept] },
+    { id: 'icmp6', match: [{ kind: 'icmpv6-type', types: ICMP6_TYPES }], statements: [accept] },
+    { id: 'icmp6-nd', match: [{ kind: 'hop-limit', family: 6, value: 255 }, { kind: 'icmpv6-type', types: ND_TYPES }], statements: [accept] },
   ];
 }
 
@@ -236,17 +283,19 @@ function managementRules(config: HostConfig): NftRule[] {
   const { sshPort, allow } = config.management;
   const ssh = FAMILIES.map((family) => ({
     id: `mgmt-ssh${familySuffix(family)}`,
-    text: `${saddrInSet(family, `mgmt${familySuffix(family)}`)} ${dport('tcp', sshPort)} accept`,
+    match: [saddrInSet(family, `mgmt${familySuffix(family)}`), dport('tcp', sshPort)],
+    statements: [accept],
   }));
   const extra = allow.flatMap((rule, index) =>
     FAMILIES.flatMap((family) => {
-      const sources = mergedElements(rule.sources, family);
+      const sources = mergedRanges(rule.sources, family);
       if (sources.length === 0) return [];
       return [
         {
           // The operator's comment rides along so `nft list` explains the rule.
           id: fitComment(`allow-${index + 1}-v${family}${rule.comment === undefined ? '' : `: ${rule.comment}`}`),
-          text: `${saddrIn(family, sources)} ${dport(rule.protocol, rule.port)} accept`,
+          match: [{ kind: 'address-in', family, field: 'saddr', ranges: sources } satisfies Match, dport(rule.protocol, rule.port)],
+          statements: [accept],
         },
       ];
     }),
@@ -258,7 +307,7 @@ function managementRules(config: HostConfig): NftRule[] {
 const COMMENT_MAX_BYTES = 128;
 
 function fitComment(text: string): string {
-  // fragments.comment() writes ' for " and \ : the id must match what nft lists back.
+  // A comment cannot hold " or \ : write ' instead, so the id is what nft lists back.
   const chars = Array.from(text.replace(/["\\]/g, "'"));
   // Cut whole code points: half a surrogate pair reaches the kernel as U+FFFD.
   while (Buffer.byteLength(chars.join('')) > COMMENT_MAX_BYTES) chars.pop();
@@ -267,16 +316,16 @@ function fitComment(text: string): string {
 
 function input(config: HostConfig): NftChain {
   const rules: NftRule[] = [
-    { id: 'loopback', text: 'iif "lo" accept' },
+    { id: 'loopback', match: [{ kind: 'iif', name: 'lo' }], statements: [accept] },
     ...vipServiceRules(config),
     // The host's own connections (package updates, DNS, keepalived checks).
-    { id: 'established', text: 'ct state established,related accept' },
+    { id: 'established', match: [{ kind: 'ct-state', states: ['established', 'related'] }], statements: [accept] },
     ...(config.role === 'director' ? peerRules(config) : []),
     ...managementRules(config),
     ...icmpRules(),
   ];
-  if (config.inputPolicy === 'drop') rules.push({ id: 'policy-drop', text: 'counter' });
-  return { name: 'input', hook: 'input', priority: 'filter', policy: config.inputPolicy, rules };
+  if (config.inputPolicy === 'drop') rules.push({ id: 'policy-drop', match: [], statements: [counter] });
+  return { name: 'input', base: { type: 'filter', hook: 'input', priority: NAMED_PRIORITIES['filter'] as number, policy: config.inputPolicy }, rules };
 }
 
 /**
