@@ -43,8 +43,8 @@ export interface NativeBinding {
   readonly ABI: number;
 }
 
-/** Where native/build.sh puts the addon and, when it could not build it, the reason. */
-const BUILD_DIR = fileURLToPath(new URL('../../../../native/build/', import.meta.url));
+/** Where native/build.sh puts the addon and, when it could not build it, the reason (ends with `/`). */
+export const BUILD_DIR = fileURLToPath(new URL('../../../../native/build/', import.meta.url));
 /** The ABI of the C source this TypeScript speaks to (ABI in lbfw_netlink.c). */
 const EXPECTED_ABI = 1;
 
@@ -54,12 +54,19 @@ let cached: NativeBinding | string | undefined;
  * loadNative returns the addon, or why it cannot be used: `LBFW_NO_NATIVE=1`,
  * not built (with native/build.sh's reason), or not loadable.
  */
-export function loadNative(env: Readonly<Record<string, string | undefined>> = process.env): NativeBinding | string {
+export function loadNative(env: Readonly<Record<string, string | undefined>> = process.env, buildDir = BUILD_DIR): NativeBinding | string {
   if (env['LBFW_NO_NATIVE'] === '1') return 'LBFW_NO_NATIVE=1 turns the netlink binding off';
-  if (cached !== undefined) return cached;
-  const file = `${BUILD_DIR}lbfw_netlink.node`;
+  if (buildDir === BUILD_DIR && cached !== undefined) return cached;
+  const result = loadFrom(buildDir);
+  if (buildDir === BUILD_DIR) cached = result;
+  return result;
+}
+
+function loadFrom(buildDir: string): NativeBinding | string {
+  let cached: NativeBinding | string;
+  const file = `${buildDir}lbfw_netlink.node`;
   if (!existsSync(file)) {
-    const why = `${BUILD_DIR}UNAVAILABLE`;
+    const why = `${buildDir}UNAVAILABLE`;
     const reason = existsSync(why) ? readFileSync(why, 'utf8').trim() : 'it was never built';
     cached = `the netlink binding is not built (${reason}; \`sh native/build.sh\` builds it)`;
     return cached;

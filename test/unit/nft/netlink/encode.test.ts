@@ -106,3 +106,19 @@ test('elements are split into messages under 64 KiB, each element in exactly one
   t.is(perMessage.reduce((a, b) => a + b, 0), 50_000);
   t.deepEqual(infos.flatMap((i) => [...i.indexes]), Array.from({ length: 50_000 }, (_, i) => i));
 });
+
+test('a missing addon is a reason, not an error: the one native/build.sh wrote when it could not build', async (t) => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { loadNative } = await import('../../../../src/nft/netlink/native.js');
+  const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-t-native-'));
+  try {
+    t.regex(loadNative({}, `${dir}/`) as string, /not built \(it was never built; `sh native\/build.sh` builds it\)/);
+    await writeFile(path.join(dir, 'UNAVAILABLE'), 'no C compiler (cc) at install time\n');
+    t.regex(loadNative({}, `${dir}/`) as string, /not built \(no C compiler \(cc\) at install time;/);
+    t.regex(loadNative({ LBFW_NO_NATIVE: '1' }) as string, /LBFW_NO_NATIVE=1/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
