@@ -1,17 +1,20 @@
 #!/bin/sh
 # Makes a fresh Debian 12 checkout ready to build, test and demo lbfw:
-# the system tools lbfw drives (nft, ip, arping) and the locked npm packages.
+# the system tools lbfw drives (nft, ip, arping), the C compiler that builds
+# lbfw's netlink binding (native/), and the locked npm packages.
 # Idempotent and quiet when everything is already there.
 set -eu
 cd "$(dirname "$0")/.."
 
 # `prepare.sh bench` also wants the baseline tools the benchmark compares against.
-tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping sysctl:procps python3:python3"
+tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping sysctl:procps python3:python3 cc:gcc"
 if [ "${1:-}" = bench ]; then tools="$tools ipset:ipset /usr/bin/time:time"; fi
 need_apt=""
 for tool in $tools; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt="$need_apt ${tool#*:}"
 done
+# The binding includes <linux/netlink.h> and libc headers.
+[ -f /usr/include/linux/netlink.h ] && [ -f /usr/include/stdio.h ] || need_apt="$need_apt libc6-dev"
 if [ -n "$need_apt" ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "lbfw: missing system packages:$need_apt (install them as root with apt-get)" >&2
@@ -26,4 +29,10 @@ fi
 # the tree does not match the committed lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund >&2
+fi
+
+# npm ci builds the binding (the root package's install script); build it
+# again when its source changed since, or when it was never built.
+if [ ! -f native/build/lbfw_netlink.node ] || [ native/src/lbfw_netlink.c -nt native/build/lbfw_netlink.node ]; then
+  sh native/build.sh
 fi

@@ -7,6 +7,7 @@ import { renderTable } from '../../ruleset/render.js';
 import { EXIT_OK, type ExitCode } from '../exit-codes.js';
 import { addHostOptions, addPartOptions, hostConfigFrom, hostOptionsFrom, type HostFlags, type PartFlags } from '../host-options.js';
 import { printJson, type Io } from '../io.js';
+import { selectBackend } from '../../nft/select.js';
 import { blacklistSummary, describeHost, reportPrepared } from '../render.js';
 import { failLines, resultCounts, unresolvedLines, vipLines, writeLines } from '../render-host.js';
 import { inferredLines } from '../render-host.js';
@@ -39,14 +40,18 @@ export function planCommand(io: Io, done: (code: ExitCode) => void): Command {
       skipInvalid: flags.skipInvalid === true,
       force: flags.force === true,
     });
+    // Which backend apply would use, and why (said once: the nft fallback names its reason).
+    const choice = plan.firewall === undefined ? undefined : selectBackend();
+    const backend = choice === undefined ? undefined : { name: choice.name, reason: choice.reason };
     if (flags.json === true) {
-      const firewall = plan.firewall === undefined ? undefined : { ...plan.firewall, script: flags.full === true ? plan.firewall.script : undefined };
+      const firewall = plan.firewall === undefined ? undefined : { ...plan.firewall, script: flags.full === true ? plan.firewall.script : undefined, backend };
       printJson(io, { config, sysctl: plan.sysctl, vips: plan.vips, firewall });
       return done(EXIT_OK);
     }
     if (plan.firewall !== undefined) reportPrepared(io, plan.firewall);
     const summary = describeHost(config);
     if (plan.firewall !== undefined) summary.push(`  blacklist: ${blacklistSummary(plan.firewall)}`);
+    if (backend !== undefined) summary.push(`  nftables backend: ${backend.name} (${backend.reason})`);
     if (flags.full === true && plan.firewall !== undefined) {
       // With --full the output is a loadable nft script: everything else becomes comments.
       io.out(`${[...summary.map((line) => `# ${line}`), plan.firewall.script].join('\n')}\n`);

@@ -1,0 +1,327 @@
+/**
+ * NetlinkBackend: the NftBackend that talks to the kernel itself, through
+ * lbfw-netlink (native/). A Transaction becomes ONE batch sent with ONE
+ * sendmsg: the kernel commits all of it or nothing. Reading back dumps set
+ * headers, chains and rules, and sets' elements (lbfw shards big hash sets,
+ * so each dump stays small: see src/ruleset/shards.ts); single keys are
+ * looked up with batched GETSETELEM requests.
+ */
+import { NftError, PermissionError } from '../../errors.js';
+import type { ListRulesetOptions, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from '../backend.js';
+import { emptyElements, sortElements, type ElementList } from '../model/elements.js';
+import { keyWidth, type SetKey } from '../model/keys.js';
+import { TABLE_NAME } from '../model/objects.js';
+import { renderRuleText } from '../render/rule-text.js';
+import type { Transaction } from '../transaction.js';
+import { run } from '../../system/run.js';
+import { encodeTransaction, elementAt, type EncodedBatch } from './batch.js';
+import { decodeChain, decodeElements, decodeRule, decodeSet, expressionsText, toElementList, typedRule, type AnonymousSet, type RawElement } from './decode.js';
+import { msgType } from './encode.js';
+import { describeErrno, NetlinkError, NetlinkUnknownOutcomeError } from './errors.js';
+import type { NativeBinding } from './native.js';
+import { attributeMap, be32, kernelErrors, messages, type ReplyMessage } from './reader.js';
+import * as U from './uapi.js';
+import { MessageWriter } from './writer.js';
+
+/** Keys per GETSETELEM request, and requests per round trip: each found key is one reply skb. */
+const LOOKUP_KEYS_PER_MESSAGE = 1024;
+const LOOKUP_MESSAGES_PER_ROUND = 4;
+/** Receive buffer for dumps and lookups (FORCE'd as root). */
+const RCVBUF = 64 << 20;
+const EPERM = 1;
+const ENOENT = 2;
+const ENOBUFS = 105;
+
+/** NetlinkBackendOptions: the namespace to work in. */
+export interface NetlinkOptions {
+  readonly netns?: string;
+  /** The nft program, for listRulesetJson (the doctor's view of other tables). */
+  readonly nft?: string;
+}
+
+/** NetlinkBackend implements NftBackend over lbfw-netlink. */
+export class NetlinkBackend implements NftBackend {
+  readonly name = 'netlink' as const;
+  readonly netns?: string;
+  readonly #native: NativeBinding;
+  readonly #nsPath: string | undefined;
+  readonly #nft: string;
+  #seq = Math.floor(Date.now() / 1000) & 0x3fffffff;
+
+  constructor(native: NativeBinding, options: NetlinkOptions = {}) {
+    this.#native = native;
+    if (options.netns !== undefined) this.netns = options.netns;
+    this.#nsPath = options.netns === undefined ? undefined : `/run/netns/${options.netns}`;
+    this.#nft = options.nft ?? 'nft';
+  }
+
+  async #transact(buffers: readonly Buffer[], dump: boolean, rcvbuf = RCVBUF): Promise<{ replies: ReplyMessage[]; errno: number }> {
+    const result = await this.#native.transact(buffers, { rcvbuf, dump: dump ? 1 : 0, ...(this.#nsPath === undefined ? {} : { netns: this.#nsPath }) });
+    if (result.errno === EPERM) throw new PermissionError('nftables refused: netlink needs root or CAP_NET_ADMIN');
+    if (result.errno !== 0 && result.errno !== ENOBUFS) {
+      throw new NftError(`netlink ${result.where ?? 'I/O'} failed: ${describeErrno(result.errno)}`, '', '', null);
+    }
+    return { replies: messages(result.replies), errno: result.errno };
+  }
+
+  /** A one-message request (a GET or a dump), with its replies. */
+  async #request(msg: number, flags: number, family: number, attrs: (w: MessageWriter) => void): Promise<ReplyMessage[]> {
+    const w = new MessageWriter();
+    w.begin(msgType(msg), U.NLM_F_REQUEST | flags, this.#seq++, family);
+    attrs(w);
+    w.end();
+    const dump = (flags & U.NLM_F_DUMP) === U.NLM_F_DUMP;
+    const { replies, errno } = await this.#transact([w.finish()], dump);
+    if (errno === ENOBUFS) throw new NftError('netlink: the kernel dropped replies (ENOBUFS) while lbfw read the table; run it again', '', '', null);
+    return replies;
+  }
+
+  async #dump(msg: number, attrs: (w: MessageWriter) => void = () => undefined): Promise<ReplyMessage[]> {
+    const replies = await this.#request(msg, U.NLM_F_DUMP, U.NFPROTO_INET, attrs);
+    const error = kernelErrors(replies)[0];
+    if (error !== undefined) {
+      if (error.errno === ENOENT) return [];
+      throw new NftError(`netlink dump failed: ${describeErrno(error.errno)}`, '', '', null);
+    }
+    return replies.filter((r) => r.type !== U.NLMSG_DONE && r.type !== U.NLMSG_ERROR);
+  }
+
+  /** generation reads the ruleset generation (NFT_MSG_GETGEN): it changes with every commit. */
+  async generation(): Promise<number | undefined> {
+    const replies = await this.#request(U.NFT_MSG.GETGEN, 0, U.NFPROTO_UNSPEC, () => undefined);
+    const reply = replies.find((r) => r.type === msgType(U.NFT_MSG.NEWGEN));
+    return reply === undefined ? undefined : be32(attributeMap(reply.payload.subarray(U.NFGENMSG_LEN)).get(U.NFTA_GEN_ID));
+  }
+
+  async #send(batch: EncodedBatch): Promise<void> {
+    const before = await this.generation();
+    // Errors are small (NETLINK_CAP_ACK): a few MB hold one per message.
+    const { replies, errno } = await this.#transact([batch.bytes], false, Math.max(4 << 20, batch.messages * 1024));
+    const errors = kernelErrors(replies);
+    if (errno === ENOBUFS && errors.length === 0) {
+      const after = await this.generation();
+      const exists = await this.tableExists();
+      throw new NetlinkUnknownOutcomeError(
+        `netlink: the kernel's replies were lost (ENOBUFS), so lbfw cannot tell whether the transaction was committed: ` +
+          `generation ${before ?? '?'} before, ${after ?? '?'} after, table inet lbfw ${exists ? 'exists' : 'does not exist'}; run \`lbfw verify\``,
+        before,
+        after,
+      );
+    }
+    const first = errors[0];
+    if (first === undefined) return;
+    const origin = batch.origins.get(first.seq);
+    const element = elementAt(batch, first.seq, first.offset);
+    const subject = origin?.subject ?? `message ${first.seq}`;
+    const what = element === undefined ? subject : `${subject}, element ${element.text}`;
+    const kernelSays = first.message === undefined ? '' : ` (${first.message})`;
+    throw new NetlinkError(
+      `the kernel refused the transaction at ${what}: ${describeErrno(first.errno)}${kernelSays}; nothing was changed`,
+      first.errno,
+      subject,
+      element === undefined ? undefined : { set: element.set, index: element.index, text: element.text },
+    );
+  }
+
+  async run(tx: Transaction): Promise<void> {
+    if (tx.empty) return;
+    await this.#send(encodeTransaction(tx, { firstSeq: this.#take(tx) }));
+  }
+
+  async check(tx: Transaction): Promise<void> {
+    if (tx.empty) return;
+    await this.#send(encodeTransaction(tx, { commit: false, firstSeq: this.#take(tx) }));
+  }
+
+  /** Reserves sequence numbers for a batch (distinct from the requests' ones on this backend). */
+  #take(_tx: Transaction): number {
+    const first = this.#seq;
+    this.#seq += 1 << 22;
+    return first;
+  }
+
+  async tableExists(): Promise<boolean> {
+    const replies = await this.#request(U.NFT_MSG.GETTABLE, U.NLM_F_ACK, U.NFPROTO_INET, (w) => w.string(U.NFTA_TABLE_NAME, TABLE_NAME));
+    const error = kernelErrors(replies)[0];
+    if (error === undefined) return replies.some((r) => r.type === msgType(U.NFT_MSG.NEWTABLE));
+    if (error.errno === ENOENT) return false;
+    if (error.errno === EPERM) throw new PermissionError('nftables refused: reading needs root or CAP_NET_ADMIN');
+    throw new NftError(`netlink get table failed: ${describeErrno(error.errno)}`, '', '', null);
+  }
+
+  async #rawElements(set: string): Promise<RawElement[]> {
+    const raw: RawElement[] = [];
+    const replies = await this.#dump(U.NFT_MSG.GETSETELEM, (w) => w.string(U.NFTA_SET_ELEM_LIST_TABLE, TABLE_NAME).string(U.NFTA_SET_ELEM_LIST_SET, set));
+    for (const reply of replies) decodeElements(reply.payload, raw);
+    return raw;
+  }
+
+  async readTable(_options: ReadTableOptions = {}): Promise<TableSnapshot | undefined> {
+    if (!(await this.tableExists())) return undefined;
+    const setReplies = await this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME));
+    const headers = setReplies.map((r) => decodeSet(r.payload));
+    const anonymous = new Map<string, AnonymousSet>();
+    const sets: SetSnapshot[] = [];
+    // Each set is its own dump; they run side by side on the thread pool (the kernel's dump walk is the cost).
+    const raws = await Promise.all(headers.map((h) => this.#rawElements(h.name)));
+    for (const [i, header] of headers.entries()) {
+      const raw = raws[i] as RawElement[];
+      const interval = (header.flags & U.NFT_SET_INTERVAL) !== 0;
+      if ((header.flags & U.NFT_SET_ANONYMOUS) !== 0) {
+        const key: SetKey = header.key ?? (['inet_proto'] as SetKey);
+        const list = header.keyLen === keyWidth(key) ? toElementList(key, interval, raw) : emptyElements(key, interval);
+        anonymous.set(header.name, { list, raw });
+        continue;
+      }
+      const key = header.key;
+      if (key === undefined) {
+        sets.push({ name: header.name, key: ['ipv4_addr'], interval, count: raw.length, extra: [`type id ${header.keyType} lbfw does not write`] });
+        continue;
+      }
+      const elements = toElementList(key, interval, raw);
+      sets.push({
+        name: header.name,
+        key,
+        interval,
+        ...(header.size === undefined ? {} : { size: header.size }),
+        count: elements.count,
+        elements,
+        extra: extraFlags(header.flags),
+      });
+    }
+    const chains = (await this.#dump(U.NFT_MSG.GETCHAIN)).map((r) => decodeChain(r.payload)).filter((c) => c.table === TABLE_NAME);
+    const rules = (await this.#dump(U.NFT_MSG.GETRULE, (w) => w.string(U.NFTA_RULE_TABLE, TABLE_NAME))).map((r) => decodeRule(r.payload));
+    const ifname = (index: number): string | undefined => (index === 1 ? 'lo' : undefined);
+    return {
+      sets,
+      chains: chains.map((chain) => ({
+        name: chain.name,
+        ...(chain.base === undefined ? {} : { base: chain.base }),
+        rules: rules
+          .filter((r) => r.chain === chain.name)
+          .map((r): RuleSnapshot => {
+            const typed = typedRule(r, anonymous, ifname);
+            return {
+              ...(r.comment === undefined ? {} : { id: r.comment }),
+              ...(typed === undefined ? {} : { rule: typed }),
+              text: typed === undefined ? expressionsText(r) : renderRuleText(typed),
+              ...(r.packets === undefined ? {} : { packets: r.packets }),
+            };
+          }),
+      })),
+    };
+  }
+
+  /** setNames lists the named sets of lbfw's table from their headers alone (no elements are read). */
+  async setNames(): Promise<string[]> {
+    const headers = (await this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME))).map((r) => decodeSet(r.payload));
+    return headers.filter((h) => (h.flags & U.NFT_SET_ANONYMOUS) === 0).map((h) => h.name);
+  }
+
+  async listElements(set: string): Promise<ElementList> {
+    const header = (await this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME))).map((r) => decodeSet(r.payload)).find((s) => s.name === set);
+    if (header?.key === undefined) return emptyElements(['ipv4_addr'], false);
+    return toElementList(header.key, (header.flags & U.NFT_SET_INTERVAL) !== 0, await this.#rawElements(set));
+  }
+
+  /**
+   * lookupElements: hash sets by batched GETSETELEM (each message a list of
+   * keys; the kernel answers every key it holds and stops a message at the
+   * first it does not, so the rest of that message is asked again); interval
+   * sets (small: merged prefixes) by one dump searched here.
+   */
+  async lookupElements(set: string, keys: ElementList): Promise<ElementList> {
+    if (keys.count === 0) return keys;
+    if (keys.interval) return this.#lookupInterval(set, keys);
+    const width = keyWidth(keys.key);
+    const found: Buffer[] = [];
+    let next = 0;
+    while (next < keys.count) {
+      const w = new MessageWriter(1 << 16);
+      const starts: { seq: number; first: number; count: number }[] = [];
+      for (let m = 0; m < LOOKUP_MESSAGES_PER_ROUND && next < keys.count; m++) {
+        const count = Math.min(LOOKUP_KEYS_PER_MESSAGE, keys.count - next);
+        const seq = this.#seq++;
+        w.begin(msgType(U.NFT_MSG.GETSETELEM), U.NLM_F_REQUEST | U.NLM_F_ACK, seq, U.NFPROTO_INET);
+        w.string(U.NFTA_SET_ELEM_LIST_TABLE, TABLE_NAME).string(U.NFTA_SET_ELEM_LIST_SET, set).nest(U.NFTA_SET_ELEM_LIST_ELEMENTS);
+        for (let i = next; i < next + count; i++) {
+          w.nest(U.NFTA_LIST_ELEM).nest(U.NFTA_SET_ELEM_KEY).bytes(U.NFTA_DATA_VALUE, keys.keys.subarray(i * width, i * width + width)).endNest().endNest();
+        }
+        w.endNest().end();
+        starts.push({ seq, first: next, count });
+        next += count;
+      }
+      const { replies, errno } = await this.#transact([w.finish()], false);
+      if (errno === ENOBUFS) throw new NftError('netlink: the kernel dropped lookup replies (ENOBUFS)', '', '', null);
+      const errors = new Map(kernelErrors(replies).map((e) => [e.seq, e]));
+      for (const start of starts) {
+        const got: RawElement[] = [];
+        for (const reply of replies) if (reply.seq === start.seq && reply.type === msgType(U.NFT_MSG.NEWSETELEM)) decodeElements(reply.payload, got);
+        for (const e of got) found.push(e.key.subarray(0, width));
+        const error = errors.get(start.seq);
+        if (error === undefined) continue;
+        if (error.errno !== ENOENT) throw new NftError(`netlink get element failed: ${describeErrno(error.errno)}`, '', '', null);
+        if (got.length === 0 && start.first === 0 && (await this.#setMissing(set))) return emptyElements(keys.key, false);
+        // The kernel stopped at key first+got.length (missing): ask again for the ones after it.
+        const resume = start.first + got.length + 1;
+        if (resume < start.first + start.count) {
+          const rest = sliceElements(keys, resume, start.first + start.count);
+          const more = await this.lookupElements(set, rest);
+          for (let i = 0; i < more.count; i++) found.push(Buffer.from(more.keys.subarray(i * width, i * width + width)));
+        }
+      }
+    }
+    return sortElements({ key: keys.key, interval: false, count: found.length, keys: new Uint8Array(Buffer.concat(found)) });
+  }
+
+  async #setMissing(set: string): Promise<boolean> {
+    const replies = await this.#request(U.NFT_MSG.GETSET, U.NLM_F_ACK, U.NFPROTO_INET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME).string(U.NFTA_SET_NAME, set));
+    return kernelErrors(replies).some((e) => e.errno === ENOENT);
+  }
+
+  async #lookupInterval(set: string, keys: ElementList): Promise<ElementList> {
+    const all = await this.listElements(set);
+    if (!all.interval || all.lasts === undefined) return emptyElements(keys.key, true);
+    const width = keyWidth(keys.key);
+    const hits = new Set<number>();
+    for (let k = 0; k < keys.count; k++) {
+      const key = Buffer.from(keys.keys.subarray(k * width, k * width + width));
+      for (let i = 0; i < all.count; i++) {
+        const first = Buffer.from(all.keys.subarray(i * width, i * width + width));
+        const last = Buffer.from(all.lasts.subarray(i * width, i * width + width));
+        if (Buffer.compare(first, key) <= 0 && Buffer.compare(key, last) <= 0) hits.add(i);
+      }
+    }
+    const order = [...hits].sort((a, b) => a - b);
+    const out = new Uint8Array(order.length * width);
+    const lasts = new Uint8Array(order.length * width);
+    order.forEach((i, j) => {
+      out.set(all.keys.subarray(i * width, i * width + width), j * width);
+      lasts.set((all.lasts as Uint8Array).subarray(i * width, i * width + width), j * width);
+    });
+    return { key: keys.key, interval: true, count: order.length, keys: out, lasts };
+  }
+
+  async listRulesetJson(_options: ListRulesetOptions = {}): Promise<readonly unknown[]> {
+    // The doctor's view of other tables is nft's own JSON: other tools' rules use expressions lbfw never decodes.
+    const argv = this.netns === undefined ? [this.#nft, '-j', 'list', 'ruleset'] : ['ip', 'netns', 'exec', this.netns, this.#nft, '-j', 'list', 'ruleset'];
+    const result = await run(argv);
+    if (result.code !== 0) throw new NftError(`nft -j list ruleset failed: ${result.stderr.trim()}`, result.stderr, '', result.code);
+    const parsed = JSON.parse(result.stdout) as { nftables?: unknown[] };
+    return parsed.nftables ?? [];
+  }
+}
+
+function extraFlags(flags: number): string[] {
+  const extra: string[] = [];
+  if ((flags & 0x10) !== 0) extra.push('flags timeout');
+  if ((flags & 0x20) !== 0) extra.push('flags dynamic');
+  if ((flags & U.NFT_SET_MAP) !== 0) extra.push('map');
+  if ((flags & U.NFT_SET_CONSTANT) !== 0) extra.push('flags constant');
+  return extra;
+}
+
+function sliceElements(list: ElementList, from: number, to: number): ElementList {
+  const width = keyWidth(list.key);
+  return { key: list.key, interval: false, count: to - from, keys: list.keys.subarray(from * width, to * width) };
+}

@@ -1,0 +1,81 @@
+/**
+ * Loads lbfw-netlink, lbfw's own Node-API addon (native/): NETLINK_NETFILTER
+ * socket I/O off the main thread, and flock(2). Loading never throws: when
+ * the addon is missing or unusable the caller gets the reason as a
+ * sentence, to say once why lbfw uses the `nft` program instead.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** What transact resolves to: the replies (every datagram, concatenated) and the socket error, if any. */
+export interface TransactResult {
+  readonly replies: Buffer;
+  /** 0, or the errno of socket/bind/sendmsg/recvmsg (ENOBUFS: replies were lost). */
+  readonly errno: number;
+  /** Which call failed, when errno is set. */
+  readonly where?: string;
+  /** The failure as an Error with `code` (e.g. ENOBUFS), when errno is set. */
+  readonly error?: NodeJS.ErrnoException;
+}
+
+/** TransactOptions: receive buffer, dump mode, network namespace. */
+export interface TransactOptions {
+  /** SO_RCVBUF(FORCE) in bytes. */
+  readonly rcvbuf?: number;
+  /** 1: read until NLMSG_DONE (a dump); 0: drain what is queued after sendmsg. */
+  readonly dump?: 0 | 1;
+  /** Open the socket in this network namespace (a path such as /run/netns/NAME). */
+  readonly netns?: string;
+}
+
+/** NativeBinding is the addon's surface (see native/src/lbfw_netlink.c and native/README.md). */
+export interface NativeBinding {
+  transact(buffers: readonly Buffer[], options: TransactOptions): Promise<TransactResult>;
+  /** flock(2) on `fd`; throws an Error whose `code` is the errno name (EWOULDBLOCK with LOCK_NB). */
+  flock(fd: number, operation: number): number;
+  /** flock(2) off the main thread, for blocking locks. */
+  flockAsync(fd: number, operation: number): Promise<void>;
+  readonly LOCK_SH: number;
+  readonly LOCK_EX: number;
+  readonly LOCK_NB: number;
+  readonly LOCK_UN: number;
+  readonly ABI: number;
+}
+
+/** Where native/build.sh puts the addon and, when it could not build it, the reason (ends with `/`). */
+export const BUILD_DIR = fileURLToPath(new URL('../../../../native/build/', import.meta.url));
+/** The ABI of the C source this TypeScript speaks to (ABI in lbfw_netlink.c). */
+const EXPECTED_ABI = 1;
+
+let cached: NativeBinding | string | undefined;
+
+/**
+ * loadNative returns the addon, or why it cannot be used: `LBFW_NO_NATIVE=1`,
+ * not built (with native/build.sh's reason), or not loadable.
+ */
+export function loadNative(env: Readonly<Record<string, string | undefined>> = process.env, buildDir = BUILD_DIR): NativeBinding | string {
+  if (env['LBFW_NO_NATIVE'] === '1') return 'LBFW_NO_NATIVE=1 turns the netlink binding off';
+  if (buildDir === BUILD_DIR && cached !== undefined) return cached;
+  const result = loadFrom(buildDir);
+  if (buildDir === BUILD_DIR) cached = result;
+  return result;
+}
+
+function loadFrom(buildDir: string): NativeBinding | string {
+  let cached: NativeBinding | string;
+  const file = `${buildDir}lbfw_netlink.node`;
+  if (!existsSync(file)) {
+    const why = `${buildDir}UNAVAILABLE`;
+    const reason = existsSync(why) ? readFileSync(why, 'utf8').trim() : 'it was never built';
+    cached = `the netlink binding is not built (${reason}; \`sh native/build.sh\` builds it)`;
+    return cached;
+  }
+  try {
+    const binding = createRequire(import.meta.url)(file) as NativeBinding;
+    cached = binding.ABI === EXPECTED_ABI ? binding : `the netlink binding at ${file} is of another version (rebuild it: sh native/build.sh)`;
+  } catch (error) {
+    cached = `the netlink binding at ${file} cannot be loaded: ${(error as Error).message}`;
+  }
+  return cached;
+}

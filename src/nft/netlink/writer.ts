@@ -1,0 +1,144 @@
+/**
+ * MessageWriter builds netlink messages: nlmsghdr (host order), nfgenmsg,
+ * and attributes (4-byte aligned TLVs; nested ones flagged NLA_F_NESTED).
+ * nf_tables integers are big-endian, so u32 attributes are written that way.
+ * Pure: bytes in, bytes out, testable without a kernel.
+ */
+import { NLA_F_NESTED, NLMSG_HDRLEN, NFNETLINK_V0 } from './uapi.js';
+
+/** Host byte order of netlink headers; lbfw runs on little-endian machines (x86, arm64). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** MessageWriter appends messages to one growing buffer. */
+export class MessageWriter {
+  #buf: Buffer;
+  #len = 0;
+  #message = -1;
+  #nests: number[] = [];
+
+  constructor(capacity = 4096) {
+    if (!LITTLE_ENDIAN) throw new Error('lbfw-netlink supports little-endian hosts only');
+    this.#buf = Buffer.alloc(capacity);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#len;
+  }
+
+  /** Offset of the current message's start (for sizes and error offsets). */
+  get messageStart(): number {
+    return this.#message;
+  }
+
+  #reserve(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#len + n) size *= 2;
+    const grown = Buffer.alloc(size);
+    this.#buf.copy(grown, 0, 0, this.#len);
+    this.#buf = grown;
+  }
+
+  /**
+   * begin starts a message: nlmsghdr (length patched by end) and nfgenmsg
+   * (family, version 0, res_id big-endian: the subsystem for batch messages).
+   */
+  begin(type: number, flags: number, seq: number, family: number, resId = 0): this {
+    if (this.#message !== -1) throw new Error('MessageWriter: begin before end');
+    this.#reserve(NLMSG_HDRLEN + 4);
+    this.#message = this.#len;
+    const b = this.#buf;
+    b.writeUInt32LE(0, this.#len);
+    b.writeUInt16LE(type, this.#len + 4);
+    b.writeUInt16LE(flags, this.#len + 6);
+    b.writeUInt32LE(seq >>> 0, this.#len + 8);
+    b.writeUInt32LE(0, this.#len + 12);
+    b.writeUInt8(family, this.#len + 16);
+    b.writeUInt8(NFNETLINK_V0, this.#len + 17);
+    b.writeUInt16BE(resId, this.#len + 18);
+    this.#len += NLMSG_HDRLEN + 4;
+    return this;
+  }
+
+  /** end patches the current message's length and returns it. */
+  end(): number {
+    if (this.#message === -1 || this.#nests.length > 0) throw new Error('MessageWriter: end without begin, or open nests');
+    const size = this.#len - this.#message;
+    this.#buf.writeUInt32LE(size, this.#message);
+    this.#message = -1;
+    return size;
+  }
+
+  #header(type: number, payload: number): number {
+    const total = 4 + payload;
+    if (total > 0xffff) throw new RangeError(`netlink attribute ${type} of ${total} bytes exceeds 65535`);
+    this.#reserve(align4(total));
+    const at = this.#len;
+    this.#buf.writeUInt16LE(total, at);
+    this.#buf.writeUInt16LE(type, at + 2);
+    return at + 4;
+  }
+
+  #pad(at: number, payload: number): void {
+    const end = at + payload;
+    const padded = align4(end);
+    this.#buf.fill(0, end, padded);
+    this.#len = padded;
+  }
+
+  /** bytes writes an attribute holding raw bytes (NLA_BINARY, nft_data values). */
+  bytes(type: number, value: Uint8Array): this {
+    const at = this.#header(type, value.length);
+    this.#buf.set(value, at);
+    this.#pad(at, value.length);
+    return this;
+  }
+
+  /** string writes a NUL-terminated string attribute (NLA_STRING / NLA_NUL_STRING). */
+  string(type: number, value: string): this {
+    const n = Buffer.byteLength(value);
+    const at = this.#header(type, n + 1);
+    this.#buf.write(value, at);
+    this.#buf[at + n] = 0;
+    this.#pad(at, n + 1);
+    return this;
+  }
+
+  /** u32 writes a big-endian 32-bit attribute (nf_tables' NLA_U32 are network order). */
+  u32(type: number, value: number): this {
+    const at = this.#header(type, 4);
+    this.#buf.writeUInt32BE(value >>> 0, at);
+    this.#pad(at, 4);
+    return this;
+  }
+
+  /** nest opens a nested attribute; close it with endNest. */
+  nest(type: number): this {
+    this.#reserve(4);
+    this.#nests.push(this.#len);
+    this.#buf.writeUInt16LE(type | NLA_F_NESTED, this.#len + 2);
+    this.#len += 4;
+    return this;
+  }
+
+  /** endNest closes the innermost nest and patches its length. */
+  endNest(): this {
+    const start = this.#nests.pop();
+    if (start === undefined) throw new Error('MessageWriter: endNest without nest');
+    const size = this.#len - start;
+    if (size > 0xffff) throw new RangeError(`nested netlink attribute of ${size} bytes exceeds 65535`);
+    this.#buf.writeUInt16LE(size, start);
+    return this;
+  }
+
+  /** finish returns the written bytes (a copy-free view; the writer must not be used after). */
+  finish(): Buffer {
+    if (this.#message !== -1) throw new Error('MessageWriter: finish inside a message');
+    return this.#buf.subarray(0, this.#len);
+  }
+}
