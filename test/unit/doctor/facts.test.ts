@@ -92,6 +92,7 @@ function fakeSystem(overrides: Partial<FactsSystem> = {}, outputs: Readonly<Reco
     'ip -j -4 route get 192.0.2.3': ok(JSON.stringify([{ dst: '192.0.2.3', dev: 'eth0', prefsrc: '192.0.2.2', flags: [] }])),
     'nft -j list ruleset': ok(RULESET),
     'nft --version': ok('nftables v1.0.6 (Lester Gooch #5)\n'),
+    'ss -lntuHe': ok('tcp LISTEN 0 128 [::]:80 [::]:* ino:7363 sk:2 cgroup:unreachable:1 v6only:1 <->\n'),
     ...outputs,
   };
   const system: FactsSystem = {
