@@ -8,7 +8,7 @@
  * permission, systeminformation failing) is recorded in `errors` and the
  * rest is still collected.
  */
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
 import { readBlacklist } from '../blacklist/read.js';
@@ -219,6 +219,8 @@ export interface FactsSystem {
   readonly listDir: (dir: string) => Promise<string[] | undefined>;
   /** Reads a symbolic link; undefined when it does not exist or cannot be read. Absent: not known. */
   readonly readlink?: (file: string) => Promise<string | undefined>;
+  /** The permission bits of a file (stat), undefined when it does not exist. Absent: not known. */
+  readonly fileMode?: (file: string) => Promise<number | undefined>;
   readonly osInfo: () => Promise<OsFacts>;
   readonly services: (names: readonly string[]) => Promise<ServiceFact[]>;
   readonly readKeepalived: (file: string) => Promise<KeepalivedModel>;
@@ -271,6 +273,7 @@ export function hostSystem(): FactsSystem {
       return Promise.all(names.map((name) => detectDaemon(system, name)));
     },
     readlink: (file) => readlink(file).catch(() => undefined),
+    fileMode: (file) => stat(file).then((s) => s.mode & 0o7777, () => undefined),
     readKeepalived: (file) => readKeepalived(file),
     verifyHost: (config, options) => verifyHost(config, options),
     readBlacklist: (file, optional) => readBlacklist(file, { optional }),
@@ -462,7 +465,11 @@ async function netnsFacts(system: FactsSystem): Promise<NetnsFacts | undefined> 
   const self = await system.readlink?.('/proc/self/ns/net');
   if (self === undefined) return undefined;
   const init = await system.readlink?.('/proc/1/ns/net');
-  return { self, ...(init === undefined ? {} : { initial: init === self }) };
+  if (init !== undefined) return { self, initial: init === self };
+  // /proc/1 may be hidden (containers, hidepid): the kernel makes nf_conntrack_max
+  // read-only (0444) in every namespace but the initial one, which tells as well.
+  const mode = await system.fileMode?.('/proc/sys/net/netfilter/nf_conntrack_max');
+  return { self, ...(mode === undefined ? {} : { initial: (mode & 0o200) !== 0 }) };
 }
 
 function tableNames(text: string | undefined): string[] {
