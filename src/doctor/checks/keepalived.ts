@@ -124,7 +124,10 @@ export const keepalivedBothMaster: Check = {
       what:
         `vrrp_instance ${a.name} (${where(a)}) and ${peer === undefined ? '' : "the peer's "}vrrp_instance ${b.name} (${where(b)}) ` +
         `both have state MASTER and priority ${priorityOf(a)} for virtual_router_id ${a.virtualRouterId ?? '?'}`,
-      breaks: 'neither director yields at start (the tie is broken only by the higher IP address, after both claimed the VIPs); with preemption or nopreempt the VIPs can flap between them',
+      // Seen with keepalived 2.2.7 in the lab: a BACKUP keeps its role on an advert of
+      // equal priority, so after the MASTER restarts it never gets the VIPs back.
+      breaks:
+        "neither is the real MASTER: at equal priority keepalived's BACKUP never takes the VIPs over from the other, so after a restart or failover of the director meant to be MASTER the VIPs stay on the peer (and when both start at once, whichever times out first keeps them)",
       fix: `set state BACKUP and a lower priority on one of them (e.g. priority ${Math.max(1, priorityOf(a) - 50)} at ${where(b)}), then ${RELOAD}`,
     });
     // Two instances of THIS file with one virtual_router_id on one interface are
