@@ -6,8 +6,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+# keepalived (VRRP between the lab's directors; its Debian service stays inactive without
+# /etc/keepalived/keepalived.conf) and iptables (the doctor reads iptables-nft and legacy rules).
+tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping sysctl:procps python3:python3 keepalived:keepalived iptables-legacy-save:iptables cc:gcc"
 # `prepare.sh bench` also wants the baseline tools the benchmark compares against.
-tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping sysctl:procps python3:python3 cc:gcc"
 if [ "${1:-}" = bench ]; then tools="$tools ipset:ipset /usr/bin/time:time"; fi
 need_apt=""
 for tool in $tools; do

@@ -33,6 +33,33 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/**
+ * hostFlagWords gives back the host-choosing flags as they were given, so a
+ * command lbfw prints (the doctor's fixes) names the same host.
+ */
+export function hostFlagWords(flags: HostFlags & { readonly root?: string }): string[] {
+  const words: string[] = [];
+  const one = (name: string, value: string | undefined): void => {
+    if (value !== undefined) words.push(name, value);
+  };
+  const many = (name: string, values: readonly string[] | undefined): void => {
+    for (const value of values ?? []) words.push(name, value);
+  };
+  one('--config', flags.config);
+  one('--keepalived', flags.keepalived);
+  one('--role', flags.role);
+  many('--vip', flags.vip);
+  one('--iface', flags.iface);
+  many('--mgmt', flags.mgmt);
+  many('--peer', flags.peer);
+  many('--realserver', flags.realserver);
+  one('--blacklist', flags.blacklist);
+  one('--input-policy', flags.inputPolicy);
+  one('--state-dir', flags.stateDir);
+  one('--root', flags.root);
+  return words;
+}
+
 /** addHostOptions adds the config and quick-config flags to a command. */
 export function addHostOptions(command: Command): Command {
   return command

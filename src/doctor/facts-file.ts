@@ -172,6 +172,32 @@ export function validateFacts(data: Json, file: string): Facts {
     ),
   );
   v.optional(top, 'conntrack', '', (p, x) => v.fields(p, x, { count: (q, y) => v.number(q, y), max: (q, y) => v.number(q, y) }));
+  v.optional(top, 'v6only', '', (p, x) =>
+    v.array(p, x, (q, y) =>
+      v.fields(q, y, {
+        protocol: (r, z) => v.oneOf(r, z, ['tcp', 'udp']),
+        address: (r, z) => v.string(r, z),
+        port: (r, z) => v.number(r, z),
+        v6only: (r, z) => v.boolean(r, z),
+      }),
+    ),
+  );
+  v.optional(top, 'netns', '', (p, x) => {
+    const netns = v.fields(p, x, { self: (q, y) => v.string(q, y) });
+    v.optional(netns, 'initial', p, (q, y) => v.boolean(q, y));
+  });
+  const strings = (p: string, x: Json): void => void v.array(p, x, (q, y) => v.string(q, y));
+  const pair = (p: string, x: Json): void => {
+    const object = v.object(p, x);
+    for (const key of ['ip', 'ip6']) v.optional(object, key, p, (q, y) => v.string(q, y));
+  };
+  v.optional(top, 'iptables', '', (p, x) => {
+    const iptables = v.fields(p, x, { legacyTables: (q, y) => v.fields(q, y, { ip: strings, ip6: strings }) });
+    v.optional(iptables, 'nftSave', p, pair);
+    v.optional(iptables, 'legacySave', p, pair);
+  });
+  v.optional(top, 'invocation', '', strings);
+  v.optional(top, 'profile', '', (p, x) => v.string(p, x));
   v.optional(top, 'keepalived', '', (p, x) => validateKeepalived(v, p, x));
   v.optional(top, 'peerKeepalived', '', (p, x) => validateKeepalived(v, p, x));
   v.optional(top, 'os', '', (p, x) => v.object(p, x));

@@ -8,7 +8,7 @@
  * permission, systeminformation failing) is recorded in `errors` and the
  * rest is still collected.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
 import { readBlacklist } from '../blacklist/read.js';
@@ -30,6 +30,9 @@ import { confKey, pathToKey } from '../sysctl/key.js';
 import { parseIpAddrJson, type HostLink } from '../vip/addresses.js';
 import { omitLargeSetElements } from './nft-eval.js';
 import { parseSocketTable, type Endianness, type ListeningSocket } from './proc-net.js';
+import { detectDaemon, type DaemonFact } from './daemons.js';
+import { parseSsV6only, type V6onlySocket } from './ss.js';
+import { forwardingMethod } from '../keepalived/model.js';
 import type { ProbeResult } from './probe.js';
 import { readPeerBanFacts, type PeerBanFacts } from './ban-facts.js';
 
@@ -123,11 +126,25 @@ export interface OsFacts {
   readonly keepalivedVersion?: string;
 }
 
-/** ServiceFact: whether a daemon runs. */
-export interface ServiceFact {
-  readonly name: string;
-  readonly running: boolean;
-  readonly pids: readonly number[];
+/** ServiceFact: whether a daemon runs in this network namespace (see daemons.ts). */
+export type ServiceFact = DaemonFact;
+
+/** NetnsFacts: which network namespace the facts were read in. */
+export interface NetnsFacts {
+  /** /proc/self/ns/net, e.g. `net:[4026531840]`. */
+  readonly self: string;
+  /** Whether it is the namespace of pid 1 (the host's initial one); undefined when /proc/1 cannot be read. */
+  readonly initial?: boolean;
+}
+
+/** IptablesFacts: iptables rules nft cannot show in full (iptables-nft `xt` options) or at all (legacy). */
+export interface IptablesFacts {
+  /** `iptables-nft-save` / `ip6tables-nft-save` output, when the tools exist and nft shows xt expressions. */
+  readonly nftSave?: { readonly ip?: string; readonly ip6?: string };
+  /** Tables of legacy ip_tables / ip6_tables in this namespace (/proc/net/ip_tables_names). */
+  readonly legacyTables: { readonly ip: readonly string[]; readonly ip6: readonly string[] };
+  /** `iptables-legacy-save` / `ip6tables-legacy-save` output, when legacy tables exist and the tools are installed. */
+  readonly legacySave?: { readonly ip?: string; readonly ip6?: string };
 }
 
 /** LbfwVerifyFacts: `lbfw verify` of this host, or why it could not run. */
@@ -173,6 +190,14 @@ export interface Facts {
   readonly ipvs: IpvsFacts;
   /** Listening TCP and bound UDP sockets; absent when the socket tables could not be read. */
   readonly listening?: readonly ListeningSocket[];
+  /** IPv6 sockets with their IPV6_V6ONLY flag (`ss -lntuHe`); absent when ss could not run. */
+  readonly v6only?: readonly V6onlySocket[];
+  readonly netns?: NetnsFacts;
+  readonly iptables?: IptablesFacts;
+  /** The flags the doctor was given that choose the host (--config, --keepalived, --blacklist, ...): fixes repeat them. */
+  readonly invocation?: readonly string[];
+  /** The sysctl profile lbfw verify judged (director-nat when keepalived forwards by NAT). */
+  readonly profile?: string;
   readonly conntrack?: ConntrackFacts;
   readonly keepalived?: KeepalivedFacts;
   /** The peer director's keepalived.conf (`--peer-keepalived`). */
@@ -196,6 +221,10 @@ export interface FactsSystem {
   readonly readFile: (file: string) => Promise<string | undefined>;
   /** Lists a directory; undefined when it does not exist. */
   readonly listDir: (dir: string) => Promise<string[] | undefined>;
+  /** Reads a symbolic link; undefined when it does not exist or cannot be read. Absent: not known. */
+  readonly readlink?: (file: string) => Promise<string | undefined>;
+  /** The permission bits of a file (stat), undefined when it does not exist. Absent: not known. */
+  readonly fileMode?: (file: string) => Promise<number | undefined>;
   readonly osInfo: () => Promise<OsFacts>;
   readonly services: (names: readonly string[]) => Promise<ServiceFact[]>;
   readonly readKeepalived: (file: string, configId?: string) => Promise<KeepalivedModel>;
@@ -241,10 +270,16 @@ export function hostSystem(): FactsSystem {
       const { distro, release, codename, kernel, arch, hostname } = info;
       return definedOnly({ distro, release, codename, kernel, arch, hostname });
     },
-    services: async (names) => {
-      const found = await withTimeout(si.services(names.join(',')), SYSTEMINFORMATION_TIMEOUT_MS, 'systeminformation services');
-      return found.map((s) => ({ name: s.name, running: s.running, pids: s.pids }));
+    services: (names) => {
+      const system = {
+        readFile: (file: string) => readFile(file, 'utf8').catch(() => undefined),
+        listDir: (dir: string) => readdir(dir).catch(() => undefined),
+        readlink: (file: string) => readlink(file).catch(() => undefined),
+      };
+      return Promise.all(names.map((name) => detectDaemon(system, name)));
     },
+    readlink: (file) => readlink(file).catch(() => undefined),
+    fileMode: (file) => stat(file).then((s) => s.mode & 0o7777, () => undefined),
     readKeepalived: (file, configId) => readKeepalived(file, configId === undefined ? {} : { configId }),
     verifyHost: (config, options) => verifyHost(config, options),
     readBlacklist: (file, optional) => readBlacklist(file, { optional }),
@@ -272,6 +307,8 @@ export interface CollectOptions {
   readonly peerFacts?: string;
   /** Client addresses to look routes up for. */
   readonly clients?: readonly string[];
+  /** The host-choosing flags as given, repeated by the fixes. */
+  readonly invocation?: readonly string[];
   /** Send ARP probes for the VIPs (director). */
   readonly probe?: (links: readonly HostLink[], macs: Readonly<Record<string, string>>, neighbours: readonly NeighbourFact[]) => Promise<ProbeResult[]>;
 }
@@ -315,7 +352,7 @@ async function readSysctlFacts(c: Collector): Promise<Record<string, string>> {
   for (const name of (await c.system.listDir(`${PROC_SYS}/net/ipv4/vs`)) ?? []) {
     reads.push(read(pathToKey(`net/ipv4/vs/${name}`), `${PROC_SYS}/net/ipv4/vs/${name}`));
   }
-  for (const name of ['nf_conntrack_count', 'nf_conntrack_max']) reads.push(read(`net.netfilter.${name}`, `${PROC_SYS}/net/netfilter/${name}`));
+  for (const name of ['nf_conntrack_count', 'nf_conntrack_max', 'nf_conntrack_tcp_loose']) reads.push(read(`net.netfilter.${name}`, `${PROC_SYS}/net/netfilter/${name}`));
   await Promise.all(reads);
   return Object.fromEntries(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -433,6 +470,73 @@ async function keepalivedFacts(c: Collector, file: string, configId?: string): P
   }
 }
 
+async function netnsFacts(system: FactsSystem): Promise<NetnsFacts | undefined> {
+  const self = await system.readlink?.('/proc/self/ns/net');
+  if (self === undefined) return undefined;
+  const init = await system.readlink?.('/proc/1/ns/net');
+  if (init !== undefined) return { self, initial: init === self };
+  // /proc/1 may be hidden (containers, hidepid): the kernel makes nf_conntrack_max
+  // read-only (0444) in every namespace but the initial one, which tells as well.
+  const mode = await system.fileMode?.('/proc/sys/net/netfilter/nf_conntrack_max');
+  return { self, ...(mode === undefined ? {} : { initial: (mode & 0o200) !== 0 }) };
+}
+
+function tableNames(text: string | undefined): string[] {
+  return (text ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+}
+
+async function optionalOutput(c: Collector, argv: readonly string[]): Promise<string | undefined> {
+  try {
+    const result = await c.system.run(argv);
+    return result.code === 0 ? result.stdout : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasXtExpression(ruleset: readonly unknown[] | undefined): boolean {
+  return (ruleset ?? []).some((item) => JSON.stringify(item).includes('"xt":'));
+}
+
+/**
+ * iptablesFacts reads what nft cannot show: the options of iptables-nft's
+ * xt expressions (from iptables-nft-save, only when the ruleset has any) and
+ * legacy ip_tables rules (only when /proc/net/ip_tables_names lists tables:
+ * the save tools then only read them).
+ */
+async function iptablesFacts(c: Collector, ruleset: readonly unknown[] | undefined): Promise<IptablesFacts> {
+  const legacyTables = {
+    ip: tableNames(await c.system.readFile('/proc/net/ip_tables_names')),
+    ip6: tableNames(await c.system.readFile('/proc/net/ip6_tables_names')),
+  };
+  const pair = (ip: string | undefined, ip6: string | undefined): { ip?: string; ip6?: string } => ({
+    ...(ip === undefined ? {} : { ip }),
+    ...(ip6 === undefined ? {} : { ip6 }),
+  });
+  const xt = hasXtExpression(ruleset);
+  const nftSave = pair(xt ? await optionalOutput(c, ['iptables-nft-save']) : undefined, xt ? await optionalOutput(c, ['ip6tables-nft-save']) : undefined);
+  const legacySave = pair(
+    legacyTables.ip.length === 0 ? undefined : await optionalOutput(c, ['iptables-legacy-save']),
+    legacyTables.ip6.length === 0 ? undefined : await optionalOutput(c, ['ip6tables-legacy-save']),
+  );
+  return {
+    ...(Object.keys(nftSave).length === 0 ? {} : { nftSave }),
+    legacyTables,
+    ...(Object.keys(legacySave).length === 0 ? {} : { legacySave }),
+  };
+}
+
+/**
+ * profileFor is the sysctl profile the director is judged by: director-nat
+ * when a keepalived virtual_server forwards by NAT (the replies come back
+ * through the director, which must forward them), else the role's default.
+ */
+export function profileFor(config: HostConfig, model: KeepalivedModel | undefined): string | undefined {
+  if (config.role !== 'director' || model === undefined) return undefined;
+  const nat = model.virtualServers.some((vs) => (vs.realServers.length === 0 ? forwardingMethod(vs) === 'NAT' : vs.realServers.some((rs) => forwardingMethod(vs, rs) === 'NAT')));
+  return nat ? 'director-nat' : undefined;
+}
+
 /**
  * collectFacts reads everything the checks judge. It never throws for a
  * source it cannot read: that source is left out and named in `errors`.
@@ -461,10 +565,13 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
   const links = addrText === undefined ? [] : ((await c.attempt('ip -j addr show', async () => parseIpAddrJson(addrText))) ?? []);
   const macs = addrText === undefined ? {} : ((await c.attempt('ip -j addr show', async () => parseMacs(addrText))) ?? {});
 
-  const [routeLookups, keepalived, peerKeepalived, osFacts, services, lbfwVerify, blacklist] = await Promise.all([
-    c.attempt('ip -j route get', () => Promise.all(lookupTargets(config, options.clients ?? []).map(({ target, purpose }) => lookupRoute(c, target, purpose)))),
+  const [keepalived, peerKeepalived] = await Promise.all([
     config.keepalivedPath === undefined ? undefined : keepalivedFacts(c, config.keepalivedPath, config.keepalivedId),
     options.peerKeepalived === undefined ? undefined : keepalivedFacts(c, options.peerKeepalived),
+  ]);
+  const profile = profileFor(config, keepalived?.model);
+  const [routeLookups, osFacts, services, lbfwVerify, blacklist, v6only, netns, iptables] = await Promise.all([
+    c.attempt('ip -j route get', () => Promise.all(lookupTargets(config, options.clients ?? []).map(({ target, purpose }) => lookupRoute(c, target, purpose)))),
     c.attempt('systeminformation osInfo', async () => {
       const [info, nftVersion, keepalivedVersion] = await Promise.all([
         system.osInfo().catch((error: unknown) => {
@@ -483,6 +590,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
           env,
           force: true,
           skipInvalid: true,
+          ...(profile === undefined ? {} : { profile }),
           ...(options.root === undefined ? {} : { root: options.root }),
           ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
         });
@@ -500,6 +608,9 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
         return { file, entries: 0, hits: [], error: error instanceof Error ? error.message : String(error) };
       }
     })(),
+    c.attempt('ss -lntuHe', async () => parseSsV6only(await c.output(['ss', '-lntuHe']))),
+    netnsFacts(system),
+    c.attempt('iptables', () => iptablesFacts(c, nftRuleset)),
   ]);
   const neighbourFacts = neighbours ?? [];
   const probe = options.probe === undefined ? undefined : await c.attempt('ARP probe', () => options.probe?.(links, macs, neighbourFacts) ?? Promise.resolve([]));
@@ -522,6 +633,11 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
     ...(nftRuleset === undefined ? {} : { nftRuleset }),
     ipvs: ipvsText === undefined ? { present: false } : { present: true, services: ipvsText, ...(ipvsStats === undefined ? {} : { stats: ipvsStats }) },
     ...(listening === undefined ? {} : { listening }),
+    ...(v6only === undefined ? {} : { v6only }),
+    ...(netns === undefined ? {} : { netns }),
+    ...(iptables === undefined ? {} : { iptables }),
+    ...(options.invocation === undefined ? {} : { invocation: options.invocation }),
+    ...(profile === undefined ? {} : { profile }),
     ...(conntrack === undefined ? {} : { conntrack }),
     ...(keepalived === undefined ? {} : { keepalived }),
     ...(peerKeepalived === undefined ? {} : { peerKeepalived }),

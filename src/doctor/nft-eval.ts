@@ -154,6 +154,10 @@ export interface Packet {
   readonly dport?: number;
   /** The input interface; {@link EXTERNAL} when unknown but certainly not lo. */
   readonly iifname?: string;
+  /** The output interface (packets on the output hook). */
+  readonly oifname?: string;
+  /** The packet's mark (meta mark); absent: unknown. */
+  readonly mark?: number;
   /** Conntrack state of the packet: the first packet of a flow is `new`. */
   readonly ctState?: string;
 }
@@ -247,6 +251,11 @@ function leftValue(expression: unknown, packet: Packet): Value {
       case 'iifname':
       case 'iif':
         return single('iface', packet.iifname);
+      case 'oifname':
+      case 'oif':
+        return single('iface', packet.oifname);
+      case 'mark':
+        return single('number', packet.mark);
       default:
         return UNKNOWN;
     }
@@ -428,7 +437,7 @@ function matchResult(match: Record<string, unknown>, packet: Packet, scope: Scop
 }
 
 /** Statements that neither match nor decide: they never change the verdict. */
-const NEUTRAL = new Set(['counter', 'log', 'mangle', 'notrack', 'dup', 'set', 'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'snat', 'dnat', 'masquerade', 'redirect', 'tproxy', 'fwd', 'xt']);
+const NEUTRAL = new Set(['counter', 'log', 'mangle', 'notrack', 'dup', 'set', 'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'snat', 'dnat', 'masquerade', 'redirect', 'tproxy', 'fwd']);
 /** Statements that match only sometimes (rate limits, quotas, connection counts). */
 const SOMETIMES = new Set(['limit', 'quota', 'ct count', 'secmark']);
 
@@ -459,6 +468,12 @@ function ruleOutcome(rule: NftRuleFact, packet: Packet, scope: Scope): RuleOutco
     }
     if (key === 'vmap') return { kind: 'verdict', verdict: 'vmap', certain: false };
     if (NEUTRAL.has(key)) continue;
+    if (key === 'xt') {
+      // An iptables-nft target (MARK, LOG, ...) does not decide; a match nobody explained may or may not match.
+      if (record(body)?.['type'] === 'target') continue;
+      status = 'maybe';
+      continue;
+    }
     if (SOMETIMES.has(key)) {
       status = 'maybe';
       continue;
@@ -575,6 +590,16 @@ function describeValue(value: unknown): string {
   return key ?? '?';
 }
 
+/** unjudgedExpressions lists what the rule holds that the evaluator cannot judge (iptables-nft `xt` matches). */
+export function unjudgedExpressions(rule: NftRuleFact): string[] {
+  return rule.expr.flatMap((statement) => {
+    const xt = record(record(statement)?.['xt']);
+    if (xt === undefined || xt['type'] === 'target') return [];
+    const why = xt['lbfw_unjudged'];
+    return [typeof why === 'string' ? why : `xt match ${str(xt['name']) ?? '?'}`];
+  });
+}
+
 /** describeRule renders a rule roughly as `nft list` does, with its handle: for messages only. */
 export function describeRule(rule: NftRuleFact): string {
   const parts: string[] = [];
@@ -590,6 +615,8 @@ export function describeRule(rule: NftRuleFact): string {
       parts.push(`${describeValue(match['left'])}${op === '==' || op === 'in' ? '' : ` ${op}`} ${describeValue(match['right'])}`);
     } else if (key === 'jump' || key === 'goto') {
       parts.push(`${key} ${describeValue(record(body)?.['target'])}`);
+    } else if (key === 'xt') {
+      parts.push(`xt ${describeValue(record(body)?.['name'])}`);
     } else {
       parts.push(key);
     }

@@ -10,6 +10,7 @@ import { KEEPALIVED_CHECKS } from './checks/keepalived.js';
 import { LBFW_CHECKS } from './checks/lbfw.js';
 import { LISTEN_CHECKS } from './checks/listen.js';
 import { PROBE_CHECKS } from './checks/probe.js';
+import { ROUTING_CHECKS } from './checks/routing.js';
 import { SYSCTL_CHECKS } from './checks/sysctl.js';
 import { VIP_CHECKS } from './checks/vip.js';
 import type { Check } from './types.js';
@@ -17,6 +18,7 @@ import type { Check } from './types.js';
 /** CHECKS: every check of the doctor. Ids are unique and stable. */
 export const CHECKS: readonly Check[] = [
   ...VIP_CHECKS,
+  ...ROUTING_CHECKS,
   ...SYSCTL_CHECKS,
   ...IPVS_CHECKS,
   ...FIREWALL_CHECKS,

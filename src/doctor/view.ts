@@ -5,7 +5,7 @@
  * and the `lbfw apply` command line that fixes what lbfw manages. Pure.
  */
 import type { Family, HostConfig } from '../config/model.js';
-import { DEFAULT_KEEPALIVED_PATH } from '../config/model.js';
+import { DEFAULT_BLACKLIST_PATH, DEFAULT_KEEPALIVED_PATH } from '../config/model.js';
 import { formatEndpoint } from '../config/merge.js';
 import type { VrrpInstance } from '../keepalived/model.js';
 import { combineRule } from '../sysctl/combine.js';
@@ -17,6 +17,7 @@ import type { Setting } from '../sysctl/resolve.js';
 import type { HostAddress, HostLink } from '../vip/addresses.js';
 import type { Facts } from './facts.js';
 import { readNftModel, type NftModel } from './nft-eval.js';
+import { explainXt, legacyAsNft, parseIptablesSave } from './iptables-save.js';
 
 /** Vip: one VIP address of this host, with where it was named. */
 export interface Vip {
@@ -137,12 +138,26 @@ export function judgeConf(facts: Facts, iface: string, name: string, value: stri
 
 const NFT_MODELS = new WeakMap<Facts, NftModel>();
 
+/**
+ * rulesetWithIptables is the ruleset the kernel really runs: iptables-nft
+ * rules read back with their options (explainXt) and the legacy iptables
+ * rules as tables of their own (the kernel runs both on the same hooks).
+ */
+function rulesetWithIptables(ruleset: readonly unknown[], iptables: Facts['iptables']): unknown[] {
+  const explained = explainXt(ruleset, iptables?.nftSave ?? {});
+  const legacy = (['ip', 'ip6'] as const).flatMap((family) => {
+    const text = iptables?.legacySave?.[family];
+    return text === undefined ? [] : legacyAsNft(parseIptablesSave(text, family), family);
+  });
+  return [...explained, ...legacy];
+}
+
 /** nftModel is the facts' ruleset taken apart (cached per facts object); undefined when nft could not be listed. */
 export function nftModel(facts: Facts): NftModel | undefined {
   if (facts.nftRuleset === undefined) return undefined;
   let model = NFT_MODELS.get(facts);
   if (model === undefined) {
-    model = readNftModel(facts.nftRuleset);
+    model = readNftModel(rulesetWithIptables(facts.nftRuleset, facts.iptables));
     NFT_MODELS.set(facts, model);
   }
   return model;
@@ -157,31 +172,62 @@ function quote(word: string): string {
   return /^[\w@%+=:,./[\]-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
+/** Flags of the doctor's own that `lbfw apply` and `verify` do not take: never repeated in a fix. */
+const DOCTOR_ONLY_FLAGS = new Set(['--peer-keepalived', '--client', '--probe', '--facts', '--json', '--list']);
+
 /**
- * lbfwCommand is the lbfw command line for this host: `--config FILE` when
- * the config came from a file, plus every item that came from a flag, so the
- * operator can paste it.
+ * invocationWords keeps the host-choosing flags of the doctor's command line
+ * (with their values), dropping the doctor's own ones.
  */
-export function lbfwCommand(config: HostConfig, verb: string): string {
-  const words = ['lbfw', ...verb.split(' ')];
-  if (config.file !== undefined) words.push('--config', config.file);
-  else words.push('--role', config.role);
-  const fromFlag = (origin: { readonly kind: string }): boolean => origin.kind === 'flag';
-  for (const s of config.services.filter((s) => fromFlag(s.origin))) words.push('--vip', `${formatEndpoint(s)}/${s.protocol}`);
-  for (const v of (config.vipAddresses ?? []).filter((v) => fromFlag(v.origin))) words.push('--vip', v.address);
-  if (config.file === undefined) {
-    const iface = config.role === 'director' ? config.interfaces.vip : config.interfaces.client;
-    if (iface !== undefined && config.keepalivedPath === undefined) words.push('--iface', iface);
+export function invocationWords(invocation: readonly string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < invocation.length; i++) {
+    const word = invocation[i] ?? '';
+    const [name = ''] = word.split('=');
+    if (DOCTOR_ONLY_FLAGS.has(name)) {
+      if (!word.includes('=') && name !== '--probe' && name !== '--json' && name !== '--list') i++;
+      continue;
+    }
+    words.push(word);
   }
-  for (const p of config.peers.filter((p) => fromFlag(p.origin))) words.push('--peer', p.address);
-  for (const r of config.realServers.filter((r) => fromFlag(r.origin))) words.push('--realserver', formatEndpoint(r));
-  if (config.keepalivedPath !== undefined && config.keepalivedPath !== DEFAULT_KEEPALIVED_PATH) words.push('--keepalived', config.keepalivedPath);
+  return words;
+}
+
+/**
+ * lbfwCommand is the lbfw command line for this host, runnable as printed:
+ * the host-choosing flags the doctor was given, repeated verbatim (--config,
+ * --keepalived, --blacklist, --role, --vip, --iface, ...); without them (a
+ * facts file of an older lbfw), `--config FILE` when the config came from a
+ * file, plus every item that came from a flag. `--profile` is added when the
+ * host is judged by another profile than its role's default (NAT).
+ */
+export function lbfwCommand(facts: Pick<Facts, 'config' | 'invocation' | 'profile'>, verb: string): string {
+  const config = facts.config;
+  const words = ['lbfw', ...verb.split(' ')];
+  if (facts.invocation !== undefined) {
+    words.push(...invocationWords(facts.invocation));
+  } else {
+    if (config.file !== undefined) words.push('--config', config.file);
+    else words.push('--role', config.role);
+    const fromFlag = (origin: { readonly kind: string }): boolean => origin.kind === 'flag';
+    for (const s of config.services.filter((s) => fromFlag(s.origin))) words.push('--vip', `${formatEndpoint(s)}/${s.protocol}`);
+    for (const v of (config.vipAddresses ?? []).filter((v) => fromFlag(v.origin))) words.push('--vip', v.address);
+    if (config.file === undefined) {
+      const iface = config.role === 'director' ? config.interfaces.vip : config.interfaces.client;
+      if (iface !== undefined && config.keepalivedPath === undefined) words.push('--iface', iface);
+    }
+    for (const p of config.peers.filter((p) => fromFlag(p.origin))) words.push('--peer', p.address);
+    for (const r of config.realServers.filter((r) => fromFlag(r.origin))) words.push('--realserver', formatEndpoint(r));
+    if (config.keepalivedPath !== undefined && config.keepalivedPath !== DEFAULT_KEEPALIVED_PATH) words.push('--keepalived', config.keepalivedPath);
+    if (config.blacklistPath !== DEFAULT_BLACKLIST_PATH && config.file === undefined) words.push('--blacklist', config.blacklistPath);
+  }
+  if (facts.profile !== undefined && (verb === 'apply' || verb === 'verify' || verb === 'plan') && !words.includes('--profile')) words.push('--profile', facts.profile);
   return words.map(quote).join(' ');
 }
 
 /** applyFix is the fix line for what `lbfw apply` corrects, with the immediate command when there is one. */
 export function applyFix(facts: Facts, now?: string): string {
-  const apply = lbfwCommand(facts.config, 'apply');
+  const apply = lbfwCommand(facts, 'apply');
   return now === undefined ? apply : `${apply} (or at once, until the next boot: ${now})`;
 }
 

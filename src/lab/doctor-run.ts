@@ -61,9 +61,9 @@ export function findingIds(report: DoctorReport, severity?: string): string[] {
   return report.findings.filter((f) => severity === undefined || f.severity === severity).map((f) => f.id);
 }
 
-/** runDoctor runs `lbfw doctor --json` in a node and reads the report. */
-export async function runDoctor(lab: Lab, node: LbfwNodeName): Promise<DoctorRun> {
-  const result = await lab.lbfw(node, ['doctor', '--json']);
+/** runDoctor runs `lbfw doctor --json [ARGS]` in a node and reads the report. */
+export async function runDoctor(lab: Lab, node: LbfwNodeName, args: readonly string[] = []): Promise<DoctorRun> {
+  const result = await lab.lbfw(node, ['doctor', '--json', ...args]);
   const output = `${result.stdout}${result.stderr}`;
   const report = parseDoctorReport(result.stdout);
   if (report !== undefined) return { node, code: result.code, report, output };

@@ -5,13 +5,16 @@
  * it, the doctor comes back clean, and real requests reach both real servers
  * through the director. Everything it creates is removed at the end.
  */
-import { doctorText, errorFindings, findingIds, runDoctor } from './doctor-run.js';
+import { errorFindings, findingIds, runDoctor } from './doctor-run.js';
+import { renderReport } from '../doctor/report.js';
+import type { DoctorReport } from '../doctor/types.js';
 import { DR_EMULATION_TABLE } from './dr-emulation.js';
 import { faultById, injectFaults } from './faults.js';
 import { existingNamespaces, isLabNamespace } from './lab-state.js';
 import { answeredNodes, describeRequest, probeVip, symptomsOf, type VipProbe } from './probe.js';
 import { systemNft } from '../nft/cli-backend.js';
-import { createLab, LAB, labRecordOf, LBFW_NODES, type Lab, type LbfwNodeName } from './topology.js';
+import { createLab, keepalivedNode, LAB, labRecordOf, LBFW_NODES, waitForVipHolders, type Lab, type LbfwNodeName } from './topology.js';
+import { stopKeepalived } from './keepalived.js';
 import { existsSync } from 'node:fs';
 
 /** DrDemoOptions: where the demo reports progress, and its namespace prefix. */
@@ -37,7 +40,7 @@ const KERNEL_DEFAULT_MISTAKES: readonly { readonly doctorId: string; readonly de
 
 /** expectedFindings: the doctor ids each node must report before lbfw apply. */
 export function expectedFindings(faults: readonly string[]): Record<LbfwNodeName, string[]> {
-  const expected: Record<LbfwNodeName, string[]> = { director: [], rs1: [], rs2: [] };
+  const expected: Record<LbfwNodeName, string[]> = { director: [], director2: [], rs1: [], rs2: [] };
   for (const node of ['rs1', 'rs2'] as const) expected[node].push(...KERNEL_DEFAULT_MISTAKES.map((m) => m.doctorId));
   for (const id of faults) {
     const fault = faultById(id);
@@ -57,19 +60,22 @@ function logProbe(probe: VipProbe, log: (line: string) => void): void {
   for (const r of probe.requests) log(`  ${describeRequest(r)}`);
 }
 
-/** Runs `lbfw doctor` (printed) and `lbfw doctor --json` (checked) on every node; returns whether each check held. */
+/**
+ * Runs `lbfw doctor --json` on every node once, prints the report as `lbfw
+ * doctor` renders it (the same renderer) and checks it; returns whether each
+ * check held.
+ */
 async function doctorRound(lab: Lab, log: (line: string) => void, expect: (node: LbfwNodeName, ids: string[], errors: string[]) => string | undefined): Promise<boolean> {
   let ok = true;
   for (const node of LBFW_NODES) {
     log(`[${node}] $ lbfw doctor`);
-    const human = await doctorText(lab, node);
-    if (human.text !== '') log(indent(human.text));
     const run = await runDoctor(lab, node);
     if (run.report === undefined) {
       log(`  !! ${run.problem ?? 'no report'}`);
       ok = false;
       continue;
     }
+    log(indent(renderReport(run.report as DoctorReport, { colour: false }).trimEnd()));
     const ids = findingIds(run.report);
     const errors = errorFindings(run.report).map((f) => f.id);
     const problem = expect(node, ids, errors);
@@ -100,7 +106,8 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
     log(
       [
         `  client    ${lab.client.ns.name}: ${LAB.lan.client} (LAN), also the LAN's gateway`,
-        `  director  ${lab.director.ns.name}: ${LAB.lan.director}, VIP ${LAB.vip} on eth0 (keepalived's job), uplink ${LAB.uplink.director} on eth1`,
+        `  director  ${lab.director.ns.name}: ${LAB.lan.director}, VIP ${LAB.vip} on eth0${lab.keepalived ? ' (real keepalived, VRRP MASTER)' : " (keepalived's job)"}, uplink ${LAB.uplink.director} on eth1`,
+        `  director2 ${lab.director2.ns.name}: ${LAB.peerDirector}${lab.keepalived ? ', real keepalived, VRRP BACKUP' : ''}`,
         `  rs1       ${lab.rs1.ns.name}: ${LAB.lan.rs1}, backend ${LAB.backend.rs1} on eth1, web service on :${LAB.port} answering "rs1"`,
         `  rs2       ${lab.rs2.ns.name}: ${LAB.lan.rs2}, backend ${LAB.backend.rs2} on eth1, web service on :${LAB.port} answering "rs2"`,
         `  The kernel here has no IPVS: the director forwards like IPVS DR with nftables (table ${DR_EMULATION_TABLE}),`,
@@ -150,11 +157,30 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
     const reached = answeredNodes(after);
     checks.push(after.ok && reached.includes('rs1') && reached.includes('rs2'));
     log(after.ok ? `  => served by ${reached.join(' and ')}` : '  !! some requests still fail');
+
+    section('\n== 8. Failover: keepalived stops on the director (the VRRP MASTER)');
+    if (!lab.keepalived) {
+      log('  keepalived is not installed here (apt-get install keepalived): the lab holds the VIP statically, no failover to show');
+    } else {
+      log(`  director2 runs the same keepalived.conf (state BACKUP, priority 100) and lbfw built its firewall from it`);
+      const started = Date.now();
+      await stopKeepalived(keepalivedNode(lab, 'director'));
+      const holders = await waitForVipHolders(lab, ['director2']);
+      const moved = holders.join(',') === 'director2';
+      checks.push(moved);
+      log(moved ? `  the VIP moved to director2 by VRRP in ${((Date.now() - started) / 1000).toFixed(1)} s` : `  !! the VIP is held by ${holders.join(', ') || 'nobody'}`);
+      const failover = await probeVip(lab);
+      logProbe(failover, log);
+      const via = [...new Set(failover.requests.map((r) => r.vipHolder))];
+      const served = failover.ok && via.join(',') === 'director2' && answeredNodes(failover).join(',') === 'rs1,rs2';
+      checks.push(served);
+      log(served ? '  => requests keep working, through director2' : '  !! requests do not work through director2');
+    }
   } catch (error) {
     log(options.signal?.aborted === true ? '!! interrupted' : `!! the demo stopped: ${(error as Error).message}`);
     checks.push(false);
   } finally {
-    log('\n== 8. Tearing down');
+    log('\n== 9. Tearing down');
     const mine = lab === undefined ? [] : Object.values(labRecordOf(lab).namespaces);
     const dir = lab?.dir;
     if (lab !== undefined) await lab.destroy();

@@ -7,7 +7,8 @@
  */
 import { restartHttpService } from './http-service.js';
 import type { Symptom } from './probe.js';
-import { LAB, LAB_REAL_SERVERS, reloadKeepalived, writeKeepalived, type Lab, type LbfwNodeName } from './topology.js';
+import { DIRECTORS, keepalivedNode, LAB, LAB_REAL_SERVERS, reloadKeepalived, waitForVipHolders, writeKeepalived, type Lab, type LbfwNodeName } from './topology.js';
+import { startKeepalived, stopKeepalived } from './keepalived.js';
 
 /** The doctor check ids the lab's faults are reported under. */
 export type DoctorCheckId =
@@ -24,7 +25,9 @@ export type DoctorCheckId =
   | 'output-chain-drop'
   | 'dr-port-remap'
   | 'rs-not-connected'
-  | 'vip-absent';
+  | 'vip-absent'
+  | 'rs-no-route-back'
+  | 'conntrack-tcp-loose';
 
 /** Fault: one mistake, injected into a lab that lbfw made healthy. */
 export interface Fault {
@@ -41,6 +44,8 @@ export interface Fault {
   readonly severity: 'error' | 'warning';
   /** How real requests through the VIP fail. */
   readonly symptom: Symptom;
+  /** Extra arguments of the node's `lbfw doctor` (e.g. `--client ADDR`). */
+  readonly doctorArgs?: readonly string[];
   /** The documented fix, as the operator would type it on `node` (or do it, when it is no single command). */
   readonly fix: string;
   readonly inject: (lab: Lab) => Promise<void>;
@@ -86,16 +91,47 @@ table inet filter {
 }
 EOF`;
 
-/** A hardened host's output chain: only replies and loopback may leave. */
+/**
+ * A hardened host's output chain: only replies, loopback and VRRP (the
+ * operator allowed keepalived) may leave. VRRP is allowed so that the fault
+ * is the DR forwarding alone, not also a failover to director2.
+ */
 const DISTRO_OUTPUT_FIREWALL = `nft -f - <<'EOF'
 table inet filter {
 	chain output {
 		type filter hook output priority filter; policy drop;
 		ct state established,related accept
 		oif "lo" accept
+		meta l4proto vrrp accept
 	}
 }
 EOF`;
+
+/** The same hardening written as policy accept with a final drop rule: DR breaks just the same. */
+const LAST_RULE_DROP_OUTPUT_FIREWALL = `nft -f - <<'EOF'
+table inet filter {
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ct state established,related accept
+		oif "lo" accept
+		meta l4proto vrrp accept
+		counter drop
+	}
+}
+EOF`;
+
+/** A firewall that drops what conntrack calls invalid, before IPVS (priority -10). */
+const INVALID_DROP_FIREWALL = `nft -f - <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority -10; policy accept;
+		ct state invalid counter drop
+	}
+}
+EOF`;
+
+/** A gateway address on the LAN that nobody has. */
+const DEAD_GATEWAY = '203.0.113.99';
 
 const APPLY = 'lbfw apply';
 
@@ -264,9 +300,75 @@ export const FAULTS: readonly Fault[] = [
     doctorId: 'vip-absent',
     severity: 'error',
     symptom: 'dropped',
-    inject: (lab) => sh(lab, 'director', `ip addr del ${VIP}/32 dev eth0`),
-    // What keepalived does when it becomes MASTER (`systemctl start keepalived` on a real director).
-    ...commandFix('director', `ip addr add ${VIP}/32 dev eth0`),
+    // With real keepalived in the lab: keepalived stopped on both directors.
+    inject: async (lab) => {
+      if (!lab.keepalived) return sh(lab, 'director', `ip addr del ${VIP}/32 dev eth0`);
+      for (const node of DIRECTORS) await stopKeepalived(keepalivedNode(lab, node));
+      const holders = await waitForVipHolders(lab, []);
+      if (holders.length > 0) throw new Error(`the VIP is still held by ${holders.join(', ')}`);
+    },
+    fix: `start keepalived on the director (systemctl start keepalived); without keepalived: ip addr add ${VIP}/32 dev eth0`,
+    applyFix: async (lab) => {
+      if (!lab.keepalived) return sh(lab, 'director', `ip addr add ${VIP}/32 dev eth0`);
+      for (const node of DIRECTORS) await startKeepalived(keepalivedNode(lab, node));
+      const holders = await waitForVipHolders(lab, ['director']);
+      if (holders.join(',') !== 'director') throw new Error(`after starting keepalived the VIP is held by ${holders.join(', ') || 'nobody'}`);
+    },
+  },
+  {
+    id: 'rs-arp-ignore-8',
+    description: 'rs1 has arp_ignore 8: it answers no ARP request at all, so the director cannot reach it',
+    node: 'rs1',
+    doctorId: 'rs-arp-ignore',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sysctls(lab, 'rs1', { 'net.ipv4.conf.all.arp_ignore': '8' }),
+    ...commandFix('rs1', APPLY),
+  },
+  {
+    id: 'rs-service-v6only',
+    description: `rs1's web service listens on [::]:${LAB.port} with IPV6_V6ONLY: it takes no IPv4 client`,
+    node: 'rs1',
+    doctorId: 'rs-not-listening',
+    severity: 'error',
+    symptom: 'refused',
+    inject: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '::', port: LAB.port, ipv6Only: true }),
+    fix: `make the service listen on 0.0.0.0:${LAB.port} too (or without IPV6_V6ONLY) and restart it`,
+    applyFix: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port }),
+  },
+  {
+    id: 'rs-dead-gateway',
+    description: `rs1 routes its replies to the client via ${DEAD_GATEWAY}, a gateway that does not answer`,
+    node: 'rs1',
+    doctorId: 'rs-no-route-back',
+    severity: 'error',
+    symptom: 'dropped',
+    doctorArgs: ['--client', LAB.lan.client],
+    inject: (lab) => sh(lab, 'rs1', `ip route add ${LAB.lan.client}/32 via ${DEAD_GATEWAY} dev eth0`),
+    ...commandFix('rs1', `ip route del ${LAB.lan.client}/32 via ${DEAD_GATEWAY} dev eth0`),
+  },
+  {
+    id: 'director-ct-invalid-drop',
+    description: 'the director drops `ct state invalid` before IPVS while net.netfilter.nf_conntrack_tcp_loose is 0',
+    node: 'director',
+    doctorId: 'conntrack-tcp-loose',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: async (lab) => {
+      await sh(lab, 'director', INVALID_DROP_FIREWALL);
+      await sysctls(lab, 'director', { 'net.netfilter.nf_conntrack_tcp_loose': '0' });
+    },
+    ...commandFix('director', 'sysctl -w net.netfilter.nf_conntrack_tcp_loose=1'),
+  },
+  {
+    id: 'director-output-last-drop',
+    description: `the director's output chain has policy accept but ends with a drop rule: the packets DR sends to the real servers hit it`,
+    node: 'director',
+    doctorId: 'output-chain-drop',
+    severity: 'error',
+    symptom: 'dropped',
+    inject: (lab) => sh(lab, 'director', LAST_RULE_DROP_OUTPUT_FIREWALL),
+    ...commandFix('director', `nft insert rule inet filter output ip daddr ${VIP} tcp dport ${LAB.port} accept`),
   },
 ];
 

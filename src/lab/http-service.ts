@@ -20,6 +20,8 @@ export interface HttpService {
   /** Bind address: `0.0.0.0` (every address, the VIP on lo included), the VIP, or a mistake such as the RIP. */
   readonly host: string;
   readonly port: number;
+  /** IPV6_V6ONLY on an IPv6 socket: `[::]` then takes IPv6 clients only. */
+  readonly ipv6Only?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface HttpService {
 export async function startHttpService(ns: Netns, service: HttpService): Promise<void> {
   const child = spawn(
     'ip',
-    ['netns', 'exec', ns.name, process.execPath, SERVICE_PROGRAM, HTTP_SERVICE_MARKER, service.name, service.host, String(service.port)],
+    ['netns', 'exec', ns.name, process.execPath, SERVICE_PROGRAM, HTTP_SERVICE_MARKER, service.name, service.host, String(service.port), service.ipv6Only === true ? 'v6only' : ''],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -16,15 +16,17 @@ export interface LabService {
   readonly port: number;
 }
 
-/** LabDirectors: the director the lab builds and the other one of its pair, which it does not build. */
+/** LabDirectors: this director's and its peer's address, and this director's VRRP role. */
 export interface LabDirectors {
   readonly self: string;
   readonly peer: string;
+  readonly state: 'MASTER' | 'BACKUP';
+  readonly priority: number;
 }
 
 /**
  * keepalivedConf is the director's keepalived.conf: a VRRP instance holding
- * the VIP on eth0, talking unicast VRRP with the other director of the pair,
+ * the VIP on eth0, talking unicast VRRP (advert_int 1) with the other director,
  * and a DR virtual service with its real servers.
  */
 export function keepalivedConf(service: LabService, directors: LabDirectors, realServers: readonly LabRealServerEntry[]): string {
@@ -33,10 +35,10 @@ export function keepalivedConf(service: LabService, directors: LabDirectors, rea
   );
   return `! keepalived.conf of the lbfw lab's director (written by lbfw lab)
 vrrp_instance VI_1 {
-    state MASTER
+    state ${directors.state}
     interface eth0
     virtual_router_id 51
-    priority 150
+    priority ${directors.priority}
     advert_int 1
     unicast_src_ip ${directors.self}
     unicast_peer {

@@ -42,7 +42,12 @@ const REFUSED = new Set(['ECONNREFUSED', 'ECONNRESET']);
 
 /** requestOk: answered by the real server the director picked, and the client's VIP neighbour is still the director. */
 export function requestOk(request: VipRequest): boolean {
-  return request.error === undefined && request.answeredBy === request.expected && request.vipHolder === 'director';
+  return request.error === undefined && request.answeredBy === request.expected && isDirector(request.vipHolder);
+}
+
+/** isDirector: the VIP's MAC is one of the two directors' (the VRRP MASTER of the moment). */
+export function isDirector(holder: string): boolean {
+  return holder === 'director' || holder === 'director2';
 }
 
 /** symptomsOf lists how the probe's requests failed. */
@@ -51,7 +56,7 @@ export function symptomsOf(probe: VipProbe): Symptom[] {
   for (const r of probe.requests) {
     if (r.error !== undefined && DROPPED.has(r.error)) found.add('dropped');
     if (r.error !== undefined && REFUSED.has(r.error)) found.add('refused');
-    if (r.vipHolder !== 'director' && r.vipHolder !== '' && r.answeredBy !== undefined) found.add('bypass');
+    if (!isDirector(r.vipHolder) && r.vipHolder !== '' && r.answeredBy !== undefined) found.add('bypass');
   }
   return [...found];
 }
@@ -65,16 +70,16 @@ export function answeredNodes(probe: VipProbe): string[] {
 export function describeRequest(r: VipRequest, timeoutMs = PROBE_TIMEOUT_MS): string {
   const head = `client port ${r.port} (director sends it to ${r.expected ?? 'nobody'}): `;
   // A failed request may not even have gone to the director.
-  const bypass = r.vipHolder !== 'director' && r.vipHolder !== '' ? `; it went straight to ${r.vipHolder}, whose MAC the client's ARP cache holds for the VIP` : '';
+  const bypass = !isDirector(r.vipHolder) && r.vipHolder !== '' ? `; it went straight to ${r.vipHolder}, whose MAC the client's ARP cache holds for the VIP` : '';
   if (r.error === 'timeout') return `${head}no answer within ${timeoutMs / 1000} s (dropped)${bypass}`;
   if (r.error === 'EHOSTUNREACH') return `${head}no answer: nobody answered the client's ARP request for the VIP (EHOSTUNREACH)${bypass}`;
   if (r.error !== undefined && REFUSED.has(r.error)) return `${head}refused (${r.error}: nothing listens for ${LAB.vip}:${LAB.port} there)${bypass}`;
   if (r.error !== undefined) return `${head}failed (${r.error})${bypass}`;
-  if (r.vipHolder !== 'director') {
+  if (!isDirector(r.vipHolder)) {
     return `${head}answered by ${r.answeredBy ?? '?'} BYPASSING the director: the client's ARP cache holds ${r.vipHolder}'s MAC for the VIP`;
   }
   if (r.answeredBy !== r.expected) return `${head}answered by ${r.answeredBy ?? '?'}, not ${r.expected ?? 'nobody'}`;
-  return `${head}answered by ${r.answeredBy} via the director`;
+  return `${head}answered by ${r.answeredBy} via ${r.vipHolder === 'director' ? 'the director' : r.vipHolder}`;
 }
 
 
@@ -87,7 +92,7 @@ interface RawResult {
 
 /** flushNeighbours empties the ARP caches of the client, the director and the real servers, so ARP is exercised anew. */
 export async function flushNeighbours(lab: Lab): Promise<void> {
-  for (const node of [lab.client, lab.director, lab.rs1, lab.rs2]) await node.ns.ok(['ip', 'neigh', 'flush', 'all']);
+  for (const node of [lab.client, lab.director, lab.director2, lab.rs1, lab.rs2]) await node.ns.ok(['ip', 'neigh', 'flush', 'all']);
 }
 
 /** ProbeOptions: how long to wait for each answer. */
@@ -116,7 +121,7 @@ export async function probeVip(lab: Lab, options: ProbeOptions = {}): Promise<Vi
   const result = await lab.exec('client', [process.execPath, HTTP_PROBE_PROGRAM, LAB.vip, String(LAB.port), String(timeoutMs), ...ports.map((p) => String(p.port))]);
   if (result.code !== 0) throw new Error(`probe from ${lab.client.ns.name} failed (exit ${result.code}): ${result.stderr.trim()}`);
   const raw = JSON.parse(result.stdout) as RawResult[];
-  const macs = new Map<string, string>([lab.director, lab.rs1, lab.rs2, lab.client].map((n) => [n.mac, n.name]));
+  const macs = new Map<string, string>([lab.director, lab.director2, lab.rs1, lab.rs2, lab.client].map((n) => [n.mac, n.name]));
   const requests = raw.map((r, i): VipRequest => {
     const vipMac = r.vipMac.toLowerCase();
     const expected = ports[i]?.expected;

@@ -26,6 +26,7 @@ import { startHttpService } from './http-service.js';
 import { connect, Netns } from './netns.js';
 import { directorConfig, keepalivedConf, realServerConfig, type LabRealServerEntry } from './node-config.js';
 import { run, type RunResult } from '../system/run.js';
+import { holdsAddress, keepalivedInstalled, startKeepalived, waitFor, type KeepalivedNode } from './keepalived.js';
 
 /** The lab's addresses: documentation prefixes only. */
 export const LAB = {
@@ -33,7 +34,7 @@ export const LAB = {
   vip: DR_LAB.vip,
   port: 80,
   lan: { client: DR_LAB.client, director: DR_LAB.director, rs1: DR_LAB.realServers[0], rs2: DR_LAB.realServers[1] },
-  /** The other director of the VRRP pair: named in keepalived.conf (so lbfw accepts its VRRP), not built. */
+  /** director2, the other director of the VRRP pair (BACKUP). */
   peerDirector: '203.0.113.2',
   backend: { client: '198.51.100.100', rs1: '198.51.100.11', rs2: '198.51.100.12' },
   uplink: { client: '192.0.2.100', director: '192.0.2.1' },
@@ -42,13 +43,16 @@ export const LAB = {
 } as const;
 
 /** Names of the lab's nodes. */
-export type LabNodeName = 'client' | 'director' | 'rs1' | 'rs2';
+export type LabNodeName = 'client' | 'director' | 'director2' | 'rs1' | 'rs2';
 
 /** Names of the nodes lbfw runs on. */
-export type LbfwNodeName = 'director' | 'rs1' | 'rs2';
+export type LbfwNodeName = 'director' | 'director2' | 'rs1' | 'rs2';
 
 /** LBFW_NODES: the nodes lbfw is applied to, in the order the demo and tests use. */
-export const LBFW_NODES: readonly LbfwNodeName[] = ['director', 'rs1', 'rs2'];
+export const LBFW_NODES: readonly LbfwNodeName[] = ['director', 'director2', 'rs1', 'rs2'];
+
+/** The two directors of the VRRP pair: director is MASTER (priority 150), director2 BACKUP (100). */
+export const DIRECTORS = ['director', 'director2'] as const;
 
 /** LabNode: one node of the lab. */
 export interface LabNode {
@@ -68,10 +72,13 @@ export interface Lab {
   readonly switchNs: Netns;
   readonly client: LabNode;
   readonly director: LabNode;
+  readonly director2: LabNode;
   readonly rs1: LabNode;
   readonly rs2: LabNode;
   /** The director's keepalived.conf: the lab's stand-in for IPVS reads it (reloadKeepalived). */
   readonly keepalivedPath: string;
+  /** Whether real keepalived (VRRP) holds the VIP; without the package the director holds it statically. */
+  readonly keepalived: boolean;
   /** Environment of commands run in a node: PATH with `lbfw` and the system's nft first, LBFW_*. */
   readonly env: (node: LabNodeName) => Record<string, string>;
   /** exec runs a program inside a node with the node's environment. */
@@ -91,6 +98,8 @@ export interface LabRecord {
   readonly prefix: string;
   readonly dir: string;
   readonly namespaces: Readonly<Record<LabNodeName | 'switch', string>>;
+  /** Whether real keepalived runs on the directors. */
+  readonly keepalived?: boolean;
 }
 
 /** Path of the lbfw launcher of this checkout. */
@@ -114,10 +123,12 @@ export function labRecordOf(lab: Lab): LabRecord {
   return {
     prefix: lab.prefix,
     dir: lab.dir,
+    keepalived: lab.keepalived,
     namespaces: {
       switch: lab.switchNs.name,
       client: lab.client.ns.name,
       director: lab.director.ns.name,
+      director2: lab.director2.ns.name,
       rs1: lab.rs1.ns.name,
       rs2: lab.rs2.ns.name,
     },
@@ -128,7 +139,7 @@ export function labRecordOf(lab: Lab): LabRecord {
  * labFromParts assembles the Lab object (runners, destroy) around existing
  * namespaces: the ones createLab just made, or those of a record.
  */
-async function labFromParts(prefix: string, dir: string, switchNs: Netns, spaces: Readonly<Record<LabNodeName, Netns>>): Promise<Lab> {
+async function labFromParts(prefix: string, dir: string, switchNs: Netns, spaces: Readonly<Record<LabNodeName, Netns>>, keepalived: boolean): Promise<Lab> {
   const node = async (name: LabNodeName): Promise<LabNode> => ({
     name,
     ns: spaces[name],
@@ -152,16 +163,18 @@ async function labFromParts(prefix: string, dir: string, switchNs: Netns, spaces
   };
   // Below the kernel's ephemeral range (32768-60999), so ports the kernel picks never collide.
   let port = 20000 + Math.floor(Math.random() * 10000);
-  const all = [spaces.client, spaces.director, spaces.rs1, spaces.rs2, switchNs];
+  const all = [spaces.client, spaces.director, spaces.director2, spaces.rs1, spaces.rs2, switchNs];
   return {
     prefix,
     dir,
     switchNs,
     client: await node('client'),
     director: await node('director'),
+    director2: await node('director2'),
     rs1: await node('rs1'),
     rs2: await node('rs2'),
     keepalivedPath: path.join(nodeDir(dir, 'director'), 'keepalived.conf'),
+    keepalived,
     env,
     exec,
     sh: (name, command) => exec(name, ['sh', '-c', command]),
@@ -180,9 +193,10 @@ export async function openLab(record: LabRecord): Promise<Lab> {
   return labFromParts(record.prefix, record.dir, Netns.open(n.switch), {
     client: Netns.open(n.client),
     director: Netns.open(n.director),
+    director2: Netns.open(n.director2),
     rs1: Netns.open(n.rs1),
     rs2: Netns.open(n.rs2),
-  });
+  }, record.keepalived ?? false);
 }
 
 /** The real servers keepalived.conf lists when nothing is wrong: both by their LAN address, port 80. */
@@ -191,9 +205,26 @@ export const LAB_REAL_SERVERS: readonly LabRealServerEntry[] = [
   { address: LAB.lan.rs2, port: LAB.port },
 ];
 
-/** writeKeepalived rewrites the director's keepalived.conf with these real servers (then reloadKeepalived). */
-export async function writeKeepalived(lab: Lab, realServers: readonly LabRealServerEntry[]): Promise<void> {
-  await writeFile(lab.keepalivedPath, keepalivedConf({ vip: LAB.vip, port: LAB.port }, { self: LAB.lan.director, peer: LAB.peerDirector }, realServers));
+/** The VRRP role of each director in keepalived.conf. */
+const VRRP_ROLES = {
+  director: { self: LAB.lan.director, peer: LAB.peerDirector, state: 'MASTER', priority: 150 },
+  director2: { self: LAB.peerDirector, peer: LAB.lan.director, state: 'BACKUP', priority: 100 },
+} as const;
+
+/** keepalivedPathOf is a director's keepalived.conf. */
+export function keepalivedPathOf(lab: Pick<Lab, 'dir'>, node: (typeof DIRECTORS)[number]): string {
+  return path.join(nodeDir(lab.dir, node), 'keepalived.conf');
+}
+
+/**
+ * writeKeepalived rewrites both directors' keepalived.conf with these real
+ * servers (then reloadKeepalived): one file as an operator keeps it, with
+ * the VRRP role swapped on the peer.
+ */
+export async function writeKeepalived(lab: Pick<Lab, 'dir'>, realServers: readonly LabRealServerEntry[]): Promise<void> {
+  for (const node of DIRECTORS) {
+    await writeFile(keepalivedPathOf(lab, node), keepalivedConf({ vip: LAB.vip, port: LAB.port }, VRRP_ROLES[node], realServers));
+  }
 }
 
 /** labEmulation is what the director's "IPVS" does, read from its keepalived.conf. */
@@ -207,11 +238,39 @@ export async function labEmulation(lab: Lab): Promise<DrEmulation> {
  * as `systemctl reload keepalived` makes keepalived reprogram IPVS.
  */
 export async function reloadKeepalived(lab: Lab): Promise<void> {
-  await loadDrEmulation(lab.director.ns, await labEmulation(lab));
+  const emulation = await labEmulation(lab);
+  for (const node of DIRECTORS) await loadDrEmulation(lab[node].ns, emulation);
+}
+
+/** keepalivedNode is a director's keepalived (namespace and files). */
+export function keepalivedNode(lab: Lab, node: (typeof DIRECTORS)[number]): KeepalivedNode {
+  return { ns: lab[node].ns, dir: lab[node].dir };
+}
+
+/** vipHolders lists the directors that hold the VIP on eth0 now. */
+export async function vipHolders(lab: Lab): Promise<(typeof DIRECTORS)[number][]> {
+  const held: (typeof DIRECTORS)[number][] = [];
+  for (const node of DIRECTORS) if (await holdsAddress(lab[node].ns, 'eth0', LAB.vip)) held.push(node);
+  return held;
+}
+
+/**
+ * waitForVipHolders polls until exactly `expected` hold the VIP (VRRP needs
+ * a few adverts: advert_int 1, master down after about 3.6 s) or `ms` pass;
+ * returns who holds it then.
+ */
+export async function waitForVipHolders(lab: Lab, expected: readonly string[], ms = 15000): Promise<string[]> {
+  const want = [...expected].sort().join(',');
+  const reached = await waitFor(async () => {
+    const now = await vipHolders(lab);
+    return [...now].sort().join(',') === want ? now : undefined;
+  }, ms);
+  return reached ?? (await vipHolders(lab));
 }
 
 /** nodeOwning names the node that has `address` (LAN or backend), if any. */
 export function nodeOwning(address: string): LabNodeName | undefined {
+  if (address === LAB.peerDirector) return 'director2';
   for (const name of ['client', 'director', 'rs1', 'rs2'] as const) {
     const lan = (LAB.lan as Record<string, string>)[name];
     const backend = (LAB.backend as Record<string, string>)[name];
@@ -223,6 +282,12 @@ export function nodeOwning(address: string): LabNodeName | undefined {
 /** CreateLabOptions: the namespace prefix (e.g. `lbfw-lab`, `lbfw-t-lab`). */
 export interface CreateLabOptions {
   readonly prefix: string;
+  /**
+   * Run real keepalived on both directors (default: when the package is
+   * installed). Without it the director holds the VIP statically and
+   * director2 stays without it.
+   */
+  readonly keepalived?: boolean;
 }
 
 /**
@@ -246,6 +311,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     const switchNs = await make('sw');
     const client = await make('client');
     const director = await make('dir');
+    const director2 = await make('dir2');
     const rs1 = await make('rs1');
     const rs2 = await make('rs2');
     for (const bridge of ['br0', 'br1', 'br2']) {
@@ -264,6 +330,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     // that answers ARP for the VIP always wins, as a fast one does in production.
     await attach('br0', 'p-client', client, 'eth0', LAB.lan.client);
     await attach('br0', 'p-dir', director, 'eth0', LAB.lan.director);
+    await attach('br0', 'p-dir2', director2, 'eth0', LAB.peerDirector);
     await attach('br0', 'p-rs1', rs1, 'eth0', LAB.lan.rs1);
     await attach('br0', 'p-rs2', rs2, 'eth0', LAB.lan.rs2);
     await attach('br1', 'b-client', client, 'eth1', LAB.backend.client);
@@ -271,7 +338,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     await attach('br1', 'b-rs2', rs2, 'eth1', LAB.backend.rs2);
     await attach('br2', 'u-client', client, 'eth2', LAB.uplink.client);
     await attach('br2', 'u-dir', director, 'eth1', LAB.uplink.director);
-    for (const ns of [director, rs1, rs2]) await ns.ok(['ip', 'route', 'add', 'default', 'via', LAB.lan.client]);
+    for (const ns of [director, director2, rs1, rs2]) await ns.ok(['ip', 'route', 'add', 'default', 'via', LAB.lan.client]);
     // The client accepts replies on any of its links (real servers may answer
     // from another network): loose routers and clients are not what is tested.
     for (const key of ['all', 'default', 'eth0', 'eth1', 'eth2']) await client.sysctl(`net.ipv4.conf.${key}.rp_filter`, '0');
@@ -283,19 +350,20 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       }
       await ns.ok(['ip', 'addr', 'add', `${LAB.vip}/32`, 'dev', 'lo']);
     }
-    await director.ok(['ip', 'addr', 'add', `${LAB.vip}/32`, 'dev', 'eth0']);
+    const keepalived = options.keepalived ?? keepalivedInstalled();
+    if (!keepalived) await director.ok(['ip', 'addr', 'add', `${LAB.vip}/32`, 'dev', 'eth0']);
 
-    const lab = await labFromParts(prefix, dir, switchNs, { client, director, rs1, rs2 });
+    const lab = await labFromParts(prefix, dir, switchNs, { client, director, director2, rs1, rs2 }, keepalived);
     const binDir = path.join(dir, 'bin');
     await mkdir(binDir, { recursive: true });
     await writeFile(path.join(binDir, 'lbfw'), `#!/bin/sh\nexec ${quoteSh(process.execPath)} ${quoteSh(LBFW_BIN)} "$@"\n`);
     await chmod(path.join(binDir, 'lbfw'), 0o755);
-    for (const name of ['director', 'rs1', 'rs2'] as const) {
+    for (const name of LBFW_NODES) {
       await mkdir(path.join(nodeDir(dir, name), 'root'), { recursive: true });
       await mkdir(path.join(nodeDir(dir, name), 'state'), { recursive: true });
     }
     await writeKeepalived(lab, LAB_REAL_SERVERS);
-    await writeFile(path.join(lab.director.dir, 'lbfw.yaml'), directorConfig(lab.keepalivedPath));
+    for (const node of DIRECTORS) await writeFile(path.join(lab[node].dir, 'lbfw.yaml'), directorConfig(keepalivedPathOf(lab, node)));
     for (const name of ['rs1', 'rs2'] as const) {
       await writeFile(path.join(lab[name].dir, 'lbfw.yaml'), realServerConfig({ vip: LAB.vip, port: LAB.port }));
     }
@@ -303,6 +371,11 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
       (['rs1', 'rs2'] as const).map((name) => startHttpService(lab[name].ns, { name, host: '0.0.0.0', port: LAB.port })),
     );
     await reloadKeepalived(lab);
+    if (keepalived) {
+      for (const node of DIRECTORS) await startKeepalived(keepalivedNode(lab, node));
+      const holders = await waitForVipHolders(lab, ['director']);
+      if (holders.join(',') !== 'director') throw new Error(`keepalived did not make the director MASTER within 15 s (VIP held by: ${holders.join(', ') || 'nobody'})`);
+    }
     return lab;
   } catch (error) {
     for (const ns of made.reverse()) await ns.delete();
@@ -313,7 +386,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
 
 /** applyLbfw runs `lbfw apply` on each lbfw node, one after the other, and returns each result. */
 export async function applyLbfw(lab: Lab, nodes: readonly LbfwNodeName[] = LBFW_NODES): Promise<Record<LbfwNodeName, RunResult | undefined>> {
-  const results: Record<LbfwNodeName, RunResult | undefined> = { director: undefined, rs1: undefined, rs2: undefined };
+  const results: Record<LbfwNodeName, RunResult | undefined> = { director: undefined, director2: undefined, rs1: undefined, rs2: undefined };
   for (const node of nodes) results[node] = await lab.lbfw(node, ['apply']);
   return results;
 }

@@ -57,8 +57,8 @@ function show(probe: VipProbe): string {
   return probe.requests.map((r) => describeRequest(r)).join('\n');
 }
 
-async function doctor(t: ExecutionContext, lab: Lab, node: LbfwNodeName): Promise<DoctorReport> {
-  const result = await runDoctor(lab, node);
+async function doctor(t: ExecutionContext, lab: Lab, node: LbfwNodeName, args: readonly string[] = []): Promise<DoctorReport> {
+  const result = await runDoctor(lab, node, args);
   if (result.report === undefined) t.fail(`${node}: ${result.problem ?? ''}\n${result.output}`);
   return result.report ?? { ok: false, role: '', findings: [], checksRun: [] };
 }
@@ -72,14 +72,14 @@ async function scenario(t: ExecutionContext, fault: Fault): Promise<void> {
     await makeHealthy(t, lab);
     const healthy = await probeVip(lab);
     t.true(healthy.ok, `healthy lab:\n${show(healthy)}`);
-    const before = await doctor(t, lab, fault.node);
+    const before = await doctor(t, lab, fault.node, fault.doctorArgs);
     t.deepEqual(errorFindings(before).map((f) => f.id), [], `healthy ${fault.node}`);
 
     await fault.inject(lab);
     const broken = await probeVip(lab);
     t.false(broken.ok, `with ${fault.id} requests must fail:\n${show(broken)}`);
     t.true(symptomsOf(broken).includes(fault.symptom), `expected ${fault.symptom}:\n${show(broken)}`);
-    const found = await doctor(t, lab, fault.node);
+    const found = await doctor(t, lab, fault.node, fault.doctorArgs);
     const finding = found.findings.find((f) => f.id === fault.doctorId);
     t.truthy(finding, `${fault.node} should report ${fault.doctorId}; it reported ${findingIds(found).join(', ') || 'nothing'}`);
     t.is(finding?.severity, fault.severity);
@@ -89,7 +89,7 @@ async function scenario(t: ExecutionContext, fault: Fault): Promise<void> {
     const fixed = await probeVip(lab);
     t.true(fixed.ok, `after the fix (${fault.fix}):\n${show(fixed)}`);
     t.deepEqual(answeredNodes(fixed), ['rs1', 'rs2']);
-    const after = await doctor(t, lab, fault.node);
+    const after = await doctor(t, lab, fault.node, fault.doctorArgs);
     t.false(findingIds(after).includes(fault.doctorId), `${fault.doctorId} must be gone after: ${fault.fix}`);
   });
 }
@@ -140,7 +140,7 @@ systemTest('`lbfw lab up` builds a lab that `lbfw lab exec|probe` use and `lbfw 
       const up = await lbfw('up', '--prefix', prefix, '--apply');
       t.is(up.code, 0, up.stdout + up.stderr);
       t.regex(up.stdout, new RegExp(`lab ${prefix} is up`));
-      t.is((await existingNamespaces()).filter((n) => isLabNamespace(n, prefix)).length, 5);
+      t.is((await existingNamespaces()).filter((n) => isLabNamespace(n, prefix)).length, 6);
       const again = await lbfw('up', '--prefix', prefix);
       t.is(again.code, 1);
       t.regex(again.stderr, /already up/);
@@ -153,7 +153,7 @@ systemTest('`lbfw lab up` builds a lab that `lbfw lab exec|probe` use and `lbfw 
       t.regex(probe.stdout, /answered by rs1 via the director/);
       const down = await lbfw('down', '--prefix', prefix);
       t.is(down.code, 0, down.stderr);
-      t.regex(down.stdout, /removed 5 namespaces/);
+      t.regex(down.stdout, /removed 6 namespaces/);
       t.deepEqual((await existingNamespaces()).filter((n) => n.startsWith(prefix)), []);
       const twice = await lbfw('down', '--prefix', prefix);
       t.is(twice.code, 0, twice.stderr);

@@ -8,7 +8,7 @@ import { probeArp } from '../../doctor/probe.js';
 import { UsageError } from '../../errors.js';
 import { run } from '../../system/run.js';
 import { EXIT_OK, type ExitCode } from '../exit-codes.js';
-import { addHostOptions, hostConfigFrom, type HostFlags } from '../host-options.js';
+import { addHostOptions, hostConfigFrom, hostFlagWords, type HostFlags } from '../host-options.js';
 import { printJson, type Io } from '../io.js';
 
 /** FactsFlags: the flags `lbfw facts` and `lbfw doctor` share. */
@@ -40,8 +40,11 @@ export async function gatherFacts(flags: FactsFlags, io: Io): Promise<Facts> {
   if (flags.probe === true && config.role !== 'director') {
     throw new UsageError('--probe asks who answers ARP for the VIPs from a director; this host is a real server (run it on the director)');
   }
+  const words = hostFlagWords(flags);
   return collectFacts(config, {
     env: io.env,
+    // Without any flag the fixes still name the config file (or the role) explicitly.
+    ...(words.length === 0 ? {} : { invocation: words }),
     ...(flags.root === undefined ? {} : { root: flags.root }),
     ...(flags.stateDir === undefined ? {} : { stateDir: flags.stateDir }),
     ...(flags.peerKeepalived === undefined ? {} : { peerKeepalived: flags.peerKeepalived }),

@@ -14,7 +14,7 @@ import { systemNft } from '../../nft/cli-backend.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, type ExitCode } from '../exit-codes.js';
 import { printJson, type Io } from '../io.js';
 
-const NODE_NAMES: readonly LabNodeName[] = ['client', 'director', 'rs1', 'rs2'];
+const NODE_NAMES: readonly LabNodeName[] = ['client', 'director', 'director2', 'rs1', 'rs2'];
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -40,7 +40,8 @@ async function findRecord(io: Io, prefix: string | undefined): Promise<LabRecord
 function describeLab(lab: Lab): string {
   const nodes = [
     `client    ${lab.client.ns.name.padEnd(28)} eth0 ${LAB.lan.client}  eth1 ${LAB.backend.client}  eth2 ${LAB.uplink.client}`,
-    `director  ${lab.director.ns.name.padEnd(28)} eth0 ${LAB.lan.director} + VIP ${LAB.vip}  eth1 ${LAB.uplink.director}`,
+    `director  ${lab.director.ns.name.padEnd(28)} eth0 ${LAB.lan.director} + VIP ${LAB.vip}${lab.keepalived ? ' (keepalived MASTER)' : ''}  eth1 ${LAB.uplink.director}`,
+    `director2 ${lab.director2.ns.name.padEnd(28)} eth0 ${LAB.peerDirector}${lab.keepalived ? ' (keepalived BACKUP)' : ' (no keepalived installed: never holds the VIP)'}`,
     `rs1       ${lab.rs1.ns.name.padEnd(28)} eth0 ${LAB.lan.rs1}  eth1 ${LAB.backend.rs1}  lo ${LAB.vip}/32  web service :${LAB.port}`,
     `rs2       ${lab.rs2.ns.name.padEnd(28)} eth0 ${LAB.lan.rs2}  eth1 ${LAB.backend.rs2}  lo ${LAB.vip}/32  web service :${LAB.port}`,
     `switch    ${lab.switchNs.name.padEnd(28)} br0 LAN 203.0.113.0/24, br1 backend 198.51.100.0/24, br2 uplink 192.0.2.0/24`,
@@ -48,8 +49,8 @@ function describeLab(lab: Lab): string {
   return [
     `lab ${lab.prefix} is up:`,
     ...nodes.map((l) => `  ${l}`),
-    `files: ${lab.dir} (each node's lbfw.yaml, root/ and state/; the director's keepalived.conf)`,
-    `DR: the director forwards like IPVS DR with nftables (table ${DR_EMULATION_TABLE}, input hook priority 100)`,
+    `files: ${lab.dir} (each node's lbfw.yaml, root/ and state/; the directors' keepalived.conf${lab.keepalived ? ' and keepalived.log' : ''})`,
+    `DR: the directors forward like IPVS DR with nftables (table ${DR_EMULATION_TABLE}, input hook priority 100)${lab.keepalived ? '; real keepalived (VRRP only) moves the VIP between them' : ''}`,
     'try:',
     `  lbfw lab probe                       # real requests from the client through the VIP`,
     `  lbfw lab exec rs1 -- lbfw doctor     # commands run in a node with its lbfw files (LBFW_CONFIG, ...)`,
@@ -81,7 +82,7 @@ function upCommand(io: Io, done: (code: ExitCode) => void): Command {
         }
         const faults = await injectFaults(lab, flags.fault ?? []);
         io.out(`${describeLab(lab)}\n`);
-        if (flags.apply === true) io.out('lbfw applied on director, rs1 and rs2\n');
+        if (flags.apply === true) io.out('lbfw applied on director, director2, rs1 and rs2\n');
         for (const fault of faults) io.out(`fault ${fault.id} on ${fault.node}: ${fault.description} (doctor: ${fault.doctorId}; fix: ${fault.fix})\n`);
         done(EXIT_OK);
       } catch (error) {

@@ -17,7 +17,7 @@ export const blacklistProtected: Check = {
       subject: `${hit.file}:${hit.line}`,
       what: `blacklist entry ${hit.entry} (${hit.file}:${hit.line}) covers ${hit.address} (${hit.role})`,
       breaks: `once loaded (apply --force), packets from ${hit.address} are dropped before anything else sees them: ${hit.role} is cut off`,
-      fix: `${lbfwCommand(facts.config, 'blacklist remove')} ${hit.entry}`,
+      fix: `${lbfwCommand(facts, 'blacklist remove')} ${hit.entry}`,
     })),
 };
 

@@ -10,10 +10,10 @@ import type { Family } from '../../config/model.js';
 import { formatEndpoint } from '../../config/merge.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
 import type { Facts } from '../facts.js';
-import { baseChains, chainName, describeDrop, EXTERNAL, droppedBy, type HookVerdict, type Packet } from '../nft-eval.js';
+import { chainName, describeDrop, describeRule, EXTERNAL, droppedBy, unjudgedExpressions, type HookVerdict, type Packet } from '../nft-eval.js';
 import { LAB_DR_TABLE } from './ipvs.js';
 import type { Check, Finding, Severity } from '../types.js';
-import { clientIfaces, directorVipIfaces, lbfwCommand, nftModel } from '../view.js';
+import { clientIfaces, directorRsIfaces, directorVipIfaces, lbfwCommand, nftModel, sysctlNumber } from '../view.js';
 
 /** A packet DR needs, with how messages name it and the nft match that accepts it. */
 interface Needed {
@@ -64,7 +64,7 @@ function blockedFindings(facts: Facts, id: string, severity: Severity, needed: r
         what: `${n.label}: ${describeDrop(dropped)}`,
         breaks: breaks(n),
         fix: isLbfwTable(dropped)
-          ? `${n.configHint === undefined ? '' : `${n.configHint}, then `}${lbfwCommand(facts.config, 'apply')}`
+          ? `${n.configHint === undefined ? '' : `${n.configHint}, then `}${lbfwCommand(facts, 'apply')}`
           : `nft insert rule ${c.family} ${c.table} ${c.name} ${n.accept} accept`,
       },
     ];
@@ -183,26 +183,176 @@ export const rsFwBlocksVip: Check = {
       `the director forwards clients' packets for ${n.packet.daddr ?? 'the VIP'} to this server, which drops them: those clients get no answer from it`),
 };
 
-/** output-chain-drop: an output base chain with policy drop. */
+/**
+ * The packet IPVS DR transmits through LOCAL_OUT: the client's packet,
+ * unchanged, leaving by the interface towards the real servers. With
+ * net.ipv4.vs.conntrack=0 (the default) IPVS sends it untracked; the lab's
+ * emulation (nf_dup) does too.
+ */
+function drOutputPackets(facts: Facts): Needed[] {
+  const oifname = singleOr(directorRsIfaces(facts));
+  const tracked = sysctlNumber(facts, 'net.ipv4.vs.conntrack') === 1;
+  return facts.config.services.map((s) => ({
+    label: `DR forwarding of ${s.protocol} ${formatEndpoint(s)}`,
+    packet: { family: s.family, daddr: s.address, l4proto: s.protocol === 'tcp' ? 6 : 17, dport: s.port, oifname, ...(tracked ? {} : { ctState: 'untracked' }) },
+    accept: `${ipWord(s.family)} daddr ${s.address} ${s.protocol} dport ${s.port}`,
+  }));
+}
+
+/** output-chain-drop: an output chain drops what IPVS DR transmits (by policy or by a rule). */
 export const outputChainDrop: Check = {
   id: 'output-chain-drop',
-  title: 'no output chain has policy drop (IPVS DR transmits through LOCAL_OUT)',
+  title: 'no output chain drops what IPVS DR transmits (policy drop, or a rule that drops it)',
   roles: ['director'],
   run: (facts) => {
     const model = nftModel(facts);
     if (model === undefined) return [];
-    return baseChains(model, 'output')
-      .filter((c) => c.policy === 'drop')
-      .map((c) => ({
-        id: 'output-chain-drop',
-        severity: 'error' as const,
-        subject: chainName(c),
-        what: `chain ${chainName(c)} (hook output, priority ${c.prio ?? 0}) has policy drop`,
-        breaks: 'IPVS sends Direct Routing packets to the real servers through LOCAL_OUT: a dropping output chain silently stops forwarding for every packet it does not explicitly accept',
-        fix: `nft 'chain ${c.family} ${c.table} ${c.name} { type ${c.type ?? 'filter'} hook output priority ${c.prio ?? 0}; policy accept; }'`,
-      }));
+    const seen = new Set<string>();
+    return drOutputPackets(facts).flatMap((n): Finding[] => {
+      const dropped = droppedBy(model, 'output', n.packet, isLabEmulation);
+      if (dropped === undefined) return [];
+      const c = dropped.chain;
+      const key = `${chainName(c)}|${n.packet.family}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
+      const byPolicy = dropped.verdict.kind === 'drop' && dropped.verdict.byPolicy;
+      return [
+        {
+          id: 'output-chain-drop',
+          severity: 'error',
+          subject: chainName(c),
+          what: `${n.label}: ${describeDrop(dropped)}${byPolicy ? '' : ` (its policy is ${c.policy ?? 'accept'}, but the rule drops first)`}`,
+          breaks: 'IPVS sends Direct Routing packets to the real servers through LOCAL_OUT: the output chain drops them, so no request reaches a real server',
+          fix: byPolicy
+            ? `nft 'chain ${c.family} ${c.table} ${c.name} { type ${c.type ?? 'filter'} hook output priority ${c.prio ?? 0}; policy accept; }'`
+            : `nft insert rule ${c.family} ${c.table} ${c.name} ${n.accept} accept`,
+        },
+      ];
+    });
+  },
+};
+
+/**
+ * rs-fw-blocks-health-check: the real server accepts the VIP service but
+ * drops the same port on its own address, where keepalived's TCP_CHECK and
+ * HTTP_GET connect.
+ */
+export const rsFwBlocksHealthCheck: Check = {
+  id: 'rs-fw-blocks-health-check',
+  title: "the real server's input hook accepts the service ports on its own addresses (keepalived's health checks)",
+  roles: ['realserver'],
+  run: (facts) => {
+    const ifaces = clientIfaces(facts);
+    const own = facts.links.filter((l) => ifaces.includes(l.ifname)).flatMap((l) => l.addresses.filter((a) => a.family === 4 || !a.address.startsWith('fe80')));
+    const needed: Needed[] = facts.config.services.flatMap((s) =>
+      own
+        .filter((a) => a.family === s.family)
+        .map((a) => ({
+          label: `health check ${s.protocol} ${formatEndpoint({ family: a.family, address: a.address, port: s.port })} (this server's own address)`,
+          packet: { family: a.family, daddr: a.address, l4proto: s.protocol === 'tcp' ? 6 : 17, dport: s.port, iifname: a.ifname, ctState: 'new' },
+          accept: `${ipWord(a.family)} daddr ${a.address} ${s.protocol} dport ${s.port}`,
+        })),
+    );
+    return blockedFindings(facts, 'rs-fw-blocks-health-check', 'error', needed, () =>
+      "keepalived's TCP_CHECK/HTTP_GET connect to the real server's own address, not the VIP: they fail, the director marks this server down and sends it no clients (with every server so, the service is down)");
+  },
+};
+
+/**
+ * conntrack-tcp-loose: with nf_conntrack_tcp_loose=0 conntrack does not pick
+ * up a TCP flow it saw only one direction of, so every packet after the
+ * first SYN of a DR connection is `ct state invalid` on the director (which
+ * never sees the replies); a rule dropping invalid before IPVS kills them.
+ * Measured in the lab: with tcp_loose=1 the same rule lets requests through.
+ */
+export const conntrackTcpLoose: Check = {
+  id: 'conntrack-tcp-loose',
+  title: 'no rule drops ct state invalid on the VIP services while nf_conntrack_tcp_loose is 0',
+  roles: ['director'],
+  run: (facts) => {
+    if (sysctlNumber(facts, 'net.netfilter.nf_conntrack_tcp_loose') !== 0) return [];
+    const model = nftModel(facts);
+    if (model === undefined) return [];
+    const iifname = singleOr(directorVipIfaces(facts));
+    return facts.config.services
+      .filter((s) => s.protocol === 'tcp')
+      .flatMap((s): Finding[] => {
+        const packet: Packet = { family: s.family, daddr: s.address, l4proto: 6, dport: s.port, iifname, ctState: 'invalid' };
+        const dropped = droppedBy(model, 'prerouting', packet, isLabEmulation) ?? droppedBy(model, 'input', packet, isLabEmulation);
+        if (dropped === undefined || dropped.verdict.kind !== 'drop' || dropped.verdict.byPolicy) return [];
+        const c = dropped.chain;
+        return [
+          {
+            id: 'conntrack-tcp-loose',
+            severity: 'error',
+            subject: `${formatEndpoint(s)} / ${chainName(c)}`,
+            what: `net.netfilter.nf_conntrack_tcp_loose is 0 and ${describeDrop(dropped)} for tcp ${formatEndpoint(s)} when conntrack calls it invalid`,
+            breaks: 'the director sees only the client-to-VIP half of each connection: with tcp_loose 0 conntrack marks every packet after the first SYN invalid, the rule drops it, and no connection through the VIP completes',
+            fix: `sysctl -w net.netfilter.nf_conntrack_tcp_loose=1   (or accept the VIP services before that rule: nft insert rule ${c.family} ${c.table} ${c.name} ${ipWord(s.family)} daddr ${s.address} tcp dport ${s.port} accept)`,
+          },
+        ];
+      });
+  },
+};
+
+/** fw-unjudged: rules the doctor could not evaluate (iptables-nft matches without iptables-nft-save). */
+export const fwUnjudged: Check = {
+  id: 'fw-unjudged',
+  title: 'every firewall rule on the input and output hooks could be judged',
+  roles: ['director', 'realserver'],
+  run: (facts) => {
+    const model = nftModel(facts);
+    if (model === undefined) return [];
+    const hooked = new Set(model.chains.filter((c) => c.hook === 'input' || c.hook === 'output' || c.hook === 'prerouting').map((c) => `${c.family}|${c.table}`));
+    return model.rules
+      .filter((r) => hooked.has(`${r.family}|${r.table}`))
+      .flatMap((rule): Finding[] => {
+        const unjudged = unjudgedExpressions(rule);
+        if (unjudged.length === 0) return [];
+        return [
+          {
+            id: 'fw-unjudged',
+            severity: 'warning',
+            subject: `${rule.family} ${rule.table} ${rule.chain}${rule.handle === undefined ? '' : ` handle ${rule.handle}`}`,
+            what: `rule ${describeRule(rule)} of chain ${rule.family} ${rule.table} ${rule.chain} could not be judged: ${unjudged.join('; ')}`,
+            breaks: 'the doctor cannot say whether this rule drops DR traffic (VIP services, VRRP, sync): it gave the traffic the benefit of the doubt',
+            fix: `check the rule by hand: ${rule.family === 'ip6' ? 'ip6tables' : 'iptables'}-nft-save | grep -n -- '-A ${rule.chain}' (or install iptables so the doctor can read it)`,
+          },
+        ];
+      });
+  },
+};
+
+/** fw-legacy-iptables: legacy ip_tables rules exist (nft does not show them). */
+export const fwLegacyIptables: Check = {
+  id: 'fw-legacy-iptables',
+  title: 'legacy iptables rules (invisible to nft) are named and judged',
+  roles: ['director', 'realserver'],
+  run: (facts) => {
+    const tables = facts.iptables?.legacyTables;
+    if (tables === undefined) return [];
+    return (['ip', 'ip6'] as const).flatMap((family): Finding[] => {
+      const names = tables[family];
+      if (names.length === 0) return [];
+      const tool = family === 'ip' ? 'iptables-legacy-save' : 'ip6tables-legacy-save';
+      const text = facts.iptables?.legacySave?.[family];
+      const rules = text === undefined ? undefined : text.split('\n').filter((l) => l.startsWith('-A ')).length;
+      const judged = text !== undefined;
+      return [
+        {
+          id: 'fw-legacy-iptables',
+          severity: judged ? 'info' : 'warning',
+          subject: `legacy ${family === 'ip' ? 'iptables' : 'ip6tables'}`,
+          what: `legacy ${family === 'ip' ? 'ip_tables' : 'ip6_tables'} tables exist in this namespace (${names.join(', ')})${rules === undefined ? '' : ` with ${rules} rule${rules === 1 ? '' : 's'}`}: nft list ruleset does not show them, the kernel runs them beside nftables`,
+          breaks: judged
+            ? `nothing by itself: the doctor read them with ${tool} and judged them with the nft rules (their findings name "iptables-legacy" tables)`
+            : `the doctor cannot see those rules (${tool} is not installed): any of them may drop DR traffic unnoticed`,
+          fix: judged ? `${tool}   (to see them; move them to nftables or iptables-nft to manage one firewall)` : `apt-get install iptables && ${tool}`,
+        },
+      ];
+    });
   },
 };
 
 /** The firewall checks. */
-export const FIREWALL_CHECKS: readonly Check[] = [fwBlocksVrrp, fwBlocksSync, fwBlocksVip, rsFwBlocksVip, outputChainDrop];
+export const FIREWALL_CHECKS: readonly Check[] = [fwBlocksVrrp, fwBlocksSync, fwBlocksVip, rsFwBlocksVip, rsFwBlocksHealthCheck, outputChainDrop, conntrackTcpLoose, fwUnjudged, fwLegacyIptables];

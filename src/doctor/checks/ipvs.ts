@@ -124,7 +124,7 @@ export const drPortRemap: Check = {
           subject: formatEndpoint(rs),
           what: `real server ${formatEndpoint(rs)} (${at}) has port ${rs.port}, which no VIP service uses (${[...ports].join(', ')})`,
           breaks: breaks([...ports][0] ?? 0, rs.port),
-          fix: `make the real server listen on the VIP service port and set its port to it in ${facts.config.file ?? 'the --realserver flag'}, then ${lbfwCommand(facts.config, 'apply')}`,
+          fix: `make the real server listen on the VIP service port and set its port to it in ${facts.config.file ?? 'the --realserver flag'}, then ${lbfwCommand(facts, 'apply')}`,
         });
       }
     }
@@ -201,9 +201,13 @@ export const conntrackFull: Check = {
         subject: 'net.netfilter.nf_conntrack_count',
         what: `the conntrack table holds ${ct.count} of ${ct.max} entries (${percent}%)${full ? ': it is full' : ''}`,
         breaks: `${full ? 'the kernel drops' : 'once full, the kernel drops'} every packet that would start a new tracked connection ("nf_conntrack: table full, dropping packet")`,
+        // nf_conntrack_max is one value for the whole machine: outside the initial
+        // network namespace it is read-only (measured: Permission denied).
         fix:
-          `sysctl -w net.netfilter.nf_conntrack_max=${ct.max * 2}   (and persist it in /etc/sysctl.d)` +
-          (facts.role === 'director' ? `; IPVS's own tracking is off with net.ipv4.vs.conntrack=0: ${lbfwCommand(facts.config, 'apply')}` : ''),
+          (facts.netns?.initial === false
+            ? `net.netfilter.nf_conntrack_max is global (one table size for every namespace of the machine) and read-only inside this network namespace: on the host itself, sysctl -w net.netfilter.nf_conntrack_max=${ct.max * 2} (and persist it in /etc/sysctl.d there)`
+            : `sysctl -w net.netfilter.nf_conntrack_max=${ct.max * 2}   (global: it sizes the table for every network namespace of the machine; persist it in /etc/sysctl.d)`) +
+          (facts.role === 'director' ? `; IPVS's own tracking is off with net.ipv4.vs.conntrack=0: ${lbfwCommand(facts, 'apply')}` : ''),
       },
     ];
   },

@@ -5,7 +5,7 @@
 import type { KeepalivedModel, VrrpInstance } from '../../keepalived/model.js';
 import type { Facts, KeepalivedFacts } from '../facts.js';
 import type { Check, Finding } from '../types.js';
-import { holders, linkNamed, where } from '../view.js';
+import { holders, linkNamed, nftModel, where } from '../view.js';
 
 /** keepalived uses at most this many characters of auth_pass (vrrp.h VRRP_AUTH_LEN). */
 export const AUTH_PASS_MAX = 8;
@@ -124,16 +124,15 @@ export const keepalivedBothMaster: Check = {
       what:
         `vrrp_instance ${a.name} (${where(a)}) and ${peer === undefined ? '' : "the peer's "}vrrp_instance ${b.name} (${where(b)}) ` +
         `both have state MASTER and priority ${priorityOf(a)} for virtual_router_id ${a.virtualRouterId ?? '?'}`,
-      breaks: 'neither director yields at start (the tie is broken only by the higher IP address, after both claimed the VIPs); with preemption or nopreempt the VIPs can flap between them',
+      // Seen with keepalived 2.2.7 in the lab: a BACKUP keeps its role on an advert of
+      // equal priority, so after the MASTER restarts it never gets the VIPs back.
+      breaks:
+        "neither is the real MASTER: at equal priority keepalived's BACKUP never takes the VIPs over from the other, so after a restart or failover of the director meant to be MASTER the VIPs stay on the peer (and when both start at once, whichever times out first keeps them)",
       fix: `set state BACKUP and a lower priority on one of them (e.g. priority ${Math.max(1, priorityOf(a) - 50)} at ${where(b)}), then ${RELOAD}`,
     });
-    for (const [i, a] of own.entries()) {
-      for (const b of own.slice(i + 1)) {
-        if (a.interface !== undefined && a.interface === b.interface && a.virtualRouterId === b.virtualRouterId && bothMaster(a, b)) {
-          findings.push(finding(a, b, undefined));
-        }
-      }
-    }
+    // Two instances of THIS file with one virtual_router_id on one interface are
+    // keepalived-duplicate-vrid (one VRRP router cannot be configured twice);
+    // changing state or priority would not fix them, so they are not repeated here.
     const peer = facts.peerKeepalived;
     for (const a of own) {
       for (const b of peer?.model?.vrrpInstances ?? []) {
@@ -234,12 +233,29 @@ export const syncDaemonIface: Check = {
 /** vrrp-iface-missing: a vrrp_instance interface does not exist. */
 export const vrrpIfaceMissing: Check = {
   id: 'vrrp-iface-missing',
-  title: 'every vrrp_instance interface exists',
+  title: 'every vrrp_instance interface and virtual_ipaddress dev exists',
   roles: ['director'],
   run: (facts) =>
     facts.links.length === 0
       ? []
-      : instances(facts).flatMap((instance): Finding[] => {
+      : instances(facts).flatMap((instance): Finding[] => [...vipDevMissing(facts, instance), ...instanceIfaceMissing(facts, instance)]),
+};
+
+/** A virtual_ipaddress `dev` that does not exist, named by its keepalived.conf line. */
+function vipDevMissing(facts: Facts, instance: VrrpInstance): Finding[] {
+  return instance.virtualIpaddress
+    .filter((vip) => vip.dev !== undefined && vip.dev !== instance.interface && linkNamed(facts, vip.dev) === undefined)
+    .map((vip) => ({
+      id: 'vrrp-iface-missing',
+      severity: 'error' as const,
+      subject: vip.dev ?? '',
+      what: `virtual_ipaddress ${vip.address} of vrrp_instance ${instance.name} (${where(vip)}) names dev ${vip.dev ?? ''}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
+      breaks: `keepalived cannot add ${vip.address} when it becomes MASTER: clients of that VIP get no answer from this director`,
+      fix: `set dev to the VIP interface at ${where(vip)}, then ${RELOAD}`,
+    }));
+}
+
+function instanceIfaceMissing(facts: Facts, instance: VrrpInstance): Finding[] {
           if (instance.interface === undefined || linkNamed(facts, instance.interface) !== undefined) return [];
           return [
             {
@@ -251,13 +267,12 @@ export const vrrpIfaceMissing: Check = {
               fix: `set interface to the VIP interface at ${where(instance)}, then ${RELOAD}`,
             },
           ];
-        }),
-};
+}
 
 /** keepalived-not-running: keepalived.conf exists but keepalived does not run. */
 export const keepalivedNotRunning: Check = {
   id: 'keepalived-not-running',
-  title: 'keepalived runs when keepalived.conf is used',
+  title: 'keepalived runs in this network namespace when keepalived.conf is used (pid file or /proc/PID/exe, same /proc/PID/ns/net)',
   roles: ['director'],
   run: (facts) => {
     const model: KeepalivedModel | undefined = facts.keepalived?.model;
@@ -268,11 +283,81 @@ export const keepalivedNotRunning: Check = {
         id: 'keepalived-not-running',
         severity: 'warning',
         subject: 'keepalived',
-        what: `keepalived is not running, although ${facts.keepalived?.file ?? 'keepalived.conf'} defines ${model.vrrpInstances.length} vrrp_instance(s) and ${model.virtualServers.length} virtual_server(s)`,
+        what:
+          `keepalived is not running in this network namespace, although ${facts.keepalived?.file ?? 'keepalived.conf'} defines ${model.vrrpInstances.length} vrrp_instance(s) and ${model.virtualServers.length} virtual_server(s)` +
+          ((service.elsewhere ?? []).length === 0 ? '' : ` (keepalived runs in another network namespace: pid ${(service.elsewhere ?? []).join(', ')})`),
         breaks: 'nobody holds the VIPs by VRRP or manages the IPVS virtual services on this director',
         fix: 'systemctl enable --now keepalived',
       },
     ];
+  },
+};
+
+/** keepalived-family-mismatch: a virtual_server and its real or sorry servers are of different address families. */
+export const keepalivedFamilyMismatch: Check = {
+  id: 'keepalived-family-mismatch',
+  title: 'every virtual_server and its real servers are of one address family',
+  roles: ['director'],
+  run: (facts) =>
+    (facts.keepalived?.model?.virtualServers ?? []).flatMap((vs): Finding[] => {
+      if (vs.target.kind !== 'address') return [];
+      const family = vs.target.family;
+      const others = [...vs.realServers, ...(vs.sorryServer === undefined ? [] : [vs.sorryServer])].filter((rs) => rs.family !== family);
+      return others.map((rs) => ({
+        id: 'keepalived-family-mismatch',
+        severity: 'error' as const,
+        subject: where(rs),
+        what: `virtual_server ${vs.target.kind === 'address' ? vs.target.address : ''} (${where(vs)}) is IPv${family} but ${rs === vs.sorryServer ? 'sorry_server' : 'real_server'} ${rs.address} (${where(rs)}) is IPv${rs.family}`,
+        breaks: `IPVS cannot forward an IPv${family} packet to an IPv${rs.family} server by Direct Routing (DR only rewrites the MAC): keepalived refuses the entry or the kernel rejects it, so ${rs.address} never gets traffic`,
+        fix: `name ${rs.address}'s IPv${family} address at ${where(rs)} (or put it under a virtual_server of its own family), then ${RELOAD}`,
+      }));
+    }),
+};
+
+/** markSetIn says whether a rule's statements set meta mark to `mark` (nft `meta mark set N`, iptables `-j MARK --set-mark N`). */
+function setsMark(expr: readonly unknown[], mark: number): boolean | 'unknown' {
+  let unknown = false;
+  for (const statement of expr) {
+    const object = statement as Record<string, unknown> | null;
+    if (typeof object !== 'object' || object === null) continue;
+    const mangle = object['mangle'] as { key?: { meta?: { key?: string } }; value?: unknown } | undefined;
+    if (mangle?.key?.meta?.key === 'mark') {
+      const value = typeof mangle.value === 'number' ? mangle.value : typeof mangle.value === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(mangle.value) ? Number(mangle.value) : undefined;
+      if (value === undefined) unknown = true;
+      else if (value === mark) return true;
+    }
+    const xt = object['xt'] as { type?: string; name?: string } | undefined;
+    if (xt?.type === 'target' && xt.name === 'MARK') unknown = true;
+  }
+  return unknown ? 'unknown' : false;
+}
+
+/** keepalived-fwmark-unset: a fwmark virtual_server whose mark no firewall rule sets. */
+export const keepalivedFwmarkUnset: Check = {
+  id: 'keepalived-fwmark-unset',
+  title: 'every fwmark virtual_server has a firewall rule that sets its mark',
+  roles: ['director'],
+  run: (facts) => {
+    const model = nftModel(facts);
+    if (model === undefined) return [];
+    const marks = new Map<number, { file: string; line: number }>();
+    for (const vs of facts.keepalived?.model?.virtualServers ?? []) if (vs.target.kind === 'fwmark' && !marks.has(vs.target.fwmark)) marks.set(vs.target.fwmark, vs);
+    for (const group of facts.keepalived?.model?.virtualServerGroups ?? []) for (const e of group.entries) if (e.kind === 'fwmark' && !marks.has(e.fwmark)) marks.set(e.fwmark, e);
+    return [...marks].flatMap(([mark, at]): Finding[] => {
+      const verdicts = model.rules.map((r) => setsMark(r.expr, mark));
+      if (verdicts.includes(true)) return [];
+      const unsure = verdicts.includes('unknown');
+      return [
+        {
+          id: 'keepalived-fwmark-unset',
+          severity: unsure ? 'warning' : 'error',
+          subject: `fwmark ${mark}`,
+          what: `virtual_server fwmark ${mark} (${where(at)}) matches packets carrying mark ${mark}, and ${unsure ? 'no rule the doctor could read sets it (a MARK rule of iptables-nft could not be read)' : 'no rule of the nftables ruleset sets that mark'}`,
+          breaks: `IPVS gives the service only packets marked ${mark}: without a rule marking the VIP traffic nothing reaches it, and clients of those VIPs get no answer`,
+          fix: `mark the service's traffic before IPVS sees it, e.g. nft add rule inet lbfw_mark prerouting ip daddr VIP tcp dport { PORTS } meta mark set ${mark} (in a table with a chain of type filter hook prerouting priority mangle)`,
+        },
+      ];
+    });
   },
 };
 
@@ -287,5 +372,7 @@ export const KEEPALIVED_CHECKS: readonly Check[] = [
   keepalivedUnicastSrcMissing,
   syncDaemonIface,
   vrrpIfaceMissing,
+  keepalivedFamilyMismatch,
+  keepalivedFwmarkUnset,
   keepalivedNotRunning,
 ];

@@ -25,7 +25,7 @@ export const lbfwDrift: Check = {
           subject: `table ${TABLE_FAMILY} ${TABLE_NAME}`,
           what: `lbfw verify could not compare the running table: ${verify.error}`,
           breaks: 'drift of the running firewall from the config goes unnoticed',
-          fix: lbfwCommand(facts.config, 'verify'),
+          fix: lbfwCommand(facts, 'verify'),
         },
       ];
     }
@@ -40,7 +40,7 @@ export const lbfwDrift: Check = {
         subject: `table ${TABLE_FAMILY} ${TABLE_NAME}`,
         what: `the running table ${TABLE_FAMILY} ${TABLE_NAME} differs from what the config and blacklist build (${drift.length} difference${drift.length === 1 ? '' : 's'}): ${shown.join('; ')}${more}`,
         breaks: 'the firewall does not do what the config says: someone changed it by hand, or the config changed without an apply',
-        fix: `${lbfwCommand(facts.config, 'apply')}   (${lbfwCommand(facts.config, 'verify')} lists every difference)`,
+        fix: `${lbfwCommand(facts, 'apply')}   (${lbfwCommand(facts, 'verify')} lists every difference)`,
       },
     ];
   },

@@ -8,7 +8,7 @@ import type { Role } from '../../config/model.js';
 import type { SysctlResult } from '../../sysctl/judge.js';
 import type { Facts } from '../facts.js';
 import type { Check, Finding, Severity } from '../types.js';
-import { applyFix, clientIfaces, directorRsIfaces, directorVipIfaces, judgeConf, lbfwCommand } from '../view.js';
+import { applyFix, clientIfaces, directorRsIfaces, directorVipIfaces, judgeConf, lbfwCommand, vips } from '../view.js';
 
 /** sidePhrase says which of `all` and the interface must change, from the judge's writes. */
 export function sidePhrase(result: SysctlResult, iface: string): string {
@@ -62,18 +62,54 @@ function confCheck(rule: ConfRule): Check {
 
 const directorIfaces = (facts: Facts): string[] => unique([...directorVipIfaces(facts), ...directorRsIfaces(facts)]);
 
-/** rp_filter on the director's VIP interface. */
-export const rpFilterVip = confCheck({
+/**
+ * rp_filter on the director's VIP interface. Strict (1) is an error: it
+ * drops client packets whenever the route back leaves by another interface.
+ * Loose (2) drops a packet only when the host has NO route back to its
+ * source at all (ip-sysctl.rst): with a default route of the family nothing
+ * is dropped, so it is a warning (the seed rule still says 0); without one
+ * it is an error.
+ */
+export const rpFilterVip: Check = {
   id: 'rp-filter-vip',
-  title: 'effective rp_filter is 0 on the VIP (ingress) interface',
+  title: 'effective rp_filter is 0 on the VIP (ingress) interface (loose 2 only warned)',
   roles: ['director'],
-  severity: 'error',
-  name: 'rp_filter',
-  value: '0',
-  ifaces: directorVipIfaces,
-  breaks: (iface) =>
-    `the kernel drops client packets for the VIPs arriving on ${iface} whenever its route back to the client leaves by another interface (several uplinks, VRRP failover, policy routing), before IPVS sees them`,
-});
+  run: (facts) =>
+    directorVipIfaces(facts).flatMap((iface): Finding[] => {
+      const result = judgeConf(facts, iface, 'rp_filter', '0', 'effective rp_filter is 0 on the VIP (ingress) interface');
+      if (result === undefined || result.status !== 'fail') return [];
+      const side = sidePhrase(result, iface);
+      const what = `${result.message}${side === '' ? '' : `; ${side}`}`;
+      const fix = applyFix(facts, result.fix);
+      if (result.effective !== 2) {
+        return [
+          {
+            id: 'rp-filter-vip',
+            severity: 'error',
+            subject: iface,
+            what,
+            breaks: `the kernel drops client packets for the VIPs arriving on ${iface} whenever its route back to the client leaves by another interface (several uplinks, VRRP failover, policy routing), before IPVS sees them`,
+            fix,
+          },
+        ];
+      }
+      const defaults = facts.routes.filter((r) => r.dst === 'default' && r.family === 4);
+      const via = defaults.map((r) => `${r.gateway === undefined ? '' : `via ${r.gateway} `}dev ${r.dev ?? '?'}`.trim());
+      return [
+        {
+          id: 'rp-filter-vip',
+          severity: defaults.length === 0 ? 'error' : 'warning',
+          subject: iface,
+          what: `${what} (loose mode)`,
+          breaks:
+            defaults.length === 0
+              ? `loose mode drops a client packet when this host has no route at all back to its source, and there is no IPv4 default route: clients outside the connected networks${facts.routes.length === 0 ? '' : ` (${facts.routes.filter((r) => r.family === 4 && r.dst !== 'default').map((r) => r.dst).join(', ')})`} get no answer`
+              : `nothing today: loose mode drops only packets from sources with no route back at all, and the default route (${via.join('; ')}) covers every client; if that route goes (a failover, a policy-routing change), clients it covered are dropped before IPVS sees them`,
+          fix,
+        },
+      ];
+    }),
+};
 
 /** send_redirects on the director's VIP and real-server interfaces. */
 export const sendRedirects = confCheck({
@@ -101,28 +137,58 @@ export const proxyArp = confCheck({
     `${iface} answers ARP for addresses it merely routes to, which on a DR segment pulls other hosts' traffic (VIPs, real servers) to this host`,
 });
 
-/** arp_ignore on the real server's client-facing interfaces. */
-export const rsArpIgnore = confCheck({
-  id: 'rs-arp-ignore',
-  title: 'effective arp_ignore is 1 or 2 on the client-facing interfaces',
-  roles: ['realserver'],
-  severity: 'error',
-  name: 'arp_ignore',
-  value: '1|2',
-  ifaces: clientIfaces,
-  breaks: (iface) =>
-    `this real server answers ARP for the VIP (held on lo) on ${iface}, so the router or clients may send VIP traffic straight to it, bypassing the director and its balancing`,
-});
+/** hasIpv4Vip: ARP matters only for IPv4 VIPs (IPv6 uses neighbour discovery, and the kernel does not answer ND for addresses on lo). */
+function hasIpv4Vip(facts: Facts): boolean {
+  return vips(facts).some((v) => v.family === 4);
+}
 
-/** arp_announce on the real server's client-facing interfaces. */
+/**
+ * What each arp_ignore value does (ip-sysctl.rst, arp.c arp_ignore()), for
+ * an ARP request for the VIP that arrives on `iface` while the VIP is on lo.
+ */
+function arpIgnoreBreaks(value: number, iface: string): string {
+  if (value === 8) {
+    return `arp_ignore 8 answers no ARP request at all on ${iface}: the director cannot learn this server's MAC address, so the packets it forwards by Direct Routing never arrive (and nobody else on ${iface} can reach this server by IPv4)`;
+  }
+  if (value === 3) {
+    return `arp_ignore 3 answers for every local address of scope global or link on any interface, and the VIP on lo has scope global: this server answers ARP for the VIP on ${iface}, so the router or clients may send VIP traffic straight to it, bypassing the director`;
+  }
+  const meaning = value >= 4 && value <= 7 ? `arp_ignore ${value} is reserved and acts as 0: ` : value > 8 ? `arp_ignore ${value} is not a defined value and acts as 0: ` : '';
+  return `${meaning}this real server answers ARP for the VIP (held on lo) on ${iface}, so the router or clients may send VIP traffic straight to it, bypassing the director and its balancing`;
+}
+
+/** arp_ignore on the real server's client-facing interfaces. */
+export const rsArpIgnore: Check = {
+  id: 'rs-arp-ignore',
+  title: 'effective arp_ignore is 1 or 2 on the client-facing interfaces (IPv4 VIPs)',
+  roles: ['realserver'],
+  run: (facts) =>
+    (hasIpv4Vip(facts) ? clientIfaces(facts) : []).flatMap((iface): Finding[] => {
+      const result = judgeConf(facts, iface, 'arp_ignore', '1|2', 'effective arp_ignore is 1 or 2 on the client-facing interfaces');
+      if (result === undefined || result.status !== 'fail') return [];
+      const side = sidePhrase(result, iface);
+      return [
+        {
+          id: 'rs-arp-ignore',
+          severity: 'error',
+          subject: iface,
+          what: `${result.message}${side === '' ? '' : `; ${side}`}`,
+          breaks: arpIgnoreBreaks(result.effective ?? 0, iface),
+          fix: applyFix(facts, result.fix),
+        },
+      ];
+    }),
+};
+
+/** arp_announce on the real server's client-facing interfaces (only IPv4 VIPs can leak through ARP). */
 export const rsArpAnnounce = confCheck({
   id: 'rs-arp-announce',
-  title: 'effective arp_announce is 2 on the client-facing interfaces',
+  title: 'effective arp_announce is 2 on the client-facing interfaces (IPv4 VIPs)',
   roles: ['realserver'],
   severity: 'error',
   name: 'arp_announce',
   value: '2',
-  ifaces: clientIfaces,
+  ifaces: (facts) => (hasIpv4Vip(facts) ? clientIfaces(facts) : []),
   breaks: (iface) =>
     `ARP requests this server sends on ${iface} may carry the VIP as sender address, teaching neighbours this server's MAC for the VIP`,
 });
@@ -177,7 +243,7 @@ export const lbfwSysctl: Check = {
         subject: r.key,
         what: `${r.message} (profile ${sysctl.profile})`,
         breaks: r.reason,
-        fix: r.fix === undefined ? lbfwCommand(facts.config, 'apply') : applyFix(facts, r.fix),
+        fix: r.fix === undefined ? lbfwCommand(facts, 'apply') : applyFix(facts, r.fix),
       }));
   },
 };

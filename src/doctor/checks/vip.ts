@@ -88,8 +88,12 @@ export const ifaceMissing: Check = {
       ['interfaces.client', facts.config.interfaces.client],
     ];
     const existing = facts.links.map((l) => l.ifname);
+    // An interface keepalived.conf names is reported by vrrp-iface-missing, with its file:line.
+    const fromKeepalived = new Set(
+      (facts.keepalived?.model?.vrrpInstances ?? []).flatMap((i) => [...(i.interface === undefined ? [] : [i.interface]), ...i.virtualIpaddress.flatMap((v) => (v.dev === undefined ? [] : [v.dev]))]),
+    );
     return named.flatMap(([field, ifname]): Finding[] => {
-      if (ifname === undefined || existing.includes(ifname)) return [];
+      if (ifname === undefined || existing.includes(ifname) || fromKeepalived.has(ifname)) return [];
       return [
         {
           id: 'iface-missing',
@@ -97,7 +101,10 @@ export const ifaceMissing: Check = {
           subject: ifname,
           what: `${field} names ${ifname}, which does not exist here (interfaces: ${existing.join(', ')})`,
           breaks: `the kernel settings lbfw keeps on ${ifname} cannot be applied or checked, so DR's ARP and rp_filter rules are not enforced where traffic really flows`,
-          fix: `set ${field} to the right interface in ${facts.config.file ?? 'the --iface flag'}, then ${lbfwCommand(facts.config, 'apply')}`,
+          fix:
+            facts.config.file === undefined
+              ? `name the right interface with --iface: ${lbfwCommand(facts, 'apply').replace(`--iface ${ifname}`, '--iface IFACE')}`
+              : `set ${field} to the right interface in ${facts.config.file}, then ${lbfwCommand(facts, 'apply')}`,
         },
       ];
     });
@@ -115,27 +122,37 @@ export const loDown: Check = {
     return [
       {
         id: 'lo-down',
-        severity: 'error',
+        // DR itself keeps working (measured), so this is a warning, not an error.
+        severity: 'warning',
         subject: lo.ifname,
         what: `${lo.ifname} is down`,
+        // Measured in the lab (kernel 6.18): with lo down, DR traffic to a VIP on lo is still
+        // delivered (the address stays in the local table), but nothing reaches 127.0.0.1.
         breaks:
-          facts.role === 'realserver'
-            ? `the VIPs on ${lo.ifname} are not local addresses while it is down: the real server drops the traffic the director sends it`
-            : 'local services (keepalived health checks, lbfw itself) cannot talk to this host over loopback',
+          `traffic over loopback: nothing reaches 127.0.0.1 or ::1, so local clients of local services (monitoring agents, a local resolver, health checks run on this host) fail` +
+          (facts.role === 'realserver' ? `; DR traffic for the VIPs on ${lo.ifname} is still delivered (their addresses stay local), so clients do not notice yet` : ''),
         fix: `ip link set ${lo.ifname} up`,
       },
     ];
   },
 };
 
+/**
+ * onNoarpLink: the VIP is on an up interface that never answers ARP or ND
+ * (a dummy, or `ip link set IFACE arp off`): as valid a place as lo.
+ */
+function onNoarpLink(facts: Facts, address: string): boolean {
+  return facts.links.some((l) => !l.loopback && !l.answersArp && l.up && l.addresses.some((a) => a.address === address));
+}
+
 /** rs-vip-not-on-lo: a VIP is missing from lo of a real server. */
 export const rsVipNotOnLo: Check = {
   id: 'rs-vip-not-on-lo',
-  title: 'every VIP is on lo',
+  title: 'every VIP is on lo (or on another interface that never answers ARP: a dummy, arp off)',
   roles: ['realserver'],
   run: (facts) =>
     (linksKnown(facts) ? planLoVips(facts.config, facts.links, []).actions : []).flatMap((action): Finding[] => {
-      if (action.kind !== 'add') return [];
+      if (action.kind !== 'add' || onNoarpLink(facts, action.address)) return [];
       const lo = facts.links.find((l) => l.loopback)?.ifname ?? 'lo';
       return [
         {
@@ -178,17 +195,21 @@ export const rsVipWidePrefix: Check = {
 /** rs-vip-on-arp-iface: a VIP on an interface that answers ARP. */
 export const rsVipOnArpIface: Check = {
   id: 'rs-vip-on-arp-iface',
-  title: 'no VIP is on an interface that answers ARP',
+  title: 'no VIP is on an interface that answers ARP (IPv4) or neighbour discovery (IPv6)',
   roles: ['realserver'],
   run: (facts) =>
-    planLoVips(facts.config, facts.links, []).warnings.map((warning) => ({
-      id: 'rs-vip-on-arp-iface',
-      severity: 'error' as const,
-      subject: `${warning.address} on ${warning.ifname}`,
-      what: `VIP ${warning.address} is on ${warning.ifname}, which answers ARP`,
-      breaks: 'clients and routers can learn this real server\'s MAC for the VIP and send VIP traffic straight to it, bypassing the director (and it fights the director over the address)',
-      fix: warning.fix,
-    })),
+    planLoVips(facts.config, facts.links, []).warnings.map((warning) => {
+      const nd = warning.address.includes(':');
+      const protocol = nd ? 'neighbour solicitations (IPv6 ND)' : 'ARP';
+      return {
+        id: 'rs-vip-on-arp-iface',
+        severity: 'error' as const,
+        subject: `${warning.address} on ${warning.ifname}`,
+        what: `VIP ${warning.address} is on ${warning.ifname}, which answers ${protocol}${nd ? ' for it (arp_ignore does not apply to ND; an address on lo is never answered)' : ''}`,
+        breaks: `clients and routers can learn this real server's MAC for the VIP ${nd ? 'by neighbour discovery ' : ''}and send VIP traffic straight to it, bypassing the director (and it fights the director over the address)`,
+        fix: warning.fix,
+      };
+    }),
 };
 
 /**

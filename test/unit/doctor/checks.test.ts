@@ -9,6 +9,7 @@ import { CHECKS } from '../../../src/doctor/registry.js';
 import { runChecks } from '../../../src/doctor/run.js';
 import type { Severity } from '../../../src/doctor/types.js';
 import {
+  ACCEPT,
   DROP,
   KEEPALIVED_CONF,
   PEER_CONF,
@@ -20,6 +21,7 @@ import {
   lbfwTable,
   link,
   match,
+  meta,
   nftChain,
   nftRule,
   payload,
@@ -31,13 +33,27 @@ test('The healthy director gives no finding at all.', (t) => {
   const report = runChecks(healthyDirector());
   t.deepEqual(report.findings, []);
   t.true(report.ok);
-  t.true(report.checksRun.length >= 25);
+  t.deepEqual(report.checksRun, [
+    'vip-absent', 'vip-iface-down', 'iface-missing', 'lo-down', 'rs-not-connected', 'rp-filter-vip', 'send-redirects', 'proxy-arp',
+    'lbfw-sysctl', 'ipvs-missing', 'ipvs-service-missing', 'dr-port-remap', 'expire-nodest-conn', 'expire-quiescent-template',
+    'conntrack-full', 'fw-blocks-vrrp', 'fw-blocks-sync', 'fw-blocks-vip', 'output-chain-drop', 'conntrack-tcp-loose', 'fw-unjudged',
+    'fw-legacy-iptables', 'keepalived-config-error', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
+    'keepalived-deprecated', 'keepalived-unicast-peer-self', 'keepalived-unicast-src-missing', 'sync-daemon-iface', 'vrrp-iface-missing',
+    'keepalived-family-mismatch', 'keepalived-fwmark-unset', 'keepalived-not-running', 'blacklist-protected', 'lbfw-drift',
+    'facts-incomplete', 'arp-probe',
+  ]);
 });
 
 test('The healthy real server gives no finding at all.', (t) => {
   const report = runChecks(healthyRealServer());
   t.deepEqual(report.findings, []);
   t.true(report.ok);
+  t.deepEqual(report.checksRun, [
+    'iface-missing', 'lo-down', 'rs-vip-not-on-lo', 'rs-vip-wide-prefix', 'rs-vip-on-arp-iface', 'rs-no-route-back', 'proxy-arp',
+    'rs-arp-ignore', 'rs-arp-announce', 'rs-rp-filter-strict', 'lbfw-sysctl', 'conntrack-full', 'rs-fw-blocks-vip',
+    'rs-fw-blocks-health-check', 'fw-unjudged', 'fw-legacy-iptables', 'rs-not-listening', 'blacklist-protected', 'lbfw-drift',
+    'facts-incomplete',
+  ]);
 });
 
 /** What a broken variant must produce. */
@@ -104,7 +120,7 @@ test('a config naming a missing interface', finds, 'iface-missing', director((d)
 
 test('lo down on a real server', finds, 'lo-down', realServer((d) => {
   d.links[0]!.up = false;
-}), { severity: 'error', what: [/^lo is down$/], fix: /^ip link set lo up$/ });
+}), { severity: 'warning', what: [/^lo is down$/], fix: /^ip link set lo up$/ });
 
 test('a real server reached through a gateway', finds, 'rs-not-connected', director((d) => {
   d.routeLookups[1]!.route = { family: 4, dst: '198.51.100.22', gateway: '192.0.2.1', dev: 'eth0' };
@@ -138,9 +154,21 @@ test('rp_filter=1 on all (eth0 at 0)', finds, 'rp-filter-vip', director((d) => {
   d.sysctls['net.ipv4.conf.all.rp_filter'] = '1';
 }), { severity: 'error', what: [/eth0 has rp_filter 0 but all=1, so the kernel uses 1 on eth0/, /all must change/], fix: /lbfw apply --config \/etc\/lbfw\/lbfw\.yaml.*sysctl -w net\.ipv4\.conf\.all\.rp_filter=0/ });
 
-test('rp_filter=2 on eth0 only', finds, 'rp-filter-vip', director((d) => {
+test('loose rp_filter=2 on eth0 with a default route', finds, 'rp-filter-vip', director((d) => {
   d.sysctls['net.ipv4.conf.eth0.rp_filter'] = '2';
-}), { severity: 'error', what: [/eth0 has rp_filter 2 and all=0, so the kernel uses 2 on eth0/, /eth0 must change/], fix: /sysctl -w net\.ipv4\.conf\.eth0\.rp_filter=0/ });
+}), { severity: 'warning', what: [/eth0 has rp_filter 2 and all=0, so the kernel uses 2 on eth0/, /eth0 must change/, /loose mode/], fix: /sysctl -w net\.ipv4\.conf\.eth0\.rp_filter=0/ });
+
+test('loose rp_filter=2 on eth0 without a default route', finds, 'rp-filter-vip', director((d) => {
+  d.sysctls['net.ipv4.conf.eth0.rp_filter'] = '2';
+  d.routes = d.routes.filter((r) => r.dst !== 'default');
+}), { severity: 'error', what: [/loose mode/] });
+
+test('Loose rp_filter with a default route says nothing is dropped today.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.sysctls['net.ipv4.conf.eth0.rp_filter'] = '2';
+  });
+  t.regex(runChecks(facts, ['rp-filter-vip']).findings[0]?.breaks ?? '', /^nothing today: .*default route \(via 192\.0\.2\.1 dev eth0\)/);
+});
 
 test('send_redirects on eth1', finds, 'send-redirects', director((d) => {
   d.sysctls['net.ipv4.conf.eth1.send_redirects'] = '1';
@@ -272,7 +300,99 @@ test("The lab's DR emulation dropping the original VIP packet is not a firewall 
 
 test('an output chain with policy drop', finds, 'output-chain-drop', director((d) => {
   d.nftRuleset!.push({ table: { family: 'inet', name: 'filter', handle: 9 } }, nftChain('inet', 'filter', 'output', 'output', 'drop'));
-}), { severity: 'error', what: [/chain inet filter output \(hook output, priority 0\) has policy drop/], fix: /policy accept/ });
+}), { severity: 'error', what: [/DR forwarding of tcp 192\.0\.2\.10:80: chain inet filter output \(hook output, policy drop\) has no rule that accepts it/], fix: /policy accept/ });
+
+test('an output chain with policy accept whose last rule drops', finds, 'output-chain-drop', director((d) => {
+  d.nftRuleset!.push(
+    { table: { family: 'inet', name: 'filter', handle: 9 } },
+    nftChain('inet', 'filter', 'output', 'output', 'accept'),
+    nftRule('inet', 'filter', 'output', 3, [match(meta('oifname'), 'lo'), ACCEPT]),
+    nftRule('inet', 'filter', 'output', 4, [DROP]),
+  );
+}), { severity: 'error', what: [/rule "drop" \(handle 4\) of chain inet filter output drops it \(its policy is accept, but the rule drops first\)/], fix: /^nft insert rule inet filter output ip daddr 192\.0\.2\.10 tcp dport 80 accept$/ });
+
+test('An ip6-only output drop is not reported for IPv4 services.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.nftRuleset!.push({ table: { family: 'ip6', name: 'filter', handle: 9 } }, nftChain('ip6', 'filter', 'output', 'output', 'drop'));
+  });
+  t.deepEqual(runChecks(facts, ['output-chain-drop']).findings, []);
+});
+
+test('an ip6-only output drop with an IPv6 service', finds, 'output-chain-drop', director((d) => {
+  d.config.services.push({ family: 6, address: '2001:db8::10', protocol: 'tcp', port: 80, origin: { kind: 'default' } });
+  d.nftRuleset!.push({ table: { family: 'ip6', name: 'filter', handle: 9 } }, nftChain('ip6', 'filter', 'output', 'output', 'drop'));
+}), { severity: 'error', what: [/DR forwarding of tcp \[2001:db8::10\]:80: chain ip6 filter output/] });
+
+test('ct state invalid dropped while nf_conntrack_tcp_loose is 0', finds, 'conntrack-tcp-loose', director((d) => {
+  d.sysctls['net.netfilter.nf_conntrack_tcp_loose'] = '0';
+  d.nftRuleset!.push(
+    { table: { family: 'inet', name: 'filter', handle: 9 } },
+    nftChain('inet', 'filter', 'input', 'input', 'accept', -10),
+    nftRule('inet', 'filter', 'input', 3, [match({ ct: { key: 'state' } }, 'invalid'), DROP]),
+  );
+}), { severity: 'error', what: [/nf_conntrack_tcp_loose is 0 and rule "ct state invalid drop" \(handle 3\) of chain inet filter input drops it for tcp 192\.0\.2\.10:(80|443)/], fix: /sysctl -w net\.netfilter\.nf_conntrack_tcp_loose=1/, count: 2 });
+
+test('The same invalid drop with nf_conntrack_tcp_loose 1 is no finding.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.sysctls['net.netfilter.nf_conntrack_tcp_loose'] = '1';
+    d.nftRuleset!.push(
+      { table: { family: 'inet', name: 'filter', handle: 9 } },
+      nftChain('inet', 'filter', 'input', 'input', 'accept', -10),
+      nftRule('inet', 'filter', 'input', 3, [match({ ct: { key: 'state' } }, 'invalid'), DROP]),
+    );
+  });
+  t.deepEqual(runChecks(facts, ['conntrack-tcp-loose']).findings, []);
+});
+
+const iptablesNftInput = [
+  { table: { family: 'ip', name: 'filter', handle: 1 } },
+  nftChain('ip', 'filter', 'INPUT', 'input', 'drop'),
+  nftRule('ip', 'filter', 'INPUT', 2, [{ xt: { type: 'match', name: 'conntrack' } }, DROP]),
+  nftRule('ip', 'filter', 'INPUT', 3, [match(meta('l4proto'), 'tcp'), { xt: { type: 'match', name: 'multiport' } }, ACCEPT]),
+  nftRule('ip', 'filter', 'INPUT', 4, [match(payload('tcp', 'dport'), 22), ACCEPT]),
+];
+const IPTABLES_NFT_SAVE = '*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate INVALID -j DROP\n-A INPUT -p tcp -m multiport --dports 22,8000:8080 -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+
+test('iptables-nft rules read back from iptables-nft-save: a multiport accept without the VIP port', finds, 'fw-blocks-vip', director((d) => {
+  d.nftRuleset!.push(...iptablesNftInput);
+  (d as { iptables?: unknown }).iptables = { nftSave: { ip: IPTABLES_NFT_SAVE }, legacyTables: { ip: [], ip6: [] } };
+}), { severity: 'error', what: [/chain ip filter INPUT \(hook input, policy drop\) has no rule that accepts it/], count: 2 });
+
+test('iptables-nft multiport accepting the VIP ports is judged as accepting.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.nftRuleset!.push(...iptablesNftInput);
+    (d as { iptables?: unknown }).iptables = { nftSave: { ip: IPTABLES_NFT_SAVE.replace('22,8000:8080', '80,400:500') }, legacyTables: { ip: [], ip6: [] } };
+  });
+  t.deepEqual(runChecks(facts, ['fw-blocks-vip', 'fw-unjudged']).findings, []);
+});
+
+test('iptables-nft rules without iptables-nft-save', finds, 'fw-unjudged', director((d) => {
+  d.nftRuleset!.push(...iptablesNftInput);
+}), { severity: 'warning', what: [/could not be judged: match (conntrack|multiport) \(iptables-nft-save not available\)/], count: 2 });
+
+test('legacy iptables tables without iptables-legacy-save', finds, 'fw-legacy-iptables', realServer((d) => {
+  (d as { iptables?: unknown }).iptables = { legacyTables: { ip: ['filter'], ip6: [] } };
+}), { severity: 'warning', what: [/legacy ip_tables tables exist in this namespace \(filter\)/], fix: /iptables-legacy-save/ });
+
+test('A legacy iptables rule dropping the VIP is judged like an nft rule.', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    (d as { iptables?: unknown }).iptables = {
+      legacyTables: { ip: ['filter'], ip6: [] },
+      legacySave: { ip: '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -d 192.0.2.10/32 -p tcp -m tcp --dport 80 -j DROP\nCOMMIT\n' },
+    };
+  });
+  const findings = runChecks(facts, ['rs-fw-blocks-vip', 'fw-legacy-iptables']).findings;
+  t.deepEqual(findings.map((f) => [f.id, f.severity]), [['rs-fw-blocks-vip', 'error'], ['fw-legacy-iptables', 'info']]);
+  t.regex(findings[0]?.what ?? '', /iptables-legacy-save line 3: -A INPUT -d 192\.0\.2\.10\/32 -p tcp -m tcp --dport 80 -j DROP.* of chain ip iptables-legacy filter INPUT drops it/);
+});
+
+test('a real server firewall accepting the VIP but not its own address', finds, 'rs-fw-blocks-health-check', realServer((d) => {
+  d.nftRuleset = [
+    { table: { family: 'inet', name: 'filter', handle: 1 } },
+    nftChain('inet', 'filter', 'input', 'input', 'drop'),
+    nftRule('inet', 'filter', 'input', 2, [match(payload('ip', 'daddr'), '192.0.2.10'), match(payload('tcp', 'dport'), 80), ACCEPT]),
+  ];
+}), { severity: 'error', what: [/health check tcp 198\.51\.100\.21:80 \(this server's own address\)/], fix: /^nft insert rule inet filter input ip daddr 198\.51\.100\.21 tcp dport 80 accept$/ });
 
 test("a real server's input chain without its VIP service", finds, 'rs-fw-blocks-vip', realServer((d) => {
   d.nftRuleset = sshOnlyFilter();
@@ -324,7 +444,193 @@ test('a vrrp_instance on a missing interface', finds, 'vrrp-iface-missing', with
 
 test('keepalived not running', finds, 'keepalived-not-running', director((d) => {
   d.services = [{ name: 'keepalived', running: false, pids: [] }];
-}), { severity: 'warning', what: [/keepalived is not running, although \/etc\/keepalived\/keepalived\.conf defines 1 vrrp_instance\(s\) and 2 virtual_server\(s\)/], fix: /systemctl enable --now keepalived/ });
+}), { severity: 'warning', what: [/keepalived is not running in this network namespace, although \/etc\/keepalived\/keepalived\.conf defines 1 vrrp_instance\(s\) and 2 virtual_server\(s\)/], fix: /systemctl enable --now keepalived/ });
+
+test('keepalived running only in another network namespace', finds, 'keepalived-not-running', director((d) => {
+  d.services = [{ name: 'keepalived', running: false, pids: [], elsewhere: [4242] }];
+}), { severity: 'warning', what: [/keepalived runs in another network namespace: pid 4242/] });
+
+test('Duplicate virtual_router_ids both MASTER give only keepalived-duplicate-vrid.', (t) => {
+  const conf = KEEPALIVED_CONF.replace('virtual_server 192.0.2.10 80', `vrrp_instance VI_2 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 150
+    virtual_ipaddress {
+        192.0.2.11/32
+    }
+}
+
+virtual_server 192.0.2.10 80`);
+  const facts = director((d) => {
+    d.keepalived = keepalivedFacts(conf) as NonNullable<typeof d.keepalived>;
+  });
+  t.deepEqual(runChecks(facts, ['keepalived-duplicate-vrid', 'keepalived-both-master']).findings.map((f) => f.id), ['keepalived-duplicate-vrid']);
+});
+
+test('a virtual_ipaddress dev that does not exist', finds, 'vrrp-iface-missing', withKeepalived(KEEPALIVED_CONF.replace('192.0.2.10/32 dev eth0', '192.0.2.10/32 dev eth7')), {
+  severity: 'error',
+  what: [/virtual_ipaddress 192\.0\.2\.10 of vrrp_instance VI_1 \(\/etc\/keepalived\/keepalived\.conf:21\) names dev eth7, which does not exist/],
+  fix: /at \/etc\/keepalived\/keepalived\.conf:21/,
+});
+
+test('A missing interface named by keepalived.conf is not blamed on a flag.', (t) => {
+  const facts = director((d) => {
+    d.keepalived = keepalivedFacts(KEEPALIVED_CONF.replaceAll('eth0', 'eth7')) as NonNullable<typeof d.keepalived>;
+    delete (d.config as { file?: string }).file;
+    d.config.interfaces.vip = 'eth7';
+  });
+  const findings = runChecks(facts, ['iface-missing', 'vrrp-iface-missing']).findings;
+  t.deepEqual(findings.map((f) => f.id), ['vrrp-iface-missing']);
+  t.true(findings.every((f) => /keepalived\.conf:\d+/.test(f.what) && !/--iface/.test(`${f.what}${f.fix ?? ''}`)));
+});
+
+test('an IPv6 virtual_server with IPv4 real servers', finds, 'keepalived-family-mismatch', withKeepalived(KEEPALIVED_CONF.replace('virtual_server 192.0.2.10 443', 'virtual_server 2001:db8::10 443')), {
+  severity: 'error',
+  what: [/virtual_server 2001:db8::10 \(\/etc\/keepalived\/keepalived\.conf:\d+\) is IPv6 but real_server 198\.51\.100\.2[12] .* is IPv4/],
+  count: 2,
+});
+
+const FWMARK_CONF = `${KEEPALIVED_CONF}
+virtual_server fwmark 7 {
+    lvs_method DR
+    real_server 198.51.100.21 {
+    }
+}
+`;
+
+test('a fwmark virtual_server whose mark no rule sets', finds, 'keepalived-fwmark-unset', withKeepalived(FWMARK_CONF), {
+  severity: 'error',
+  what: [/virtual_server fwmark 7 \(\/etc\/keepalived\/keepalived\.conf:\d+\) .* no rule of the nftables ruleset sets that mark/],
+});
+
+test('A fwmark set by an nft rule or by iptables MARK (read from iptables-nft-save) is found.', (t) => {
+  const marked = (expr: unknown, extra: Record<string, unknown> = {}): Facts =>
+    director((d) => {
+      d.keepalived = keepalivedFacts(FWMARK_CONF) as NonNullable<typeof d.keepalived>;
+      d.nftRuleset!.push({ table: { family: 'ip', name: 'mangle', handle: 3 } }, nftChain('ip', 'mangle', 'PREROUTING', 'prerouting', 'accept', -150), nftRule('ip', 'mangle', 'PREROUTING', 2, [expr as never]));
+      Object.assign(d, extra);
+    });
+  t.deepEqual(runChecks(marked({ mangle: { key: { meta: { key: 'mark' } }, value: 7 } }), ['keepalived-fwmark-unset']).findings, []);
+  const xt = { xt: { type: 'target', name: 'MARK' } };
+  t.is(runChecks(marked(xt), ['keepalived-fwmark-unset']).findings[0]?.severity, 'warning');
+  const save = { iptables: { nftSave: { ip: '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 192.0.2.10/32 -p tcp -j MARK --set-xmark 0x7/0xffffffff\nCOMMIT\n' }, legacyTables: { ip: [], ip6: [] } } };
+  t.deepEqual(runChecks(marked(xt, save), ['keepalived-fwmark-unset']).findings, []);
+});
+
+test('arp_ignore 8 on eth0', finds, 'rs-arp-ignore', realServer((d) => {
+  d.sysctls['net.ipv4.conf.all.arp_ignore'] = '8';
+}), { severity: 'error', what: [/so the kernel uses 8 on eth0/] });
+
+test('Each arp_ignore value is explained by its own meaning.', (t) => {
+  const breaks = (value: string): string =>
+    runChecks(variant(healthyRealServer(), (d) => {
+      d.sysctls['net.ipv4.conf.all.arp_ignore'] = value;
+    }), ['rs-arp-ignore']).findings[0]?.breaks ?? 'no finding';
+  t.regex(breaks('8'), /answers no ARP request at all on eth0: the director cannot learn this server's MAC/);
+  t.regex(breaks('3'), /scope global or link on any interface/);
+  t.regex(breaks('5'), /reserved and acts as 0/);
+  t.regex(breaks('0'), /answers ARP for the VIP \(held on lo\) on eth0/);
+  t.is(breaks('1'), 'no finding');
+  t.is(breaks('2'), 'no finding');
+});
+
+test('A real server whose VIPs are all IPv6 gets no ARP finding; a VIP on eth0 speaks of ND.', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    d.config.services = [{ family: 6, address: '2001:db8::10', protocol: 'tcp', port: 80, origin: { kind: 'default' } }];
+    d.links[0]!.addresses.push({ ifname: 'lo', family: 6, address: '2001:db8::10', prefix: 128 });
+    d.links[1]!.addresses.push({ ifname: 'eth0', family: 6, address: '2001:db8::10', prefix: 128 });
+    d.listening!.push({ protocol: 'tcp', family: 6, address: '::', port: 80 });
+    d.routes.push({ family: 6, dst: 'default', gateway: 'fe80::1', dev: 'eth0' });
+    d.sysctls['net.ipv4.conf.all.arp_ignore'] = '0';
+    d.sysctls['net.ipv4.conf.all.arp_announce'] = '0';
+  });
+  const findings = runChecks(facts).findings;
+  t.deepEqual(findings.map((f) => f.id), ['rs-vip-on-arp-iface']);
+  t.regex(findings[0]?.what ?? '', /answers neighbour solicitations \(IPv6 ND\)/);
+  t.notRegex(`${findings[0]?.what ?? ''} ${findings[0]?.breaks ?? ''}`, /\bARP\b/);
+});
+
+test('A VIP on a NOARP dummy interface instead of lo is a valid way to hold it.', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    d.links[0]!.addresses = d.links[0]!.addresses.filter((a) => a.address !== '192.0.2.10');
+    d.links.push({ ifname: 'dummy0', loopback: false, answersArp: false, up: true, addresses: [{ ifname: 'dummy0', family: 4, address: '192.0.2.10', prefix: 32 }] });
+  });
+  t.deepEqual(runChecks(facts).findings, []);
+});
+
+test('a real server without a default route', finds, 'rs-no-route-back', realServer((d) => {
+  d.routes = [{ family: 4, dst: '198.51.100.0/24', dev: 'eth0' }];
+}), { severity: 'error', what: [/no IPv4 default route: it reaches only 198\.51\.100\.0\/24/] });
+
+test('a real server whose default gateway does not answer', finds, 'rs-no-route-back', realServer((d) => {
+  d.neighbours = [{ address: '198.51.100.254', dev: 'eth0', state: ['FAILED'] }];
+}), { severity: 'error', what: [/default gateway 198\.51\.100\.254 on eth0 does not answer ARP \(neighbour state FAILED\)/] });
+
+test('--client routes are used: a client route via a dead gateway', finds, 'rs-no-route-back', realServer((d) => {
+  d.routeLookups = [{ target: '203.0.113.100', purpose: 'client', route: { family: 4, dst: '203.0.113.100', gateway: '198.51.100.99', dev: 'eth0' } }];
+  d.neighbours = [{ address: '198.51.100.99', dev: 'eth0', state: ['INCOMPLETE'] }];
+}), { severity: 'error', what: [/route back to client 203\.0\.113\.100 goes via gateway 198\.51\.100\.99 on eth0, which does not answer ARP/] });
+
+test('A working --client route is no finding, even without a default route.', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    d.routes = [{ family: 4, dst: '198.51.100.0/24', dev: 'eth0' }];
+    d.routeLookups = [{ target: '198.51.100.50', purpose: 'client', route: { family: 4, dst: '198.51.100.50', dev: 'eth0' } }];
+  });
+  t.deepEqual(runChecks(facts, ['rs-no-route-back']).findings, []);
+});
+
+test('an IPv6 wildcard socket with IPV6_V6ONLY for an IPv4 VIP', finds, 'rs-not-listening', realServer((d) => {
+  d.listening = [{ protocol: 'tcp', family: 6, address: '::', port: 80 }];
+  (d as { v6only?: unknown }).v6only = [{ protocol: 'tcp', address: '::', port: 80, v6only: true }];
+}), { severity: 'error', what: [/the socket on \[::\]:80 has IPV6_V6ONLY set/], fix: /0\.0\.0\.0:80/ });
+
+test('A dual-stack [::] socket serves an IPv4 VIP.', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    d.listening = [{ protocol: 'tcp', family: 6, address: '::', port: 80 }];
+    (d as { v6only?: unknown }).v6only = [{ protocol: 'tcp', address: '*', port: 80, v6only: false }];
+  });
+  t.deepEqual(runChecks(facts, ['rs-not-listening']).findings, []);
+});
+
+test('Inside a network namespace the conntrack fix names nf_conntrack_max as global.', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    d.conntrack = { count: 65536, max: 65536 };
+    (d as { netns?: unknown }).netns = { self: 'net:[4026532999]', initial: false };
+  });
+  t.regex(runChecks(facts, ['conntrack-full']).findings[0]?.fix ?? '', /is global .* read-only inside this network namespace: on the host itself, sysctl -w net\.netfilter\.nf_conntrack_max=131072/);
+});
+
+test('Fixes repeat the flags the doctor was given (--blacklist, --keepalived, --config).', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    d.sysctls['net.ipv4.conf.all.arp_ignore'] = '0';
+    (d as { invocation?: unknown }).invocation = ['--config', '/srv/lbfw.yaml', '--blacklist', '/srv/bl', '--keepalived', '/srv/k.conf', '--client', '203.0.113.1'];
+  });
+  t.regex(runChecks(facts, ['rs-arp-ignore']).findings[0]?.fix ?? '', /^lbfw apply --config \/srv\/lbfw\.yaml --blacklist \/srv\/bl --keepalived \/srv\/k\.conf \(or at once/);
+});
+
+test('A NAT director is judged by the director-nat profile, and its fix says so.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    (d as { profile?: unknown }).profile = 'director-nat';
+    d.lbfwVerify!.result!.sysctl = {
+      profile: 'director-nat',
+      files: [],
+      ok: false,
+      results: [{ key: 'net.ipv4.ip_forward', template: 'net.ipv4.ip_forward', status: 'fail', expected: '1', actual: '0', message: 'net.ipv4.ip_forward is 0, expected 1', reason: 'NAT replies are routed through the director', fix: 'sysctl -w net.ipv4.ip_forward=1' }],
+    } as never;
+  });
+  const finding = runChecks(facts, ['lbfw-sysctl']).findings[0];
+  t.regex(finding?.what ?? '', /ip_forward .*\(profile director-nat\)/);
+  t.regex(finding?.fix ?? '', /^lbfw apply --config \/etc\/lbfw\/lbfw\.yaml --profile director-nat \(or at once.*ip_forward=1\)/);
+});
+
+test('lo down says what it breaks on this kernel: loopback, not DR delivery.', (t) => {
+  const facts = variant(healthyRealServer(), (d) => {
+    d.links[0]!.up = false;
+  });
+  const finding = runChecks(facts, ['lo-down']).findings[0];
+  t.regex(finding?.breaks ?? '', /nothing reaches 127\.0\.0\.1 .*DR traffic for the VIPs on lo is still delivered/);
+});
 
 // Sockets, blacklist, lbfw itself, facts, probe.
 test('a service listening on the real address only', finds, 'rs-not-listening', realServer((d) => {

@@ -177,3 +177,16 @@ test('parseFacts throws FactsError with the file and the path in the document.',
 test('parseFacts accepts what the fixtures hold, after a JSON round trip.', (t) => {
   for (const facts of [healthyDirector(), healthyRealServer()]) t.deepEqual(parseFacts(JSON.stringify(facts), 'f.json'), JSON.parse(JSON.stringify(facts)));
 });
+
+test('parseFacts checks the iptables, v6only, netns and invocation facts too.', (t) => {
+  const good = {
+    ...healthyRealServer(),
+    v6only: [{ protocol: 'tcp', address: '::', port: 80, v6only: true }],
+    netns: { self: 'net:[4026532316]', initial: false },
+    iptables: { legacyTables: { ip: ['filter'], ip6: [] }, legacySave: { ip: '*filter\nCOMMIT\n' } },
+    invocation: ['--config', '/etc/lbfw/lbfw.yaml'],
+  };
+  t.deepEqual(parseFacts(JSON.stringify(good), 'f.json'), JSON.parse(JSON.stringify(good)));
+  t.throws(() => parseFacts(JSON.stringify({ ...good, iptables: { legacyTables: { ip: 'filter', ip6: [] } } }), 'f.json'), { instanceOf: FactsError, message: /iptables\.legacyTables\.ip/ });
+  t.throws(() => parseFacts(JSON.stringify({ ...good, v6only: [{ protocol: 'tcp', address: '::', port: 80, v6only: 'yes' }] }), 'f.json'), { instanceOf: FactsError, message: /v6only\[0\]\.v6only/ });
+});

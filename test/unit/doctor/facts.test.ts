@@ -5,7 +5,7 @@
 import test from 'ava';
 import type { HostConfig } from '../../../src/config/model.js';
 import { parseBlacklist } from '../../../src/blacklist/parse.js';
-import { collectFacts, type FactsSystem } from '../../../src/doctor/facts.js';
+import { collectFacts, profileFor, type FactsSystem } from '../../../src/doctor/facts.js';
 import { parseKeepalived } from '../../../src/keepalived/build.js';
 import type { RunResult } from '../../../src/system/run.js';
 import { runChecks } from '../../../src/doctor/run.js';
@@ -92,6 +92,7 @@ function fakeSystem(overrides: Partial<FactsSystem> = {}, outputs: Readonly<Reco
     'ip -j -4 route get 192.0.2.3': ok(JSON.stringify([{ dst: '192.0.2.3', dev: 'eth0', prefsrc: '192.0.2.2', flags: [] }])),
     'nft -j list ruleset': ok(RULESET),
     'nft --version': ok('nftables v1.0.6 (Lester Gooch #5)\n'),
+    'ss -lntuHe': ok('tcp LISTEN 0 128 [::]:80 [::]:* ino:7363 sk:2 cgroup:unreachable:1 v6only:1 <->\n'),
     ...outputs,
   };
   const system: FactsSystem = {
@@ -252,4 +253,12 @@ test('The probe gets the links, MACs and neighbours, and its results are kept.',
     ],
   });
   t.deepEqual(facts.probe, [{ vip: '192.0.2.10', iface: 'eth0', source: '192.0.2.2', local: true, answers: [{ mac: '02:00:00:00:00:02', addresses: ['198.51.100.21', '192.0.2.9'], own: true }] }]);
+});
+
+test('A director whose keepalived.conf forwards by NAT is judged by the director-nat profile.', (t) => {
+  const nat = parseKeepalived(KEEPALIVED_CONF.replace('lvs_method DR', 'lvs_method NAT'), '/etc/keepalived/keepalived.conf');
+  const dr = parseKeepalived(KEEPALIVED_CONF, '/etc/keepalived/keepalived.conf');
+  t.is(profileFor(config, nat), 'director-nat');
+  t.is(profileFor(config, dr), undefined);
+  t.is(profileFor({ ...config, role: 'realserver' }, nat), undefined);
 });

@@ -26,7 +26,7 @@ test('drBucket spreads client ports over every real server', (t) => {
   for (const count of counts) t.true(count > 800, `${counts.join(' ')}`);
 });
 
-const CONF = keepalivedConf({ vip: '203.0.113.10', port: 80 }, { self: '203.0.113.1', peer: '203.0.113.2' }, [
+const CONF = keepalivedConf({ vip: '203.0.113.10', port: 80 }, { self: '203.0.113.1', peer: '203.0.113.2', state: 'MASTER', priority: 150 }, [
   { address: '203.0.113.11', port: 80 },
   { address: '203.0.113.12', port: 8080 },
 ]);

@@ -1,0 +1,97 @@
+/**
+ * The real server's way back to the clients. Direct Routing replies leave
+ * the real server straight to the client, by its own routing table: without
+ * a route to the client (no default route) or through a gateway that does
+ * not answer ARP, every reply is lost although the requests arrive.
+ */
+import type { Family } from '../../config/model.js';
+import type { Facts, RouteLookup } from '../facts.js';
+import type { Check, Finding } from '../types.js';
+import { vips } from '../view.js';
+
+/** Neighbour states that mean the gateway did not answer (ip-neighbour(8)). */
+const DEAD = new Set(['FAILED', 'INCOMPLETE']);
+
+function deadGateway(facts: Facts, gateway: string, dev: string | undefined): string | undefined {
+  const entry = facts.neighbours.find((n) => n.address === gateway && (dev === undefined || n.dev === dev));
+  const state = entry?.state.find((s) => DEAD.has(s));
+  return state;
+}
+
+function breaksFor(target: string): string {
+  return `the director delivers the clients' requests, but this server's replies to ${target} never leave: every connection through the VIPs from there hangs`;
+}
+
+function lookupFinding(facts: Facts, lookup: RouteLookup): Finding[] {
+  if (lookup.route === undefined) {
+    return [
+      {
+        id: 'rs-no-route-back',
+        severity: 'error',
+        subject: lookup.target,
+        what: `there is no route from this real server back to client ${lookup.target} (ip route get ${lookup.target}: ${lookup.error ?? 'no answer'})`,
+        breaks: breaksFor(lookup.target),
+        fix: `ip route add default via GATEWAY   (a router on ${facts.config.interfaces.client ?? 'the client-facing interface'} that reaches ${lookup.target})`,
+      },
+    ];
+  }
+  const gateway = lookup.route.gateway;
+  if (gateway === undefined) return [];
+  const state = deadGateway(facts, gateway, lookup.route.dev);
+  if (state === undefined) return [];
+  return [
+    {
+      id: 'rs-no-route-back',
+      severity: 'error',
+      subject: lookup.target,
+      what: `the route back to client ${lookup.target} goes via gateway ${gateway} on ${lookup.route.dev ?? '?'}, which does not answer ARP (neighbour state ${state})`,
+      breaks: breaksFor(lookup.target),
+      fix: `route ${lookup.target} through a gateway that answers: ip route replace ${lookup.target} via GATEWAY dev ${lookup.route.dev ?? 'IFACE'}   (check with: ip neigh show ${gateway})`,
+    },
+  ];
+}
+
+/** rs-no-route-back: the real server cannot send its replies back to the clients. */
+export const rsNoRouteBack: Check = {
+  id: 'rs-no-route-back',
+  title: 'the real server has a working route back to the clients (--client ADDR, else the default route)',
+  roles: ['realserver'],
+  run: (facts) => {
+    const clients = facts.routeLookups.filter((l) => l.purpose === 'client');
+    if (clients.length > 0) return clients.flatMap((l) => lookupFinding(facts, l));
+    if (facts.routes.length === 0) return [];
+    const families = new Set<Family>(vips(facts).map((v) => v.family));
+    return [...families].flatMap((family): Finding[] => {
+      const defaults = facts.routes.filter((r) => r.family === family && r.dst === 'default');
+      if (defaults.length === 0) {
+        return [
+          {
+            id: 'rs-no-route-back',
+            severity: 'error',
+            subject: `IPv${family} default route`,
+            what: `this real server has no IPv${family} default route: it reaches only ${facts.routes.filter((r) => r.family === family).map((r) => r.dst).join(', ') || 'no network'}`,
+            breaks: `replies to clients outside those networks have no way out: the director delivers their requests, the answers are dropped here (run lbfw doctor --client ADDR to check a given client)`,
+            fix: `ip ${family === 6 ? '-6 ' : ''}route add default via GATEWAY`,
+          },
+        ];
+      }
+      return defaults.flatMap((route): Finding[] => {
+        const state = route.gateway === undefined ? undefined : deadGateway(facts, route.gateway, route.dev);
+        if (state === undefined || route.gateway === undefined) return [];
+        return [
+          {
+            id: 'rs-no-route-back',
+            severity: 'error',
+            subject: `default via ${route.gateway}`,
+            what: `the IPv${family} default gateway ${route.gateway} on ${route.dev ?? '?'} does not answer ARP (neighbour state ${state})`,
+            breaks: 'replies to every client outside the connected networks are lost: the director delivers the requests, the answers never leave this server',
+            fix: `ip ${family === 6 ? '-6 ' : ''}route replace default via GATEWAY   (a router that answers; check with: ip neigh show ${route.gateway})`,
+          },
+        ];
+      });
+    });
+  },
+};
+
+/** The routing checks. */
+export const ROUTING_CHECKS: readonly Check[] = [rsNoRouteBack];
