@@ -39,7 +39,7 @@ export const banSetFillCheck: Check = {
       subject: `${BAN_FAMILY} ${BAN_TABLE} ${alarm.set}`,
       what: fillAlarmText(alarm),
       breaks: 'when a dynamic set is full the kernel drops new elements silently: new bans and SYN-rate meters stop working (fail-open)',
-      fix: `raise overlimit.set_size${alarm.set.startsWith('synmeter') ? ' (or syn_rate.meter_size)' : ''} in the config, then \`nft delete table inet lbfw_ban\` and \`${lbfwCommand(facts.config, 'overlimit')}\` to rebuild it`,
+      fix: `raise overlimit.set_size${alarm.set.startsWith('synmeter') ? ' (or syn_rate.meter_size)' : ''} in the config, then \`nft delete table inet lbfw_ban\` and \`${lbfwCommand(facts, 'overlimit')}\` to rebuild it`,
     })),
 };
 
@@ -110,7 +110,7 @@ export const banTableMissing: Check = {
             subject: `${BAN_FAMILY} ${BAN_TABLE}`,
             what: `overlimit: is configured but table ${BAN_FAMILY} ${BAN_TABLE} is not loaded: lbfw overlimit has not run on this host`,
             breaks: 'clients over the connection limit are not banned, and the SYN-rate autoban is off',
-            fix: `${lbfwCommand(facts.config, 'overlimit')} (and enable the lbfw-overlimit timer)`,
+            fix: `${lbfwCommand(facts, 'overlimit')} (and enable the lbfw-overlimit timer)`,
           },
         ],
 };
