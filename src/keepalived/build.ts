@@ -48,6 +48,7 @@ import type {
   LvsMethod,
   LvsSyncDaemon,
   RealServerEntry,
+  SkippedServer,
   SorryServer,
   Statement,
   TrackInterface,
@@ -608,7 +609,7 @@ function readChecker(r: Reader, s: Statement): HealthChecker {
   return checker;
 }
 
-function readRealServer(r: Reader, s: Statement, server: { readonly family?: 4 | 6; readonly lvsMethod?: LvsMethod }): RealServerEntry | undefined {
+function readRealServer(r: Reader, s: Statement): RealServerEntry | undefined {
   const endpoint = readServerAddress(r, s, 'skips this real_server and its block');
   const statements = r.block(s, 'real_server 192.0.2.21 80 { weight 1 TCP_CHECK { } }');
   if (endpoint === undefined) return undefined;
@@ -637,10 +638,6 @@ function readRealServer(r: Reader, s: Statement, server: { readonly family?: 4 |
       }
     }
   }
-  // rs_end_handler(): a real server of the other family is dropped, unless it is tunnelled.
-  if (server.family !== undefined && result.family !== server.family && (result.lvsMethod ?? server.lvsMethod) !== 'TUN') {
-    return r.warn(s, `real_server ${quote(s.args[0])}: IPv${result.family} in an IPv${server.family} virtual_server`, 'skips this real server ("Address family of virtual server and real server don\'t match")');
-  }
   return result;
 }
 
@@ -651,7 +648,8 @@ function readVirtualServer(r: Reader, s: Statement): VirtualServer | undefined {
   r.known(statements, VIRTUAL_SERVER_KEYWORDS, 'virtual_server');
   // Pushed to, not copied: a virtual server may have 100,000 real servers.
   const realServers: RealServerEntry[] = [];
-  let result: { -readonly [K in keyof VirtualServer]: VirtualServer[K] } = { target, realServers, ...located(s) };
+  const skipped: SkippedServer[] = [];
+  let result: { -readonly [K in keyof VirtualServer]: VirtualServer[K] } = { target, realServers, skippedServers: skipped, ...located(s) };
   /** The virtual server's family: its address, else its first real or sorry server (vs->af). */
   let family: 4 | 6 | undefined = target.kind === 'address' ? target.family : undefined;
   for (const v of statements) {
@@ -697,14 +695,21 @@ function readVirtualServer(r: Reader, s: Statement): VirtualServer | undefined {
         if (endpoint === undefined) break;
         if (family !== undefined && endpoint.family !== family) {
           r.warn(v, `sorry_server ${quote(v.args[0])}: IPv${endpoint.family} in an IPv${family} virtual_server`, 'skips the sorry server');
+          skipped.push({ ...endpoint, ...located(v) });
           break;
         }
         result = { ...result, sorryServer: { ...endpoint, ...located(v) } satisfies SorryServer };
         break;
       }
       case 'real_server': {
-        const server = readRealServer(r, v, { ...(family === undefined ? {} : { family }), ...(result.lvsMethod === undefined ? {} : { lvsMethod: result.lvsMethod }) });
+        const server = readRealServer(r, v);
         if (server === undefined) break;
+        // rs_end_handler(): a real server of the other family is dropped, unless it is tunnelled.
+        if (family !== undefined && server.family !== family && (server.lvsMethod ?? result.lvsMethod) !== 'TUN') {
+          r.warn(v, `real_server ${quote(v.args[0])}: IPv${server.family} in an IPv${family} virtual_server`, 'skips this real server ("Address family of virtual server and real server don\'t match")');
+          skipped.push(server);
+          break;
+        }
         if (family === undefined && (server.lvsMethod ?? result.lvsMethod) !== 'TUN') family = server.family;
         realServers.push(server);
         break;

@@ -216,7 +216,16 @@ export interface VirtualServer extends Located {
   readonly inhibitOnFailure?: boolean;
   readonly sorryServer?: SorryServer;
   readonly realServers: readonly RealServerEntry[];
+  /**
+   * Real and sorry servers of the other address family, which keepalived
+   * drops with a warning ("Address family of virtual server and real server
+   * don't match"): kept so the doctor can name what never gets traffic.
+   */
+  readonly skippedServers?: readonly SkippedServer[];
 }
+
+/** SkippedServer: a real_server or sorry_server keepalived drops for its address family. */
+export type SkippedServer = RealServerEntry | SorryServer;
 
 /**
  * VirtualServerGroupEntry: one line of a `virtual_server_group`:

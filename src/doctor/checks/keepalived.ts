@@ -302,12 +302,13 @@ export const keepalivedFamilyMismatch: Check = {
     (facts.keepalived?.model?.virtualServers ?? []).flatMap((vs): Finding[] => {
       if (vs.target.kind !== 'address') return [];
       const family = vs.target.family;
-      const others = [...vs.realServers, ...(vs.sorryServer === undefined ? [] : [vs.sorryServer])].filter((rs) => rs.family !== family);
+      // keepalived drops a server of the other family (the model keeps it apart); one that slipped in is judged too.
+      const others = [...(vs.skippedServers ?? []), ...vs.realServers, ...(vs.sorryServer === undefined ? [] : [vs.sorryServer])].filter((rs) => rs.family !== family);
       return others.map((rs) => ({
         id: 'keepalived-family-mismatch',
         severity: 'error' as const,
         subject: where(rs),
-        what: `virtual_server ${vs.target.kind === 'address' ? vs.target.address : ''} (${where(vs)}) is IPv${family} but ${rs === vs.sorryServer ? 'sorry_server' : 'real_server'} ${rs.address} (${where(rs)}) is IPv${rs.family}`,
+        what: `virtual_server ${vs.target.kind === 'address' ? vs.target.address : ''} (${where(vs)}) is IPv${family} but ${'healthCheckers' in rs ? 'real_server' : 'sorry_server'} ${rs.address} (${where(rs)}) is IPv${rs.family}`,
         breaks: `IPVS cannot forward an IPv${family} packet to an IPv${rs.family} server by Direct Routing (DR only rewrites the MAC): keepalived refuses the entry or the kernel rejects it, so ${rs.address} never gets traffic`,
         fix: `name ${rs.address}'s IPv${family} address at ${where(rs)} (or put it under a virtual_server of its own family), then ${RELOAD}`,
       }));

@@ -39,8 +39,8 @@ test('The healthy director gives no finding at all.', (t) => {
     'conntrack-full', 'fw-blocks-vrrp', 'fw-blocks-sync', 'fw-blocks-vip', 'output-chain-drop', 'conntrack-tcp-loose', 'fw-unjudged',
     'fw-legacy-iptables', 'keepalived-config-error', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
     'keepalived-deprecated', 'keepalived-unicast-peer-self', 'keepalived-unicast-src-missing', 'sync-daemon-iface', 'vrrp-iface-missing',
-    'keepalived-family-mismatch', 'keepalived-fwmark-unset', 'keepalived-not-running', 'blacklist-protected', 'lbfw-drift',
-    'facts-incomplete', 'arp-probe',
+    'keepalived-family-mismatch', 'keepalived-fwmark-unset', 'keepalived-not-running', 'blacklist-protected', 'ban-set-fill',
+    'ban-table-missing', 'ban-peer', 'lbfw-drift', 'facts-incomplete', 'arp-probe',
   ]);
 });
 
