@@ -100,6 +100,22 @@ export class NftError extends LbfwError {
   }
 }
 
+/**
+ * NftInvalidError: a Transaction was given an operation that cannot be
+ * right (a rule naming a missing set, elements of the wrong key type,
+ * overlapping intervals). Raised when the operation is queued, before any
+ * backend sees it.
+ */
+export class NftInvalidError extends LbfwError {
+  /** What was refused, e.g. `set bl4_nets`, `chain input, rule vrrp4`. */
+  readonly subject: string;
+
+  constructor(subject: string, message: string) {
+    super('NFT_INVALID', `${subject}: ${message}`);
+    this.subject = subject;
+  }
+}
+
 /** PermissionError: lbfw needs root or CAP_NET_ADMIN for this command. */
 export class PermissionError extends LbfwError {
   constructor(message: string) {

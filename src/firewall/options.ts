@@ -2,7 +2,7 @@
  * Options shared by the firewall operations (plan, apply, verify, rollback,
  * confirm, blacklist changes).
  */
-import type { NftBackend } from '../nft/backend.js';
+import type { NftTextBackend as NftBackend } from '../nft/text-backend.js';
 import { NftCli } from '../nft/cli-backend.js';
 import { statePaths, type StatePaths } from '../state/paths.js';
 

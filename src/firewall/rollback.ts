@@ -2,7 +2,7 @@
  * rollback: put back the table saved before the last change.
  */
 import { StateError } from '../errors.js';
-import type { NftBackend } from '../nft/backend.js';
+import type { NftTextBackend as NftBackend } from '../nft/text-backend.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { REPLACE_PROLOGUE, renderDeleteScript } from '../ruleset/render.js';
 import { listBackups, readBackupTable, removeBackup, type Backup } from '../state/backups.js';

@@ -1,24 +1,106 @@
 /**
- * The boundary between lbfw and nftables. Everything above it speaks nft
- * text; a native libnftables binding can replace the `nft` program behind
- * this interface without touching callers.
+ * The boundary between lbfw and nftables: typed, per table (`inet lbfw`).
+ * Callers queue a Transaction of typed objects and read typed snapshots
+ * back; no caller sees nft text. Backends: `nft` (src/nft/cli-backend.ts:
+ * renders the transaction to one `nft -f` script), `netlink` (lbfw's native
+ * binding: one netlink batch), and `fake` (src/nft/fake-backend.ts: memory,
+ * for unit tests). Choose one with selectBackend (src/nft/select.ts).
  */
+import type { ElementList } from './model/elements.js';
+import type { BaseChain, NftSetSpec } from './model/objects.js';
+import type { NftRule } from './model/rules.js';
+import type { Transaction } from './transaction.js';
 
-/** NftBackend runs nft scripts and lists lbfw's table. */
-export interface NftBackend {
-  /** run commits `script` as one transaction (`nft -f -`): all of it or nothing. */
-  run(script: string): Promise<void>;
-  /** check asks the kernel to validate `script` without committing (`nft -c -f -`). */
-  check(script: string): Promise<void>;
-  /** listTable returns `nft list table inet lbfw` text, or undefined when the table does not exist. */
-  listTable(): Promise<string | undefined>;
+/** BackendName names a backend kind. */
+export type BackendName = 'nft' | 'netlink' | 'fake';
+
+/** SetSnapshot: a set as the kernel holds it. */
+export interface SetSnapshot extends NftSetSpec {
+  /** Number of elements (cheap on netlink; counted from the listing on nft). */
+  readonly count: number;
   /**
-   * getElement returns the elements of `set` that contain `element` as nft
-   * prints them (e.g. the covering prefix of an interval set), or [] when none.
+   * Every element, when the backend listed them (the nft backend always
+   * does: nft cannot count without listing). Absent when only counted:
+   * then verify looks the expected elements up (NftBackend.lookupElements).
    */
-  getElement(set: string, element: string): Promise<string[]>;
-  /** tableExists says whether `table inet lbfw` is loaded (cheap: no elements are listed). */
+  readonly elements?: ElementList;
+  /** Set properties lbfw never writes (timeout, auto-merge, flags dynamic, ...), as nft would print them. */
+  readonly extra: readonly string[];
+}
+
+/** RuleSnapshot: a rule as listed. */
+export interface RuleSnapshot {
+  /** The rule's comment, which lbfw sets to the rule id. */
+  readonly id?: string;
+  /** The rule typed, when the backend recognised every expression of it. */
+  readonly rule?: NftRule;
+  /**
+   * The rule in canonical nft text without counter values and comment.
+   * For a typed rule this is renderRuleText(rule); compare uses it, so a
+   * rule lbfw cannot type still compares (and shows) exactly.
+   */
+  readonly text: string;
+  /** Packets counted, when the rule has a counter. */
+  readonly packets?: number;
+}
+
+/** ChainSnapshot: a chain as listed. */
+export interface ChainSnapshot {
+  readonly name: string;
+  readonly base?: BaseChain;
+  readonly rules: readonly RuleSnapshot[];
+}
+
+/** TableSnapshot: lbfw's table as the kernel holds it. */
+export interface TableSnapshot {
+  readonly sets: readonly SetSnapshot[];
+  readonly chains: readonly ChainSnapshot[];
+}
+
+/** ReadTableOptions: how much of the sets to read. */
+export interface ReadTableOptions {
+  /**
+   * `all` (default): every element of every set. `counts`: counts only,
+   * where the backend can count without listing (netlink); a backend that
+   * cannot (nft) lists them anyway.
+   */
+  readonly elements?: 'all' | 'counts';
+}
+
+/** ListRulesetOptions: bounds on what the doctor reads of the whole ruleset. */
+export interface ListRulesetOptions {
+  /** Sets with more elements than this have their elements left out (see doctor/facts.ts). */
+  readonly maxElementsPerSet?: number;
+}
+
+/** NftBackend executes transactions on `table inet lbfw` and reads it back. */
+export interface NftBackend {
+  /** Which kind of backend this is (named by `lbfw plan` and `lbfw doctor`). */
+  readonly name: BackendName;
+  /** The network namespace the backend works in, when one was named (tests, the confirm timer). */
+  readonly netns?: string;
+  /** run commits `tx` as ONE kernel transaction: all of it or nothing. An empty transaction does nothing. */
+  run(tx: Transaction): Promise<void>;
+  /** check asks the kernel to validate `tx` without committing it. */
+  check(tx: Transaction): Promise<void>;
+  /** tableExists says whether `table inet lbfw` is loaded (cheap: no elements are read). */
   tableExists(): Promise<boolean>;
-  /** listRuleset returns `nft list ruleset` text (every table, for display and tests). */
-  listRuleset(): Promise<string>;
+  /** readTable returns lbfw's table typed, or undefined when it does not exist. */
+  readTable(options?: ReadTableOptions): Promise<TableSnapshot | undefined>;
+  /**
+   * lookupElements looks keys up in one set, in batches, and returns the
+   * set's elements that contain any of them (for an interval set, the
+   * covering element), sorted and distinct. A hash set holds every key when
+   * the result has as many elements as `keys`. Interval keys are looked up
+   * by their first key. A missing set or table yields an empty list.
+   */
+  lookupElements(set: string, keys: ElementList): Promise<ElementList>;
+  /** listElements returns every element of one set (small sets; big ones cost a kernel dump). */
+  listElements(set: string): Promise<ElementList>;
+  /**
+   * listRulesetJson returns the whole ruleset, every table, as the items of
+   * libnftables-json(5) (`nft -j list ruleset`): the doctor's view of other
+   * tables.
+   */
+  listRulesetJson(options?: ListRulesetOptions): Promise<readonly unknown[]>;
 }

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { NftError, PermissionError } from '../errors.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
-import type { NftBackend } from './backend.js';
+import type { NftTextBackend as NftBackend } from './text-backend.js';
 import { run, type RunResult } from '../system/run.js';
 
 /** Options of {@link NftCli}. */
