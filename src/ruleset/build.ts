@@ -9,26 +9,48 @@ import { hostSetName, shardChainName, shardCount, splitHosts } from './shards.js
 import { mergeRanges, rangeToElement } from '../net/merge.js';
 import { dport, familySuffix, ipKeyword, saddrIn, saddrInSet } from './fragments.js';
 import type { NftChain, NftRule, NftSet, Ruleset } from './types.js';
+import {
+  forwardChain,
+  forwardSets,
+  healthCheckRules,
+  healthCheckSets,
+  icmpRules,
+  invalidRule,
+  mappedSourceRule,
+  peerRules,
+  redirectRules,
+  reversePathRules,
+  vipIcmpErrorRules,
+  vipNotrackRules,
+} from './hardening.js';
+import type { NftChain as TypedChain, NftSet as TypedSet } from '../nft/model/objects.js';
+import type { NftRule as TypedRule } from '../nft/model/rules.js';
+import { elementTexts } from '../nft/model/elements.js';
+import { keyTypeText } from '../nft/model/keys.js';
+import { priorityText, renderRuleText } from '../nft/render/rule-text.js';
 
 const FAMILIES: readonly Family[] = [4, 6];
 
-/** Multicast group and port of the IPVS connection sync daemon (kernel ip_vs_sync.c). */
-export const IPVS_SYNC_GROUP = '224.0.0.81';
-export const IPVS_SYNC_PORT = 8848;
-/** VRRP multicast groups (RFC 5798). */
-export const VRRP_GROUP4 = '224.0.0.18';
-export const VRRP_GROUP6 = 'ff02::12';
+export { IPVS_SYNC_GROUP, IPVS_SYNC_PORT, VRRP_GROUP4, VRRP_GROUP6 } from './hardening.js';
 
-/**
- * ICMP that must pass for the host to work: errors carry PMTU discovery
- * ("fragmentation needed") and traceroute; echo keeps ping useful.
- */
-const ICMP4_TYPES = 'destination-unreachable, echo-request, time-exceeded, parameter-problem';
-/** ICMPv6 errors (packet-too-big is PMTU discovery), echo and MLD (multicast VRRP needs it). */
-const ICMP6_TYPES =
-  'destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, mld-listener-query, mld-listener-report, mld2-listener-report';
-/** Neighbour discovery; hop limit 255 proves the sender is on-link (RFC 4861). */
-const ND_TYPES = 'nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert';
+// Adapters from the typed model (src/nft/model) to this builder's text form,
+// until the builder itself produces typed rules (issue 7b).
+const textRule = (rule: TypedRule): NftRule => ({ id: rule.id, text: renderRuleText(rule) });
+const textSet = (set: TypedSet): NftSet => ({
+  name: set.name,
+  type: keyTypeText(set.key),
+  interval: set.interval,
+  ...(set.size === undefined ? {} : { size: set.size }),
+  elements: elementTexts(set.elements),
+  purpose: set.purpose,
+});
+const textChain = (chain: TypedChain): NftChain => ({
+  name: chain.name,
+  ...(chain.base === undefined
+    ? {}
+    : { hook: chain.base.hook as 'forward', priority: priorityText(chain.base.priority) as 'raw' | 'filter', policy: chain.base.policy }),
+  rules: chain.rules.map(textRule),
+});
 
 /** Names of the blacklist sets, per family and kind. */
 export function blacklistSetName(family: Family, kind: 'hosts' | 'nets'): string {
@@ -102,24 +124,6 @@ function serviceSets(config: HostConfig): NftSet[] {
   }));
 }
 
-/**
- * Real server: the service ports on ANY local address. keepalived's health
- * checkers (TCP_CHECK, HTTP_GET) connect to the real server's own address,
- * not the VIP; dropping them marks every real server down.
- */
-function servicePortSet(config: HostConfig): NftSet[] {
-  if (config.role !== 'realserver') return [];
-  return [
-    {
-      name: 'service_ports',
-      type: 'inet_proto . inet_service',
-      interval: false,
-      elements: sortedUnique(config.services.map((s) => `${s.protocol} . ${s.port}`)),
-      purpose: 'VIP service ports, accepted on the real server\'s own addresses too (directors\' health checks)',
-    },
-  ];
-}
-
 /** Sets of VIPs given without a port; only present when there are some. */
 function vipAddressSets(config: HostConfig): NftSet[] {
   const addresses = config.vipAddresses ?? [];
@@ -177,11 +181,12 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
 }
 
 /** Prerouting at raw priority: blacklisted sources die before conntrack sees them. */
-function prerouting(blacklist: NormalisedBlacklist): NftChain {
-  const rules: NftRule[] = FAMILIES.flatMap((family) => [
+function prerouting(config: HostConfig, blacklist: NormalisedBlacklist): NftChain {
+  const blacklistRules: NftRule[] = FAMILIES.flatMap((family) => [
     hostsRule(family, shardCount(familyLists(blacklist, family).hosts.length)),
     { id: `blacklist-nets${familySuffix(family)}`, text: `${saddrInSet(family, blacklistSetName(family, 'nets'))} counter drop` },
   ]);
+  const rules = [textRule(mappedSourceRule()), ...blacklistRules, ...vipNotrackRules(config, vipSetName).map(textRule)];
   return { name: 'prerouting', hook: 'prerouting', priority: 'raw', policy: 'accept', rules };
 }
 
@@ -198,38 +203,8 @@ function vipServiceRules(config: HostConfig): NftRule[] {
     id: set.name.replace('_', '-'),
     text: `${set.type === 'ipv4_addr' ? 'ip' : 'ip6'} daddr @${set.name} counter accept`,
   }));
-  const healthChecks = servicePortSet(config).map((set) => ({
-    id: 'health-checks',
-    text: `meta l4proto . th dport @${set.name} counter accept`,
-  }));
+  const healthChecks = healthCheckRules(config, healthCheckSets(config)).map(textRule);
   return [...services, ...anyPort, ...healthChecks];
-}
-
-/** VRRP (IP protocol 112) and the IPVS sync daemon, from peer directors only. */
-function peerRules(config: HostConfig): NftRule[] {
-  if (config.peers.length === 0) return [];
-  return [
-    { id: 'vrrp4', text: `${saddrInSet(4, 'peers4')} meta l4proto vrrp accept` },
-    { id: 'vrrp6', text: `${saddrInSet(6, 'peers6')} meta l4proto vrrp accept` },
-    // VRRPv3 over IPv6 is sent from the peer's link-local address; hop limit
-    // 255 (RFC 5798) proves it came from this link.
-    {
-      id: 'vrrp6-multicast',
-      text: `ip6 saddr fe80::/10 ip6 daddr ${VRRP_GROUP6} ip6 hoplimit 255 meta l4proto vrrp accept`,
-    },
-    {
-      id: 'ipvs-sync4',
-      text: `${saddrInSet(4, 'peers4')} ip daddr ${IPVS_SYNC_GROUP} udp dport ${IPVS_SYNC_PORT} accept`,
-    },
-  ];
-}
-
-function icmpRules(): NftRule[] {
-  return [
-    { id: 'icmp4', text: `icmp type { ${ICMP4_TYPES} } accept` },
-    { id: 'icmp6', text: `icmpv6 type { ${ICMP6_TYPES} } accept` },
-    { id: 'icmp6-nd', text: `ip6 hoplimit 255 icmpv6 type { ${ND_TYPES} } accept` },
-  ];
 }
 
 function managementRules(config: HostConfig): NftRule[] {
@@ -269,11 +244,16 @@ function input(config: HostConfig): NftChain {
   const rules: NftRule[] = [
     { id: 'loopback', text: 'iif "lo" accept' },
     ...vipServiceRules(config),
-    // The host's own connections (package updates, DNS, keepalived checks).
+    ...vipIcmpErrorRules(config).map(textRule),
+    ...redirectRules().map(textRule),
+    textRule(invalidRule()),
+    // The host's own connections (package updates, DNS, keepalived checks)
+    // and the ICMP errors about them.
     { id: 'established', text: 'ct state established,related accept' },
-    ...(config.role === 'director' ? peerRules(config) : []),
+    ...reversePathRules(config).map(textRule),
+    ...peerRules(config).map(textRule),
     ...managementRules(config),
-    ...icmpRules(),
+    ...icmpRules().map(textRule),
   ];
   if (config.inputPolicy === 'drop') rules.push({ id: 'policy-drop', text: 'counter' });
   return { name: 'input', hook: 'input', priority: 'filter', policy: config.inputPolicy, rules };
@@ -290,10 +270,14 @@ export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist)
     ...blacklistSets(blacklist),
     ...serviceSets(config),
     ...vipAddressSets(config),
-    ...servicePortSet(config),
+    ...healthCheckSets(config).map(textSet),
     ...managementSets(config),
     ...(config.role === 'director' ? peerSets(config) : []),
   ];
+  const natSets = forwardSets(config);
   // Regular chains first: the base chain's jumps refer to them.
-  return { sets, chains: [...shardChains(blacklist), prerouting(blacklist), input(config)] };
+  return {
+    sets: [...sets, ...natSets.map(textSet)],
+    chains: [...shardChains(blacklist), prerouting(config, blacklist), input(config), ...forwardChain(config, natSets).map(textChain)],
+  };
 }

@@ -38,7 +38,7 @@ export interface NftRule {
 }
 
 /** Base chain hooks lbfw uses. */
-export type ChainHook = 'prerouting' | 'input';
+export type ChainHook = 'prerouting' | 'input' | 'forward';
 
 /**
  * NftChain mirrors an nftables chain: a base chain (`type filter hook H
