@@ -53,7 +53,7 @@ async function syncDirectory(dir: string): Promise<void> {
  * temporary file is removed, the original is untouched, and the error is
  * rethrown.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   const target = await targetOf(path);
   const mode = await modeOf(target);
   const dir = dirname(target);
@@ -66,7 +66,7 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     // Created private, widened only once the content is complete.
     handle = await open(temp, 'wx', 0o600);
     created = true;
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(content, typeof content === 'string' ? 'utf8' : undefined);
     // chmod, not the open mode: the umask would narrow that.
     await handle.chmod(mode);
     await handle.sync();

@@ -25,6 +25,7 @@ import type { KeepalivedModel, Statement } from '../keepalived/model.js';
 import { run as runProgram, type RunResult } from '../system/run.js';
 import { parseAddress } from '../net/address.js';
 import { systemNft } from '../nft/cli-backend.js';
+import { selectBackend } from '../nft/select.js';
 import { confKey, pathToKey } from '../sysctl/key.js';
 import { parseIpAddrJson, type HostLink } from '../vip/addresses.js';
 import { omitLargeSetElements } from './nft-eval.js';
@@ -197,6 +198,8 @@ export interface FactsSystem {
   readonly readKeepalived: (file: string) => Promise<KeepalivedModel>;
   readonly verifyHost: (config: HostConfig, options: HostOptions) => Promise<NonNullable<LbfwVerifyFacts['result']>>;
   readonly readBlacklist: (file: string, optional: boolean) => Promise<ParsedBlacklist>;
+  /** The whole ruleset as libnftables-json(5) items, read through lbfw's nft backend. */
+  readonly nftRuleset: () => Promise<readonly unknown[]>;
   readonly hostname: () => string;
   readonly kernel: () => string;
   readonly now: () => Date;
@@ -242,6 +245,7 @@ export function hostSystem(): FactsSystem {
     readKeepalived: (file) => readKeepalived(file),
     verifyHost: (config, options) => verifyHost(config, options),
     readBlacklist: (file, optional) => readBlacklist(file, { optional }),
+    nftRuleset: () => selectBackend().backend.listRulesetJson(),
     hostname: () => os.hostname(),
     kernel: () => os.release(),
     now: () => new Date(),
@@ -441,11 +445,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
     c.attempt('ip -j -4 route show', async () => parseJsonArray(await c.output(['ip', '-j', '-4', 'route', 'show']), 'ip route').map((r) => routeFact(r, 4))),
     c.attempt('ip -j -6 route show', async () => parseJsonArray(await c.output(['ip', '-j', '-6', 'route', 'show']), 'ip route').map((r) => routeFact(r, 6))),
     c.attempt('ip -j neigh show', async () => parseNeighbours(await c.output(['ip', '-j', 'neigh', 'show']))),
-    c.attempt(`${nft} -j list ruleset`, async () => {
-      const data = JSON.parse(await c.output([nft, '-j', 'list', 'ruleset'])) as { nftables?: unknown };
-      if (!Array.isArray(data.nftables)) throw new Error('expected {"nftables": [...]} from nft -j');
-      return omitLargeSetElements(data.nftables as unknown[], SET_ELEMENT_LIMIT);
-    }),
+    c.attempt('nft -j list ruleset', async () => omitLargeSetElements([...(await system.nftRuleset())], SET_ELEMENT_LIMIT)),
     c.attempt('/proc/net/ip_vs', () => system.readFile('/proc/net/ip_vs')),
     c.attempt('/proc/net/ip_vs_stats', () => system.readFile('/proc/net/ip_vs_stats')),
     c.attempt('/proc/net/{tcp,tcp6,udp,udp6}', async () => {

@@ -5,15 +5,17 @@
 import type { HostConfig } from '../config/model.js';
 import { LbfwError } from '../errors.js';
 import { assertNetAdmin } from '../nft/privilege.js';
-import { compareRuleset, type Drift } from '../ruleset/compare.js';
-import { parseListing } from '../ruleset/listing.js';
-import { REPLACE_PROLOGUE, renderReplaceScript } from '../ruleset/render.js';
-import { forgetCurrent, readCurrent, writeCurrent } from '../state/current.js';
+import type { Drift } from '../ruleset/compare.js';
+import { Transaction } from '../nft/transaction.js';
+import { forgetCurrent, writeCurrent } from '../state/current.js';
 import { saveBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
+import { readBackDrift, runningTable } from './read-back.js';
+
+export { runningTable } from './read-back.js';
 
 /** ApplyOptions: FirewallOptions plus blacklist handling and the confirm timer. */
 export interface ApplyOptions extends FirewallOptions, BlacklistOptions {
@@ -50,18 +52,6 @@ export class ApplyMismatchError extends LbfwError {
 }
 
 /**
- * runningTable returns the text that recreates the running lbfw table (after
- * the replace prologue), or undefined when there is none. lbfw's own record
- * is used when it has one: listing a big set from the kernel is slow.
- */
-export async function runningTable(resolved: Resolved): Promise<string | undefined> {
-  if (!(await resolved.backend.tableExists())) return undefined;
-  const current = await readCurrent(resolved.paths.current);
-  if (current === undefined) return resolved.backend.listTable();
-  return renderReplaceScript(current.ruleset).slice(REPLACE_PROLOGUE.length + 1);
-}
-
-/**
  * applyFirewall builds the ruleset from `config` and the blacklist and
  * replaces `table inet lbfw` with it atomically. Bad input throws before any
  * change; other tables are never touched.
@@ -85,23 +75,22 @@ export async function applyPreparedFirewall(
   resolved: Resolved,
   options: Pick<ApplyOptions, 'confirmSeconds'> = {},
 ): Promise<ApplyResult> {
-  const script = renderReplaceScript(prepared.ruleset);
+  const tx = new Transaction().replaceTable(prepared.ruleset);
   const supersededConfirm = await cancelPending(resolved.paths);
   const backup = await saveBackup(resolved.paths.backups, await runningTable(resolved), 'apply');
-  await resolved.backend.run(script);
-  const after = await resolved.backend.listTable();
-  const drift = compareRuleset(prepared.ruleset, after === undefined ? undefined : parseListing(after));
+  await resolved.backend.run(tx);
+  const drift = await readBackDrift(resolved.backend, prepared.ruleset);
   if (drift.length > 0) {
-    await forgetCurrent(resolved.paths.current);
+    await forgetCurrent(resolved.paths);
     throw new ApplyMismatchError(drift, backup);
   }
-  await writeCurrent(resolved.paths.current, prepared.ruleset);
+  await writeCurrent(resolved.paths, prepared.ruleset);
   const confirm =
     options.confirmSeconds === undefined ? undefined : await armConfirmTimer(resolved, backup, options.confirmSeconds);
   return {
     ...prepared,
     backup,
-    elementsLoaded: prepared.ruleset.sets.reduce((n, s) => n + s.elements.length, 0),
+    elementsLoaded: prepared.ruleset.sets.reduce((n, s) => n + s.elements.count, 0),
     ...(confirm === undefined ? {} : { confirm }),
     supersededConfirm,
   };

@@ -13,10 +13,11 @@ import { findProtectedHits } from '../blacklist/safety.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { blacklistSetName } from '../ruleset/build.js';
-import { renderElementCommands } from '../ruleset/render.js';
-import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
 import { withLock } from '../state/lock.js';
-import { readCurrent, writeCurrent, type CurrentRecord } from '../state/current.js';
+import { readCurrent, recordEdits, type CurrentRecord } from '../state/current.js';
+import { elementsFromTexts, elementTexts, type ElementList } from '../nft/model/elements.js';
+import { addressKey } from '../nft/model/keys.js';
+import { Transaction } from '../nft/transaction.js';
 import { hostSetName, shardCount, shardOf, shardsOfSets, splitHosts } from '../ruleset/shards.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { protectedRanges } from './protected.js';
@@ -66,7 +67,7 @@ function minus(a: readonly string[], b: readonly string[]): string[] {
 
 /** The in-place update from one normalised blacklist to another. */
 interface SetDelta {
-  readonly commands: string[];
+  readonly tx: Transaction;
   readonly added: number;
   readonly deleted: number;
 }
@@ -78,29 +79,30 @@ interface SetDelta {
  * element of a big interval set through nft is slow (DESIGN.md, section 3).
  */
 function deltaOf(before: NormalisedBlacklist, after: NormalisedBlacklist, shards: ShardCounts): SetDelta {
-  const commands: string[] = [];
+  const tx = new Transaction();
   let added = 0;
   let deleted = 0;
   for (const family of FAMILIES) {
     const old = familyLists(before, family);
     const now = familyLists(after, family);
     const k = shards[family];
+    const key = addressKey(family);
     const gone = splitHosts(family, minus(old.hosts, now.hosts), k);
     const fresh = splitHosts(family, minus(now.hosts, old.hosts), k);
     for (let shard = 0; shard < k; shard++) {
       const set = hostSetName(family, shard, k);
-      commands.push(...renderElementCommands(set, gone[shard] ?? [], 'delete'), ...renderElementCommands(set, fresh[shard] ?? []));
+      tx.deleteElements(set, elementsFromTexts(key, false, gone[shard] ?? [])).addElements(set, elementsFromTexts(key, false, fresh[shard] ?? []));
       added += fresh[shard]?.length ?? 0;
       deleted += gone[shard]?.length ?? 0;
     }
     if (minus(old.nets, now.nets).length > 0 || minus(now.nets, old.nets).length > 0) {
       const netsSet = blacklistSetName(family, 'nets');
-      commands.push(`flush set ${TABLE_FAMILY} ${TABLE_NAME} ${netsSet}`, ...renderElementCommands(netsSet, now.nets));
+      tx.flushSet(netsSet).addElements(netsSet, elementsFromTexts(key, true, now.nets));
       added += now.nets.length;
       deleted += old.nets.length;
     }
   }
-  return { commands, added, deleted };
+  return { tx, added, deleted };
 }
 
 /** How many host shards each family's running table has. */
@@ -117,22 +119,6 @@ function runningShards(current: CurrentRecord | undefined, loadedFrom: Normalise
   const count = (family: Family): number =>
     names === undefined ? shardCount(familyLists(loadedFrom, family).hosts.length) : shardsOfSets(family, names);
   return { 4: count(4), 6: count(6) };
-}
-
-/** Keeps lbfw's record of the running table in step with the sets it just changed. */
-async function recordBlacklist(file: string, current: CurrentRecord | undefined, blacklist: NormalisedBlacklist, shards: ShardCounts): Promise<void> {
-  if (current === undefined) return;
-  const lists = new Map<string, readonly string[]>();
-  for (const family of FAMILIES) {
-    const { hosts, nets } = familyLists(blacklist, family);
-    splitHosts(family, hosts, shards[family]).forEach((list, shard) => lists.set(hostSetName(family, shard, shards[family]), list));
-    lists.set(blacklistSetName(family, 'nets'), nets);
-  }
-  const sets = current.ruleset.sets.map((set) => {
-    const elements = lists.get(set.name);
-    return elements === undefined ? set : { ...set, elements };
-  });
-  await writeCurrent(file, { ...current.ruleset, sets });
 }
 
 /**
@@ -166,7 +152,7 @@ async function changeFile(
     }
     const normalised = normaliseBlacklist(result.entries);
     const loaded = normaliseBlacklist(beforeParsed.entries);
-    const current = await readCurrent(resolved.paths.current);
+    const current = await readCurrent(resolved.paths);
     const shards = runningShards(current, loaded);
     const delta = deltaOf(loaded, normalised, shards);
     // The file is the source of truth: write it first, so that a failed live
@@ -175,14 +161,15 @@ async function changeFile(
     if (!(await resolved.backend.tableExists())) {
       return { ...base, changed: true, live: 'not-loaded', elementsAdded: 0, elementsDeleted: 0 };
     }
-    if (delta.commands.length > 0) {
-      await resolved.backend.run(`${delta.commands.join('\n')}\n`);
-      await recordBlacklist(resolved.paths.current, current, normalised, shards);
+    if (!delta.tx.empty) {
+      await resolved.backend.run(delta.tx);
+      // Keeps lbfw's record of the running table in step with the sets just changed.
+      if (current !== undefined) await recordEdits(resolved.paths, current, delta.tx.operations);
     }
     return {
       ...base,
       changed: true,
-      live: delta.commands.length > 0 ? 'updated' : 'unchanged',
+      live: delta.tx.empty ? 'unchanged' : 'updated',
       elementsAdded: delta.added,
       elementsDeleted: delta.deleted,
     };
@@ -259,9 +246,14 @@ export async function testBlacklist(config: HostConfig, address: string, options
   const liveMatches: { set: string; element: string }[] = [];
   if (tableLoaded) {
     const text = bigIntToAddress(range.family, range.first);
-    const shards = runningShards(await readCurrent(resolved.paths.current), normaliseBlacklist(parsed.entries))[range.family];
-    for (const set of [hostSetName(range.family, shardOf(range.family, text, shards), shards), blacklistSetName(range.family, 'nets')]) {
-      for (const element of await resolved.backend.getElement(set, text)) liveMatches.push({ set, element });
+    const shards = runningShards(await readCurrent(resolved.paths), normaliseBlacklist(parsed.entries))[range.family];
+    const key = addressKey(range.family);
+    const lookups: [string, ElementList][] = [
+      [hostSetName(range.family, shardOf(range.family, text, shards), shards), elementsFromTexts(key, false, [text])],
+      [blacklistSetName(range.family, 'nets'), elementsFromTexts(key, true, [text])],
+    ];
+    for (const [set, keys] of lookups) {
+      for (const element of elementTexts(await resolved.backend.lookupElements(set, keys))) liveMatches.push({ set, element });
     }
   }
   return { address: parsedAddress.canonical, tableLoaded, blocked: liveMatches.length > 0, liveMatches, fileEntries };

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assertNetAdmin } from '../nft/privilege.js';
-import { NftCli } from '../nft/cli-backend.js';
 import { listBackups, removeBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { forgetCurrent } from '../state/current.js';
@@ -56,7 +55,7 @@ export async function cancelPending(paths: StatePaths): Promise<boolean> {
 export async function armConfirmTimer(resolved: Resolved, backup: Backup, seconds: number): Promise<ArmedConfirm> {
   const token = randomBytes(8).toString('hex');
   const deadline = new Date(Date.now() + seconds * 1000).toISOString();
-  const netns = resolved.backend instanceof NftCli ? resolved.backend.netns : undefined;
+  const netns = resolved.backend.netns;
   const args = [TIMER_SCRIPT, resolved.paths.dir, token, String(seconds), ...(netns === undefined ? [] : [netns])];
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
   child.unref();
@@ -114,7 +113,7 @@ export async function expireConfirm(options: FirewallOptions, token: string): Pr
     let outcome: ExpiryOutcome = 'backup-missing';
     if (backup !== undefined) {
       await restoreBackup(resolved.backend, resolved.paths.backups, backup);
-      await forgetCurrent(resolved.paths.current);
+      await forgetCurrent(resolved.paths);
       await removeBackup(resolved.paths.backups, backup.id);
       outcome = 'restored';
     }

@@ -2,13 +2,13 @@
  * Options shared by the firewall operations (plan, apply, verify, rollback,
  * confirm, blacklist changes).
  */
-import type { NftTextBackend as NftBackend } from '../nft/text-backend.js';
-import { NftCli } from '../nft/cli-backend.js';
+import type { NftBackend } from '../nft/backend.js';
+import { selectBackend } from '../nft/select.js';
 import { statePaths, type StatePaths } from '../state/paths.js';
 
 /** FirewallOptions: how an operation reaches nftables and lbfw's state. */
 export interface FirewallOptions {
-  /** nftables backend. Default: the `nft` program in the current namespace. */
+  /** nftables backend. Default: what selectBackend picks (LBFW_BACKEND), in the current namespace. */
   readonly backend?: NftBackend;
   /** State directory. Default: LBFW_STATE_DIR or /var/lib/lbfw. */
   readonly stateDir?: string;
@@ -32,6 +32,8 @@ export const DEFAULT_WAIT_SECONDS = 60;
 /** Resolved options with every default filled in. */
 export interface Resolved {
   readonly backend: NftBackend;
+  /** Why this backend: `given by the caller`, `LBFW_BACKEND=nft`, or why netlink could not be used. */
+  readonly backendReason: string;
   readonly paths: StatePaths;
   readonly env: Record<string, string | undefined>;
   readonly waitSeconds: number;
@@ -40,8 +42,10 @@ export interface Resolved {
 /** resolveOptions fills in the defaults. */
 export function resolveOptions(options: FirewallOptions): Resolved {
   const env = options.env ?? process.env;
+  const choice = options.backend === undefined ? selectBackend({ env }) : { backend: options.backend, reason: 'given by the caller' };
   return {
-    backend: options.backend ?? new NftCli(),
+    backend: choice.backend,
+    backendReason: choice.reason,
     paths: statePaths(options.stateDir, env),
     env,
     waitSeconds: options.waitSeconds ?? DEFAULT_WAIT_SECONDS,

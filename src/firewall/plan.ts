@@ -2,7 +2,8 @@
  * plan: what `apply` would load, without changing anything.
  */
 import type { HostConfig } from '../config/model.js';
-import { renderReplaceScript } from '../ruleset/render.js';
+import { Transaction } from '../nft/transaction.js';
+import { renderScript } from '../nft/render/script.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
 
@@ -13,10 +14,13 @@ export interface PlanOptions extends FirewallOptions, BlacklistOptions {
 
 /** FirewallPlan: the ruleset and the exact transaction apply would commit. */
 export interface FirewallPlan extends PreparedFirewall {
-  /** The script `nft -f -` would receive. */
+  /** The transaction as the script `nft -f -` would receive (the netlink backend sends the same operations). */
   readonly script: string;
   /** True when the kernel accepted the transaction in check mode. */
   readonly checked: boolean;
+  /** The backend apply would use, and why. */
+  readonly backend: string;
+  readonly backendReason: string;
 }
 
 /**
@@ -27,7 +31,7 @@ export interface FirewallPlan extends PreparedFirewall {
 export async function planFirewall(config: HostConfig, options: PlanOptions = {}): Promise<FirewallPlan> {
   const resolved = resolveOptions(options);
   const prepared = await prepareFirewall(config, resolved.env, options);
-  const script = renderReplaceScript(prepared.ruleset);
-  if (options.check === true) await resolved.backend.check(script);
-  return { ...prepared, script, checked: options.check === true };
+  const tx = new Transaction().replaceTable(prepared.ruleset);
+  if (options.check === true) await resolved.backend.check(tx);
+  return { ...prepared, script: renderScript(tx), checked: options.check === true, backend: resolved.backend.name, backendReason: resolved.backendReason };
 }

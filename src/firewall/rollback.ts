@@ -2,9 +2,9 @@
  * rollback: put back the table saved before the last change.
  */
 import { StateError } from '../errors.js';
-import type { NftTextBackend as NftBackend } from '../nft/text-backend.js';
+import type { NftBackend } from '../nft/backend.js';
 import { assertNetAdmin } from '../nft/privilege.js';
-import { REPLACE_PROLOGUE, renderDeleteScript } from '../ruleset/render.js';
+import { Transaction } from '../nft/transaction.js';
 import { listBackups, readBackupTable, removeBackup, type Backup } from '../state/backups.js';
 import { clearPending } from '../state/pending.js';
 import { withLock } from '../state/lock.js';
@@ -24,7 +24,7 @@ export interface RollbackResult {
  */
 export async function restoreBackup(backend: NftBackend, backupsDir: string, backup: Backup): Promise<void> {
   const table = await readBackupTable(backupsDir, backup);
-  await backend.run(table === undefined ? renderDeleteScript() : `${REPLACE_PROLOGUE}\n${table}`);
+  await backend.run(table === undefined ? new Transaction().deleteTable() : new Transaction().replaceTable(table));
 }
 
 /**
@@ -40,7 +40,7 @@ export async function rollbackFirewall(options: FirewallOptions = {}): Promise<R
     if (newest === undefined) throw new StateError(`no backup to roll back to in ${resolved.paths.backups}`);
     await restoreBackup(resolved.backend, resolved.paths.backups, newest);
     // What runs now is a backup, not a ruleset lbfw has a record of.
-    await forgetCurrent(resolved.paths.current);
+    await forgetCurrent(resolved.paths);
     await removeBackup(resolved.paths.backups, newest.id);
     await clearPending(resolved.paths.pending);
     return { restored: newest, remaining: backups.length - 1 };

@@ -3,8 +3,8 @@
  */
 import type { HostConfig } from '../config/model.js';
 import { assertNetAdmin } from '../nft/privilege.js';
-import { compareRuleset, type Drift } from '../ruleset/compare.js';
-import { parseListing } from '../ruleset/listing.js';
+import type { Drift } from '../ruleset/compare.js';
+import { readBackDrift } from './read-back.js';
 import { readPending, type PendingConfirm } from '../state/pending.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall } from './prepare.js';
@@ -25,8 +25,7 @@ export async function verifyFirewall(
   const resolved = resolveOptions(options);
   assertNetAdmin('verify');
   const prepared = await prepareFirewall(config, resolved.env, options);
-  const listing = await resolved.backend.listTable();
-  const drift = compareRuleset(prepared.ruleset, listing === undefined ? undefined : parseListing(listing));
+  const drift = await readBackDrift(resolved.backend, prepared.ruleset);
   const pending = await readPending(resolved.paths.pending);
   return { ok: drift.length === 0, drift, ...(pending === undefined ? {} : { pendingConfirm: pending }) };
 }

@@ -78,7 +78,7 @@ export interface NftBackend {
   /** Which kind of backend this is (named by `lbfw plan` and `lbfw doctor`). */
   readonly name: BackendName;
   /** The network namespace the backend works in, when one was named (tests, the confirm timer). */
-  readonly netns?: string;
+  readonly netns?: string | undefined;
   /** run commits `tx` as ONE kernel transaction: all of it or nothing. An empty transaction does nothing. */
   run(tx: Transaction): Promise<void>;
   /** check asks the kernel to validate `tx` without committing it. */

@@ -1,11 +1,19 @@
 /**
  * NftCli: the NftBackend that drives the `nft` program (nftables 1.0.6 on
- * Debian 12). The only code in lbfw that runs nft.
+ * Debian 12). It renders each Transaction to ONE `nft -f` script and reads
+ * `nft list` text back into typed snapshots. Apart from the DR lab's own
+ * emulation table (test infrastructure, src/lab), the only code in lbfw
+ * that runs nft.
  */
 import { existsSync } from 'node:fs';
 import { NftError, PermissionError } from '../errors.js';
-import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
-import type { NftTextBackend as NftBackend } from './text-backend.js';
+import { TABLE_FAMILY, TABLE_NAME } from './model/objects.js';
+import type { BackendName, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
+import { elementsFromTexts, elementTexts, emptyElements, type ElementList } from './model/elements.js';
+import { renderScript } from './render/script.js';
+import type { Transaction } from './transaction.js';
+import { parseListing } from './parse/listing.js';
+import { snapshotOfListing } from './parse/snapshot.js';
 import { run, type RunResult } from '../system/run.js';
 
 /** Options of {@link NftCli}. */
@@ -67,21 +75,34 @@ export class NftCli implements NftBackend {
     throw new NftError(`nft ${what} failed: ${first}`, stderr, payload, result.code);
   }
 
-  async run(script: string): Promise<void> {
+  readonly name: BackendName = 'nft';
+
+  async run(tx: Transaction): Promise<void> {
+    if (tx.empty) return;
+    const script = renderScript(tx);
     const result = await this.#exec(['-f', '-'], script);
     if (result.code !== 0) this.#fail('load', result, script);
   }
 
-  async check(script: string): Promise<void> {
+  async check(tx: Transaction): Promise<void> {
+    if (tx.empty) return;
+    const script = renderScript(tx);
     const result = await this.#exec(['-c', '-f', '-'], script);
     if (result.code !== 0) this.#fail('check', result, script);
   }
 
-  async listTable(): Promise<string | undefined> {
+  /** listTableText returns `nft list table inet lbfw`, or undefined when there is no table. */
+  async #listTableText(): Promise<string | undefined> {
     const result = await this.#exec(['list', 'table', TABLE_FAMILY, TABLE_NAME]);
     if (result.code === 0) return result.stdout;
     if (NO_SUCH_OBJECT.test(result.stderr)) return undefined;
     return this.#fail('list table', result, '');
+  }
+
+  async readTable(_options: ReadTableOptions = {}): Promise<TableSnapshot | undefined> {
+    // nft cannot count a set's elements without listing them: always list.
+    const text = await this.#listTableText();
+    return text === undefined ? undefined : snapshotOfListing(parseListing(text));
   }
 
   async tableExists(): Promise<boolean> {
@@ -93,22 +114,48 @@ export class NftCli implements NftBackend {
     return result.stdout.split('\n').some((line) => line === `table ${TABLE_FAMILY} ${TABLE_NAME} {`);
   }
 
-  async getElement(set: string, element: string): Promise<string[]> {
-    const result = await this.#exec(['get', 'element', TABLE_FAMILY, TABLE_NAME, set, `{ ${element} }`]);
+  /** The elements of `set` that contain any of `texts`; nft fails the whole command when one is absent. */
+  async #getElements(set: string, texts: readonly string[]): Promise<string[]> {
+    if (texts.length === 0) return [];
+    const result = await this.#exec(['get', 'element', TABLE_FAMILY, TABLE_NAME, set, `{ ${texts.join(', ')} }`]);
     if (result.code !== 0) {
-      if (NO_SUCH_OBJECT.test(result.stderr)) return [];
-      return this.#fail('get element', result, '');
+      if (!NO_SUCH_OBJECT.test(result.stderr)) return this.#fail('get element', result, '');
+      if (texts.length === 1) return [];
+      // Some are absent: halve, so each present one is still found.
+      const half = Math.ceil(texts.length / 2);
+      return [...(await this.#getElements(set, texts.slice(0, half))), ...(await this.#getElements(set, texts.slice(half)))];
     }
-    const match = /elements = \{([^}]*)\}/.exec(result.stdout);
-    return (match?.[1] ?? '')
-      .split(',')
-      .map((e) => e.trim())
-      .filter((e) => e.length > 0);
+    const found: string[] = [];
+    for (const match of result.stdout.matchAll(/elements = \{([^}]*)\}/g)) {
+      for (const element of (match[1] ?? '').split(',')) if (element.trim().length > 0) found.push(element.trim());
+    }
+    return found;
   }
 
-  async listRuleset(): Promise<string> {
-    const result = await this.#exec(['list', 'ruleset']);
+  async lookupElements(set: string, keys: ElementList): Promise<ElementList> {
+    const queried = keys.interval ? elementTexts({ key: keys.key, interval: false, count: keys.count, keys: keys.keys }) : elementTexts(keys);
+    const found: string[] = [];
+    for (let i = 0; i < queried.length; i += LOOKUP_BATCH) found.push(...(await this.#getElements(set, queried.slice(i, i + LOOKUP_BATCH))));
+    return found.length === 0 ? emptyElements(keys.key, keys.interval) : elementsFromTexts(keys.key, keys.interval, found);
+  }
+
+  async listElements(set: string): Promise<ElementList> {
+    const result = await this.#exec(['list', 'set', TABLE_FAMILY, TABLE_NAME, set]);
+    if (result.code !== 0) this.#fail('list set', result, '');
+    const snapshot = snapshotOfListing(parseListing(result.stdout));
+    const listed = snapshot.sets.find((s) => s.name === set);
+    if (listed?.elements === undefined) throw new NftError(`nft list set ${set}: no elements could be read`, result.stderr, '', result.code);
+    return listed.elements;
+  }
+
+  async listRulesetJson(_options: ListRulesetOptions = {}): Promise<readonly unknown[]> {
+    const result = await this.#exec(['-j', 'list', 'ruleset']);
     if (result.code !== 0) this.#fail('list ruleset', result, '');
-    return result.stdout;
+    const data = JSON.parse(result.stdout) as { nftables?: unknown };
+    if (!Array.isArray(data.nftables)) throw new NftError('expected {"nftables": [...]} from nft -j list ruleset', result.stderr, '', result.code);
+    return data.nftables as unknown[];
   }
 }
+
+/** Keys per `nft get element` command. */
+const LOOKUP_BATCH = 1024;

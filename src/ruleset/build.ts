@@ -2,12 +2,16 @@
  * Pure builders: host model + normalised blacklist -> Ruleset data.
  * Nothing here touches the system.
  */
-import type { Cidr, Family, HostConfig, VipService } from '../config/model.js';
+import type { Cidr, Family, HostConfig, Protocol, VipService } from '../config/model.js';
 import { familyLists, type NormalisedBlacklist } from '../blacklist/normalise.js';
-import { bigIntToAddress, cidrToRange } from '../net/address.js';
+import { addressToRange, cidrToRange, type AddressRange } from '../net/address.js';
 import { hostSetName, shardChainName, shardCount, splitHosts } from './shards.js';
-import { mergeRanges, rangeToElement } from '../net/merge.js';
-import { dport, familySuffix, ipKeyword, saddrIn, saddrInSet } from './fragments.js';
+import { mergeRanges } from '../net/merge.js';
+import { familySuffix } from './fragments.js';
+import { addressElements, elementsFromTexts, rangeElements, tupleElements } from '../nft/model/elements.js';
+import { addressKey, type SetKey } from '../nft/model/keys.js';
+import { NAMED_PRIORITIES } from '../nft/model/values.js';
+import type { Match, Statement } from '../nft/model/rules.js';
 import type { NftChain, NftRule, NftSet, Ruleset } from './types.js';
 import {
   forwardChain,
@@ -23,34 +27,10 @@ import {
   vipIcmpErrorRules,
   vipNotrackRules,
 } from './hardening.js';
-import type { NftChain as TypedChain, NftSet as TypedSet } from '../nft/model/objects.js';
-import type { NftRule as TypedRule } from '../nft/model/rules.js';
-import { elementTexts } from '../nft/model/elements.js';
-import { keyTypeText } from '../nft/model/keys.js';
-import { priorityText, renderRuleText } from '../nft/render/rule-text.js';
 
 const FAMILIES: readonly Family[] = [4, 6];
 
 export { IPVS_SYNC_GROUP, IPVS_SYNC_PORT, VRRP_GROUP4, VRRP_GROUP6 } from './hardening.js';
-
-// Adapters from the typed model (src/nft/model) to this builder's text form,
-// until the builder itself produces typed rules (issue 7b).
-const textRule = (rule: TypedRule): NftRule => ({ id: rule.id, text: renderRuleText(rule) });
-const textSet = (set: TypedSet): NftSet => ({
-  name: set.name,
-  type: keyTypeText(set.key),
-  interval: set.interval,
-  ...(set.size === undefined ? {} : { size: set.size }),
-  elements: elementTexts(set.elements),
-  purpose: set.purpose,
-});
-const textChain = (chain: TypedChain): NftChain => ({
-  name: chain.name,
-  ...(chain.base === undefined
-    ? {}
-    : { hook: chain.base.hook as 'forward', priority: priorityText(chain.base.priority) as 'raw' | 'filter', policy: chain.base.policy }),
-  rules: chain.rules.map(textRule),
-});
 
 /** Names of the blacklist sets, per family and kind. */
 export function blacklistSetName(family: Family, kind: 'hosts' | 'nets'): string {
@@ -61,17 +41,25 @@ function vipSetName(family: Family): string {
   return `vip${familySuffix(family)}_services`;
 }
 
-function sortedUnique(items: Iterable<string>): string[] {
-  return [...new Set(items)].sort();
+function mergedRanges(cidrs: readonly Cidr[], family: Family): AddressRange[] {
+  return mergeRanges(cidrs.filter((c) => c.family === family).map(cidrToRange));
 }
 
-function vipElement(service: VipService): string {
-  return `${service.address} . ${service.protocol} . ${service.port}`;
+function distinctSorted(values: Iterable<bigint>): bigint[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function mergedElements(cidrs: readonly Cidr[], family: Family): string[] {
-  return mergeRanges(cidrs.filter((c) => c.family === family).map(cidrToRange)).map(rangeToElement);
+/** Address elements of a hash set from canonical address texts (sorted as numbers, distinct). */
+function addressesOf(family: Family, texts: readonly string[]): ReturnType<typeof addressElements> {
+  return addressElements(family, distinctSorted(texts.map((address) => addressToRange({ family, address }).first)));
 }
+
+// Rule fragments: one Match or Statement each.
+const counter: Statement = { kind: 'counter' };
+const accept: Statement = { kind: 'verdict', verdict: 'accept' };
+const drop: Statement = { kind: 'verdict', verdict: 'drop' };
+const saddrInSet = (family: Family, set: string): Match => ({ kind: 'address-in-set', family, field: 'saddr', set });
+const dport = (protocol: Protocol, port: number): Match => ({ kind: 'dport', protocol, port });
 
 /** Smallest capacity given to a blacklist hash set (the kernel's default cap of dynamic sets). */
 export const MIN_HASH_SET_SIZE = 65536;
@@ -90,12 +78,13 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
   return FAMILIES.flatMap((family) => {
     const lists = familyLists(blacklist, family);
     const shards = shardCount(lists.hosts.length);
+    const key = addressKey(family);
     const hostSets = splitHosts(family, lists.hosts, shards).map((hosts, shard) => ({
       name: hostSetName(family, shard, shards),
-      type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+      key,
       interval: false,
       size: hashSetSize(hosts.length),
-      elements: hosts,
+      elements: elementsFromTexts(key, false, hosts),
       purpose:
         shards === 1
           ? `blacklisted single IPv${family} addresses (hash set: instant add/remove)`
@@ -103,43 +92,47 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
     }));
     return [
       ...hostSets,
-    {
-      name: blacklistSetName(family, 'nets'),
-      type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
-      interval: true,
-      elements: lists.nets,
-      purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
-    },
+      {
+        name: blacklistSetName(family, 'nets'),
+        key,
+        interval: true,
+        elements: elementsFromTexts(key, true, lists.nets),
+        purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
+      },
     ];
   });
 }
 
 function serviceSets(config: HostConfig): NftSet[] {
-  return FAMILIES.map((family) => ({
-    name: vipSetName(family),
-    type: `${family === 4 ? 'ipv4_addr' : 'ipv6_addr'} . inet_proto . inet_service`,
-    interval: false,
-    elements: sortedUnique(config.services.filter((s) => s.family === family).map(vipElement)),
-    purpose: `IPv${family} VIP services (address . protocol . port)`,
-  }));
+  return FAMILIES.map((family) => {
+    const key: SetKey = [family === 4 ? 'ipv4_addr' : 'ipv6_addr', 'inet_proto', 'inet_service'];
+    const services = config.services.filter((s) => s.family === family);
+    return {
+      name: vipSetName(family),
+      key,
+      interval: false,
+      elements: tupleElements(key, services.map((s: VipService) => [addressToRange(s).first, s.protocol, s.port])),
+      purpose: `IPv${family} VIP services (address . protocol . port)`,
+    };
+  });
 }
 
 /** Sets of VIPs given without a port; only present when there are some. */
 function vipAddressSets(config: HostConfig): NftSet[] {
   const addresses = config.vipAddresses ?? [];
   return FAMILIES.flatMap((family) => {
-    const elements = sortedUnique(addresses.filter((a) => a.family === family).map((a) => a.address));
-    if (elements.length === 0) return [];
-    return [{ name: `vip${familySuffix(family)}_addresses`, type: family === 4 ? 'ipv4_addr' : 'ipv6_addr', interval: false, elements, purpose: `IPv${family} VIPs accepted on every port (--vip without a port)` }];
+    const elements = addressesOf(family, addresses.filter((a) => a.family === family).map((a) => a.address));
+    if (elements.count === 0) return [];
+    return [{ name: `vip${familySuffix(family)}_addresses`, key: addressKey(family), interval: false, elements, purpose: `IPv${family} VIPs accepted on every port (--vip without a port)` }];
   });
 }
 
 function managementSets(config: HostConfig): NftSet[] {
   return FAMILIES.map((family) => ({
     name: `mgmt${familySuffix(family)}`,
-    type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+    key: addressKey(family),
     interval: true,
-    elements: mergedElements(config.management.sources, family),
+    elements: rangeElements(family, mergedRanges(config.management.sources, family)),
     purpose: `IPv${family} management sources (SSH port ${config.management.sshPort})`,
   }));
 }
@@ -147,9 +140,9 @@ function managementSets(config: HostConfig): NftSet[] {
 function peerSets(config: HostConfig): NftSet[] {
   return FAMILIES.map((family) => ({
     name: `peers${familySuffix(family)}`,
-    type: family === 4 ? 'ipv4_addr' : 'ipv6_addr',
+    key: addressKey(family),
     interval: false,
-    elements: sortedUnique(config.peers.filter((p) => p.family === family).map((p) => p.address)),
+    elements: addressesOf(family, config.peers.filter((p) => p.family === family).map((p) => p.address)),
     purpose: `IPv${family} peer directors (VRRP and IPVS sync)`,
   }));
 }
@@ -157,10 +150,9 @@ function peerSets(config: HostConfig): NftSet[] {
 /** The host lookup of one family: one set, or a verdict map over the shards. */
 function hostsRule(family: Family, shards: number): NftRule {
   const id = `blacklist-hosts${familySuffix(family)}`;
-  if (shards === 1) return { id, text: `${saddrInSet(family, hostSetName(family, 0, 1))} counter drop` };
-  const key = (n: number): string => bigIntToAddress(family, BigInt(n));
-  const jumps = Array.from({ length: shards }, (_, shard) => `${key(shard)} : jump ${shardChainName(family, shard)}`);
-  return { id, text: `${ipKeyword(family)} saddr & ${key(shards - 1)} vmap { ${jumps.join(', ')} }` };
+  if (shards === 1) return { id, match: [saddrInSet(family, hostSetName(family, 0, 1))], statements: [counter, drop] };
+  const chains = Array.from({ length: shards }, (_, shard) => shardChainName(family, shard));
+  return { id, match: [], statements: [{ kind: 'shard-vmap', family, field: 'saddr', chains }] };
 }
 
 /** Regular chains that look up one shard each (none when a family is not sharded). */
@@ -173,7 +165,8 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
       rules: [
         {
           id: `blacklist-hosts${familySuffix(family)}-shard-${shard}`,
-          text: `${saddrInSet(family, hostSetName(family, shard, shards))} counter drop`,
+          match: [saddrInSet(family, hostSetName(family, shard, shards))],
+          statements: [counter, drop],
         },
       ],
     }));
@@ -184,10 +177,11 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
 function prerouting(config: HostConfig, blacklist: NormalisedBlacklist): NftChain {
   const blacklistRules: NftRule[] = FAMILIES.flatMap((family) => [
     hostsRule(family, shardCount(familyLists(blacklist, family).hosts.length)),
-    { id: `blacklist-nets${familySuffix(family)}`, text: `${saddrInSet(family, blacklistSetName(family, 'nets'))} counter drop` },
+    { id: `blacklist-nets${familySuffix(family)}`, match: [saddrInSet(family, blacklistSetName(family, 'nets'))], statements: [counter, drop] },
   ]);
-  const rules = [textRule(mappedSourceRule()), ...blacklistRules, ...vipNotrackRules(config, vipSetName).map(textRule)];
-  return { name: 'prerouting', hook: 'prerouting', priority: 'raw', policy: 'accept', rules };
+  // IPv4-mapped sources first, VIP services untracked after the blacklist drops (hardening.ts).
+  const rules = [mappedSourceRule(), ...blacklistRules, ...vipNotrackRules(config, vipSetName)];
+  return { name: 'prerouting', base: { type: 'filter', hook: 'prerouting', priority: NAMED_PRIORITIES['raw'] as number, policy: 'accept' }, rules };
 }
 
 /**
@@ -197,31 +191,40 @@ function prerouting(config: HostConfig, blacklist: NormalisedBlacklist): NftChai
 function vipServiceRules(config: HostConfig): NftRule[] {
   const services = FAMILIES.map((family) => ({
     id: `vip-services${familySuffix(family)}`,
-    text: `${ipKeyword(family)} daddr . meta l4proto . th dport @${vipSetName(family)} counter accept`,
+    match: [
+      {
+        kind: 'concat-in-set',
+        fields: [{ kind: 'address', family, field: 'daddr' }, { kind: 'l4proto' }, { kind: 'th-dport' }],
+        set: vipSetName(family),
+      } satisfies Match,
+    ],
+    statements: [counter, accept],
   }));
   const anyPort = vipAddressSets(config).map((set) => ({
     id: set.name.replace('_', '-'),
-    text: `${set.type === 'ipv4_addr' ? 'ip' : 'ip6'} daddr @${set.name} counter accept`,
+    match: [{ kind: 'address-in-set', family: set.key[0] === 'ipv4_addr' ? 4 : 6, field: 'daddr', set: set.name } satisfies Match],
+    statements: [counter, accept],
   }));
-  const healthChecks = healthCheckRules(config, healthCheckSets(config)).map(textRule);
-  return [...services, ...anyPort, ...healthChecks];
+  return [...services, ...anyPort, ...healthCheckRules(config, healthCheckSets(config))];
 }
 
 function managementRules(config: HostConfig): NftRule[] {
   const { sshPort, allow } = config.management;
   const ssh = FAMILIES.map((family) => ({
     id: `mgmt-ssh${familySuffix(family)}`,
-    text: `${saddrInSet(family, `mgmt${familySuffix(family)}`)} ${dport('tcp', sshPort)} accept`,
+    match: [saddrInSet(family, `mgmt${familySuffix(family)}`), dport('tcp', sshPort)],
+    statements: [accept],
   }));
   const extra = allow.flatMap((rule, index) =>
     FAMILIES.flatMap((family) => {
-      const sources = mergedElements(rule.sources, family);
+      const sources = mergedRanges(rule.sources, family);
       if (sources.length === 0) return [];
       return [
         {
           // The operator's comment rides along so `nft list` explains the rule.
           id: fitComment(`allow-${index + 1}-v${family}${rule.comment === undefined ? '' : `: ${rule.comment}`}`),
-          text: `${saddrIn(family, sources)} ${dport(rule.protocol, rule.port)} accept`,
+          match: [{ kind: 'address-in', family, field: 'saddr', ranges: sources } satisfies Match, dport(rule.protocol, rule.port)],
+          statements: [accept],
         },
       ];
     }),
@@ -233,7 +236,7 @@ function managementRules(config: HostConfig): NftRule[] {
 const COMMENT_MAX_BYTES = 128;
 
 function fitComment(text: string): string {
-  // fragments.comment() writes ' for " and \ : the id must match what nft lists back.
+  // A comment cannot hold " or \ : write ' instead, so the id is what nft lists back.
   const chars = Array.from(text.replace(/["\\]/g, "'"));
   // Cut whole code points: half a surrogate pair reaches the kernel as U+FFFD.
   while (Buffer.byteLength(chars.join('')) > COMMENT_MAX_BYTES) chars.pop();
@@ -242,42 +245,43 @@ function fitComment(text: string): string {
 
 function input(config: HostConfig): NftChain {
   const rules: NftRule[] = [
-    { id: 'loopback', text: 'iif "lo" accept' },
+    { id: 'loopback', match: [{ kind: 'iif', name: 'lo' }], statements: [accept] },
     ...vipServiceRules(config),
-    ...vipIcmpErrorRules(config).map(textRule),
-    ...redirectRules().map(textRule),
-    textRule(invalidRule()),
+    ...vipIcmpErrorRules(config),
+    ...redirectRules(),
+    invalidRule(),
     // The host's own connections (package updates, DNS, keepalived checks)
     // and the ICMP errors about them.
-    { id: 'established', text: 'ct state established,related accept' },
-    ...reversePathRules(config).map(textRule),
-    ...peerRules(config).map(textRule),
+    { id: 'established', match: [{ kind: 'ct-state', states: ['established', 'related'] }], statements: [accept] },
+    ...reversePathRules(config),
+    ...peerRules(config),
     ...managementRules(config),
-    ...icmpRules().map(textRule),
+    ...icmpRules(),
   ];
-  if (config.inputPolicy === 'drop') rules.push({ id: 'policy-drop', text: 'counter' });
-  return { name: 'input', hook: 'input', priority: 'filter', policy: config.inputPolicy, rules };
+  if (config.inputPolicy === 'drop') rules.push({ id: 'policy-drop', match: [], statements: [counter] });
+  return { name: 'input', base: { type: 'filter', hook: 'input', priority: NAMED_PRIORITIES['filter'] as number, policy: config.inputPolicy }, rules };
 }
 
 /**
  * buildRuleset turns the host model and the normalised blacklist into the
- * whole of `table inet lbfw`. lbfw never adds an output or forward chain:
- * IPVS DR transmits through LOCAL_OUT, and a dropping output chain would
- * break forwarding to the real servers (DESIGN.md, section 2).
+ * whole of `table inet lbfw`. lbfw never adds an output chain: IPVS DR
+ * transmits through LOCAL_OUT, and a dropping output chain would break
+ * forwarding to the real servers (DESIGN.md, section 2). Directors get a
+ * forward chain (hardening.ts: nothing for DR, the replies for NAT).
  */
 export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist): Ruleset {
   const sets = [
     ...blacklistSets(blacklist),
     ...serviceSets(config),
     ...vipAddressSets(config),
-    ...healthCheckSets(config).map(textSet),
+    ...healthCheckSets(config),
     ...managementSets(config),
     ...(config.role === 'director' ? peerSets(config) : []),
   ];
   const natSets = forwardSets(config);
   // Regular chains first: the base chain's jumps refer to them.
   return {
-    sets: [...sets, ...natSets.map(textSet)],
-    chains: [...shardChains(blacklist), prerouting(config, blacklist), input(config), ...forwardChain(config, natSets).map(textChain)],
+    sets: [...sets, ...natSets],
+    chains: [...shardChains(blacklist), prerouting(config, blacklist), input(config), ...forwardChain(config, natSets)],
   };
 }

@@ -1,10 +1,16 @@
 /**
- * Compares the Ruleset lbfw meant with the table the kernel lists. The result
- * is data: a list of differences, empty when the running firewall is what was
- * meant.
+ * Compares the Ruleset lbfw meant with the table snapshot a backend read
+ * back. The result is data: a list of differences, empty when the running
+ * firewall is what was meant. Elements compare as numbers (sorted packed
+ * keys: equal sets cost one memcmp); rules compare by canonical text, so a
+ * rule lbfw cannot type still compares exactly.
  */
-import type { ListedChain, ListedTable } from './listing.js';
-import type { NftChain, Ruleset } from './types.js';
+import type { ChainSnapshot, SetSnapshot, TableSnapshot } from '../nft/backend.js';
+import { diffElements, type ElementDifference } from '../nft/model/elements.js';
+import { keyTypeText } from '../nft/model/keys.js';
+import type { BaseChain } from '../nft/model/objects.js';
+import { priorityText, renderRuleText } from '../nft/render/rule-text.js';
+import type { NftChain, NftSet, Ruleset } from './types.js';
 
 /** Drift is one difference between what was meant and what runs. */
 export interface Drift {
@@ -16,16 +22,13 @@ export interface Drift {
   readonly actual?: string;
 }
 
-/** How many differing elements a drift message names before it just counts. */
-const ELEMENTS_SHOWN = 5;
-
 function countOf(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-function sampleOf(items: readonly string[]): string {
-  const shown = items.slice(0, ELEMENTS_SHOWN).join(', ');
-  return items.length > ELEMENTS_SHOWN ? `${shown}, ... (${items.length} in all)` : shown;
+function sampleOf(items: readonly string[], total: number): string {
+  const shown = items.join(', ');
+  return total > items.length ? `${shown}, ... (${total} in all)` : shown;
 }
 
 /** Anonymous sets `{ a, b }` are printed in value order; sort so order never counts. */
@@ -37,20 +40,21 @@ function differenceOf(a: readonly string[], b: ReadonlySet<string>): string[] {
   return a.filter((x) => !b.has(x));
 }
 
-function compareChain(meant: NftChain, listed: ListedChain | undefined): Drift[] {
+function headerText(base: BaseChain | undefined): string {
+  return base === undefined ? '(a regular chain)' : `type ${base.type} hook ${base.hook} priority ${priorityText(base.priority)}; policy ${base.policy};`;
+}
+
+function compareChain(meant: NftChain, listed: ChainSnapshot | undefined): Drift[] {
   const subject = `chain ${meant.name}`;
   if (listed === undefined) return [{ subject, message: `chain ${meant.name} is missing` }];
   const drifts: Drift[] = [];
-  const header = meant.hook === undefined ? undefined : `type filter hook ${meant.hook} priority ${meant.priority}; policy ${meant.policy};`;
-  if (listed.header !== header) {
-    drifts.push({ subject, message: 'hook, priority or policy differ', expected: header ?? '(a regular chain)', actual: listed.header ?? '(a regular chain)' });
+  if (headerText(listed.base) !== headerText(meant.base)) {
+    drifts.push({ subject, message: 'hook, priority or policy differ', expected: headerText(meant.base), actual: headerText(listed.base) });
   }
-  const expected = meant.rules.map((r) => `${normaliseRuleText(r.text)} # ${r.id}`);
-  const actual = listed.rules.map((r) => `${normaliseRuleText(r.text)} # ${r.comment ?? '(no comment)'}`);
-  const actualSet = new Set(actual);
-  const expectedSet = new Set(expected);
-  const missing = differenceOf(expected, actualSet);
-  const extra = differenceOf(actual, expectedSet);
+  const expected = meant.rules.map((r) => `${normaliseRuleText(renderRuleText(r))} # ${r.id}`);
+  const actual = listed.rules.map((r) => `${normaliseRuleText(r.text)} # ${r.id ?? '(no comment)'}`);
+  const missing = differenceOf(expected, new Set(actual));
+  const extra = differenceOf(actual, new Set(expected));
   for (const rule of missing) drifts.push({ subject, message: 'rule missing or changed', expected: rule });
   for (const rule of extra) drifts.push({ subject, message: 'rule not written by lbfw', actual: rule });
   if (missing.length === 0 && extra.length === 0 && expected.join('\n') !== actual.join('\n')) {
@@ -59,34 +63,51 @@ function compareChain(meant: NftChain, listed: ListedChain | undefined): Drift[]
   return drifts;
 }
 
+/** elementDrifts turns an element difference into drift lines. */
+export function elementDrifts(set: string, difference: ElementDifference): Drift[] {
+  const subject = `set ${set}`;
+  const drifts: Drift[] = [];
+  if (difference.missing > 0) drifts.push({ subject, message: `${countOf(difference.missing, 'element')} missing: ${sampleOf(difference.missingSample, difference.missing)}` });
+  if (difference.extra > 0) drifts.push({ subject, message: `${countOf(difference.extra, 'element')} not in lbfw's sources: ${sampleOf(difference.extraSample, difference.extra)}` });
+  return drifts;
+}
+
+function compareSet(set: NftSet, actual: SetSnapshot): Drift[] {
+  const subject = `set ${set.name}`;
+  const drifts: Drift[] = [];
+  const meantShape = `${keyTypeText(set.key)}${set.interval ? ', interval' : ''}`;
+  const actualShape = `${keyTypeText(actual.key)}${actual.interval ? ', interval' : ''}${actual.extra.map((e) => `, ${e}`).join('')}`;
+  if (meantShape !== actualShape) {
+    drifts.push({ subject, message: 'set type or flags differ', expected: meantShape, actual: actualShape });
+    return drifts;
+  }
+  // Capacity only has to hold the elements: `blacklist add` may have grown
+  // the list since apply chose it.
+  if (set.size !== undefined && (actual.size === undefined || actual.size < set.elements.count)) {
+    drifts.push({ subject, message: 'set too small for its elements', expected: `size >= ${set.elements.count}`, actual: `size ${actual.size ?? 'unlimited'}` });
+  }
+  if (actual.elements !== undefined) drifts.push(...elementDrifts(set.name, diffElements(set.elements, actual.elements)));
+  else if (actual.count !== set.elements.count) {
+    drifts.push({ subject, message: `holds ${countOf(actual.count, 'element')}, lbfw's sources have ${set.elements.count}` });
+  }
+  return drifts;
+}
+
 /**
  * compareRuleset lists every difference between `meant` and `listed`
- * (`undefined` when the table does not exist).
+ * (`undefined` when the table does not exist). Sets the snapshot only
+ * counted are compared by count here; {@link setsToLookUp} names them so
+ * the caller can look their elements up.
  */
-export function compareRuleset(meant: Ruleset, listed: ListedTable | undefined): Drift[] {
+export function compareRuleset(meant: Ruleset, listed: TableSnapshot | undefined): Drift[] {
   if (listed === undefined) return [{ subject: 'table inet lbfw', message: 'lbfw table is not loaded' }];
   const drifts: Drift[] = [];
   const listedSets = new Map(listed.sets.map((s) => [s.name, s]));
   for (const set of meant.sets) {
-    const subject = `set ${set.name}`;
     const actual = listedSets.get(set.name);
     listedSets.delete(set.name);
-    if (actual === undefined) {
-      drifts.push({ subject, message: `set ${set.name} is missing` });
-      continue;
-    }
-    const meantShape = `${set.type}${set.interval ? ', interval' : ''}`;
-    const actualShape = `${actual.type}${actual.interval ? ', interval' : ''}${actual.extra.map((e) => `, ${e}`).join('')}`;
-    if (meantShape !== actualShape) drifts.push({ subject, message: 'set type or flags differ', expected: meantShape, actual: actualShape });
-    // Capacity only has to hold the elements: `blacklist add` may have grown
-    // the list since apply chose it.
-    if (set.size !== undefined && (actual.size === undefined || actual.size < set.elements.length)) {
-      drifts.push({ subject, message: 'set too small for its elements', expected: `size >= ${set.elements.length}`, actual: `size ${actual.size ?? 'unlimited'}` });
-    }
-    const missing = differenceOf(set.elements, new Set(actual.elements));
-    const extra = differenceOf(actual.elements, new Set(set.elements));
-    if (missing.length > 0) drifts.push({ subject, message: `${countOf(missing.length, 'element')} missing: ${sampleOf(missing)}` });
-    if (extra.length > 0) drifts.push({ subject, message: `${countOf(extra.length, 'element')} not in lbfw's sources: ${sampleOf(extra)}` });
+    if (actual === undefined) drifts.push({ subject: `set ${set.name}`, message: `set ${set.name} is missing` });
+    else drifts.push(...compareSet(set, actual));
   }
   for (const name of listedSets.keys()) drifts.push({ subject: `set ${name}`, message: 'set not written by lbfw' });
   const listedChains = new Map(listed.chains.map((c) => [c.name, c]));
@@ -96,4 +117,17 @@ export function compareRuleset(meant: Ruleset, listed: ListedTable | undefined):
   }
   for (const name of listedChains.keys()) drifts.push({ subject: `chain ${name}`, message: 'chain not written by lbfw' });
   return drifts;
+}
+
+/**
+ * setsToLookUp returns the meant sets whose elements the snapshot only
+ * counted, with the right count and type: their elements must be looked up
+ * to be proven present.
+ */
+export function setsToLookUp(meant: Ruleset, listed: TableSnapshot): NftSet[] {
+  const byName = new Map(listed.sets.map((s) => [s.name, s]));
+  return meant.sets.filter((set) => {
+    const actual = byName.get(set.name);
+    return actual !== undefined && actual.elements === undefined && actual.count === set.elements.count && set.elements.count > 0;
+  });
 }

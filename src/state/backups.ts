@@ -1,11 +1,15 @@
 /**
  * Backups of lbfw's table taken before each commit, newest last. `rollback`
  * restores the newest and removes it, so repeated rollbacks walk back in time.
+ * A table is saved typed (src/state/ruleset-file.ts), so restoring it is a
+ * Transaction like any other.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../errors.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import type { Ruleset } from '../nft/model/objects.js';
+import { readRulesetFile, writeRulesetFile } from './ruleset-file.js';
 
 /** How many backups are kept; older ones are removed. */
 export const BACKUPS_KEPT = 10;
@@ -18,6 +22,11 @@ export interface Backup {
   readonly reason: string;
   /** False when lbfw had no table then: restoring it removes the table. */
   readonly tableExisted: boolean;
+  /**
+   * Rules of the running table that lbfw could not type (someone added them
+   * by hand): left out of the backup, named here so the loss is visible.
+   */
+  readonly omittedRules?: readonly string[];
 }
 
 function metaPath(dir: string, id: string): string {
@@ -25,6 +34,11 @@ function metaPath(dir: string, id: string): string {
 }
 
 function tablePath(dir: string, id: string): string {
+  return path.join(dir, `${id}.table`);
+}
+
+/** Where lbfw before the typed backend kept a backup's table (nft text), removed with it. */
+function legacyTablePath(dir: string, id: string): string {
   return path.join(dir, `${id}.nft`);
 }
 
@@ -48,32 +62,45 @@ export async function listBackups(dir: string): Promise<Backup[]> {
   return backups;
 }
 
-/** saveBackup stores `listing` (undefined = no table) and prunes old backups. */
-export async function saveBackup(dir: string, listing: string | undefined, reason: string): Promise<Backup> {
+/** SavedTable: what runs now, typed, or undefined when there is no table. */
+export interface SavedTable {
+  readonly ruleset: Ruleset;
+  readonly omittedRules: readonly string[];
+}
+
+/** saveBackup stores `table` (undefined = no table) and prunes old backups. */
+export async function saveBackup(dir: string, table: SavedTable | undefined, reason: string): Promise<Backup> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const now = new Date();
   // Sortable and unique even for two backups in the same millisecond.
   const id = `${now.toISOString().replace(/[:.]/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const backup: Backup = { id, createdAt: now.toISOString(), reason, tableExisted: listing !== undefined };
-  if (listing !== undefined) await writeFileAtomic(tablePath(dir, id), listing);
+  const omitted = table?.omittedRules ?? [];
+  const backup: Backup = { id, createdAt: now.toISOString(), reason, tableExisted: table !== undefined, ...(omitted.length === 0 ? {} : { omittedRules: omitted }) };
+  if (table !== undefined) await writeRulesetFile(tablePath(dir, id), table.ruleset);
   await writeFileAtomic(metaPath(dir, id), `${JSON.stringify(backup, null, 2)}\n`);
   const all = await listBackups(dir);
   for (const old of all.slice(0, Math.max(0, all.length - BACKUPS_KEPT))) await removeBackup(dir, old.id);
   return backup;
 }
 
-/** readBackupTable returns the saved table text, or undefined when there was no table. */
-export async function readBackupTable(dir: string, backup: Backup): Promise<string | undefined> {
+/** readBackupTable returns the saved table, or undefined when there was no table. */
+export async function readBackupTable(dir: string, backup: Backup): Promise<Ruleset | undefined> {
   if (!backup.tableExisted) return undefined;
-  try {
-    return await fs.readFile(tablePath(dir, backup.id), 'utf8');
-  } catch (error) {
-    throw new StateError(`backup ${backup.id} has no saved table: ${(error as Error).message}`);
+  const ruleset = await readRulesetFile(tablePath(dir, backup.id));
+  if (ruleset === undefined) {
+    const legacy = await fs.stat(legacyTablePath(dir, backup.id)).then(() => true, () => false);
+    throw new StateError(
+      legacy
+        ? `backup ${backup.id} was saved as nft text by an older lbfw: load it with \`nft -f ${legacyTablePath(dir, backup.id)}\` after \`nft delete table inet lbfw\``
+        : `backup ${backup.id} has no saved table`,
+    );
   }
+  return ruleset;
 }
 
 /** removeBackup deletes one backup. */
 export async function removeBackup(dir: string, id: string): Promise<void> {
   await fs.rm(tablePath(dir, id), { force: true });
+  await fs.rm(legacyTablePath(dir, id), { force: true });
   await fs.rm(metaPath(dir, id), { force: true });
 }

@@ -14,6 +14,8 @@ export interface StatePaths {
   readonly backups: string;
   /** lbfw's record of the table it last wrote (see state/current.ts). */
   readonly current: string;
+  /** Live element edits since that record was written (see state/current.ts). */
+  readonly journal: string;
   readonly pending: string;
   readonly confirmLog: string;
 }
@@ -25,7 +27,8 @@ export function statePaths(dir?: string, env: Record<string, string | undefined>
     dir: root,
     lock: path.join(root, 'lock'),
     backups: path.join(root, 'backups'),
-    current: path.join(root, 'current.json'),
+    current: path.join(root, 'current.table'),
+    journal: path.join(root, 'current.journal'),
     pending: path.join(root, 'pending-confirm.json'),
     confirmLog: path.join(root, 'confirm.log'),
   };

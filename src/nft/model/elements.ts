@@ -7,7 +7,7 @@
  * A million IPv4 hosts take 4 MB instead of 19 MB of text.
  */
 import { bigIntToAddress, familyBits, type AddressRange } from '../../net/address.js';
-import { rangeToElement } from '../../net/merge.js';
+import { nftAddressText, rangeToElement } from '../../net/merge.js';
 import { fieldWidth, keyWidth, type SetKey } from './keys.js';
 import { L4_PROTOCOL_NUMBERS, protocolName, type L4Protocol } from './values.js';
 
@@ -204,7 +204,7 @@ function fieldText(field: SetKey[number], value: bigint): string {
     case 'ipv4_addr':
       return bigIntToAddress(4, value);
     case 'ipv6_addr':
-      return bigIntToAddress(6, value);
+      return nftAddressText(6, value);
     case 'inet_proto':
       return protocolName(Number(value)) ?? String(value);
     case 'inet_service':
@@ -251,6 +251,14 @@ function parseIpv6(text: string): bigint | undefined {
   // Hand-written: the listing of a big IPv6 set parses every element, and
   // the strict RFC 4291 checks were done when lbfw wrote them.
   if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return undefined;
+  // nft prints IPv4-mapped and -compatible addresses with a dotted quad (::ffff:192.0.2.1).
+  const quad = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (quad !== null) {
+    const v4 = ipv4Value(quad[2] as string);
+    if (v4 < 0) return undefined;
+    const upper = parseIpv6(`${quad[1] as string}0:0`);
+    return upper === undefined ? undefined : upper | BigInt(v4);
+  }
   const [head = '', tail] = text.split('::');
   if (text.split('::').length > 2) return undefined;
   const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
@@ -276,6 +284,38 @@ function parseField(field: SetKey[number], text: string): bigint | undefined {
   }
 }
 
+/** The value of a dotted quad, or -1 (a hand loop: a million of them are parsed per listing). */
+function ipv4Value(text: string): number {
+  let value = 0;
+  let octet = -1;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (octet < 0 || ++dots > 3) return -1;
+      value = value * 256 + octet;
+      octet = -1;
+    } else if (c >= 48 && c <= 57) {
+      octet = octet < 0 ? c - 48 : octet * 10 + c - 48;
+      if (octet > 255 || (octet === 0 && i > 0 && text.charCodeAt(i - 1) === 48 && i + 1 < text.length && text.charCodeAt(i + 1) !== 46)) return -1;
+    } else return -1;
+  }
+  return dots === 3 && octet >= 0 ? value * 256 + octet : -1;
+}
+
+function ipv4FromTexts(texts: readonly string[]): ElementList {
+  const values = new Uint32Array(texts.length);
+  texts.forEach((text, i) => {
+    const value = ipv4Value(text);
+    if (value < 0) throw new ElementTextError(`"${text}" is not an element of a ipv4_addr set`);
+    values[i] = value;
+  });
+  values.sort();
+  let kept = 0;
+  for (let i = 0; i < values.length; i++) if (kept === 0 || values[kept - 1] !== values[i]) values[kept++] = values[i] as number;
+  return addressElements(4, values.subarray(0, kept));
+}
+
 /** ElementTextError: an element's text does not fit the set's key type. */
 export class ElementTextError extends RangeError {}
 
@@ -284,6 +324,7 @@ export class ElementTextError extends RangeError {}
  * an ElementList: the inverse of elementTexts, used on `nft list` output.
  */
 export function elementsFromTexts(key: SetKey, interval: boolean, texts: readonly string[]): ElementList {
+  if (!interval && key.length === 1 && key[0] === 'ipv4_addr') return ipv4FromTexts(texts);
   const width = keyWidth(key);
   const keys = new Uint8Array(texts.length * width);
   const lasts = interval ? new Uint8Array(texts.length * width) : undefined;
@@ -387,4 +428,63 @@ export function sliceElements(list: ElementList, from: number, to: number): Elem
     keys: list.keys.subarray(start * width, end * width),
     ...(list.lasts === undefined ? {} : { lasts: list.lasts.subarray(start * width, end * width) }),
   };
+}
+
+/**
+ * applyEdits returns `base` without the elements of `deletes` (exact
+ * matches) and with those of `adds`, all three sorted: one merge walk, so a
+ * few edits of a million-element list cost one pass and no string.
+ */
+export function applyEdits(base: ElementList, adds: ElementList, deletes: ElementList): ElementList {
+  if (adds.count === 0 && deletes.count === 0) return base;
+  const width = keyWidth(base.key);
+  const keys = new Uint8Array((base.count + adds.count) * width);
+  const lasts = base.lasts === undefined ? undefined : new Uint8Array((base.count + adds.count) * width);
+  let n = 0;
+  const push = (from: ElementList, i: number): void => {
+    keys.set(from.keys.subarray(i * width, i * width + width), n * width);
+    if (lasts !== undefined && from.lasts !== undefined) lasts.set(from.lasts.subarray(i * width, i * width + width), n * width);
+    n++;
+  };
+  let b = 0;
+  let a = 0;
+  let d = 0;
+  while (b < base.count || a < adds.count) {
+    if (b < base.count) {
+      while (d < deletes.count && sameElement(deletes, d, base, b, width) < 0) d++;
+      if (d < deletes.count && sameElement(deletes, d, base, b, width) === 0) {
+        b++;
+        continue;
+      }
+    }
+    const order = b >= base.count ? 1 : a >= adds.count ? -1 : compareAt(base.keys, b, adds.keys, a, width);
+    if (order < 0) push(base, b++);
+    else if (order > 0) push(adds, a++);
+    else {
+      push(adds, a++);
+      b++;
+    }
+  }
+  return { ...base, count: n, keys: keys.subarray(0, n * width), ...(lasts === undefined ? {} : { lasts: lasts.subarray(0, n * width) }) };
+}
+
+/** hexOfElement writes element `index` as hex (`first` or `first:last`), for journals. */
+export function hexOfElement(list: ElementList, index: number): string {
+  const width = keyWidth(list.key);
+  const hex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset + index * width, width).toString('hex');
+  return list.lasts === undefined ? hex(list.keys) : `${hex(list.keys)}:${hex(list.lasts)}`;
+}
+
+/** elementsFromHex reads hexOfElement's output back (sorted, distinct), or throws ElementTextError. */
+export function elementsFromHex(key: SetKey, interval: boolean, hexes: readonly string[]): ElementList {
+  const width = keyWidth(key);
+  const keys = new Uint8Array(hexes.length * width);
+  const lasts = interval ? new Uint8Array(hexes.length * width) : undefined;
+  const pattern = new RegExp(`^[0-9a-f]{${width * 2}}${interval ? `:[0-9a-f]{${width * 2}}` : ''}$`);
+  hexes.forEach((hex, i) => {
+    if (!pattern.test(hex)) throw new ElementTextError(`"${hex}" is not a ${key.join(' . ')} element`);
+    keys.set(Buffer.from(hex.slice(0, width * 2), 'hex'), i * width);
+    lasts?.set(Buffer.from(hex.slice(width * 2 + 1), 'hex'), i * width);
+  });
+  return sortElements({ key, interval, count: hexes.length, keys, ...(lasts === undefined ? {} : { lasts }) });
 }

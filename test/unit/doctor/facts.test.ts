@@ -110,6 +110,13 @@ function fakeSystem(overrides: Partial<FactsSystem> = {}, outputs: Readonly<Reco
     readKeepalived: async (file) => parseKeepalived(KEEPALIVED_CONF.replace('auth_pass Xy7pq2ab', 'auth_pass SuperSecret99'), file),
     verifyHost: async () => ({ ok: true, firewall: { ok: true, drift: [] } }),
     readBlacklist: async (file) => parseBlacklist('203.0.113.66\n198.51.100.0/28\n', file),
+    // What the nft backend's listRulesetJson gives for the canned `nft -j list ruleset`.
+    nftRuleset: async () => {
+      ran.push('nft -j list ruleset');
+      const result = canned['nft -j list ruleset'] ?? { code: 127, stdout: '', stderr: 'nft: command not found' };
+      if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr.trim()}`);
+      return (JSON.parse(result.stdout) as { nftables: unknown[] }).nftables;
+    },
     hostname: () => 'lb1',
     kernel: () => '6.1.0-18-amd64',
     now: () => new Date('2026-01-02T03:04:05.000Z'),

@@ -3,12 +3,19 @@ import type { NormalisedBlacklist } from '../../../src/blacklist/normalise.js';
 import { buildRuleset } from '../../../src/ruleset/build.js';
 import {
   ELEMENTS_PER_COMMAND,
-  renderElementCommands,
   renderReplaceScript,
   renderTable,
   renderTableBody,
 } from '../../../src/ruleset/render.js';
+import { elementCommands as renderElementCommandsOf } from '../../../src/nft/render/script.js';
+import { elementsFromTexts } from '../../../src/nft/model/elements.js';
 import { BLACKLIST, DIRECTOR, EMPTY_BLACKLIST, REALSERVER } from '../../helpers/fixtures.js';
+
+/** The `add element` (or delete) commands of a set, from element texts. */
+function renderElementCommands(set: string, elements: readonly string[], verb: 'add' | 'delete' = 'add'): string[] {
+  const key = elements[0]?.includes(':') === false ? (['ipv4_addr'] as const) : (['ipv6_addr'] as const);
+  return renderElementCommandsOf(set, elementsFromTexts(key, false, elements), verb);
+}
 
 /** `count` distinct IPv6 host addresses of the documentation prefix, in address order. */
 function hosts(count: number): string[] {
@@ -52,8 +59,9 @@ test('the replace script adds the elements of every non-empty set and of no empt
       'add element inet lbfw bl6_hosts { 2001:db8:bad::1 }',
       'add element inet lbfw vip4_services { 192.0.2.10 . tcp . 80 }',
       'add element inet lbfw vip6_services { 2001:db8::10 . tcp . 443 }',
-      'add element inet lbfw health_ports4 { tcp . 80 }',
-      'add element inet lbfw health_ports6 { tcp . 443 }',
+      // Numeric order: port 80 before 443.
+    'add element inet lbfw health_ports4 { tcp . 80 }',
+    'add element inet lbfw health_ports6 { tcp . 443 }',
       'add element inet lbfw mgmt4 { 198.51.100.0/24 }',
     ],
   );
