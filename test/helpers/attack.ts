@@ -38,9 +38,9 @@ const PROBE_TABLE = 'lbfw_t_probe';
 
 /** Probe counts packets that passed the input hook in one namespace, per named match. */
 export interface Probe {
-  /** counts returns the packets counted so far by each named match. */
+  /** counts returns the packets counted by each named match since the last reset. */
   readonly counts: () => Promise<Record<string, number>>;
-  /** reset zeroes every counter. */
+  /** reset starts counting from zero again (nft 1.0.6 cannot reset rule counters: the probe remembers them). */
   readonly reset: () => Promise<void>;
 }
 
@@ -63,7 +63,8 @@ export async function probeInput(ns: Netns, matches: Readonly<Record<string, str
     '',
   ].join('\n');
   await ns.ok([NFT, '-f', '-'], script);
-  const counts = async (): Promise<Record<string, number>> => {
+  let base: Record<string, number> = {};
+  const raw = async (): Promise<Record<string, number>> => {
     const listing = JSON.parse(await ns.ok([NFT, '-j', 'list', 'table', 'inet', PROBE_TABLE])) as { nftables: Record<string, unknown>[] };
     const result: Record<string, number> = {};
     for (const item of listing.nftables) {
@@ -74,8 +75,12 @@ export async function probeInput(ns: Netns, matches: Readonly<Record<string, str
     }
     return result;
   };
+  const counts = async (): Promise<Record<string, number>> => {
+    const now = await raw();
+    return Object.fromEntries(Object.entries(now).map(([name, packets]) => [name, packets - (base[name] ?? 0)]));
+  };
   const reset = async (): Promise<void> => {
-    await ns.ok([NFT, 'reset', 'counters', 'table', 'inet', PROBE_TABLE]);
+    base = await raw();
   };
   return { counts, reset };
 }

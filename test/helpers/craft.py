@@ -21,11 +21,11 @@ import time
 
 
 def send():
-    from scapy.all import Ether, IP, IPv6, ICMP, UDP, TCP, Raw, sendp, conf  # noqa: F401
+    from scapy.all import Ether, IP, IPv6, ICMP, UDP, TCP, Raw, RandShort, sendp, conf  # noqa: F401
     from scapy.layers.inet import IPerror, TCPerror, UDPerror, ICMPerror  # noqa: F401
     from scapy.layers.inet6 import (  # noqa: F401
         ICMPv6EchoRequest, ICMPv6ND_RA, ICMPv6ND_Redirect, ICMPv6NDOptPrefixInfo, ICMPv6PacketTooBig,
-        ICMPv6NDOptSrcLLAddr, IPerror6, TCPerror6,
+        ICMPv6NDOptSrcLLAddr, IPerror6,
     )
     from scapy.layers.vrrp import VRRP, VRRPv3  # noqa: F401
     conf.verb = 0
