@@ -11,6 +11,7 @@ export {
   LbfwError,
   LockError,
   NftError,
+  NftInvalidError,
   PermissionError,
   SafetyError,
   InputFileError,
@@ -71,9 +72,17 @@ export { parseListing, type ListedTable } from './ruleset/listing.js';
 export { compareRuleset, type Drift } from './ruleset/compare.js';
 export { TABLE_FAMILY, TABLE_NAME, type NftChain, type NftRule, type NftSet, type Ruleset } from './ruleset/types.js';
 
-// nftables backend.
-export type { NftBackend } from './nft/backend.js';
+// nftables backend: typed objects, transactions, backends.
+export type { BackendName, ChainSnapshot, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from './nft/backend.js';
 export { NftCli, systemNft, type NftCliOptions } from './nft/cli-backend.js';
+export { FakeBackend, type FakeBackendOptions } from './nft/fake-backend.js';
+export { selectBackend, type BackendChoice, type BackendPreference } from './nft/select.js';
+export { Transaction, type TxOperation } from './nft/transaction.js';
+export { addressElements, diffElements, elementTexts, elementsFromTexts, rangeElements, tupleElements, type ElementList } from './nft/model/elements.js';
+export type { SetKey, KeyField } from './nft/model/keys.js';
+export type { BaseChain, ChainHook, NftSetSpec } from './nft/model/objects.js';
+export type { ConcatField, Match, Statement } from './nft/model/rules.js';
+export { renderRuleText } from './nft/render/rule-text.js';
 
 // Firewall operations.
 export type { BlacklistOptions, FirewallOptions } from './firewall/options.js';

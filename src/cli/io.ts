@@ -2,6 +2,7 @@
  * Where the CLI writes. Commands get an Io instead of touching process.stdout,
  * so tests can run the whole CLI in-process and read what it printed.
  */
+import { elementTexts, isElementList } from '../nft/model/elements.js';
 
 /** Io: the CLI's two output streams and whether stdout is a terminal. */
 export interface Io {
@@ -21,7 +22,14 @@ export function processIo(): Io {
   };
 }
 
+/** jsonValue: bigints as decimal text, set elements (packed keys) as the nft text of each element. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (isElementList(value)) return elementTexts(value);
+  return value;
+}
+
 /** printJson writes a value as pretty JSON with a trailing newline. */
 export function printJson(io: Io, value: unknown): void {
-  io.out(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+  io.out(`${JSON.stringify(value, jsonValue, 2)}\n`);
 }

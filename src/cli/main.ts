@@ -4,40 +4,54 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LbfwError, NftError } from '../errors.js';
-import { applyCommand } from './commands/apply.js';
-import { blacklistCommand } from './commands/blacklist.js';
-import { demoCommand } from './commands/demo.js';
-import { doctorCommand } from './commands/doctor.js';
-import { factsCommand } from './commands/facts.js';
-import { labCommand } from './commands/lab.js';
-import { planCommand } from './commands/plan.js';
-import { confirmCommand, rollbackCommand } from './commands/rollback.js';
-import { verifyCommand } from './commands/verify.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 
-/** buildProgram assembles the commander program writing to `io`. */
-export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
+type CommandFactory = (io: Io, done: (code: ExitCode) => void) => Command;
+
+/**
+ * Every command, by name, loaded when it is used: a command module pulls in
+ * what it needs (the doctor and systeminformation, the lab), and the boot-time
+ * `lbfw apply` should not pay for the others. Order is the help's order.
+ */
+const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<CommandFactory> }[] = [
+  { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
+  { name: 'apply', load: async () => (await import('./commands/apply.js')).applyCommand },
+  { name: 'verify', load: async () => (await import('./commands/verify.js')).verifyCommand },
+  { name: 'rollback', load: async () => (await import('./commands/rollback.js')).rollbackCommand },
+  { name: 'confirm', load: async () => (await import('./commands/rollback.js')).confirmCommand },
+  { name: 'blacklist', load: async () => (await import('./commands/blacklist.js')).blacklistCommand },
+  { name: 'doctor', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  { name: 'facts', load: async () => (await import('./commands/facts.js')).factsCommand },
+  { name: 'lab', load: async () => (await import('./commands/lab.js')).labCommand },
+  { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
+];
+
+/**
+ * The command word of argv (process.argv: node, script, then arguments), if
+ * it names a command; '' for a bare `--version`, which needs none.
+ */
+function commandOf(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return '';
+  const word = args.find((a) => !a.startsWith('-'));
+  return COMMANDS.some((c) => c.name === word) ? word : undefined;
+}
+
+/**
+ * buildProgram assembles the commander program writing to `io`. With
+ * `only`, just that command is loaded (the others stay unimported); without,
+ * all of them (help, an unknown command).
+ */
+export async function buildProgram(io: Io, done: (code: ExitCode) => void, only?: string): Promise<Command> {
   const program = new Command('lbfw')
     .description('firewall and kernel settings for IPVS/keepalived Direct Routing load balancers')
     .version('0.1.0')
     .showHelpAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const command of [
-    planCommand(io, done),
-    applyCommand(io, done),
-    verifyCommand(io, done),
-    rollbackCommand(io, done),
-    confirmCommand(io, done),
-    blacklistCommand(io, done),
-    doctorCommand(io, done),
-    factsCommand(io, done),
-    labCommand(io, done),
-    demoCommand(io, done),
-  ]) {
-    program.addCommand(command);
-  }
+  const wanted = COMMANDS.filter((c) => only === undefined || c.name === only);
+  for (const factory of await Promise.all(wanted.map((c) => c.load()))) program.addCommand(factory(io, done));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
     for (const sub of command.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -58,10 +72,10 @@ function errorLine(error: unknown, env: Record<string, string | undefined>): str
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitCode> {
   let code: ExitCode = EXIT_OK;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
   try {
+    const program = await buildProgram(io, (c) => {
+      code = c;
+    }, commandOf(argv));
     await program.parseAsync([...argv]);
     return code;
   } catch (error) {

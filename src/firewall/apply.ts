@@ -4,14 +4,13 @@
  */
 import type { HostConfig } from '../config/model.js';
 import { LbfwError } from '../errors.js';
-import { assertNetAdmin } from '../nft/privilege.js';
 import type { Drift } from '../ruleset/compare.js';
 import { Transaction } from '../nft/transaction.js';
 import { forgetCurrent, writeCurrent } from '../state/current.js';
 import { saveBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
+import { assertMayChange, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
 import { readBackDrift, runningTable } from './read-back.js';
 
@@ -58,7 +57,7 @@ export class ApplyMismatchError extends LbfwError {
  */
 export async function applyFirewall(config: HostConfig, options: ApplyOptions = {}): Promise<ApplyResult> {
   const resolved = resolveOptions(options);
-  assertNetAdmin('apply');
+  assertMayChange(resolved, 'apply');
   const prepared = await prepareFirewall(config, resolved.env, options);
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, () =>
     applyPreparedFirewall(prepared, resolved, options),

@@ -11,7 +11,6 @@ import { parseBlacklist, parseEntry, type BlacklistEntry, type ParsedBlacklist }
 import { readBlacklist } from '../blacklist/read.js';
 import { findProtectedHits } from '../blacklist/safety.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
-import { assertNetAdmin } from '../nft/privilege.js';
 import { blacklistSetName } from '../ruleset/build.js';
 import { withLock } from '../state/lock.js';
 import { readCurrent, recordEdits, type CurrentRecord } from '../state/current.js';
@@ -19,7 +18,7 @@ import { elementsFromTexts, elementTexts, type ElementList } from '../nft/model/
 import { addressKey } from '../nft/model/keys.js';
 import { Transaction } from '../nft/transaction.js';
 import { hostSetName, shardCount, shardOf, shardsOfSets, splitHosts } from '../ruleset/shards.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
+import { assertMayChange, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { protectedRanges } from './protected.js';
 import { bigIntToAddress } from '../net/address.js';
 
@@ -140,7 +139,7 @@ async function changeFile(
   edit: (text: string, parsed: ParsedBlacklist, resolved: Resolved) => FileEdit,
 ): Promise<BlacklistChange> {
   const resolved = resolveOptions(options);
-  assertNetAdmin(purpose);
+  assertMayChange(resolved, purpose);
   const file = config.blacklistPath;
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose }, async () => {
     const before = await readText(file);
@@ -236,7 +235,7 @@ export async function testBlacklist(config: HostConfig, address: string, options
     throw new UsageError(`blacklist test takes one IPv4 or IPv6 address, not "${address}"`);
   }
   const resolved = resolveOptions(options);
-  assertNetAdmin('blacklist test');
+  assertMayChange(resolved, 'blacklist test');
   const { range } = parsedAddress;
   const parsed = await readBlacklist(config.blacklistPath, { optional: true });
   const fileEntries = parsed.entries.filter(

@@ -4,6 +4,7 @@
  */
 import type { NftBackend } from '../nft/backend.js';
 import { selectBackend } from '../nft/select.js';
+import { assertNetAdmin } from '../nft/privilege.js';
 import { statePaths, type StatePaths } from '../state/paths.js';
 
 /** FirewallOptions: how an operation reaches nftables and lbfw's state. */
@@ -50,4 +51,12 @@ export function resolveOptions(options: FirewallOptions): Resolved {
     env,
     waitSeconds: options.waitSeconds ?? DEFAULT_WAIT_SECONDS,
   };
+}
+
+/**
+ * assertMayChange fails early without CAP_NET_ADMIN, unless the backend is
+ * the in-memory fake (unit tests run without root).
+ */
+export function assertMayChange(resolved: Pick<Resolved, 'backend'>, command: string): void {
+  if (resolved.backend.name !== 'fake') assertNetAdmin(command);
 }

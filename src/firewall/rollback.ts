@@ -3,13 +3,12 @@
  */
 import { StateError } from '../errors.js';
 import type { NftBackend } from '../nft/backend.js';
-import { assertNetAdmin } from '../nft/privilege.js';
 import { Transaction } from '../nft/transaction.js';
 import { listBackups, readBackupTable, removeBackup, type Backup } from '../state/backups.js';
 import { clearPending } from '../state/pending.js';
 import { withLock } from '../state/lock.js';
 import { forgetCurrent } from '../state/current.js';
-import { resolveOptions, type FirewallOptions } from './options.js';
+import { assertMayChange, resolveOptions, type FirewallOptions } from './options.js';
 
 /** RollbackResult: which backup was restored. */
 export interface RollbackResult {
@@ -33,7 +32,7 @@ export async function restoreBackup(backend: NftBackend, backupsDir: string, bac
  */
 export async function rollbackFirewall(options: FirewallOptions = {}): Promise<RollbackResult> {
   const resolved = resolveOptions(options);
-  assertNetAdmin('rollback');
+  assertMayChange(resolved, 'rollback');
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'rollback' }, async () => {
     const backups = await listBackups(resolved.paths.backups);
     const newest = backups[backups.length - 1];

@@ -2,11 +2,10 @@
  * verify: is the running firewall still what the config and blacklist mean?
  */
 import type { HostConfig } from '../config/model.js';
-import { assertNetAdmin } from '../nft/privilege.js';
 import type { Drift } from '../ruleset/compare.js';
 import { readBackDrift } from './read-back.js';
 import { readPending, type PendingConfirm } from '../state/pending.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
+import { assertMayChange, resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall } from './prepare.js';
 
 /** FirewallVerifyResult: drift is empty when the running table is what was meant. */
@@ -23,7 +22,7 @@ export async function verifyFirewall(
   options: FirewallOptions & BlacklistOptions = {},
 ): Promise<FirewallVerifyResult> {
   const resolved = resolveOptions(options);
-  assertNetAdmin('verify');
+  assertMayChange(resolved, 'verify');
   const prepared = await prepareFirewall(config, resolved.env, options);
   const drift = await readBackDrift(resolved.backend, prepared.ruleset);
   const pending = await readPending(resolved.paths.pending);

@@ -109,7 +109,7 @@ systemTest('a blacklist above one shard loads into sharded sets that verify, tes
       t.regex(sets, /set bl6_hosts_1 \{/);
       t.is((await lbfwIn(ns, ['verify', '--only', 'firewall', ...args])).code, 0);
       const tested = await lbfwIn(ns, ['blacklist', 'test', '2001:db8:cafe::1:1121', ...args]);
-      t.is(tested.code, 0, tested.stdout);
+      t.is(tested.code, 0, `${tested.stdout}${tested.stderr}`);
       t.regex(tested.stdout, /BLOCKED by bl6_hosts_1 element 2001:db8:cafe::1:1121/);
       t.is((await lbfwIn(ns, ['blacklist', 'add', '2001:db8:beef::2', ...args])).code, 0);
       t.regex((await lbfwIn(ns, ['blacklist', 'test', '2001:db8:beef::2', ...args])).stdout, /BLOCKED by bl6_hosts_0 element 2001:db8:beef::2/);

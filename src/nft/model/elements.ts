@@ -28,6 +28,11 @@ export interface ElementList {
   readonly lasts?: Uint8Array;
 }
 
+/** isElementList tells an ElementList apart from other data (for JSON output). */
+export function isElementList(value: unknown): value is ElementList {
+  return typeof value === 'object' && value !== null && (value as ElementList).keys instanceof Uint8Array && Array.isArray((value as ElementList).key) && typeof (value as ElementList).count === 'number';
+}
+
 /** ElementValue is one field's value: an address as bigint (or number for IPv4), a protocol, a port. */
 export type ElementValue = bigint | number | L4Protocol;
 

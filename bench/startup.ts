@@ -1,0 +1,55 @@
+/**
+ * Start-up: the boot-time `lbfw apply` of a small config (10 services, 100
+ * blacklist entries) against `node -e 0`, both run RUNS times in the same
+ * namespace in this run; medians, and their ratio (goal: at most 2x).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Netns } from '../src/lab/netns.js';
+
+const LBFW = fileURLToPath(new URL('../../bin/lbfw', import.meta.url));
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+
+async function seconds(ns: Netns, argv: readonly string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  const result = await ns.exec(argv);
+  if (result.code !== 0) throw new Error(`${argv.join(' ')} failed: ${result.stderr.slice(0, 500)}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-bench-start-'));
+  const ns = await Netns.create('lbfw-bench-start');
+  try {
+    const blacklist = path.join(dir, 'static_blacklist');
+    await writeFile(blacklist, `${Array.from({ length: 100 }, (_, i) => `203.0.113.${i + 1}`).join('\n')}\n`);
+    const services = Array.from({ length: 10 }, (_, i) => `"192.0.2.${10 + i}:80/tcp"`).join(', ');
+    const config = path.join(dir, 'lbfw.yaml');
+    await writeFile(config, `role: director\nservices: [${services}]\nmanagement:\n  sources: [198.51.100.0/24]\nblacklist: ${blacklist}\n`);
+    const apply = [process.execPath, LBFW, 'apply', '--config', config, '--state-dir', path.join(dir, 'state'), '--root', path.join(dir, 'root')];
+    const node: number[] = [];
+    const lbfw: number[] = [];
+    // Interleaved, so a load spike of the machine hits both alike.
+    for (let i = 0; i < RUNS; i++) {
+      node.push(await seconds(ns, [process.execPath, '-e', '0']));
+      lbfw.push(await seconds(ns, apply));
+    }
+    const base = median(node);
+    const own = median(lbfw);
+    console.log(`start-up, median of ${RUNS} runs each (backend: ${process.env['LBFW_BACKEND'] ?? 'auto'})`);
+    console.log(`${'node -e 0 (baseline)'.padEnd(44)} ${base.toFixed(3).padStart(7)} s  1.00x`);
+    console.log(`${'lbfw apply (10 services, 100 entries)'.padEnd(44)} ${own.toFixed(3).padStart(7)} s  ${(own / base).toFixed(2)}x`);
+  } finally {
+    await ns.delete();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
