@@ -85,7 +85,12 @@ export interface Interfaces {
   readonly realServers?: string;
   /** Real server: the client-facing interface(s), where ARP for the VIP arrives. */
   readonly client?: string;
+  /** Director: where the IPVS sync daemon talks to the peers (default: the VIP interface). */
+  readonly sync?: string;
 }
+
+/** How the director forwards to the real servers (keepalived's lvs_method). */
+export type ForwardingMethod = 'dr' | 'nat';
 
 /** HostConfig: everything lbfw needs to know about this host. */
 export interface HostConfig {
@@ -111,6 +116,15 @@ export interface HostConfig {
    */
   readonly ipvsSync?: IpvsSync;
   readonly inputPolicy: InputPolicy;
+  /**
+   * Director: how IPVS forwards (default `dr`). It decides what the forward
+   * chain lets through: nothing for DR, the real servers' replies for NAT.
+   */
+  readonly forwarding?: ForwardingMethod;
+  /** Real server: the directors, the only sources of health checks (empty: unknown, any source). */
+  readonly directors?: readonly Peer[];
+  /** Real server: its own addresses (RIPs) that the health checks connect to (empty: any local address of the family). */
+  readonly addresses?: readonly Address[];
   /** `lbfw overlimit` settings; absent means the defaults (see overlimit/settings.ts). */
   readonly overlimit?: OverlimitConfig;
 }

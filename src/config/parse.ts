@@ -21,7 +21,9 @@ import {
   DEFAULT_BLACKLIST_PATH,
   DEFAULT_SSH_PORT,
   type AllowRule,
+  type Address,
   type Cidr,
+  type ForwardingMethod,
   type HostConfig,
   type InputPolicy,
   type Interfaces,
@@ -51,8 +53,12 @@ import {
 import { readOverlimit } from './overlimit.js';
 import { REALSERVER_SPEC_GRAMMAR, VIP_SPEC_GRAMMAR, parseRealServerSpec, parseVipSpec } from './vip-spec.js';
 
-const TOP_KEYS = ['role', 'interfaces', 'services', 'peers', 'realservers', 'management', 'blacklist', 'keepalived', 'input_policy', 'overlimit'];
-const INTERFACE_KEYS = ['vip', 'realservers', 'client'];
+const TOP_KEYS = [
+  'role', 'interfaces', 'services', 'peers', 'realservers', 'forwarding', 'directors', 'addresses', 'management', 'blacklist',
+  'keepalived', 'input_policy', 'overlimit',
+];
+const INTERFACE_KEYS = ['vip', 'realservers', 'sync', 'client'];
+const FORWARDING_METHODS: readonly ForwardingMethod[] = ['dr', 'nat'];
 const SERVICE_KEYS = ['address', 'port', 'ports', 'protocol'];
 const REALSERVER_KEYS = ['address', 'port'];
 const MANAGEMENT_KEYS = ['sources', 'ssh_port', 'allow'];
@@ -168,7 +174,10 @@ function readHost(reader: Reader, root: unknown): HostConfig | undefined {
 
   const interfaces = readInterfaces(reader, fields.get('interfaces'), role);
   const services = readServices(reader, fields.get('services'), role, roleField?.line ?? 1);
-  const peers = readPeers(reader, fields.get('peers'), role);
+  const peers = readHostList(reader, fields.get('peers'), role, PEERS);
+  const directors = readHostList(reader, fields.get('directors'), role, DIRECTORS);
+  const addresses = readHostList(reader, fields.get('addresses'), role, ADDRESSES).map(({ family, address }) => ({ family, address }));
+  const forwarding = readForwarding(reader, fields.get('forwarding'), role);
   const realServers = readRealServers(reader, fields.get('realservers'), role);
   const management = readManagement(reader, fields.get('management'));
   const blacklistField = fields.get('blacklist');
@@ -197,14 +206,28 @@ function readHost(reader: Reader, root: unknown): HostConfig | undefined {
     blacklistPath,
     ...(keepalivedPath === undefined ? {} : { keepalivedPath }),
     inputPolicy,
+    ...(forwarding === undefined ? {} : { forwarding }),
+    ...(directors.length === 0 ? {} : { directors }),
+    ...(addresses.length === 0 ? {} : { addresses: addresses as readonly Address[] }),
     ...(overlimit === undefined ? {} : { overlimit }),
   };
+}
+
+function readForwarding(reader: Reader, field: Field | undefined, role: Role | undefined): ForwardingMethod | undefined {
+  if (field?.value === undefined) return undefined;
+  if (!roleAllows(reader, field, role, 'director', 'how IPVS forwards to the real servers')) return undefined;
+  return reader.checked(field.value, field.line, 'forwarding', 'dr or nat', (text) =>
+    (FORWARDING_METHODS as readonly string[]).includes(text)
+      ? { ok: true, value: text as ForwardingMethod }
+      : { ok: false, problem: `"${text}" is not a forwarding method; expected dr (Direct Routing) or nat` },
+  );
 }
 
 /** Which interface keys belong to which role, and what they mean (for messages). */
 const INTERFACE_ROLES: Readonly<Record<string, { role: Role; meaning: string }>> = {
   vip: { role: 'director', meaning: 'where the VIPs live and client traffic arrives' },
   realservers: { role: 'director', meaning: 'the interface facing the real servers' },
+  sync: { role: 'director', meaning: 'where the IPVS sync daemon talks to the peers' },
   client: { role: 'realserver', meaning: 'the client-facing interface where ARP for the VIP arrives' },
 };
 
@@ -212,7 +235,7 @@ function readInterfaces(reader: Reader, field: Field | undefined, role: Role | u
   if (field?.value === undefined) return {};
   const fields = reader.mapping(field.value, field.line, 'interfaces', 'in interfaces', INTERFACE_KEYS);
   if (fields === undefined) return {};
-  const names: { vip?: string; realServers?: string; client?: string } = {};
+  const names: { vip?: string; realServers?: string; client?: string; sync?: string } = {};
   for (const entry of fields.values()) {
     if (entry.value === undefined) continue;
     const rule = INTERFACE_ROLES[entry.name];
@@ -228,6 +251,7 @@ function readInterfaces(reader: Reader, field: Field | undefined, role: Role | u
     if (name === undefined) continue;
     if (entry.name === 'vip') names.vip = name;
     else if (entry.name === 'realservers') names.realServers = name;
+    else if (entry.name === 'sync') names.sync = name;
     else names.client = name;
   }
   return names;
@@ -309,20 +333,51 @@ function readPorts(reader: Reader, fields: Fields, line: number, name: string): 
   return undefined;
 }
 
-function readPeers(reader: Reader, field: Field | undefined, role: Role | undefined): readonly Peer[] {
+/** A list of single addresses of one role: what it is called and means, for messages. */
+interface HostList {
+  readonly key: string;
+  readonly role: Role;
+  readonly meaning: string;
+  readonly what: string;
+  readonly example: string;
+}
+
+const PEERS: HostList = {
+  key: 'peers',
+  role: 'director',
+  meaning: 'other directors sharing the VIPs',
+  what: 'peer',
+  example: 'addresses of the other directors, e.g. [192.0.2.2, 2001:db8::2] (fe80:: link-local ones for VRRPv3 over IPv6)',
+};
+const DIRECTORS: HostList = {
+  key: 'directors',
+  role: 'realserver',
+  meaning: "the directors whose health checks reach this real server",
+  what: 'director',
+  example: 'addresses of the directors, e.g. [198.51.100.1, 2001:db8:5::1]',
+};
+const ADDRESSES: HostList = {
+  key: 'addresses',
+  role: 'realserver',
+  meaning: "this real server's own addresses (RIPs), where health checks connect",
+  what: 'address',
+  example: "this real server's addresses, e.g. [198.51.100.21, 2001:db8:5::21]",
+};
+
+function readHostList(reader: Reader, field: Field | undefined, role: Role | undefined, list: HostList): readonly Peer[] {
   if (field?.value === undefined) return [];
-  if (!roleAllows(reader, field, role, 'director', 'other directors sharing the VIPs')) return [];
-  const items = reader.list(field, 'peers', 'addresses of the other directors, e.g. [192.0.2.2, 2001:db8::2]') ?? [];
-  const peers: Peer[] = [];
+  if (!roleAllows(reader, field, role, list.role, list.meaning)) return [];
+  const items = reader.list(field, list.key, list.example) ?? [];
+  const hosts: Peer[] = [];
   const seen = new Map<string, number>();
   for (const item of items) {
     const line = reader.lineOf(item, field.line);
-    const address = reader.checked(item, line, 'peers', 'a single IPv4 or IPv6 address', checkHostAddress);
-    if (address !== undefined && reader.unique(seen, peerKey(address), line, 'peer')) {
-      peers.push({ ...address, origin: reader.origin(line) });
+    const address = reader.checked(item, line, list.key, 'a single IPv4 or IPv6 address', checkHostAddress);
+    if (address !== undefined && reader.unique(seen, peerKey(address), line, list.what)) {
+      hosts.push({ ...address, origin: reader.origin(line) });
     }
   }
-  return peers;
+  return hosts;
 }
 
 function readRealServers(reader: Reader, field: Field | undefined, role: Role | undefined): readonly RealServer[] {

@@ -10,7 +10,7 @@ import { resolveOptions } from '../firewall/options.js';
 import { prepareFirewall } from '../firewall/prepare.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { withLock } from '../state/lock.js';
-import { DEFAULT_PROFILES, applySysctls, persistSysctls, type SysctlApplyResult, type SysctlPersistResult } from '../sysctl/host.js';
+import { applySysctls, defaultProfile, persistSysctls, type SysctlApplyResult, type SysctlPersistResult } from '../sysctl/host.js';
 import { loadProfile } from '../sysctl/profiles.js';
 import { applyVips, type VipApplyResult } from '../vip/apply.js';
 import { includes, sysctlPaths, type HostOptions } from './options.js';
@@ -60,7 +60,7 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
   assertNetAdmin('apply');
   const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options) : undefined;
   // Loading the profile now refuses a broken one before anything changes.
-  if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? DEFAULT_PROFILES[config.role], paths.sysctl);
+  if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? defaultProfile(config), paths.sysctl);
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
     const sysctl = includes(options, 'sysctl') ? await applySysctls(config, paths.sysctl) : undefined;
     // sysctl.d is applied to the host's namespace at boot: persisting from

@@ -33,10 +33,27 @@ export function mergeRanges(ranges: readonly AddressRange[]): AddressRange[] {
  * as `FIRST-LAST` (nft never splits a range into prefixes when listing).
  */
 export function rangeToElement(range: AddressRange): string {
-  const first = bigIntToAddress(range.family, range.first);
+  const first = nftAddressText(range.family, range.first);
   if (range.first === range.last) return first;
   const prefix = alignedPrefix(range.family, range.first, range.last);
-  return prefix === undefined ? `${first}-${bigIntToAddress(range.family, range.last)}` : `${first}/${prefix}`;
+  return prefix === undefined ? `${first}-${nftAddressText(range.family, range.last)}` : `${first}/${prefix}`;
+}
+
+/**
+ * nftAddressText is an address as nft prints it (glibc inet_ntop): like the
+ * canonical text, except that IPv4-mapped (`::ffff:a.b.c.d`) and
+ * IPv4-compatible (`::a.b.c.d`, not `::` or `::1`) IPv6 addresses end in a
+ * dotted quad.
+ */
+export function nftAddressText(family: Family, value: bigint): string {
+  if (family === 6) {
+    const high = value >> 32n;
+    const low = value & 0xffffffffn;
+    const dotted = bigIntToAddress(4, low);
+    if (high === 0xffffn) return `::ffff:${dotted}`;
+    if (high === 0n && low > 0xffffn) return `::${dotted}`;
+  }
+  return bigIntToAddress(family, value);
 }
 
 function alignedPrefix(family: Family, first: bigint, last: bigint): number | undefined {

@@ -89,9 +89,12 @@ function checkMatch(subject: string, match: Match, sets: ReadonlyMap<string, Nft
       if ((match.kind === 'ct-state' ? match.states : match.types).length === 0) fail(subject, `${match.kind} needs at least one value`);
       return;
     case 'iif':
+    case 'iifname':
       if (match.name.length === 0 || match.name.length > 15 || /["\\\s]/.test(match.name)) fail(subject, `"${match.name}" is not an interface name`);
       return;
     case 'l4proto':
+    case 'nfproto':
+    case 'fib-saddr-iif-missing':
       return;
   }
 }
@@ -112,7 +115,13 @@ function checkStatement(subject: string, statement: Statement, chains: ReadonlyM
       statement.chains.forEach(target);
       return;
     }
+    case 'limit':
+      if (!Number.isInteger(statement.perSecond) || statement.perSecond < 1 || !Number.isInteger(statement.burst) || statement.burst < 1) {
+        fail(subject, 'a limit has a whole rate and burst of at least 1');
+      }
+      return;
     case 'counter':
+    case 'notrack':
     case 'verdict':
       return;
   }
@@ -125,7 +134,8 @@ function checkRule(chain: string, rule: NftRule, sets: ReadonlyMap<string, NftSe
   }
   for (const match of rule.match) checkMatch(subject, match, sets);
   for (const statement of rule.statements) checkStatement(subject, statement, chains);
-  const finals = rule.statements.filter((s) => s.kind !== 'counter');
+  // counter, notrack and limit let the rule go on; the others end it.
+  const finals = rule.statements.filter((s) => s.kind !== 'counter' && s.kind !== 'notrack' && s.kind !== 'limit');
   if (finals.length > 1 || (finals.length === 1 && rule.statements[rule.statements.length - 1] !== finals[0])) {
     fail(subject, 'at most one verdict, and it comes last');
   }

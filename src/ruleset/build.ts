@@ -10,32 +10,27 @@ import { mergeRanges } from '../net/merge.js';
 import { familySuffix } from './fragments.js';
 import { addressElements, elementsFromTexts, rangeElements, tupleElements } from '../nft/model/elements.js';
 import { addressKey, type SetKey } from '../nft/model/keys.js';
-import { NAMED_PRIORITIES, type Icmp6Type, type IcmpType } from '../nft/model/values.js';
+import { NAMED_PRIORITIES } from '../nft/model/values.js';
 import type { Match, Statement } from '../nft/model/rules.js';
 import type { NftChain, NftRule, NftSet, Ruleset } from './types.js';
-import { IPVS_SYNC_GROUP4, IPVS_SYNC_PORT, VRRP_GROUP6, VRRP_TTL } from '../net/dr-protocol.js';
+import {
+  forwardChain,
+  forwardSets,
+  healthCheckRules,
+  healthCheckSets,
+  icmpRules,
+  invalidRule,
+  mappedSourceRule,
+  peerRules,
+  redirectRules,
+  reversePathRules,
+  vipIcmpErrorRules,
+  vipNotrackRules,
+} from './hardening.js';
 
 const FAMILIES: readonly Family[] = [4, 6];
 
-
-/**
- * ICMP that must pass for the host to work: errors carry PMTU discovery
- * ("fragmentation needed") and traceroute; echo keeps ping useful.
- */
-const ICMP4_TYPES: readonly IcmpType[] = ['destination-unreachable', 'echo-request', 'time-exceeded', 'parameter-problem'];
-/** ICMPv6 errors (packet-too-big is PMTU discovery), echo and MLD (multicast VRRP needs it). */
-const ICMP6_TYPES: readonly Icmp6Type[] = [
-  'destination-unreachable',
-  'packet-too-big',
-  'time-exceeded',
-  'parameter-problem',
-  'echo-request',
-  'mld-listener-query',
-  'mld-listener-report',
-  'mld2-listener-report',
-];
-/** Neighbour discovery; hop limit 255 proves the sender is on-link (RFC 4861). */
-const ND_TYPES: readonly Icmp6Type[] = ['nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
+export { IPVS_SYNC_GROUP, IPVS_SYNC_PORT, VRRP_GROUP4, VRRP_GROUP6 } from './hardening.js';
 
 /** Names of the blacklist sets, per family and kind. */
 export function blacklistSetName(family: Family, kind: 'hosts' | 'nets'): string {
@@ -122,25 +117,6 @@ function serviceSets(config: HostConfig): NftSet[] {
   });
 }
 
-/**
- * Real server: the service ports on ANY local address. keepalived's health
- * checkers (TCP_CHECK, HTTP_GET) connect to the real server's own address,
- * not the VIP; dropping them marks every real server down.
- */
-function servicePortSet(config: HostConfig): NftSet[] {
-  if (config.role !== 'realserver') return [];
-  const key: SetKey = ['inet_proto', 'inet_service'];
-  return [
-    {
-      name: 'service_ports',
-      key,
-      interval: false,
-      elements: tupleElements(key, config.services.map((s) => [s.protocol, s.port])),
-      purpose: 'VIP service ports, accepted on the real server\'s own addresses too (directors\' health checks)',
-    },
-  ];
-}
-
 /** Sets of VIPs given without a port; only present when there are some. */
 function vipAddressSets(config: HostConfig): NftSet[] {
   const addresses = config.vipAddresses ?? [];
@@ -198,11 +174,13 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
 }
 
 /** Prerouting at raw priority: blacklisted sources die before conntrack sees them. */
-function prerouting(blacklist: NormalisedBlacklist): NftChain {
-  const rules: NftRule[] = FAMILIES.flatMap((family) => [
+function prerouting(config: HostConfig, blacklist: NormalisedBlacklist): NftChain {
+  const blacklistRules: NftRule[] = FAMILIES.flatMap((family) => [
     hostsRule(family, shardCount(familyLists(blacklist, family).hosts.length)),
     { id: `blacklist-nets${familySuffix(family)}`, match: [saddrInSet(family, blacklistSetName(family, 'nets'))], statements: [counter, drop] },
   ]);
+  // IPv4-mapped sources first, VIP services untracked after the blacklist drops (hardening.ts).
+  const rules = [mappedSourceRule(), ...blacklistRules, ...vipNotrackRules(config, vipSetName)];
   return { name: 'prerouting', base: { type: 'filter', hook: 'prerouting', priority: NAMED_PRIORITIES['raw'] as number, policy: 'accept' }, rules };
 }
 
@@ -227,58 +205,7 @@ function vipServiceRules(config: HostConfig): NftRule[] {
     match: [{ kind: 'address-in-set', family: set.key[0] === 'ipv4_addr' ? 4 : 6, field: 'daddr', set: set.name } satisfies Match],
     statements: [counter, accept],
   }));
-  const healthChecks = servicePortSet(config).map((set) => ({
-    id: 'health-checks',
-    match: [{ kind: 'concat-in-set', fields: [{ kind: 'l4proto' }, { kind: 'th-dport' }], set: set.name } satisfies Match],
-    statements: [counter, accept],
-  }));
-  return [...services, ...anyPort, ...healthChecks];
-}
-
-function single(family: Family, address: string): AddressRange[] {
-  return [addressToRange({ family, address })];
-}
-
-/** VRRP (IP protocol 112) and the IPVS sync daemon, from peer directors only. */
-function peerRules(config: HostConfig): NftRule[] {
-  if (config.peers.length === 0) return [];
-  const vrrp: Match = { kind: 'l4proto', protocol: 'vrrp' };
-  return [
-    { id: 'vrrp4', match: [saddrInSet(4, 'peers4'), vrrp], statements: [accept] },
-    { id: 'vrrp6', match: [saddrInSet(6, 'peers6'), vrrp], statements: [accept] },
-    // VRRPv3 over IPv6 is sent from the peer's link-local address; hop limit
-    // 255 (RFC 5798) proves it came from this link.
-    {
-      id: 'vrrp6-multicast',
-      match: [
-        { kind: 'address-in', family: 6, field: 'saddr', ranges: [cidrToRange({ family: 6, address: 'fe80::', prefix: 10 })] },
-        { kind: 'address-in', family: 6, field: 'daddr', ranges: single(6, VRRP_GROUP6) },
-        { kind: 'hop-limit', family: 6, value: VRRP_TTL },
-        vrrp,
-      ],
-      statements: [accept],
-    },
-    ipvsSyncRule(config),
-  ];
-}
-
-/** The IPVS sync daemon's multicast from the peers: keepalived's lvs_sync_daemon port and group, else the kernel's. */
-function ipvsSyncRule(config: HostConfig): NftRule {
-  const group = config.ipvsSync?.group ?? { family: 4 as const, address: IPVS_SYNC_GROUP4 };
-  const port = config.ipvsSync?.port ?? IPVS_SYNC_PORT;
-  return {
-    id: `ipvs-sync${familySuffix(group.family)}`,
-    match: [saddrInSet(group.family, `peers${familySuffix(group.family)}`), { kind: 'address-in', family: group.family, field: 'daddr', ranges: single(group.family, group.address) }, dport('udp', port)],
-    statements: [accept],
-  };
-}
-
-function icmpRules(): NftRule[] {
-  return [
-    { id: 'icmp4', match: [{ kind: 'icmp-type', types: ICMP4_TYPES }], statements: [accept] },
-    { id: 'icmp6', match: [{ kind: 'icmpv6-type', types: ICMP6_TYPES }], statements: [accept] },
-    { id: 'icmp6-nd', match: [{ kind: 'hop-limit', family: 6, value: 255 }, { kind: 'icmpv6-type', types: ND_TYPES }], statements: [accept] },
-  ];
+  return [...services, ...anyPort, ...healthCheckRules(config, healthCheckSets(config))];
 }
 
 function managementRules(config: HostConfig): NftRule[] {
@@ -320,9 +247,14 @@ function input(config: HostConfig): NftChain {
   const rules: NftRule[] = [
     { id: 'loopback', match: [{ kind: 'iif', name: 'lo' }], statements: [accept] },
     ...vipServiceRules(config),
-    // The host's own connections (package updates, DNS, keepalived checks).
+    ...vipIcmpErrorRules(config),
+    ...redirectRules(),
+    invalidRule(),
+    // The host's own connections (package updates, DNS, keepalived checks)
+    // and the ICMP errors about them.
     { id: 'established', match: [{ kind: 'ct-state', states: ['established', 'related'] }], statements: [accept] },
-    ...(config.role === 'director' ? peerRules(config) : []),
+    ...reversePathRules(config),
+    ...peerRules(config),
     ...managementRules(config),
     ...icmpRules(),
   ];
@@ -332,19 +264,24 @@ function input(config: HostConfig): NftChain {
 
 /**
  * buildRuleset turns the host model and the normalised blacklist into the
- * whole of `table inet lbfw`. lbfw never adds an output or forward chain:
- * IPVS DR transmits through LOCAL_OUT, and a dropping output chain would
- * break forwarding to the real servers (DESIGN.md, section 2).
+ * whole of `table inet lbfw`. lbfw never adds an output chain: IPVS DR
+ * transmits through LOCAL_OUT, and a dropping output chain would break
+ * forwarding to the real servers (DESIGN.md, section 2). Directors get a
+ * forward chain (hardening.ts: nothing for DR, the replies for NAT).
  */
 export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist): Ruleset {
   const sets = [
     ...blacklistSets(blacklist),
     ...serviceSets(config),
     ...vipAddressSets(config),
-    ...servicePortSet(config),
+    ...healthCheckSets(config),
     ...managementSets(config),
     ...(config.role === 'director' ? peerSets(config) : []),
   ];
+  const natSets = forwardSets(config);
   // Regular chains first: the base chain's jumps refer to them.
-  return { sets, chains: [...shardChains(blacklist), prerouting(blacklist), input(config)] };
+  return {
+    sets: [...sets, ...natSets],
+    chains: [...shardChains(blacklist), prerouting(config, blacklist), input(config), ...forwardChain(config, natSets)],
+  };
 }

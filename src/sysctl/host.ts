@@ -21,6 +21,11 @@ export const DEFAULT_PROFILES: Readonly<Record<Role, string>> = {
   realserver: 'realserver-dr',
 };
 
+/** defaultProfile is the profile of the host's role; a NAT director (`forwarding: nat`) gets director-nat. */
+export function defaultProfile(config: Pick<HostConfig, 'role' | 'forwarding'>): string {
+  return config.role === 'director' && config.forwarding === 'nat' ? 'director-nat' : DEFAULT_PROFILES[config.role];
+}
+
 /** Options shared by the sysctl calls. */
 export interface SysctlOptions extends ProfileDirs, ProcOptions {
   /** Profile name; default by role ({@link DEFAULT_PROFILES}). */
@@ -36,7 +41,7 @@ export interface SysctlState {
 
 /** readSysctlState loads the profile, resolves it for the config and reads /proc/sys. */
 export async function readSysctlState(config: HostConfig, options: SysctlOptions = {}): Promise<SysctlState> {
-  const profile = await loadProfile(options.profile ?? DEFAULT_PROFILES[config.role], options);
+  const profile = await loadProfile(options.profile ?? defaultProfile(config), options);
   const resolved = resolveSettings(profile, config);
   const readings = await readSysctls(resolved, options);
   return { profile, resolved, readings };

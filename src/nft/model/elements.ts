@@ -7,7 +7,7 @@
  * A million IPv4 hosts take 4 MB instead of 19 MB of text.
  */
 import { bigIntToAddress, familyBits, type AddressRange } from '../../net/address.js';
-import { rangeToElement } from '../../net/merge.js';
+import { nftAddressText, rangeToElement } from '../../net/merge.js';
 import { fieldWidth, keyWidth, type SetKey } from './keys.js';
 import { L4_PROTOCOL_NUMBERS, protocolName, type L4Protocol } from './values.js';
 
@@ -209,7 +209,7 @@ function fieldText(field: SetKey[number], value: bigint): string {
     case 'ipv4_addr':
       return bigIntToAddress(4, value);
     case 'ipv6_addr':
-      return bigIntToAddress(6, value);
+      return nftAddressText(6, value);
     case 'inet_proto':
       return protocolName(Number(value)) ?? String(value);
     case 'inet_service':
@@ -256,6 +256,14 @@ function parseIpv6(text: string): bigint | undefined {
   // Hand-written: the listing of a big IPv6 set parses every element, and
   // the strict RFC 4291 checks were done when lbfw wrote them.
   if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return undefined;
+  // nft prints IPv4-mapped and -compatible addresses with a dotted quad (::ffff:192.0.2.1).
+  const quad = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (quad !== null) {
+    const v4 = ipv4Value(quad[2] as string);
+    if (v4 < 0) return undefined;
+    const upper = parseIpv6(`${quad[1] as string}0:0`);
+    return upper === undefined ? undefined : upper | BigInt(v4);
+  }
   const [head = '', tail] = text.split('::');
   if (text.split('::').length > 2) return undefined;
   const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));

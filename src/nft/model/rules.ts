@@ -28,12 +28,31 @@ export type ConcatField =
   /** `meta l4proto`: the transport protocol number (meta key NFT_META_L4PROTO). */
   | { readonly kind: 'l4proto' }
   /** `th dport`: the transport header's destination port, any protocol (payload base NFT_PAYLOAD_TRANSPORT_HEADER, offset 2). */
-  | { readonly kind: 'th-dport' };
+  | { readonly kind: 'th-dport' }
+  /** `th sport`: the transport header's source port (payload base NFT_PAYLOAD_TRANSPORT_HEADER, offset 0, 2 bytes). */
+  | { readonly kind: 'th-sport' };
 
 /** Match is one condition of a rule. */
 export type Match =
   /** `iif "lo"`: the input interface (meta iif; the kernel compares an ifindex, resolved when the rule is loaded). */
   | { readonly kind: 'iif'; readonly name: string }
+  /**
+   * `iifname "eth0"`: the input interface by name (meta NFT_META_IIFNAME, cmp
+   * eq of the name zero-padded to IFNAMSIZ = 16 bytes). Unlike `iif` it loads
+   * before the interface exists (early boot) and follows a renamed or
+   * re-created interface.
+   */
+  | { readonly kind: 'iifname'; readonly name: string }
+  /** `meta nfproto ipv4`: the packet's family in an inet table (meta NFT_META_NFPROTO, cmp eq NFPROTO_IPV4 = 2 / NFPROTO_IPV6 = 10, 1 byte). */
+  | { readonly kind: 'nfproto'; readonly family: IpFamily }
+  /**
+   * `fib saddr . iif oif missing`: no route back to the source leaves by the
+   * interface the packet came in on (a reverse-path check, as firewalld's
+   * rpfilter). Kernel: fib expression, flags NFTA_FIB_F_SADDR |
+   * NFTA_FIB_F_IIF, result NFT_FIB_RESULT_OIF into a register, then cmp eq
+   * 0 (4 bytes).
+   */
+  | { readonly kind: 'fib-saddr-iif-missing' }
   /** `ip saddr @set`: the address is in a named set (payload + lookup). */
   | { readonly kind: 'address-in-set'; readonly family: IpFamily; readonly field: AddressField; readonly set: string }
   /**
@@ -60,6 +79,15 @@ export type Match =
 export type Statement =
   /** `counter`: count packets and bytes (values are never part of the rule's identity). */
   | { readonly kind: 'counter' }
+  /** `notrack`: conntrack skips the packet (kernel notrack expression; raw priority only, before conntrack). Not a verdict. */
+  | { readonly kind: 'notrack' }
+  /**
+   * `limit rate 100/second burst 50 packets`: passes while under the rate, a
+   * non-matching match otherwise (kernel limit expression: NFTA_LIMIT_RATE,
+   * NFTA_LIMIT_UNIT = 1 for seconds, NFTA_LIMIT_BURST, NFTA_LIMIT_TYPE
+   * NFT_LIMIT_PKTS). nft omits `burst 5 packets` (its default) when listing.
+   */
+  | { readonly kind: 'limit'; readonly perSecond: number; readonly burst: number }
   /** `accept`, `drop`, `return`: a final verdict. */
   | { readonly kind: 'verdict'; readonly verdict: 'accept' | 'drop' | 'return' }
   /** `jump CHAIN`: run a regular chain, then come back. */

@@ -25,12 +25,13 @@ export function protocolName(value: number): L4Protocol | undefined {
 }
 
 /** IcmpType names an ICMP (IPv4) type as nft prints it. */
-export type IcmpType = 'echo-reply' | 'destination-unreachable' | 'echo-request' | 'time-exceeded' | 'parameter-problem';
+export type IcmpType = 'echo-reply' | 'destination-unreachable' | 'redirect' | 'echo-request' | 'time-exceeded' | 'parameter-problem';
 
 /** ICMP type numbers (RFC 792). */
 export const ICMP_TYPE_NUMBERS: Readonly<Record<IcmpType, number>> = {
   'echo-reply': 0,
   'destination-unreachable': 3,
+  redirect: 5,
   'echo-request': 8,
   'time-exceeded': 11,
   'parameter-problem': 12,

@@ -68,6 +68,7 @@ function concatField(words: Words): ConcatField | undefined {
   if (fam !== undefined && (b === 'saddr' || b === 'daddr')) return { kind: 'address', family: fam, field: b };
   if (a === 'meta' && b === 'l4proto') return { kind: 'l4proto' };
   if (a === 'th' && b === 'dport') return { kind: 'th-dport' };
+  if (a === 'th' && b === 'sport') return { kind: 'th-sport' };
   return undefined;
 }
 
@@ -76,6 +77,10 @@ function parseMatch(words: Words): Match | undefined {
   const a = words.peek();
   const b = words.peek(1);
   const fam = family(a);
+  if (a === 'fib' && b === 'saddr' && words.peek(2) === '.' && words.peek(3) === 'iif' && words.peek(4) === 'oif' && words.peek(5) === 'missing') {
+    for (let i = 0; i < 6; i++) words.next();
+    return { kind: 'fib-saddr-iif-missing' };
+  }
   // A concatenation: `X . Y . Z @set`.
   if (words.peek(2) === '.') {
     const fields: ConcatField[] = [];
@@ -91,9 +96,10 @@ function parseMatch(words: Words): Match | undefined {
   }
   words.next();
   words.next();
+  if (a === 'iif' && b !== undefined && /^"[^"]+"$/.test(b)) return { kind: 'iif', name: b.slice(1, -1) };
+  if (a === 'iifname' && b !== undefined && /^"[^"]+"$/.test(b)) return { kind: 'iifname', name: b.slice(1, -1) };
   const value = words.peek();
   if (value === undefined) return undefined;
-  if (a === 'iif' && b !== undefined && /^"[^"]+"$/.test(b)) return { kind: 'iif', name: b.slice(1, -1) };
   if (fam !== undefined && (b === 'saddr' || b === 'daddr')) {
     if (words.peek(1) === '&') return undefined; // a shard map: a statement
     words.next();
@@ -102,6 +108,7 @@ function parseMatch(words: Words): Match | undefined {
     return parsed === undefined ? undefined : { kind: 'address-in', family: fam, field: b, ranges: parsed };
   }
   words.next();
+  if (a === 'meta' && b === 'nfproto' && (value === 'ipv4' || value === 'ipv6')) return { kind: 'nfproto', family: value === 'ipv4' ? 4 : 6 };
   if (a === 'meta' && b === 'l4proto' && value in L4_PROTOCOL_NUMBERS) return { kind: 'l4proto', protocol: value as L4Protocol };
   if ((a === 'tcp' || a === 'udp') && b === 'dport' && /^\d+$/.test(value)) return { kind: 'dport', protocol: a, port: Number(value) };
   if (((a === 'ip' && b === 'ttl') || (a === 'ip6' && b === 'hoplimit')) && /^\d+$/.test(value)) return { kind: 'hop-limit', family: a === 'ip' ? 4 : 6, value: Number(value) };
@@ -138,6 +145,22 @@ function parseStatement(words: Words): Statement | undefined {
     words.next();
     return { kind: 'counter' };
   }
+  if (word === 'notrack') {
+    words.next();
+    return { kind: 'notrack' };
+  }
+  if (word === 'limit' && words.peek(1) === 'rate') {
+    words.next();
+    words.next();
+    const rate = /^(\d+)\/second$/.exec(words.next() ?? '');
+    let burst = 5;
+    if (words.peek() === 'burst') {
+      words.next();
+      burst = Number(words.next());
+      if (words.next() !== 'packets') return undefined;
+    }
+    return rate === null || !Number.isInteger(burst) ? undefined : { kind: 'limit', perSecond: Number(rate[1]), burst };
+  }
   if (word === 'accept' || word === 'drop' || word === 'return') {
     words.next();
     return { kind: 'verdict', verdict: word };
@@ -151,7 +174,7 @@ function parseStatement(words: Words): Statement | undefined {
   return undefined;
 }
 
-const STATEMENT_START = /^(counter|accept|drop|return|jump|goto)$/;
+const STATEMENT_START = /^(counter|notrack|limit|accept|drop|return|jump|goto)$/;
 
 /** parseRuleText types a rule's text, or returns undefined when it is not a shape lbfw writes. */
 export function parseRuleText(id: string, text: string): NftRule | undefined {

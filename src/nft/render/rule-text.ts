@@ -22,6 +22,8 @@ function concatFieldText(field: ConcatField): string {
       return 'meta l4proto';
     case 'th-dport':
       return 'th dport';
+    case 'th-sport':
+      return 'th sport';
   }
 }
 
@@ -30,11 +32,17 @@ function oneOrSet(values: readonly string[]): string {
   return values.length === 1 ? (values[0] as string) : `{ ${values.join(', ')} }`;
 }
 
+/** nft's default limit burst, which `nft list` leaves out. */
+const NFT_DEFAULT_BURST = 5;
+
 type Renderers<K extends string, U extends { kind: string }> = { readonly [P in K]: (item: Extract<U, { kind: P }>) => string };
 
 /** MATCH_TEXT renders each kind of Match. */
 export const MATCH_TEXT: Renderers<MatchKind, Match> = {
   iif: (m) => `iif "${m.name}"`,
+  iifname: (m) => `iifname "${m.name}"`,
+  nfproto: (m) => `meta nfproto ${m.family === 4 ? 'ipv4' : 'ipv6'}`,
+  'fib-saddr-iif-missing': () => 'fib saddr . iif oif missing',
   'address-in-set': (m) => `${ipKeyword(m.family)} ${m.field} @${m.set}`,
   'address-in': (m) => `${ipKeyword(m.family)} ${m.field} ${oneOrSet(m.ranges.map(rangeToElement))}`,
   'concat-in-set': (m) => `${m.fields.map(concatFieldText).join(' . ')} @${m.set}`,
@@ -49,6 +57,8 @@ export const MATCH_TEXT: Renderers<MatchKind, Match> = {
 /** STATEMENT_TEXT renders each kind of Statement. */
 export const STATEMENT_TEXT: Renderers<StatementKind, Statement> = {
   counter: () => 'counter',
+  notrack: () => 'notrack',
+  limit: (s) => `limit rate ${s.perSecond}/second${s.burst === NFT_DEFAULT_BURST ? '' : ` burst ${s.burst} packets`}`,
   verdict: (s) => s.verdict,
   jump: (s) => `jump ${s.chain}`,
   goto: (s) => `goto ${s.chain}`,

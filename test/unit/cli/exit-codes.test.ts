@@ -111,7 +111,7 @@ test('plan --json prints the plan as parseable JSON', async (t) => {
   t.deepEqual(plan.firewall.ruleset.sets.find((s) => s.name === 'bl4_hosts')?.elements, ['203.0.113.7']);
   t.deepEqual(
     plan.firewall.ruleset.chains.map((c) => c.name),
-    ['prerouting', 'input'],
+    ['prerouting', 'input', 'forward'],
   );
 });
 

@@ -102,6 +102,26 @@ test('a real server config reads its client interface and services', (t) => {
   ]);
 });
 
+test('a real server config reads its directors and its own addresses', (t) => {
+  const config = parseConfig(
+    ['role: realserver', 'services: ["192.0.2.10:80"]', 'directors: [198.51.100.1, 198.51.100.2]', 'addresses: [198.51.100.21]', ''].join('\n'),
+    FILE,
+  );
+  t.deepEqual(config.directors, [
+    { family: 4, address: '198.51.100.1', origin: at(3) },
+    { family: 4, address: '198.51.100.2', origin: at(3) },
+  ]);
+  t.deepEqual(config.addresses, [{ family: 4, address: '198.51.100.21' }]);
+});
+
+test('a director config reads its forwarding method and sync interface', (t) => {
+  const config = parseConfig('role: director\nforwarding: nat\ninterfaces:\n  vip: eth0\n  sync: eth3\npeers: [fe80::2]\n', FILE);
+  t.is(config.forwarding, 'nat');
+  t.deepEqual(config.interfaces, { vip: 'eth0', sync: 'eth3' });
+  t.deepEqual(config.peers.map((p) => p.address), ['fe80::2']);
+});
+
+
 const servicesOf = test.macro((t, yaml: string, expected: ReadonlyArray<readonly [string, number, string, number]>) => {
   const config = parseConfig(`role: director\nservices:\n${yaml}`, FILE);
   t.deepEqual(
@@ -162,8 +182,11 @@ const rejects = test.macro((t, yaml: string, expected: readonly Expected[]) => {
   });
 });
 
-const TOP = 'role, interfaces, services, peers, realservers, management, blacklist, keepalived, input_policy, overlimit';
+const TOP = 'role, interfaces, services, peers, realservers, forwarding, directors, addresses, management, blacklist, keepalived, input_policy, overlimit';
 
+test('an unknown forwarding method is refused with the allowed ones', rejects, 'role: director\nforwarding: tun\n', [[2, 'forwarding', '"tun"', 'dr (Direct Routing) or nat']]);
+test('directors on a director config are refused as a real server key', rejects, 'role: director\ndirectors: [192.0.2.1]\n', [[2, 'directors', 'only for role realserver']]);
+test('forwarding on a real server config is refused as a director key', rejects, 'role: realserver\nservices: ["192.0.2.10:80"]\nforwarding: nat\n', [[3, 'forwarding', 'only for role director']]);
 test('an unknown top-level key names the key, the line and the allowed keys', rejects, 'role: director\nsevices: []\n', [
   [2, 'unknown key "sevices" at the top level', 'did you mean services?', `allowed keys: ${TOP}`],
 ]);
@@ -177,7 +200,7 @@ test('an unknown key in an allow rule lists the rule keys', rejects, 'role: dire
   [4, 'unknown key "action" in a management.allow entry', 'allowed keys: sources, protocol, port, ports, comment'],
 ]);
 test('an unknown interface key lists the interface keys', rejects, 'role: director\ninterfaces:\n  wan: eth0\n', [
-  [3, 'unknown key "wan" in interfaces', 'allowed keys: vip, realservers, client'],
+  [3, 'unknown key "wan" in interfaces', 'allowed keys: vip, realservers, sync, client'],
 ]);
 test('a port written as a word is refused with the allowed range', rejects, 'role: director\nservices:\n  - address: 192.0.2.10\n    port: "eighty"\n', [
   [4, 'services.port', '"eighty" is not a port', 'an integer 1-65535'],
@@ -247,7 +270,7 @@ test('an allow comment with a double quote is refused', rejects, `role: director
   [4, 'management.allow.comment', 'without double quotes'],
 ]);
 test('a client interface on a director is refused', rejects, 'role: director\ninterfaces:\n  client: eth0\n', [
-  [3, 'interfaces.client', 'only for role realserver', 'interfaces.vip and interfaces.realservers'],
+  [3, 'interfaces.client', 'only for role realserver', 'interfaces.vip and interfaces.realservers and interfaces.sync'],
 ]);
 test('a VIP interface on a real server is refused', rejects, 'role: realserver\ninterfaces:\n  vip: eth0\nservices: [192.0.2.10:80]\n', [
   [3, 'interfaces.vip', 'only for role director', 'a realserver uses interfaces.client'],

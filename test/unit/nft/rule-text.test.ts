@@ -57,7 +57,7 @@ test('every rule of the director and real server tables reads back from its own 
 });
 
 test('a rule lbfw does not write stays untyped', (t) => {
-  t.is(parseRuleText('x', 'tcp dport 22 ct state new limit rate 10/second accept'), undefined);
+  t.is(parseRuleText('x', 'tcp dport 22 ct state new log prefix "ssh" accept'), undefined);
   t.is(parseRuleText('x', 'ip saddr 10.0.0.0/8 log prefix "x" drop'), undefined);
 });
 

@@ -65,30 +65,47 @@ const DIRECTOR_TABLE = `table inet lbfw {
 \t}
 \tchain prerouting {
 \t\ttype filter hook prerouting priority raw; policy accept;
+\t\tip6 saddr ::ffff:0.0.0.0/96 counter drop comment "ipv4-mapped6"
 \t\tip saddr @bl4_hosts counter drop comment "blacklist-hosts4"
 \t\tip saddr @bl4_nets counter drop comment "blacklist-nets4"
 \t\tip6 saddr @bl6_hosts counter drop comment "blacklist-hosts6"
 \t\tip6 saddr @bl6_nets counter drop comment "blacklist-nets6"
+\t\tip daddr . meta l4proto . th dport @vip4_services notrack comment "vip-notrack4"
+\t\tip6 daddr . meta l4proto . th dport @vip6_services notrack comment "vip-notrack6"
 \t}
 \tchain input {
 \t\ttype filter hook input priority filter; policy drop;
 \t\tiif "lo" accept comment "loopback"
 \t\tip daddr . meta l4proto . th dport @vip4_services counter accept comment "vip-services4"
 \t\tip6 daddr . meta l4proto . th dport @vip6_services counter accept comment "vip-services6"
+\t\tip daddr 192.0.2.10/31 icmp type { destination-unreachable, time-exceeded, parameter-problem } accept comment "vip-icmp-errors4"
+\t\tip6 daddr 2001:db8::10 icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept comment "vip-icmp-errors6"
+\t\ticmp type redirect counter drop comment "icmp-redirect4"
+\t\ticmpv6 type nd-redirect counter drop comment "icmp-redirect6"
+\t\tct state invalid counter drop comment "ct-invalid"
 \t\tct state established,related accept comment "established"
-\t\tip saddr @peers4 meta l4proto vrrp accept comment "vrrp4"
-\t\tip6 saddr @peers6 meta l4proto vrrp accept comment "vrrp6"
-\t\tip6 saddr fe80::/10 ip6 daddr ff02::12 ip6 hoplimit 255 meta l4proto vrrp accept comment "vrrp6-multicast"
-\t\tip saddr @peers4 ip daddr 224.0.0.81 udp dport 8848 accept comment "ipvs-sync4"
+\t\tip saddr @peers4 fib saddr . iif oif missing counter drop comment "rpf-peers4"
+\t\tip6 saddr @peers6 fib saddr . iif oif missing counter drop comment "rpf-peers6"
+\t\tip saddr @mgmt4 fib saddr . iif oif missing counter drop comment "rpf-mgmt4"
+\t\tip6 saddr @mgmt6 fib saddr . iif oif missing counter drop comment "rpf-mgmt6"
+\t\tiifname "eth0" ip saddr @peers4 ip ttl 255 meta l4proto vrrp accept comment "vrrp4"
+\t\tiifname "eth0" ip6 saddr @peers6 ip6 hoplimit 255 meta l4proto vrrp accept comment "vrrp6"
+\t\tiifname "eth0" ip6 saddr fe80::/10 ip6 daddr ff02::12 ip6 hoplimit 255 meta l4proto vrrp accept comment "vrrp6-link-local"
+\t\tiifname "eth0" ip saddr @peers4 ip daddr 224.0.0.81 udp dport 8848 accept comment "ipvs-sync4"
 \t\tip saddr @mgmt4 tcp dport 2222 accept comment "mgmt-ssh4"
 \t\tip6 saddr @mgmt6 tcp dport 2222 accept comment "mgmt-ssh6"
 \t\tip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept comment "allow-1-v4: node exporter"
 \t\tip6 saddr 2001:db8:200::/48 tcp dport 9100 accept comment "allow-1-v6: node exporter"
 \t\tip saddr 192.0.2.128/26 udp dport 161 accept comment "allow-2-v4: snmp"
-\t\ticmp type { destination-unreachable, echo-request, time-exceeded, parameter-problem } accept comment "icmp4"
-\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6"
+\t\ticmp type echo-request limit rate 100/second burst 100 packets accept comment "icmp4-echo"
+\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets accept comment "icmp6-echo"
+\t\ticmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6-mld"
 \t\tip6 hoplimit 255 icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "icmp6-nd"
 \t\tcounter comment "policy-drop"
+\t}
+\tchain forward {
+\t\ttype filter hook forward priority filter; policy drop;
+\t\tcounter comment "forward-policy-drop"
 \t}
 }
 `;
@@ -125,21 +142,27 @@ test('a real server gets no peer sets and no VRRP or IPVS sync rules', (t) => {
   const ruleset = buildRuleset(REALSERVER, EMPTY_BLACKLIST);
   t.deepEqual(
     ruleset.sets.map((s) => s.name),
-    ['bl4_hosts', 'bl4_nets', 'bl6_hosts', 'bl6_nets', 'vip4_services', 'vip6_services', 'service_ports', 'mgmt4', 'mgmt6'],
+    ['bl4_hosts', 'bl4_nets', 'bl6_hosts', 'bl6_nets', 'vip4_services', 'vip6_services', 'health_ports4', 'health_ports6', 'mgmt4', 'mgmt6'],
   );
   t.deepEqual(ruleIds(ruleset, 'input'), [
     'loopback',
     'vip-services4',
     'vip-services6',
-    'health-checks',
+    'health-checks4',
+    'health-checks6',
+    'icmp-redirect4',
+    'icmp-redirect6',
+    'ct-invalid',
     'established',
     'mgmt-ssh4',
     'mgmt-ssh6',
-    'icmp4',
-    'icmp6',
+    'icmp4-echo',
+    'icmp6-echo',
+    'icmp6-mld',
     'icmp6-nd',
     'policy-drop',
   ]);
+  t.false(ruleset.chains.some((c) => c.base?.hook === 'forward'), 'a real server gets no forward chain');
 });
 
 test('the role, not the peer list, decides whether peer sets and VRRP rules exist', (t) => {
@@ -199,11 +222,13 @@ const onlyPreroutingAndInput = test.macro({
         // raw priority: blacklisted sources are dropped before conntrack sees them.
         { name: 'prerouting', hook: 'prerouting', priority: -300, policy: 'accept' },
         { name: 'input', hook: 'input', priority: 0, policy: config.inputPolicy },
+        // Directors only: DR forwards nothing (IPVS transmits through LOCAL_OUT).
+        ...(config.role === 'director' ? [{ name: 'forward', hook: 'forward', priority: 0, policy: config.inputPolicy }] : []),
       ],
     );
   },
   title(_provided, config: HostConfig) {
-    return `a ${config.role} with policy ${config.inputPolicy} gets prerouting at raw priority and input, never an output or forward chain`;
+    return `a ${config.role} with policy ${config.inputPolicy} gets prerouting at raw priority and input${config.role === 'director' ? ' and forward' : ''}, never an output chain`;
   },
 });
 
@@ -223,7 +248,8 @@ const emptyBlacklistSets = test.macro({
         { name: 'bl6_nets', type: 'ipv6_addr', interval: true, elements: [] },
       ],
     );
-    t.deepEqual(chain(ruleset, 'prerouting').rules.map((r) => ({ id: r.id, text: renderRuleText(r) })), [
+    t.deepEqual(chain(ruleset, 'prerouting').rules.slice(0, 5).map((r) => ({ id: r.id, text: renderRuleText(r) })), [
+      { id: 'ipv4-mapped6', text: 'ip6 saddr ::ffff:0.0.0.0/96 counter drop' },
       { id: 'blacklist-hosts4', text: 'ip saddr @bl4_hosts counter drop' },
       { id: 'blacklist-nets4', text: 'ip saddr @bl4_nets counter drop' },
       { id: 'blacklist-hosts6', text: 'ip6 saddr @bl6_hosts counter drop' },

@@ -76,10 +76,13 @@ const DIRECTOR_LISTING = `table inet lbfw {
 
 \tchain prerouting {
 \t\ttype filter hook prerouting priority raw; policy accept;
+\t\tip6 saddr ::ffff:0.0.0.0/96 counter packets 0 bytes 0 drop comment "ipv4-mapped6"
 \t\tip saddr @bl4_hosts counter packets 5 bytes 300 drop comment "blacklist-hosts4"
 \t\tip saddr @bl4_nets counter packets 0 bytes 0 drop comment "blacklist-nets4"
 \t\tip6 saddr @bl6_hosts counter packets 0 bytes 0 drop comment "blacklist-hosts6"
 \t\tip6 saddr @bl6_nets counter packets 0 bytes 0 drop comment "blacklist-nets6"
+\t\tip daddr . meta l4proto . th dport @vip4_services notrack comment "vip-notrack4"
+\t\tip6 daddr . meta l4proto . th dport @vip6_services notrack comment "vip-notrack6"
 \t}
 
 \tchain input {
@@ -87,20 +90,35 @@ const DIRECTOR_LISTING = `table inet lbfw {
 \t\tiif "lo" accept comment "loopback"
 \t\tip daddr . meta l4proto . th dport @vip4_services counter packets 1234 bytes 98765 accept comment "vip-services4"
 \t\tip6 daddr . meta l4proto . th dport @vip6_services counter packets 0 bytes 0 accept comment "vip-services6"
+\t\tip daddr 192.0.2.10/31 icmp type { destination-unreachable, time-exceeded, parameter-problem } accept comment "vip-icmp-errors4"
+\t\tip6 daddr 2001:db8::10 icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept comment "vip-icmp-errors6"
+\t\ticmp type redirect counter packets 0 bytes 0 drop comment "icmp-redirect4"
+\t\ticmpv6 type nd-redirect counter packets 0 bytes 0 drop comment "icmp-redirect6"
+\t\tct state invalid counter packets 0 bytes 0 drop comment "ct-invalid"
 \t\tct state established,related accept comment "established"
-\t\tip saddr @peers4 meta l4proto vrrp accept comment "vrrp4"
-\t\tip6 saddr @peers6 meta l4proto vrrp accept comment "vrrp6"
-\t\tip6 saddr fe80::/10 ip6 daddr ff02::12 ip6 hoplimit 255 meta l4proto vrrp accept comment "vrrp6-multicast"
-\t\tip saddr @peers4 ip daddr 224.0.0.81 udp dport 8848 accept comment "ipvs-sync4"
+\t\tip saddr @peers4 fib saddr . iif oif missing counter packets 0 bytes 0 drop comment "rpf-peers4"
+\t\tip6 saddr @peers6 fib saddr . iif oif missing counter packets 0 bytes 0 drop comment "rpf-peers6"
+\t\tip saddr @mgmt4 fib saddr . iif oif missing counter packets 0 bytes 0 drop comment "rpf-mgmt4"
+\t\tip6 saddr @mgmt6 fib saddr . iif oif missing counter packets 0 bytes 0 drop comment "rpf-mgmt6"
+\t\tiifname "eth0" ip saddr @peers4 ip ttl 255 meta l4proto vrrp accept comment "vrrp4"
+\t\tiifname "eth0" ip6 saddr @peers6 ip6 hoplimit 255 meta l4proto vrrp accept comment "vrrp6"
+\t\tiifname "eth0" ip6 saddr fe80::/10 ip6 daddr ff02::12 ip6 hoplimit 255 meta l4proto vrrp accept comment "vrrp6-link-local"
+\t\tiifname "eth0" ip saddr @peers4 ip daddr 224.0.0.81 udp dport 8848 accept comment "ipvs-sync4"
 \t\tip saddr @mgmt4 tcp dport 2222 accept comment "mgmt-ssh4"
 \t\tip6 saddr @mgmt6 tcp dport 2222 accept comment "mgmt-ssh6"
 \t\tip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept comment "allow-1-v4: node exporter"
 \t\tip6 saddr 2001:db8:200::/48 tcp dport 9100 accept comment "allow-1-v6: node exporter"
 \t\tip saddr 192.0.2.128/26 udp dport 161 accept comment "allow-2-v4: snmp"
-\t\ticmp type { destination-unreachable, echo-request, time-exceeded, parameter-problem } accept comment "icmp4"
-\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6"
+\t\ticmp type echo-request limit rate 100/second burst 100 packets accept comment "icmp4-echo"
+\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets accept comment "icmp6-echo"
+\t\ticmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6-mld"
 \t\tip6 hoplimit 255 icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "icmp6-nd"
 \t\tcounter packets 0 bytes 0 comment "policy-drop"
+\t}
+
+\tchain forward {
+\t\ttype filter hook forward priority filter; policy drop;
+\t\tcounter packets 0 bytes 0 comment "forward-policy-drop"
 \t}
 }
 `;
@@ -137,9 +155,14 @@ const REALSERVER_LISTING = `table inet lbfw {
 \t\telements = { 2001:db8::10 . tcp . 443 }
 \t}
 
-\tset service_ports {
+\tset health_ports4 {
 \t\ttype inet_proto . inet_service
-\t\telements = { tcp . 80, tcp . 443 }
+\t\telements = { tcp . 80 }
+\t}
+
+\tset health_ports6 {
+\t\ttype inet_proto . inet_service
+\t\telements = { tcp . 443 }
 \t}
 
 \tset mgmt4 {
@@ -155,6 +178,7 @@ const REALSERVER_LISTING = `table inet lbfw {
 
 \tchain prerouting {
 \t\ttype filter hook prerouting priority raw; policy accept;
+\t\tip6 saddr ::ffff:0.0.0.0/96 counter packets 0 bytes 0 drop comment "ipv4-mapped6"
 \t\tip saddr @bl4_hosts counter packets 0 bytes 0 drop comment "blacklist-hosts4"
 \t\tip saddr @bl4_nets counter packets 0 bytes 0 drop comment "blacklist-nets4"
 \t\tip6 saddr @bl6_hosts counter packets 0 bytes 0 drop comment "blacklist-hosts6"
@@ -166,12 +190,17 @@ const REALSERVER_LISTING = `table inet lbfw {
 \t\tiif "lo" accept comment "loopback"
 \t\tip daddr . meta l4proto . th dport @vip4_services counter packets 0 bytes 0 accept comment "vip-services4"
 \t\tip6 daddr . meta l4proto . th dport @vip6_services counter packets 0 bytes 0 accept comment "vip-services6"
-\t\tmeta l4proto . th dport @service_ports counter packets 0 bytes 0 accept comment "health-checks"
+\t\tmeta nfproto ipv4 meta l4proto . th dport @health_ports4 counter packets 0 bytes 0 accept comment "health-checks4"
+\t\tmeta nfproto ipv6 meta l4proto . th dport @health_ports6 counter packets 0 bytes 0 accept comment "health-checks6"
+\t\ticmp type redirect counter packets 0 bytes 0 drop comment "icmp-redirect4"
+\t\ticmpv6 type nd-redirect counter packets 0 bytes 0 drop comment "icmp-redirect6"
+\t\tct state invalid counter packets 0 bytes 0 drop comment "ct-invalid"
 \t\tct state established,related accept comment "established"
 \t\tip saddr @mgmt4 tcp dport 22 accept comment "mgmt-ssh4"
 \t\tip6 saddr @mgmt6 tcp dport 22 accept comment "mgmt-ssh6"
-\t\ticmp type { destination-unreachable, echo-request, time-exceeded, parameter-problem } accept comment "icmp4"
-\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6"
+\t\ticmp type echo-request limit rate 100/second burst 100 packets accept comment "icmp4-echo"
+\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets accept comment "icmp6-echo"
+\t\ticmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6-mld"
 \t\tip6 hoplimit 255 icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "icmp6-nd"
 \t\tcounter packets 0 bytes 0 comment "policy-drop"
 \t}
@@ -241,13 +270,15 @@ test('chains are read with their header and rules, counters without their values
     [
       ['prerouting', 'type filter hook prerouting priority raw; policy accept;'],
       ['input', 'type filter hook input priority filter; policy drop;'],
+      ['forward', 'type filter hook forward priority filter; policy drop;'],
     ],
   );
   t.deepEqual(
     chains[1]?.rules.map((r) => r.comment),
     DIRECTOR_RULESET.chains[1]?.rules.map((r) => r.id),
   );
-  t.deepEqual(chains[0]?.rules, [
+  t.deepEqual(chains[0]?.rules.slice(0, 5), [
+    { text: 'ip6 saddr ::ffff:0.0.0.0/96 counter drop', comment: 'ipv4-mapped6', packets: 0 },
     { text: 'ip saddr @bl4_hosts counter drop', comment: 'blacklist-hosts4', packets: 5 },
     { text: 'ip saddr @bl4_nets counter drop', comment: 'blacklist-nets4', packets: 0 },
     { text: 'ip6 saddr @bl6_hosts counter drop', comment: 'blacklist-hosts6', packets: 0 },
@@ -303,8 +334,8 @@ test(
   DIRECTOR_RULESET,
   edited(
     edited(DIRECTOR_LISTING, 'ip saddr { 192.0.2.50, 198.51.100.6/31 }', 'ip saddr { 198.51.100.6/31, 192.0.2.50 }'),
-    'icmp type { destination-unreachable, echo-request, time-exceeded, parameter-problem }',
-    'icmp type { parameter-problem, time-exceeded, echo-request, destination-unreachable }',
+    'icmp type { destination-unreachable, time-exceeded, parameter-problem }',
+    'icmp type { parameter-problem, time-exceeded, destination-unreachable }',
   ),
 );
 
@@ -364,8 +395,8 @@ test(
   ],
 );
 
-test('a missing rule', drifts, edited(DIRECTOR_LISTING, '\t\tip6 saddr @peers6 meta l4proto vrrp accept comment "vrrp6"\n', ''), [
-  { subject: 'chain input', message: 'rule missing or changed', expected: 'ip6 saddr @peers6 meta l4proto vrrp accept # vrrp6' },
+test('a missing rule', drifts, edited(DIRECTOR_LISTING, '\t\tiifname "eth0" ip6 saddr @peers6 ip6 hoplimit 255 meta l4proto vrrp accept comment "vrrp6"\n', ''), [
+  { subject: 'chain input', message: 'rule missing or changed', expected: 'iifname "eth0" ip6 saddr @peers6 ip6 hoplimit 255 meta l4proto vrrp accept # vrrp6' },
 ]);
 
 test(
@@ -386,7 +417,7 @@ test(
   [{ subject: 'chain prerouting', message: 'rules are in a different order' }],
 );
 
-test('a changed input policy', drifts, edited(DIRECTOR_LISTING, 'policy drop;', 'policy accept;'), [
+test('a changed input policy', drifts, edited(DIRECTOR_LISTING, 'hook input priority filter; policy drop;', 'hook input priority filter; policy accept;'), [
   {
     subject: 'chain input',
     message: 'hook, priority or policy differ',

@@ -60,7 +60,8 @@ test('the replace script adds the elements of every non-empty set and of no empt
       'add element inet lbfw vip4_services { 192.0.2.10 . tcp . 80 }',
       'add element inet lbfw vip6_services { 2001:db8::10 . tcp . 443 }',
       // Numeric order: port 80 before 443.
-    'add element inet lbfw service_ports { tcp . 80, tcp . 443 }',
+    'add element inet lbfw health_ports4 { tcp . 80 }',
+    'add element inet lbfw health_ports6 { tcp . 443 }',
       'add element inet lbfw mgmt4 { 198.51.100.0/24 }',
     ],
   );

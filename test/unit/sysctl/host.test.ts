@@ -30,6 +30,17 @@ const DIRECTOR_HOST = {
   'net.ipv4.conf.eth2.proxy_arp': '0',
   'net.ipv4.conf.lo.proxy_arp': '0',
   'net.ipv4.conf.all.accept_source_route': '0',
+  'net.ipv4.conf.all.accept_redirects': '1',
+  'net.ipv4.conf.eth0.accept_redirects': '1',
+  'net.ipv4.conf.eth1.accept_redirects': '1',
+  'net.ipv4.conf.all.secure_redirects': '1',
+  'net.ipv4.conf.eth0.secure_redirects': '1',
+  'net.ipv4.conf.eth0.forwarding': '0',
+  'net.ipv4.conf.eth1.forwarding': '0',
+  'net.ipv6.conf.eth0.accept_redirects': '1',
+  'net.ipv6.conf.eth1.accept_redirects': '1',
+  'net.ipv6.conf.eth0.accept_ra': '1',
+  'net.ipv6.conf.eth1.accept_ra': '1',
 };
 
 /** Options that keep the tests away from /etc/lbfw/profiles. */
@@ -51,6 +62,13 @@ test('verify judges the director against director-dr by default, with IPVS keys 
       ['net.ipv4.conf.eth0.proxy_arp', 'pass'],
       ['net.ipv4.conf.eth0.send_redirects', 'fail'],
       ['net.ipv4.conf.eth1.send_redirects', 'fail'],
+      ['net.ipv4.conf.eth0.accept_redirects', 'fail'],
+      ['net.ipv4.conf.eth1.accept_redirects', 'fail'],
+      ['net.ipv4.conf.eth0.secure_redirects', 'pass'],
+      ['net.ipv6.conf.eth0.accept_redirects', 'fail'],
+      ['net.ipv6.conf.eth1.accept_redirects', 'fail'],
+      ['net.ipv6.conf.eth0.accept_ra', 'fail'],
+      ['net.ipv6.conf.eth1.accept_ra', 'fail'],
       ['net.ipv4.vs.expire_nodest_conn', 'skip'],
       ['net.ipv4.vs.expire_quiescent_template', 'skip'],
       ['net.ipv4.conf.eth0.rp_filter', 'fail'],
@@ -67,6 +85,13 @@ test('plan lists the writes without making them.', async (t) => {
     'net.ipv4.conf.all.send_redirects=0',
     'net.ipv4.conf.eth0.send_redirects=0',
     'net.ipv4.conf.eth1.send_redirects=0',
+    'net.ipv4.conf.all.accept_redirects=0',
+    'net.ipv4.conf.eth0.accept_redirects=0',
+    'net.ipv4.conf.eth1.accept_redirects=0',
+    'net.ipv6.conf.eth0.accept_redirects=0',
+    'net.ipv6.conf.eth1.accept_redirects=0',
+    'net.ipv6.conf.eth0.accept_ra=0',
+    'net.ipv6.conf.eth1.accept_ra=0',
     'net.ipv4.conf.eth2.rp_filter=1',
     'net.ipv4.conf.lo.rp_filter=1',
     'net.ipv4.conf.all.rp_filter=0',
@@ -82,7 +107,12 @@ test('apply makes every setting pass, reports what changed, and changes nothing 
   t.true(first.changed.length > 0);
   t.deepEqual(first.unresolved, []);
   t.deepEqual(first.results.filter((r) => r.status === 'fail'), []);
-  t.deepEqual(first.unchanged.map((r) => r.key), ['net.ipv4.conf.all.proxy_arp', 'net.ipv4.conf.all.accept_source_route', 'net.ipv4.conf.eth0.proxy_arp']);
+  t.deepEqual(first.unchanged.map((r) => r.key), [
+    'net.ipv4.conf.all.proxy_arp',
+    'net.ipv4.conf.all.accept_source_route',
+    'net.ipv4.conf.eth0.proxy_arp',
+    'net.ipv4.conf.eth0.secure_redirects',
+  ]);
   t.is(await readSysctl('net.ipv4.conf.all.rp_filter', opts), '0');
   t.is(await readSysctl('net.ipv4.conf.eth0.rp_filter', opts), '0');
   // eth1 faces the real servers and keeps its strict filtering.
@@ -123,7 +153,9 @@ test('A real server gets realserver-dr: arp_ignore, arp_announce and loose rp_fi
 });
 
 test('director-nat writes ip_forward first and counts on it to turn on forwarding of every interface.', async (t) => {
-  const opts = await options(t, { ...DIRECTOR_HOST, 'net.ipv4.conf.eth1.forwarding': '0', 'net.ipv4.conf.eth0.forwarding': '0' });
+  // Redirects already off: a plain directory does not turn all/accept_redirects off when ip_forward is written, as the kernel does.
+  const redirectsOff = { 'net.ipv4.conf.all.accept_redirects': '0', 'net.ipv4.conf.eth0.accept_redirects': '0', 'net.ipv4.conf.eth1.accept_redirects': '0' };
+  const opts = await options(t, { ...DIRECTOR_HOST, ...redirectsOff, 'net.ipv4.conf.eth1.forwarding': '0', 'net.ipv4.conf.eth0.forwarding': '0' });
   const applied = await applySysctls(director, { ...opts, profile: 'director-nat' });
   t.is(applied.changed[0]?.key, 'net.ipv4.ip_forward');
   t.is(await readSysctl('net.ipv4.ip_forward', opts), '1');

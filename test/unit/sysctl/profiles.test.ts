@@ -150,7 +150,28 @@ test(shipped, 'director-dr', ['base', 'director-common', 'director-dr'], [
   'net.ipv4.vs.expire_nodest_conn',
   'net.ipv4.vs.expire_quiescent_template',
   'net.ipv4.vs.conntrack',
+  'net.ipv4.conf.{vip}.accept_redirects',
+  'net.ipv4.conf.{realservers}.accept_redirects',
+  'net.ipv4.conf.{vip}.secure_redirects',
+  'net.ipv6.conf.{vip}.accept_redirects',
+  'net.ipv6.conf.{realservers}.accept_redirects',
+  'net.ipv6.conf.{vip}.accept_ra',
+  'net.ipv6.conf.{realservers}.accept_ra',
 ]);
+
+test('The director profiles refuse ICMP redirects and router advertisements, and keep secure_redirects at 1.', async (t) => {
+  for (const name of ['director-dr', 'director-nat']) {
+    const profile = await loadProfile(name, { userDir: path.join(builtinProfileDir(), 'no-such-dir') });
+    const values = Object.fromEntries(profile.entries.map((e) => [e.template, e.value]));
+    for (const iface of ['vip', 'realservers']) {
+      t.is(values[`net.ipv4.conf.{${iface}}.accept_redirects`], '0', name);
+      t.is(values[`net.ipv6.conf.{${iface}}.accept_redirects`], '0', name);
+      t.is(values[`net.ipv6.conf.{${iface}}.accept_ra`], '0', name);
+    }
+    // 0 would widen which gateways a redirect may name (ip-sysctl.rst), were redirects ever accepted.
+    t.is(values['net.ipv4.conf.{vip}.secure_redirects'], '1', name);
+  }
+});
 test(shipped, 'director-nat', ['base', 'director-common', 'director-nat'], ['net.ipv4.ip_forward', 'net.ipv4.conf.{realservers}.forwarding']);
 test(shipped, 'realserver-dr', ['base', 'realserver-dr'], [
   'net.ipv4.conf.{client}.arp_ignore',

@@ -79,6 +79,39 @@ test(
   ['net.ipv4.conf.all.send_redirects=0'],
 );
 test(
+  'accept_redirects that must be 0 on an interface that does not forward needs all and the interface (OR there).',
+  minimal,
+  { 'net.ipv4.conf.{vip}.accept_redirects': '0' },
+  { 'net.ipv4.conf.all.accept_redirects': '1', 'net.ipv4.conf.eth0.accept_redirects': '1', 'net.ipv4.conf.eth0.forwarding': '0' },
+  ['net.ipv4.conf.all.accept_redirects=0', 'net.ipv4.conf.eth0.accept_redirects=0'],
+);
+test(
+  'accept_redirects that must be 0 on a forwarding interface is already 0 when all is 0 (AND there).',
+  minimal,
+  { 'net.ipv4.conf.{realservers}.accept_redirects': '0' },
+  { 'net.ipv4.conf.all.accept_redirects': '0', 'net.ipv4.conf.eth1.accept_redirects': '1', 'net.ipv4.conf.eth1.forwarding': '1' },
+  [],
+);
+test(
+  'secure_redirects that must be 1 passes while either all or the interface is 1 (OR).',
+  minimal,
+  { 'net.ipv4.conf.{vip}.secure_redirects': '1' },
+  { 'net.ipv4.conf.all.secure_redirects': '0', 'net.ipv4.conf.eth0.secure_redirects': '1' },
+  [],
+);
+test(
+  'IPv6 accept_ra and accept_redirects are read from the interface alone: all is never written for them.',
+  minimal,
+  { 'net.ipv6.conf.{vip}.accept_ra': '0', 'net.ipv6.conf.{vip}.accept_redirects': '0' },
+  {
+    'net.ipv6.conf.all.accept_ra': '1',
+    'net.ipv6.conf.eth0.accept_ra': '1',
+    'net.ipv6.conf.all.accept_redirects': '1',
+    'net.ipv6.conf.eth0.accept_redirects': '1',
+  },
+  ['net.ipv6.conf.eth0.accept_ra=0', 'net.ipv6.conf.eth0.accept_redirects=0'],
+);
+test(
   'accept_source_route that must be 1 needs both sides of the AND.',
   minimal,
   { 'net.ipv4.conf.{vip}.accept_source_route': '1' },
