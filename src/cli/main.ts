@@ -15,14 +15,15 @@ import { confirmCommand, rollbackCommand } from './commands/rollback.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
+import { productionCommands } from './commands/production.js';
+import { commanderErrorLine } from './usage-errors.js';
+import { packageVersion } from '../package-info.js';
 
 /** buildProgram assembles the commander program writing to `io`. */
 export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   const program = new Command('lbfw')
     .description('firewall and kernel settings for IPVS/keepalived Direct Routing load balancers')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .version(packageVersion())
     .exitOverride();
   for (const command of [
     planCommand(io, done),
@@ -35,21 +36,34 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     factsCommand(io, done),
     labCommand(io, done),
     demoCommand(io, done),
+    ...productionCommands(io, done),
   ]) {
     program.addCommand(command);
   }
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
-    for (const sub of command.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
-  }
+  configureTree(program, io);
   return program;
+}
+
+/**
+ * configureTree makes every command of the tree write to `io`, throw instead
+ * of exiting, and report commander's own errors (unknown option, missing
+ * argument, bad choice) as the one `lbfw:` line every other failure uses.
+ */
+function configureTree(command: Command, io: Io): void {
+  command.exitOverride().configureOutput({
+    writeOut: io.out,
+    writeErr: io.err,
+    outputError: (text, write) => write(commanderErrorLine(text, command)),
+  });
+  for (const sub of command.commands) configureTree(sub, io);
 }
 
 /** errorLine turns any error into the one line the operator sees. */
 function errorLine(error: unknown, env: Record<string, string | undefined>): string {
   if (error instanceof NftError && env['LBFW_DEBUG'] !== undefined) return `${error.message}\n${error.stderr}`;
   if (error instanceof LbfwError) return error.message;
-  return `internal error: ${error instanceof Error ? error.message : String(error)} (set LBFW_DEBUG=1 for details)`;
+  // Not a failure lbfw foresaw: still one line, with where to look next.
+  return `${error instanceof Error ? error.message : String(error)} (an unexpected failure: LBFW_DEBUG=1 shows where it happened; please report it)`;
 }
 
 /**
