@@ -14,8 +14,9 @@ import { DEFAULT_PROFILES, applySysctls, persistSysctls, planSysctls, type Sysct
 import { loadProfile } from '../sysctl/profiles.js';
 import { applyVips, planVips, type VipApplyResult } from '../vip/apply.js';
 import { readFileBefore, saveHostRecord } from '../state/host-record.js';
+import { writeLastApply } from '../state/last-apply.js';
 import { DEFAULT_PERSIST_DIR, DEFAULT_PERSIST_NAME } from '../sysctl/persist.js';
-import { includes, sysctlPaths, type HostOptions, type SysctlPaths } from './options.js';
+import { HOST_PARTS, includes, sysctlPaths, type HostOptions, type SysctlPaths } from './options.js';
 import { readInferredInterfaces, withInferred, type InferredInterface } from './interfaces.js';
 
 /** HostApplyResult: what each part did; a part left out by `only` is absent. */
@@ -98,6 +99,7 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
       prepared === undefined
         ? undefined
         : await applyPreparedFirewall(prepared, resolved, options.confirmSeconds === undefined ? {} : { confirmSeconds: options.confirmSeconds });
+    await writeLastApply(resolved.paths.dir, HOST_PARTS.filter((part) => includes(options, part)));
     return {
       inferred,
       ...(includes(options, 'sysctl') && !persistHere ? { notPersisted: 'lbfw runs in a network namespace other than the host\'s: /etc/sysctl.d would apply to the host at boot, so nothing was persisted (give --root to write a sysctl.d tree anyway)' } : {}),

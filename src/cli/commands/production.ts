@@ -7,8 +7,9 @@ import type { ExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { completionCommand, manCommand } from './completion.js';
 import { installUnitsCommand } from './install-units.js';
+import { metricsCommand } from './metrics.js';
 
 /** productionCommands builds them, in the order help lists them. */
 export function productionCommands(io: Io, done: (code: ExitCode) => void): Command[] {
-  return [installUnitsCommand(io, done), completionCommand(io, done), manCommand(io, done)];
+  return [installUnitsCommand(io, done), metricsCommand(io, done), completionCommand(io, done), manCommand(io, done)];
 }
