@@ -22,7 +22,7 @@ interface InstallUnitsFlags {
 export function installUnitsCommand(io: Io, done: (code: ExitCode) => void): Command {
   return new Command('install-units')
     .description('write and enable the systemd units that apply lbfw at boot: the firewall before the network, everything else before keepalived')
-    .option('--root <dir>', 'write under DIR/etc/systemd/system instead of /etc/systemd/system (tests, images)')
+    .option('--root <dir>', 'write under DIR/etc/systemd/system (default: $LBFW_ROOT or /; tests, images)')
     .option('-c, --config <file>', 'the host config the units pass to `lbfw apply` (default: lbfw\'s own default)')
     .option('--no-enable', 'write the units without linking them into their targets')
     .option('--print', 'print the units instead of writing them')
@@ -50,7 +50,8 @@ export function installUnitsCommand(io: Io, done: (code: ExitCode) => void): Com
         for (const unit of renderUnits(target)) io.out(`# ${unit.name}\n${unit.text}\n`);
         return done(EXIT_OK);
       }
-      const result = await installUnits(target, { ...(flags.root === undefined ? {} : { root: flags.root }), enable: flags.enable });
+      const root = flags.root ?? (io.env['LBFW_ROOT'] === '' ? undefined : io.env['LBFW_ROOT']);
+      const result = await installUnits(target, { ...(root === undefined ? {} : { root }), enable: flags.enable });
       if (flags.json === true) printJson(io, result);
       else {
         for (const unit of result.units) {
@@ -59,9 +60,9 @@ export function installUnitsCommand(io: Io, done: (code: ExitCode) => void): Com
         io.out(
           result.daemonReloaded
             ? 'systemd reloaded; start now with: systemctl start lbfw-firewall.service lbfw.service\n'
-            : flags.root === undefined
+            : root === undefined
               ? 'systemd is not running here: the units take effect at the next boot\n'
-              : `written under ${path.resolve(flags.root)}\n`,
+              : `written under ${path.resolve(root)}\n`,
         );
       }
       return done(EXIT_OK);

@@ -8,8 +8,9 @@ import type { Io } from '../io.js';
 import { completionCommand, manCommand } from './completion.js';
 import { installUnitsCommand } from './install-units.js';
 import { metricsCommand } from './metrics.js';
+import { uninstallCommand } from './uninstall.js';
 
 /** productionCommands builds them, in the order help lists them. */
 export function productionCommands(io: Io, done: (code: ExitCode) => void): Command[] {
-  return [installUnitsCommand(io, done), metricsCommand(io, done), completionCommand(io, done), manCommand(io, done)];
+  return [installUnitsCommand(io, done), uninstallCommand(io, done), metricsCommand(io, done), completionCommand(io, done), manCommand(io, done)];
 }
