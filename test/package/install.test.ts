@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,7 @@ const checkout = copyCheckout();
 const npm = (args: string[], cwd: string) => sh(['npm', '--no-audit', '--no-fund', '--loglevel=error', ...args], cwd);
 
 test.serial('npm pack --dry-run builds dist and lists exactly what the package needs', (t) => {
+  t.timeout(6 * 60_000);
   symlinkSync(path.join(REPO, 'node_modules'), path.join(checkout, 'node_modules'));
   const [report] = JSON.parse(npm(['pack', '--dry-run', '--json'], checkout).stdout) as [{ files: { path: string }[] }];
   const files = report.files.map((f) => f.path);
@@ -53,6 +54,7 @@ test.serial('npm pack --dry-run builds dist and lists exactly what the package n
 });
 
 test.serial('npm install -g of the tarball gives lbfw on PATH, its man page, and the typed library', (t) => {
+  t.timeout(6 * 60_000);
   const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], checkout).stdout) as [{ filename: string }];
   const prefix = path.join(work, 'prefix');
   npm(['install', '-g', '--prefix', prefix, path.join(work, packed.filename)], work);
@@ -80,15 +82,24 @@ test.serial('npm install -g of the tarball gives lbfw on PATH, its man page, and
   t.is(imported.stdout.trim(), 'function function');
 });
 
-test.serial('npm install -g of a git URL builds on install and gives a working lbfw', (t) => {
+test.serial('a git URL is prepared by npm (clone, dev dependencies, build) into a package that installs and works', (t) => {
+  t.timeout(8 * 60_000);
   const clone = path.join(work, 'repo');
   cpSync(checkout, clone, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes(`${path.sep}dist`) });
   const git = (args: string[]) => sh(['git', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], clone);
   git(['init', '-q']);
   git(['add', '-A']);
   git(['commit', '-q', '-m', 'snapshot']);
+  // `npm install -g git+URL` prepares the clone the same way; it is packed
+  // first here because npm passes --prefix on to the clone's own install of
+  // its dev dependencies (they would land in the prefix, not the clone).
+  const out = path.join(work, 'from-git');
+  mkdirSync(out);
+  npm(['pack', `git+file://${clone}`], out);
+  const tarball = readdirSync(out).find((f) => f.endsWith('.tgz'));
+  if (tarball === undefined) throw new Error(`npm pack of the git URL wrote no tarball in ${out}`);
   const prefix = path.join(work, 'prefix-git');
-  npm(['install', '-g', '--prefix', prefix, `git+file://${clone}`], work);
+  npm(['install', '-g', '--prefix', prefix, path.join(out, tarball)], work);
   t.is(sh([path.join(prefix, 'bin/lbfw'), '--version'], work).stdout.trim(), VERSION);
   t.true(existsSync(path.join(prefix, 'lib/node_modules/lbfw/dist/src/index.d.ts')));
 });
