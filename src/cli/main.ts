@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { LbfwError, NftError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
+import { commanderErrorLine } from './usage-errors.js';
+import { packageVersion } from '../package-info.js';
 
 type CommandFactory = (io: Io, done: (code: ExitCode) => void) => Command;
 
@@ -27,6 +29,11 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<C
   { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
   { name: 'overlimit', load: async () => (await import('./commands/overlimit.js')).overlimitCommand },
   { name: 'ban', load: async () => (await import('./commands/ban.js')).banCommand },
+  { name: 'install-units', load: async () => (await import('./commands/install-units.js')).installUnitsCommand },
+  { name: 'uninstall', load: async () => (await import('./commands/uninstall.js')).uninstallCommand },
+  { name: 'metrics', load: async () => (await import('./commands/metrics.js')).metricsCommand },
+  { name: 'completion', load: async () => (await import('./commands/completion.js')).completionCommand },
+  { name: 'man', load: async () => (await import('./commands/completion.js')).manCommand },
 ];
 
 /**
@@ -37,6 +44,8 @@ function commandOf(argv: readonly string[]): string | undefined {
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return '';
   const word = args.find((a) => !a.startsWith('-'));
+  // completion and man describe the whole command tree, so they load every command.
+  if (word === 'completion' || word === 'man') return undefined;
   return COMMANDS.some((c) => c.name === word) ? word : undefined;
 }
 
@@ -48,24 +57,34 @@ function commandOf(argv: readonly string[]): string | undefined {
 export async function buildProgram(io: Io, done: (code: ExitCode) => void, only?: string): Promise<Command> {
   const program = new Command('lbfw')
     .description('firewall and kernel settings for IPVS/keepalived Direct Routing load balancers')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .version(packageVersion())
     .exitOverride();
   const wanted = COMMANDS.filter((c) => only === undefined || c.name === only);
   for (const factory of await Promise.all(wanted.map((c) => c.load()))) program.addCommand(factory(io, done));
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
-    for (const sub of command.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
-  }
+  configureTree(program, io);
   return program;
+}
+
+/**
+ * configureTree makes every command of the tree write to `io`, throw instead
+ * of exiting, and report commander's own errors (unknown option, missing
+ * argument, bad choice) as the one `lbfw:` line every other failure uses.
+ */
+function configureTree(command: Command, io: Io): void {
+  command.exitOverride().configureOutput({
+    writeOut: io.out,
+    writeErr: io.err,
+    outputError: (text, write) => write(commanderErrorLine(text, command)),
+  });
+  for (const sub of command.commands) configureTree(sub, io);
 }
 
 /** errorLine turns any error into the one line the operator sees. */
 function errorLine(error: unknown, env: Record<string, string | undefined>): string {
   if (error instanceof NftError && env['LBFW_DEBUG'] !== undefined) return `${error.message}\n${error.stderr}`;
   if (error instanceof LbfwError) return error.message;
-  return `internal error: ${error instanceof Error ? error.message : String(error)} (set LBFW_DEBUG=1 for details)`;
+  // Not a failure lbfw foresaw: still one line, with where to look next.
+  return `${error instanceof Error ? error.message : String(error)} (an unexpected failure: LBFW_DEBUG=1 shows where it happened; please report it)`;
 }
 
 /**

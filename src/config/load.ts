@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, DEFAULT_KEEPALIVED_PATH, type HostConfig } from './model.js';
 import { keepalivedItems, mergeKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
 import { readKeepalived } from '../keepalived/include.js';
+import type { KeepalivedModel } from '../keepalived/model.js';
 import { parseConfig } from './parse.js';
 import { type QuickFlags, buildQuickConfig, mergeFlags } from './quick.js';
 
@@ -67,23 +68,37 @@ export async function loadConfigWithNotes(options: LoadOptions = {}): Promise<Lo
   const file = path.resolve(named ?? options.defaultPath ?? DEFAULT_CONFIG_PATH);
   const text = await readConfigText(file, named !== undefined);
   let config: HostConfig;
+  let model: KeepalivedModel | undefined;
   if (text === undefined) {
-    if (flags.role === undefined) throw new UsageError(NO_CONFIG_MESSAGE);
-    config = buildQuickConfig(flags);
+    let role = flags.role;
+    if (role === undefined) {
+      // Only keepalived.conf describes the host: a file that runs VRRP or
+      // virtual servers is a director's; anything else cannot tell the role.
+      const keepalived = keepalivedToRead(options, undefined);
+      if (keepalived === undefined) throw new UsageError(NO_CONFIG_MESSAGE);
+      const id = nonEmpty(options.keepalivedId);
+      model = await readKeepalived(keepalived, { ...(id === undefined ? {} : { configId: id }), env });
+      if (model.vrrpInstances.length === 0 && model.virtualServers.length === 0) {
+        throw new UsageError(`${keepalived} has no vrrp_instance or virtual_server, so lbfw cannot tell this host's role: pass --role director|realserver or write /etc/lbfw/lbfw.yaml`);
+      }
+      role = 'director';
+    }
+    config = buildQuickConfig({ ...flags, role });
   } else {
     config = mergeFlags(parseConfig(text, file), flags);
   }
-  const keepalived = await keepalivedToRead(options, config);
+  const keepalived = keepalivedToRead(options, config);
   if (keepalived === undefined) return { config, notes: [] };
   const id = nonEmpty(options.keepalivedId);
-  const derived = keepalivedItems(await readKeepalived(keepalived, { ...(id === undefined ? {} : { configId: id }), env }));
+  const readOptions = { ...(id === undefined ? {} : { configId: id }), env };
+  const derived = keepalivedItems(model ?? (await readKeepalived(keepalived, readOptions)));
   return { config: { ...mergeKeepalived(config, derived), keepalivedPath: keepalived, ...(id === undefined ? {} : { keepalivedId: id }) }, notes: derived.notes };
 }
 
-async function keepalivedToRead(options: LoadOptions, config: HostConfig): Promise<string | undefined> {
+function keepalivedToRead(options: LoadOptions, config: HostConfig | undefined): string | undefined {
   const named = nonEmpty(options.keepalivedPath);
   if (named !== undefined) return path.resolve(named);
-  if (config.keepalivedPath !== undefined) return config.keepalivedPath;
+  if (config?.keepalivedPath !== undefined) return config.keepalivedPath;
   const fallback = options.defaultKeepalivedPath ?? DEFAULT_KEEPALIVED_PATH;
   return existsSync(fallback) ? fallback : undefined;
 }

@@ -9,12 +9,15 @@ import { clearPending } from '../state/pending.js';
 import { withLock } from '../state/lock.js';
 import { forgetCurrent } from '../state/current.js';
 import { assertMayChange, resolveOptions, type FirewallOptions } from './options.js';
+import { restoreHostRecords, type HostRestore } from '../host/rollback.js';
 
 /** RollbackResult: which backup was restored. */
 export interface RollbackResult {
   readonly restored: Backup;
   /** Backups still available for further rollbacks. */
   readonly remaining: number;
+  /** Kernel settings, sysctl.d file and VIPs put back from the applies that backup predates. */
+  readonly host: readonly HostRestore[];
 }
 
 /**
@@ -42,6 +45,7 @@ export async function rollbackFirewall(options: FirewallOptions = {}): Promise<R
     await forgetCurrent(resolved.paths);
     await removeBackup(resolved.paths.backups, newest.id);
     await clearPending(resolved.paths.pending);
-    return { restored: newest, remaining: backups.length - 1 };
+    const host = await restoreHostRecords(resolved.paths.dir, backups[backups.length - 2]?.id);
+    return { restored: newest, remaining: backups.length - 1, host };
   });
 }

@@ -10,10 +10,13 @@ import { resolveOptions } from '../firewall/options.js';
 import { prepareFirewall } from '../firewall/prepare.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { withLock } from '../state/lock.js';
-import { applySysctls, defaultProfile, persistSysctls, type SysctlApplyResult, type SysctlPersistResult } from '../sysctl/host.js';
+import { applySysctls, defaultProfile, persistSysctls, planSysctls, type SysctlApplyResult, type SysctlPersistResult } from '../sysctl/host.js';
 import { loadProfile } from '../sysctl/profiles.js';
-import { applyVips, type VipApplyResult } from '../vip/apply.js';
-import { includes, sysctlPaths, type HostOptions } from './options.js';
+import { applyVips, planVips, type VipApplyResult } from '../vip/apply.js';
+import { readFileBefore, saveHostRecord } from '../state/host-record.js';
+import { writeLastApply } from '../state/last-apply.js';
+import { DEFAULT_PERSIST_DIR, DEFAULT_PERSIST_NAME } from '../sysctl/persist.js';
+import { HOST_PARTS, includes, sysctlPaths, type HostOptions, type SysctlPaths } from './options.js';
 import { readInferredInterfaces, withInferred, type InferredInterface } from './interfaces.js';
 
 /** HostApplyResult: what each part did; a part left out by `only` is absent. */
@@ -46,6 +49,26 @@ function inNamedNetns(): boolean {
 }
 
 /**
+ * recordHostBefore saves a host record (state/host-record.ts) of what this
+ * apply is about to change outside the firewall: the sysctl writes with
+ * their previous values, the VIP actions, and lbfw's own files as they are.
+ * Nothing is recorded when nothing would change (a repeated apply).
+ */
+async function recordHostBefore(config: HostConfig, options: HostOptions, paths: SysctlPaths, stateDir: string, persistHere: boolean): Promise<void> {
+  const sysctlPlan = includes(options, 'sysctl') ? await planSysctls(config, paths.sysctl) : undefined;
+  const vipPlan = includes(options, 'vips') && config.role === 'realserver' ? await planVips(config, { recordFile: paths.vipRecord }) : undefined;
+  const files = [];
+  if (sysctlPlan !== undefined && persistHere) files.push(await readFileBefore(path.join(paths.persist.dir ?? DEFAULT_PERSIST_DIR, paths.persist.name ?? DEFAULT_PERSIST_NAME)));
+  if (vipPlan !== undefined && vipPlan.actions.length > 0) files.push(await readFileBefore(paths.vipRecord));
+  const sysctls = (sysctlPlan?.writes ?? []).map((w) => ({ key: w.key, previous: w.previous }));
+  const vips = vipPlan?.actions ?? [];
+  // A first apply creates lbfw's sysctl.d file even when every value already passes.
+  const createsFile = files.some((f) => f.previous === null);
+  if (sysctls.length === 0 && vips.length === 0 && !createsFile) return;
+  await saveHostRecord(stateDir, { sysctls, vips, files });
+}
+
+/**
  * applyHost checks every input first (config, blacklist, profile), so bad
  * input changes nothing; then, holding the lock, writes the sysctls and
  * persists them, puts the VIPs on lo (real servers), and replaces the
@@ -62,10 +85,12 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
   // Loading the profile now refuses a broken one before anything changes.
   if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? defaultProfile(config), paths.sysctl);
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
-    const sysctl = includes(options, 'sysctl') ? await applySysctls(config, paths.sysctl) : undefined;
     // sysctl.d is applied to the host's namespace at boot: persisting from
     // inside another network namespace would change the host, not this one.
     const persistHere = paths.explicitRoot || !inNamedNetns();
+    // What rollback needs to put the host back, taken before anything changes.
+    await recordHostBefore(config, options, paths, resolved.paths.dir, persistHere);
+    const sysctl = includes(options, 'sysctl') ? await applySysctls(config, paths.sysctl) : undefined;
     const persisted =
       includes(options, 'sysctl') && persistHere ? await persistSysctls(config, { ...paths.sysctl, ...paths.persist }) : undefined;
     const vips =
@@ -74,6 +99,7 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
       prepared === undefined
         ? undefined
         : await applyPreparedFirewall(prepared, resolved, options.confirmSeconds === undefined ? {} : { confirmSeconds: options.confirmSeconds });
+    await writeLastApply(resolved.paths.dir, HOST_PARTS.filter((part) => includes(options, part)));
     return {
       inferred,
       ...(includes(options, 'sysctl') && !persistHere ? { notPersisted: 'lbfw runs in a network namespace other than the host\'s: /etc/sysctl.d would apply to the host at boot, so nothing was persisted (give --root to write a sysctl.d tree anyway)' } : {}),

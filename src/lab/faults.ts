@@ -5,6 +5,7 @@
  * fix as the operator types it (or does it) on the node, and how the lab
  * applies that fix.
  */
+import { UsageError } from '../errors.js';
 import { restartHttpService } from './http-service.js';
 import type { Symptom } from './probe.js';
 import { DIRECTORS, keepalivedNode, LAB, LAB_REAL_SERVERS, reloadKeepalived, waitForVipHolders, writeKeepalived, type Lab, type LbfwNodeName } from './topology.js';
@@ -377,13 +378,21 @@ export function faultById(id: string): Fault | undefined {
   return FAULTS.find((f) => f.id === id);
 }
 
-/** injectFaults injects the named faults in order; unknown ids are an error listing the known ones. */
-export async function injectFaults(lab: Lab, ids: readonly string[]): Promise<Fault[]> {
-  const faults = ids.map((id) => {
+/**
+ * faultsByIds looks up every id, in order; an unknown one is a UsageError
+ * listing the known ones (so `lab up` can refuse before building anything).
+ */
+export function faultsByIds(ids: readonly string[]): Fault[] {
+  return ids.map((id) => {
     const fault = faultById(id);
-    if (fault === undefined) throw new Error(`unknown fault "${id}"; known: ${FAULTS.map((f) => f.id).join(', ')}`);
+    if (fault === undefined) throw new UsageError(`unknown fault "${id}": use one of ${FAULTS.map((f) => f.id).join(', ')} (\`lbfw lab faults\` explains each)`);
     return fault;
   });
+}
+
+/** injectFaults injects the named faults in order; unknown ids are an error listing the known ones. */
+export async function injectFaults(lab: Lab, ids: readonly string[]): Promise<Fault[]> {
+  const faults = faultsByIds(ids);
   for (const fault of faults) await fault.inject(lab);
   return faults;
 }

@@ -4,7 +4,7 @@
  */
 import type { HostConfig } from '../config/model.js';
 import { readJsonFile, writeJsonFile } from '../state/json-file.js';
-import { runOk } from '../system/run.js';
+import { run, runOk } from '../system/run.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { familyBits } from '../net/address.js';
 import { readLinks } from './addresses.js';
@@ -62,4 +62,37 @@ export async function applyVips(config: HostConfig, options: VipOptions): Promis
   const record = [...new Set([...recorded.filter((a) => !removed.has(a)), ...added])];
   await writeJsonFile(options.recordFile, record);
   return { ...plan, applied: plan.actions };
+}
+
+function undoArgv(action: VipAction): string[][] {
+  const host = `${action.address}/${familyBits(action.family)}`;
+  switch (action.kind) {
+    case 'add':
+      return [['ip', 'addr', 'del', host, 'dev', 'lo']];
+    case 'narrow':
+      return [
+        ['ip', 'addr', 'del', host, 'dev', 'lo'],
+        ['ip', 'addr', 'add', `${action.address}/${action.fromPrefix}`, 'dev', 'lo'],
+      ];
+    case 'remove':
+      return [['ip', 'addr', 'add', `${action.address}/${action.prefix}`, 'dev', 'lo']];
+  }
+}
+
+/**
+ * undoVipActions reverses actions applyVips carried out, newest first (for
+ * rollback). A step whose result is already there (the address was removed
+ * or re-added by hand) is skipped, so undoing twice changes nothing more.
+ */
+export async function undoVipActions(actions: readonly VipAction[], netns?: string): Promise<void> {
+  const prefix = netns === undefined ? [] : ['ip', 'netns', 'exec', netns];
+  for (const action of [...actions].reverse()) {
+    for (const argv of undoArgv(action)) {
+      const result = await run([...prefix, ...argv]);
+      // EADDRNOTAVAIL (del of a missing address) and EEXIST (add of a present one): already undone.
+      if (result.code !== 0 && !/Cannot assign|File exists|does not exist/i.test(result.stderr)) {
+        throw new Error(`${argv.join(' ')} failed (exit ${result.code}): ${result.stderr.trim()}`);
+      }
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { runDemo } from '../../lab/demo.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
 import { runLabDemo } from './lab.js';
+import { assertRoot } from '../../system/root.js';
 
 /** demoCommand builds `lbfw demo`. */
 export function demoCommand(io: Io, done: (code: ExitCode) => void): Command {
@@ -19,6 +20,7 @@ export function demoCommand(io: Io, done: (code: ExitCode) => void): Command {
     )
     .action(async (flags: { firewall?: boolean }) => {
       if (flags.firewall === true) {
+        assertRoot('demo --firewall', 'it builds a lab of network namespaces');
         const ok = await runDemo({ log: (line) => io.out(`${line}\n`) });
         done(ok ? EXIT_OK : EXIT_FAILED);
         return;

@@ -6,7 +6,8 @@ import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { runDrDemo } from '../../lab/dr-demo.js';
 import { DR_EMULATION_TABLE } from '../../lab/dr-emulation.js';
-import { FAULTS, injectFaults } from '../../lab/faults.js';
+import { FAULTS, faultsByIds, injectFaults } from '../../lab/faults.js';
+import { assertRoot } from '../../system/root.js';
 import { DEFAULT_LAB_PREFIX, existingNamespaces, labDown, labStateDir, readLabRecords, saveLabRecord } from '../../lab/lab-state.js';
 import { describeRequest, probeVip } from '../../lab/probe.js';
 import { applyLbfw, createLab, LAB, labRecordOf, openLab, type Lab, type LabNodeName, type LabRecord } from '../../lab/topology.js';
@@ -68,6 +69,9 @@ function upCommand(io: Io, done: (code: ExitCode) => void): Command {
     .addHelpText('after', '\nExamples:\n  sudo lbfw lab up\n  sudo lbfw lab up --apply --fault rs-answers-arp')
     .action(async (flags: { prefix: string; fault?: string[]; apply?: boolean }) => {
       const prefix = checkPrefix(flags.prefix);
+      // Refuse what is wrong before building anything.
+      faultsByIds(flags.fault ?? []);
+      assertRoot('lab up', 'it creates network namespaces');
       const stateDir = labStateDir(io.env);
       const present = new Set(await existingNamespaces());
       const already = (await readLabRecords(stateDir)).find((r) => r.prefix === prefix && present.has(r.namespaces.director));
@@ -153,7 +157,8 @@ function faultsCommand(io: Io, done: (code: ExitCode) => void): Command {
 }
 
 /** runLabDemo runs the DR demo; shared by `lbfw lab demo` and `lbfw demo`. */
-export async function runLabDemo(io: Io): Promise<ExitCode> {
+export async function runLabDemo(io: Io, command = 'demo'): Promise<ExitCode> {
+  assertRoot(command, 'it builds a lab of network namespaces');
   // Ctrl-C must not leave the demo's namespaces and services behind: the
   // first one skips the remaining steps, the teardown runs, then lbfw ends as
   // the signal would have ended it. A second one ends it at once.
@@ -187,6 +192,6 @@ export function labCommand(io: Io, done: (code: ExitCode) => void): Command {
     .addCommand(
       new Command('demo')
         .description('build the lab with the classic DR mistakes, show the doctor, apply lbfw everywhere, show it working, tear down')
-        .action(async () => done(await runLabDemo(io))),
+        .action(async () => done(await runLabDemo(io, 'lab demo'))),
     );
 }

@@ -11,9 +11,21 @@ import { printJson, type Io } from '../io.js';
 /** rollbackCommand builds `lbfw rollback`. */
 export function rollbackCommand(io: Io, done: (code: ExitCode) => void): Command {
   const command = new Command('rollback')
-    .description('restore the lbfw table saved before the last change (repeat to go further back)')
+    .description('undo the last change: the lbfw table saved before it, and the kernel settings, sysctl.d file and VIPs on lo that apply changed (repeat to go further back)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  lbfw rollback');
+    .addHelpText(
+      'after',
+      [
+        '',
+        'What it restores: the lbfw table (and its blacklist elements) as it was before the last',
+        'apply or blacklist add/remove; with the table, for every apply since, the sysctl values it',
+        'wrote (through /proc/sys), /etc/sysctl.d/90-lbfw.conf and the VIPs it added or narrowed on lo',
+        '(from the host record in the state directory). Other tables and files are never touched.',
+        '',
+        'Example:',
+        '  lbfw rollback',
+      ].join('\n'),
+    );
   addStateOptions(command).action(async (flags: HostFlags) => {
     const result = await rollbackFirewall(firewallOptionsFrom(flags, io));
     if (flags.json === true) printJson(io, result);
@@ -23,6 +35,15 @@ export function rollbackCommand(io: Io, done: (code: ExitCode) => void): Command
         `rollback: restored ${what} as it was at ${result.restored.createdAt} (before ${result.restored.reason}); ` +
           `${result.remaining} older backups left\n`,
       );
+      for (const host of result.host) {
+        const parts = [
+          host.sysctls.length === 0 ? '' : `${host.sysctls.length} kernel settings (${host.sysctls.join(', ')})`,
+          host.vips.length === 0 ? '' : `VIPs on lo (undid ${host.vips.join(', ')})`,
+          host.files.length === 0 ? '' : `files ${host.files.join(', ')}`,
+        ].filter((p) => p !== '');
+        io.out(`rollback: put back what apply changed at ${host.createdAt}: ${parts.join('; ')}\n`);
+        for (const problem of host.problems) io.err(`warning: not restored: ${problem}\n`);
+      }
     }
     return done(EXIT_OK);
   });

@@ -1,0 +1,28 @@
+/**
+ * The time and parts of the last `lbfw apply` that succeeded, for `lbfw
+ * metrics` (lbfw_last_apply_timestamp_seconds).
+ */
+import path from 'node:path';
+import { readJsonFile, writeJsonFile } from './json-file.js';
+
+/** LastApply: when the last successful apply finished, and what it handled. */
+export interface LastApply {
+  readonly at: string;
+  readonly parts: readonly string[];
+}
+
+/** lastApplyFile: where a state directory keeps it. */
+export function lastApplyFile(stateDir: string): string {
+  return path.join(stateDir, 'last-apply.json');
+}
+
+/** writeLastApply records a successful apply now. */
+export async function writeLastApply(stateDir: string, parts: readonly string[]): Promise<void> {
+  await writeJsonFile(lastApplyFile(stateDir), { at: new Date().toISOString(), parts } satisfies LastApply);
+}
+
+/** readLastApply returns the record, or undefined when no apply succeeded yet (or it is not readable as one). */
+export async function readLastApply(stateDir: string): Promise<LastApply | undefined> {
+  const data = (await readJsonFile(lastApplyFile(stateDir), 'remove it: the next apply writes it again')) as Partial<LastApply> | undefined;
+  return typeof data?.at === 'string' && !Number.isNaN(Date.parse(data.at)) ? { at: data.at, parts: Array.isArray(data.parts) ? data.parts : [] } : undefined;
+}
