@@ -69,9 +69,10 @@ export async function runningTable(resolved: Resolved): Promise<string | undefin
 export async function applyFirewall(config: HostConfig, options: ApplyOptions = {}): Promise<ApplyResult> {
   const resolved = resolveOptions(options);
   assertNetAdmin('apply');
-  const prepared = await prepareFirewall(config, resolved.env, options);
-  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, () =>
-    applyPreparedFirewall(prepared, resolved, options),
+  // The blacklist is read under the lock: a `blacklist add` that finished a
+  // moment ago must be in what this apply loads.
+  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () =>
+    applyPreparedFirewall(await prepareFirewall(config, resolved.env, options), resolved, options),
   );
 }
 

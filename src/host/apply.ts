@@ -58,10 +58,11 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
   const resolved = resolveOptions(options);
   const paths = sysctlPaths(options);
   assertNetAdmin('apply');
-  const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options) : undefined;
-  // Loading the profile now refuses a broken one before anything changes.
-  if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? DEFAULT_PROFILES[config.role], paths.sysctl);
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
+    // Inputs are read under the lock (a `blacklist add` that just finished is
+    // in them) and all of them before the first change, so bad input changes nothing.
+    const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options) : undefined;
+    if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? DEFAULT_PROFILES[config.role], paths.sysctl);
     const sysctl = includes(options, 'sysctl') ? await applySysctls(config, paths.sysctl) : undefined;
     // sysctl.d is applied to the host's namespace at boot: persisting from
     // inside another network namespace would change the host, not this one.
