@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LbfwError, NftError } from '../errors.js';
+import { confirmState } from '../firewall/confirm.js';
+import { statePaths } from '../state/paths.js';
 import { applyCommand } from './commands/apply.js';
 import { blacklistCommand } from './commands/blacklist.js';
 import { demoCommand } from './commands/demo.js';
@@ -38,11 +40,30 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   ]) {
     program.addCommand(command);
   }
+  program.hook('preAction', (_program, action) => warnMissedConfirm(io, action));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
     for (const sub of command.commands) sub.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
   }
   return program;
+}
+
+/** Commands that report a broken confirm timer themselves. */
+const REPORTS_CONFIRM = new Set(['confirm', 'verify', 'doctor']);
+
+/**
+ * warnMissedConfirm tells the operator, before any command runs, when an
+ * `apply --confirm` lost its safety net (dead timer, missed deadline).
+ */
+async function warnMissedConfirm(io: Io, action: Command): Promise<void> {
+  if (REPORTS_CONFIRM.has(action.name()) || REPORTS_CONFIRM.has(action.parent?.name() ?? '')) return;
+  const stateDir = (action.opts() as { stateDir?: string }).stateDir;
+  try {
+    const state = await confirmState(statePaths(stateDir, io.env));
+    if (state?.problem !== undefined) io.err(`lbfw: warning: ${state.problem}\n`);
+  } catch {
+    // An unreadable state directory is the command's own business to report.
+  }
 }
 
 /** errorLine turns any error into the one line the operator sees. */

@@ -5,7 +5,8 @@ import type { HostConfig } from '../config/model.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { compareRuleset, type Drift } from '../ruleset/compare.js';
 import { parseListing } from '../ruleset/listing.js';
-import { readPending, type PendingConfirm } from '../state/pending.js';
+import type { PendingConfirm } from '../state/pending.js';
+import { confirmState } from './confirm.js';
 import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall } from './prepare.js';
 
@@ -15,6 +16,8 @@ export interface FirewallVerifyResult {
   readonly drift: readonly Drift[];
   /** A confirmation still pending from `apply --confirm`. */
   readonly pendingConfirm?: PendingConfirm;
+  /** Set when the pending confirmation's restore will not happen in time (dead timer, deadline long past): not ok. */
+  readonly confirmProblem?: string;
 }
 
 /** verifyFirewall compares the running lbfw table with the one the inputs build. */
@@ -27,6 +30,11 @@ export async function verifyFirewall(
   const prepared = await prepareFirewall(config, resolved.env, options);
   const listing = await resolved.backend.listTable();
   const drift = compareRuleset(prepared.ruleset, listing === undefined ? undefined : parseListing(listing));
-  const pending = await readPending(resolved.paths.pending);
-  return { ok: drift.length === 0, drift, ...(pending === undefined ? {} : { pendingConfirm: pending }) };
+  const confirm = await confirmState(resolved.paths);
+  return {
+    ok: drift.length === 0 && confirm?.problem === undefined,
+    drift,
+    ...(confirm === undefined ? {} : { pendingConfirm: confirm.pending }),
+    ...(confirm?.problem === undefined ? {} : { confirmProblem: confirm.problem }),
+  };
 }
