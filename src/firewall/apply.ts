@@ -12,7 +12,7 @@ import { forgetCurrent, readCurrent, writeCurrent } from '../state/current.js';
 import { saveBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
+import { hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
 
 /** ApplyOptions: FirewallOptions plus blacklist handling and the confirm timer. */
@@ -72,7 +72,7 @@ export async function applyFirewall(config: HostConfig, options: ApplyOptions = 
   // The blacklist is read under the lock: a `blacklist add` that finished a
   // moment ago must be in what this apply loads.
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () =>
-    applyPreparedFirewall(await prepareFirewall(config, resolved.env, options), resolved, options),
+    applyPreparedFirewall(await prepareFirewall(config, resolved.env, options, hostNetns(resolved)), resolved, options),
   );
 }
 

@@ -18,9 +18,10 @@ import { TABLE_FAMILY, TABLE_NAME } from '../ruleset/types.js';
 import { withLock } from '../state/lock.js';
 import { readCurrent, writeCurrent, type CurrentRecord } from '../state/current.js';
 import { hostSetName, shardCount, shardOf, shardsOfSets, splitHosts } from '../ruleset/shards.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
+import { hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { protectedRanges } from './protected.js';
 import { bigIntToAddress } from '../net/address.js';
+import { readOwnAddresses } from '../host/own-addresses.js';
 
 /** How the running firewall took a blacklist change. */
 export type LiveUpdate = 'updated' | 'unchanged' | 'not-loaded';
@@ -200,13 +201,14 @@ export interface BlacklistAddOptions extends FirewallOptions, BlacklistOptions {
  * address is refused unless `force`.
  */
 export async function addToBlacklist(config: HostConfig, entry: string, options: BlacklistAddOptions = {}): Promise<BlacklistChange> {
+  const own = await readOwnAddresses(hostNetns(resolveOptions(options)));
   return changeFile(config, options, 'blacklist add', (text, parsed, resolved) => {
     const result = addEntry(text, entry, options.comment, parsed);
     // Only the added line is read again: it is the one entry that changed.
     const added = result.added
       ? parseBlacklist(entry.trim(), config.blacklistPath).entries.map((e) => ({ ...e, line: result.line }))
       : [];
-    const hits = findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env));
+    const hits = findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env, own));
     if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
     return { text: result.text, entries: [...parsed.entries, ...added], lines: [result.line], forced: hits, coveredBy: [] };
   });

@@ -47,3 +47,11 @@ export function resolveOptions(options: FirewallOptions): Resolved {
     waitSeconds: options.waitSeconds ?? DEFAULT_WAIT_SECONDS,
   };
 }
+
+/**
+ * hostNetns is the network namespace the backend works in, when it names
+ * one: the host facts lbfw reads (own addresses) must come from there.
+ */
+export function hostNetns(resolved: Resolved): string | undefined {
+  return resolved.backend instanceof NftCli ? resolved.backend.netns : undefined;
+}

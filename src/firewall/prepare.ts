@@ -13,6 +13,7 @@ import type { Ruleset } from '../ruleset/types.js';
 import type { BlacklistOptions } from './options.js';
 import { protectedRanges } from './protected.js';
 import { lockoutFor } from './lockout.js';
+import { readOwnAddresses } from '../host/own-addresses.js';
 
 /** PreparedFirewall: the ruleset to load and what was noticed on the way. */
 export interface PreparedFirewall {
@@ -39,11 +40,12 @@ export async function prepareFirewall(
   config: HostConfig,
   env: Record<string, string | undefined>,
   options: BlacklistOptions = {},
+  netns?: string,
 ): Promise<PreparedFirewall> {
   // The default path may legitimately not exist yet; a path the operator named must.
   const parsed = await readBlacklist(config.blacklistPath, { optional: config.blacklistPath === DEFAULT_BLACKLIST_PATH });
   if (parsed.problems.length > 0 && options.skipInvalid !== true) throw new BlacklistError(parsed.problems);
-  const hits = findProtectedHits(parsed, protectedRanges(config, env));
+  const hits = findProtectedHits(parsed, protectedRanges(config, env, await readOwnAddresses(netns)));
   if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
   const lockout = lockoutFor(config, env);
   if (lockout !== undefined && options.force !== true) throw lockout;

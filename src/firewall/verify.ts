@@ -7,7 +7,7 @@ import { compareRuleset, type Drift } from '../ruleset/compare.js';
 import { parseListing } from '../ruleset/listing.js';
 import type { PendingConfirm } from '../state/pending.js';
 import { confirmState } from './confirm.js';
-import { resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
+import { hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall } from './prepare.js';
 
 /** FirewallVerifyResult: drift is empty when the running table is what was meant. */
@@ -27,7 +27,7 @@ export async function verifyFirewall(
 ): Promise<FirewallVerifyResult> {
   const resolved = resolveOptions(options);
   assertNetAdmin('verify');
-  const prepared = await prepareFirewall(config, resolved.env, options);
+  const prepared = await prepareFirewall(config, resolved.env, options, hostNetns(resolved));
   const listing = await resolved.backend.listTable();
   const drift = compareRuleset(prepared.ruleset, listing === undefined ? undefined : parseListing(listing));
   const confirm = await confirmState(resolved.paths);
