@@ -3,6 +3,7 @@
  * with a stable `code`; the CLI maps them to exit code 1 and one clear line.
  * Findings and drift are data, never errors.
  */
+import { problemReport } from './text/problems.js';
 
 /** One problem in an input file, located by line (1-based). */
 export interface InputProblem {
@@ -24,9 +25,9 @@ export class LbfwError extends Error {
 }
 
 function describeProblems(what: string, problems: readonly InputProblem[], more = 0): string {
-  const lines = problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
+  const lines = problemReport(problems);
   if (more > 0) lines.push(`and ${more} more`);
-  return lines.length === 1 ? (lines[0] ?? what) : `${what}:\n${lines.join('\n')}`;
+  return problems.length === 1 && more === 0 ? (lines[0] ?? what) : `${what}:\n${lines.join('\n')}`;
 }
 
 /** ConfigError: the host config (or a file it names) is wrong. `problems` lists every bad line. */

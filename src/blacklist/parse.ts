@@ -13,6 +13,7 @@
  * about 0.2 s, which did not justify a second, numeric representation.
  */
 import { BlacklistError, type InputProblem } from '../errors.js';
+import { excerpt } from '../text/excerpt.js';
 import {
   addressToBigInt,
   bigIntToAddress,
@@ -62,8 +63,10 @@ export interface ParsedEntry {
   readonly kind: BlacklistEntryKind;
   readonly range: AddressRange;
   readonly hostBitsSet: boolean;
-  /** The entry in canonical form: host bits cleared, IPv6 compressed lowercase. */
+  /** The entry in canonical form: host bits cleared, IPv6 compressed lowercase, IPv4-mapped as IPv4. */
   readonly canonical: string;
+  /** Written in IPv4-mapped IPv6 form (`::ffff:192.0.2.1`) and read as the IPv4 it names. */
+  readonly mapped?: boolean;
 }
 
 /**
@@ -72,7 +75,35 @@ export interface ParsedEntry {
  */
 export function parseEntry(text: string): ParsedEntry | { readonly error: string } {
   const entry = readEntry(text);
-  return typeof entry === 'string' ? { error: `"${text}": ${entry}; ${EXPECTED_ENTRY}` } : entry;
+  return typeof entry === 'string' ? { error: `"${excerpt(text)}": ${entry}; ${EXPECTED_ENTRY}` } : unmapIPv4(entry);
+}
+
+/** ::ffff:0:0/96, the IPv4-mapped IPv6 addresses (RFC 4291 section 2.5.5.2). */
+const MAPPED_FIRST = 0xffffn << 32n;
+const MAPPED_LAST = MAPPED_FIRST + 0xffffffffn;
+
+/**
+ * unmapIPv4 reads an entry that lies wholly inside ::ffff:0:0/96 as the
+ * IPv4 entry it names. An IPv4 client reaches an inet hook as IPv4 (a
+ * dual-stack socket maps it only in userspace), so the IPv6 form would match
+ * nothing, and nft lists such elements back in mixed form
+ * (`::ffff:0.0.0.0/96`), which then reads as drift. Entries only partly
+ * inside (`::/0`) stay IPv6.
+ */
+function unmapIPv4(entry: ParsedEntry): ParsedEntry {
+  const { range } = entry;
+  if (range.family !== 6 || range.first < MAPPED_FIRST || range.last > MAPPED_LAST) return entry;
+  const v4 = { family: 4, first: range.first - MAPPED_FIRST, last: range.last - MAPPED_FIRST } as const;
+  const first = bigIntToAddress(4, v4.first);
+  const size = v4.last - v4.first + 1n;
+  const prefix = 32 - (size.toString(2).length - 1);
+  const canonical =
+    entry.kind === 'host'
+      ? first
+      : entry.kind === 'cidr' && (size & (size - 1n)) === 0n
+        ? `${first}/${prefix}`
+        : `${first}-${bigIntToAddress(4, v4.last)}`;
+  return { ...entry, range: v4, canonical, mapped: true };
 }
 
 /** The entry, or what is wrong with it. */
@@ -255,7 +286,10 @@ class BlacklistBuilder {
       return;
     }
     const comment = commentAt(text, entryEnd, end);
-    this.add(line, entryText, comment, parsed.kind, parsed.range, parsed.hostBitsSet, parsed.canonical);
+    if (parsed.mapped === true) {
+      this.warnings.push({ file: this.file, line, message: `${excerpt(entryText)} is IPv4-mapped IPv6: IPv4 clients reach the firewall as IPv4, so it is loaded as ${parsed.canonical}` });
+    }
+    this.add(line, entryText, comment, parsed.kind, parsed.range, parsed.hostBitsSet && parsed.mapped !== true, parsed.canonical);
   }
 
   /** Takes the line when it is a plain IPv4 host or CIDR; false leaves it to the general path. */

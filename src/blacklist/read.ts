@@ -3,8 +3,8 @@
  * {@link parseBlacklist}. Bad lines come back as `problems`, so one run can
  * show all of them; only a file that cannot be read at all is an error.
  */
-import { readFile } from 'node:fs/promises';
-import { BlacklistError } from '../errors.js';
+import { BlacklistError, InputFileError } from '../errors.js';
+import { readInputFile } from '../system/input-file.js';
 import { parseBlacklist, type ParsedBlacklist } from './parse.js';
 
 /** Options of {@link readBlacklist}. */
@@ -13,33 +13,21 @@ export interface ReadBlacklistOptions {
   readonly optional?: boolean;
 }
 
-function readFailure(path: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return `${path} does not exist; create it (it may be empty) or point the config at the right file`;
-    case 'EACCES':
-    case 'EPERM':
-      return `cannot read ${path}: permission denied; run lbfw as root or fix the file's mode`;
-    case 'EISDIR':
-      return `${path} is a directory; expected the blacklist file`;
-    default:
-      return `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
-
 /**
  * readBlacklist reads and parses the blacklist at `path`. The result's
  * `problems` must be empty before it is applied (see assertBlacklistValid).
  * Throws {@link BlacklistError} (line 0) when the file is missing and not
- * `optional`, unreadable, or a directory.
+ * `optional`, unreadable, not a regular file (FIFO, device) or too large.
  */
 export async function readBlacklist(path: string, options: ReadBlacklistOptions = {}): Promise<ParsedBlacklist> {
+  // `blacklist: /dev/null` is the usual way to say "no blacklist" (the lab writes it): empty, not a device to refuse.
+  if (path === '/dev/null') return { file: path, entries: [], problems: [], warnings: [] };
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Bounded and FIFO-safe: a FIFO or /dev/zero named as the blacklist is refused, never waited on.
+    text = await readInputFile(path, { what: 'blacklist file' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && options.optional === true) {
+    if (error instanceof InputFileError && error.reason === 'missing' && options.optional === true) {
       return {
         file: path,
         entries: [],
@@ -47,7 +35,7 @@ export async function readBlacklist(path: string, options: ReadBlacklistOptions 
         warnings: [{ file: path, line: 0, message: `${path} does not exist; no addresses are blacklisted` }],
       };
     }
-    throw new BlacklistError([{ file: path, line: 0, message: readFailure(path, error) }]);
+    throw new BlacklistError([{ file: path, line: 0, message: error instanceof Error ? error.message : String(error) }]);
   }
   return parseBlacklist(text, path);
 }

@@ -107,7 +107,16 @@ const IPV4_MAPPED = 0xffffn;
  * address the firewall will actually see. Undefined when unset or unreadable.
  */
 export function sshClientAddress(env: Readonly<Record<string, string | undefined>>): Address | undefined {
-  const client = env['SSH_CONNECTION']?.trim().split(/\s+/)[0];
+  return sshField(env, 0);
+}
+
+/** sshServerAddress reads the server address of `SSH_CONNECTION`, IPv4-mapped as IPv4, like {@link sshClientAddress}. */
+export function sshServerAddress(env: Readonly<Record<string, string | undefined>>): Address | undefined {
+  return sshField(env, 2);
+}
+
+function sshField(env: Readonly<Record<string, string | undefined>>, index: number): Address | undefined {
+  const client = env['SSH_CONNECTION']?.trim().split(/\s+/)[index];
   if (client === undefined || client === '') return undefined;
   // A link-local client carries its zone (fe80::1%eth0); the zone is not part of the address.
   const bare = client.replace(/^\[|\]$/g, '').split('%')[0] ?? '';

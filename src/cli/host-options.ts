@@ -10,6 +10,7 @@ import type { FirewallOptions } from '../firewall/options.js';
 import type { Io } from './io.js';
 import { HOST_PARTS, type HostOptions, type HostPart } from '../host/options.js';
 import { UsageError } from '../errors.js';
+import { excerpt } from '../text/excerpt.js';
 
 /** HostFlags: what commander parses from the shared flags. */
 export interface HostFlags {
@@ -147,10 +148,14 @@ export async function hostConfigFrom(flags: HostFlags & Pick<PartFlags, 'root'>,
 
 /** firewallOptionsFrom maps the state flags onto library options. */
 export function firewallOptionsFrom(flags: Pick<HostFlags, 'stateDir' | 'wait'>, io: Io): FirewallOptions {
-  const wait = Number(flags.wait ?? '60');
+  const text = flags.wait ?? '60';
+  const wait = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(wait) || wait > 86400) {
+    throw new UsageError(`--wait takes seconds from 0 to 86400, not "${excerpt(text)}"`);
+  }
   return {
     env: io.env,
     ...(flags.stateDir === undefined ? {} : { stateDir: flags.stateDir }),
-    waitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 60,
+    waitSeconds: wait,
   };
 }

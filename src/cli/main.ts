@@ -61,6 +61,7 @@ export async function buildProgram(io: Io, done: (code: ExitCode) => void, only?
     .exitOverride();
   const wanted = COMMANDS.filter((c) => only === undefined || c.name === only);
   for (const factory of await Promise.all(wanted.map((c) => c.load()))) program.addCommand(factory(io, done));
+  program.hook('preAction', (_program, action) => warnMissedConfirm(io, action));
   configureTree(program, io);
   return program;
 }
@@ -77,6 +78,26 @@ function configureTree(command: Command, io: Io): void {
     outputError: (text, write) => write(commanderErrorLine(text, command)),
   });
   for (const sub of command.commands) configureTree(sub, io);
+}
+
+/** Commands that report a broken confirm timer themselves, or never touch the host. */
+const REPORTS_CONFIRM = new Set(['confirm', 'verify', 'doctor', 'completion', 'man']);
+
+/**
+ * warnMissedConfirm tells the operator, before any command runs, when an
+ * `apply --confirm` lost its safety net (dead timer, missed deadline).
+ * Loaded on use, so that start-up stays cheap.
+ */
+async function warnMissedConfirm(io: Io, action: Command): Promise<void> {
+  if (REPORTS_CONFIRM.has(action.name()) || REPORTS_CONFIRM.has(action.parent?.name() ?? '')) return;
+  const stateDir = (action.opts() as { stateDir?: string }).stateDir;
+  try {
+    const [{ confirmState }, { statePaths }] = await Promise.all([import('../firewall/confirm.js'), import('../state/paths.js')]);
+    const state = await confirmState(statePaths(stateDir, io.env));
+    if (state?.problem !== undefined) io.err(`lbfw: warning: ${state.problem}\n`);
+  } catch {
+    // An unreadable state directory is the command's own business to report.
+  }
 }
 
 /** errorLine turns any error into the one line the operator sees. */

@@ -1,6 +1,7 @@
 /**
  * Plain-text rendering shared by the commands.
  */
+import { problemReport } from '../text/problems.js';
 import type { HostConfig, Origin } from '../config/model.js';
 import type { InputProblem, ProtectedHit } from '../errors.js';
 import type { PreparedFirewall } from '../firewall/prepare.js';
@@ -42,9 +43,9 @@ export function describeHost(config: HostConfig): string[] {
   return lines;
 }
 
-/** problemLines renders file:line: message lines. */
+/** problemLines renders file:line: message lines, grouped by kind when there are many. */
 export function problemLines(problems: readonly InputProblem[], prefix = ''): string[] {
-  return problems.map((p) => `${prefix}${p.file}:${p.line}: ${p.message}`);
+  return problemReport(problems, prefix);
 }
 
 /** forcedLines renders dangerous entries loaded with --force. */
@@ -68,7 +69,8 @@ export function blacklistSummary(prepared: PreparedFirewall): string {
   const b = prepared.blacklist;
   return (
     `${prepared.blacklistEntries} entries -> ${b.hosts4.length} IPv4 hosts, ${b.nets4.length} IPv4 ranges, ` +
-    `${b.hosts6.length} IPv6 hosts, ${b.nets6.length} IPv6 ranges`
+    `${b.hosts6.length} IPv6 hosts, ${b.nets6.length} IPv6 ranges` +
+    (prepared.skipped.length === 0 ? '' : `; ${prepared.skipped.length} bad lines skipped (--skip-invalid)`)
   );
 }
 

@@ -10,7 +10,7 @@ import { forgetCurrent, writeCurrent } from '../state/current.js';
 import { saveBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
-import { assertMayChange, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
+import { assertMayChange, hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
 import { readBackDrift, runningTable } from './read-back.js';
 
@@ -58,9 +58,10 @@ export class ApplyMismatchError extends LbfwError {
 export async function applyFirewall(config: HostConfig, options: ApplyOptions = {}): Promise<ApplyResult> {
   const resolved = resolveOptions(options);
   assertMayChange(resolved, 'apply');
-  const prepared = await prepareFirewall(config, resolved.env, options);
-  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, () =>
-    applyPreparedFirewall(prepared, resolved, options),
+  // The blacklist is read under the lock: a `blacklist add` that finished a
+  // moment ago must be in what this apply loads.
+  return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () =>
+    applyPreparedFirewall(await prepareFirewall(config, resolved.env, options, hostNetns(resolved)), resolved, options),
   );
 }
 

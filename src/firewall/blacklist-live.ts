@@ -2,9 +2,9 @@
  * `lbfw blacklist add/remove/test/list`: change the static_blacklist file
  * atomically and the running sets in place, without reloading the table.
  */
-import { promises as fs } from 'node:fs';
 import type { Family, HostConfig } from '../config/model.js';
-import { BlacklistError, SafetyError, UsageError, type ProtectedHit } from '../errors.js';
+import { BlacklistError, InputFileError, SafetyError, UsageError, type InputProblem, type ProtectedHit } from '../errors.js';
+import { readInputFile } from '../system/input-file.js';
 import { addEntry, removeEntry } from '../blacklist/edit.js';
 import { familyLists, normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { parseBlacklist, parseEntry, type BlacklistEntry, type ParsedBlacklist } from '../blacklist/parse.js';
@@ -18,9 +18,10 @@ import { elementsFromTexts, elementTexts, type ElementList } from '../nft/model/
 import { addressKey } from '../nft/model/keys.js';
 import { Transaction } from '../nft/transaction.js';
 import { hostSetName, shardCount, shardOf, shardsOfSets, splitHosts } from '../ruleset/shards.js';
-import { assertMayChange, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
+import { assertMayChange, hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { protectedRanges } from './protected.js';
 import { bigIntToAddress } from '../net/address.js';
+import { readOwnAddresses } from '../host/own-addresses.js';
 
 /** How the running firewall took a blacklist change. */
 export type LiveUpdate = 'updated' | 'unchanged' | 'not-loaded';
@@ -40,14 +41,16 @@ export interface BlacklistChange {
   readonly coveredBy: readonly BlacklistEntry[];
   /** Add with force: what the entry cuts off. */
   readonly forced: readonly ProtectedHit[];
+  /** Add: remarks on the entry as written (host bits set, IPv4-mapped), as `blacklist check` gives them. */
+  readonly warnings: readonly InputProblem[];
 }
 
 async function readText(file: string): Promise<string> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return await readInputFile(file, { what: 'blacklist file' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new BlacklistError([{ file, line: 0, message: `cannot read: ${(error as Error).message}` }]);
+    if (error instanceof InputFileError && error.reason === 'missing') return '';
+    throw new BlacklistError([{ file, line: 0, message: error instanceof Error ? error.message : String(error) }]);
   }
 }
 
@@ -130,6 +133,7 @@ interface FileEdit {
   readonly lines: number[];
   readonly forced: ProtectedHit[];
   readonly coveredBy: BlacklistEntry[];
+  readonly warnings?: InputProblem[];
 }
 
 async function changeFile(
@@ -145,7 +149,7 @@ async function changeFile(
     const before = await readText(file);
     const beforeParsed = parseValid(before, file, options);
     const result = edit(before, beforeParsed, resolved);
-    const base = { file, lines: result.lines, coveredBy: result.coveredBy, forced: result.forced };
+    const base = { file, lines: result.lines, coveredBy: result.coveredBy, forced: result.forced, warnings: result.warnings ?? [] };
     if (result.text === before) {
       return { ...base, changed: false, live: 'unchanged', elementsAdded: 0, elementsDeleted: 0 };
     }
@@ -186,15 +190,16 @@ export interface BlacklistAddOptions extends FirewallOptions, BlacklistOptions {
  * address is refused unless `force`.
  */
 export async function addToBlacklist(config: HostConfig, entry: string, options: BlacklistAddOptions = {}): Promise<BlacklistChange> {
+  const own = await readOwnAddresses(hostNetns(resolveOptions(options)));
   return changeFile(config, options, 'blacklist add', (text, parsed, resolved) => {
     const result = addEntry(text, entry, options.comment, parsed);
     // Only the added line is read again: it is the one entry that changed.
-    const added = result.added
-      ? parseBlacklist(entry.trim(), config.blacklistPath).entries.map((e) => ({ ...e, line: result.line }))
-      : [];
-    const hits = findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env));
+    const alone = parseBlacklist(entry.trim(), config.blacklistPath);
+    const added = result.added ? alone.entries.map((e) => ({ ...e, line: result.line })) : [];
+    const warnings = alone.warnings.map((w) => ({ ...w, line: result.line }));
+    const hits = findProtectedHits({ file: config.blacklistPath, entries: added, problems: [], warnings: [] }, protectedRanges(config, resolved.env, own));
     if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
-    return { text: result.text, entries: [...parsed.entries, ...added], lines: [result.line], forced: hits, coveredBy: [] };
+    return { text: result.text, entries: [...parsed.entries, ...added], lines: [result.line], forced: hits, coveredBy: [], warnings };
   });
 }
 

@@ -1,18 +1,21 @@
 /**
- * Confirmed apply: a detached timer restores the previous table unless the
- * operator runs `lbfw confirm` in time, so a rule that locks out the SSH
- * session undoes itself.
+ * Confirmed apply: a timer restores the previous table unless the operator
+ * runs `lbfw confirm` in time, so a rule that locks out the SSH session
+ * undoes itself. The timer waits for the lock as long as it takes (a slow
+ * apply or a hung command must not cost the restore), and a timer that died
+ * is noticed by every later command instead of passing for a cancelled one.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { LockError } from '../errors.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { listBackups, removeBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { forgetCurrent } from '../state/current.js';
-import { clearPending, readPending, writePending, type PendingConfirm } from '../state/pending.js';
+import { clearPending, readPending, writePending, type ConfirmTimer, type PendingConfirm } from '../state/pending.js';
 import type { StatePaths } from '../state/paths.js';
+import { startTimer, stopTimer, systemdAvailable, timerAlive } from './confirm-timer.js';
 import { resolveOptions, type FirewallOptions, type Resolved } from './options.js';
 import { restoreBackup } from './rollback.js';
 
@@ -21,18 +24,43 @@ export interface ArmedConfirm {
   readonly token: string;
   readonly deadline: string;
   readonly seconds: number;
+  /** Pid of the detached timer process (0 when systemd carries the timer). */
   readonly timerPid: number;
+  readonly timer: ConfirmTimer;
 }
 
-const TIMER_SCRIPT = fileURLToPath(new URL('../cli/confirm-timer.js', import.meta.url));
+/** How late a restore may be before it counts as missed: the timer's own start-up and a short lock wait. */
+export const CONFIRM_GRACE_SECONDS = 30;
 
-function stopTimer(pending: PendingConfirm): void {
-  if (pending.timerPid === undefined) return;
-  try {
-    process.kill(pending.timerPid, 'SIGTERM');
-  } catch {
-    // Already gone: nothing to stop.
-  }
+/** ConfirmState: a pending confirmation and whether its restore will still happen. */
+export interface ConfirmState {
+  readonly pending: PendingConfirm;
+  /** The timer still runs. */
+  readonly timerAlive: boolean;
+  /** The deadline passed more than {@link CONFIRM_GRACE_SECONDS} ago and the restore has not happened. */
+  readonly overdue: boolean;
+  /** What is wrong, in one line, when something is: the restore will not (or did not) happen in time. */
+  readonly problem?: string;
+}
+
+/**
+ * confirmState reads the pending confirmation, if any, and judges it: a
+ * dead timer or a deadline long past means the automatic restore the
+ * operator relies on is not going to happen (or happen late).
+ */
+export async function confirmState(paths: StatePaths, now: Date = new Date()): Promise<ConfirmState | undefined> {
+  const pending = await readPending(paths.pending);
+  if (pending === undefined) return undefined;
+  const alive = await timerAlive(pending);
+  const lateBy = (now.getTime() - Date.parse(pending.deadline)) / 1000;
+  const overdue = lateBy > CONFIRM_GRACE_SECONDS;
+  const remedy = '`lbfw rollback` restores the previous firewall, `lbfw confirm` keeps this one';
+  const problem = !alive
+    ? `the confirm timer of the apply due ${pending.deadline} is not running (killed?): nothing will restore the previous firewall; ${remedy}`
+    : overdue
+      ? `the confirm deadline ${pending.deadline} passed ${Math.round(lateBy)} s ago and the previous firewall is not back yet (the timer waits for the lock); ${remedy}`
+      : undefined;
+  return { pending, timerAlive: alive, overdue, ...(problem === undefined ? {} : { problem }) };
 }
 
 /**
@@ -42,26 +70,26 @@ function stopTimer(pending: PendingConfirm): void {
 export async function cancelPending(paths: StatePaths): Promise<boolean> {
   const pending = await readPending(paths.pending);
   if (pending === undefined) return false;
-  stopTimer(pending);
+  if (await timerAlive(pending)) await stopTimer(pending);
   await clearPending(paths.pending);
   return true;
 }
 
 /**
- * armConfirmTimer records a pending confirmation and starts a detached
- * timer process (its own session: it survives the SSH session dying).
- * The caller holds the lock.
+ * armConfirmTimer records a pending confirmation and starts its timer
+ * (systemd where it runs, else a detached process). The caller holds the lock.
  */
 export async function armConfirmTimer(resolved: Resolved, backup: Backup, seconds: number): Promise<ArmedConfirm> {
   const token = randomBytes(8).toString('hex');
   const deadline = new Date(Date.now() + seconds * 1000).toISOString();
   const netns = resolved.backend.netns;
-  const args = [TIMER_SCRIPT, resolved.paths.dir, token, String(seconds), ...(netns === undefined ? [] : [netns])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
-  child.unref();
-  const timerPid = child.pid ?? 0;
-  await writePending(resolved.paths.pending, { token, backupId: backup.id, deadline, timerPid });
-  return { token, deadline, seconds, timerPid };
+  // Recorded before the timer starts: a timer that fires finds its record.
+  const pending: PendingConfirm = { token, backupId: backup.id, deadline };
+  await writePending(resolved.paths.pending, pending);
+  const timer = await startTimer({ stateDir: resolved.paths.dir, token, seconds, lockWaitSeconds: Math.max(1, resolved.waitSeconds), netns }, systemdAvailable(netns));
+  const timerPid = timer.kind === 'process' ? timer.pid : 0;
+  await writePending(resolved.paths.pending, { ...pending, timer, ...(timer.kind === 'process' ? { timerPid } : {}) });
+  return { token, deadline, seconds, timerPid, timer };
 }
 
 /** ConfirmResult: whether a pending apply was confirmed. */
@@ -69,6 +97,8 @@ export interface ConfirmResult {
   readonly confirmed: boolean;
   /** The deadline that was pending, when there was one. */
   readonly deadline?: string;
+  /** Whether a running timer was stopped (false: it had died, nothing would have restored). */
+  readonly timerStopped?: boolean;
   /** When nothing was pending: the last thing a confirm timer did, if any. */
   readonly lastExpiry?: string;
 }
@@ -91,9 +121,10 @@ export async function confirmApply(options: FirewallOptions = {}): Promise<Confi
       const lastExpiry = await lastLine(resolved.paths.confirmLog);
       return { confirmed: false, ...(lastExpiry === undefined ? {} : { lastExpiry }) };
     }
-    stopTimer(pending);
+    const alive = await timerAlive(pending);
+    if (alive) await stopTimer(pending);
     await clearPending(resolved.paths.pending);
-    return { confirmed: true, deadline: pending.deadline };
+    return { confirmed: true, deadline: pending.deadline, timerStopped: alive };
   });
 }
 
@@ -118,8 +149,48 @@ export async function expireConfirm(options: FirewallOptions, token: string): Pr
       outcome = 'restored';
     }
     await clearPending(resolved.paths.pending);
-    const line = `${new Date().toISOString()} confirm deadline ${pending.deadline} passed: ${outcome} ${pending.backupId}\n`;
-    await fs.appendFile(resolved.paths.confirmLog, line);
+    await logConfirm(resolved.paths, `confirm deadline ${pending.deadline} passed: ${outcome} ${pending.backupId}`);
     return outcome;
   });
+}
+
+/** logConfirm appends one line to the confirm log, where `lbfw confirm` and people look. */
+export async function logConfirm(paths: StatePaths, line: string): Promise<void> {
+  await fs.mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  await fs.appendFile(paths.confirmLog, `${new Date().toISOString()} ${line}\n`);
+}
+
+/** Options of {@link expireWhenPossible}. */
+export interface ExpireRetry {
+  /** Seconds one attempt waits for the lock. */
+  readonly lockWaitSeconds: number;
+  /** Seconds between attempts that failed otherwise, doubling up to {@link maxBackoffSeconds}. */
+  readonly backoffSeconds: number;
+  readonly maxBackoffSeconds: number;
+}
+
+/** Default retry pacing of the timer. */
+export const EXPIRE_RETRY: ExpireRetry = { lockWaitSeconds: 60, backoffSeconds: 2, maxBackoffSeconds: 60 };
+
+/**
+ * expireWhenPossible runs expireConfirm until it gets through: a held lock
+ * is waited for again and again, any other failure is logged and retried
+ * with backoff. Ends once the restore ran or the confirmation is gone.
+ */
+export async function expireWhenPossible(options: FirewallOptions, token: string, retry: ExpireRetry = EXPIRE_RETRY): Promise<ExpiryOutcome> {
+  const resolved = resolveOptions(options);
+  let backoff = retry.backoffSeconds;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await expireConfirm({ ...options, waitSeconds: retry.lockWaitSeconds }, token);
+    } catch (error) {
+      if ((await readPending(resolved.paths.pending))?.token !== token) return 'confirmed-meanwhile';
+      const busy = error instanceof LockError;
+      await logConfirm(resolved.paths, `confirm restore attempt ${attempt} failed, retrying: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
+      if (!busy) {
+        await delay(backoff * 1000);
+        backoff = Math.min(backoff * 2, retry.maxBackoffSeconds);
+      }
+    }
+  }
 }

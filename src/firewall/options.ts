@@ -60,3 +60,11 @@ export function resolveOptions(options: FirewallOptions): Resolved {
 export function assertMayChange(resolved: Pick<Resolved, 'backend'>, command: string): void {
   if (resolved.backend.name !== 'fake') assertNetAdmin(command);
 }
+
+/**
+ * hostNetns is the network namespace the backend works in, when it names
+ * one: the host facts lbfw reads (own addresses) must come from there.
+ */
+export function hostNetns(resolved: Resolved): string | undefined {
+  return resolved.backend.netns;
+}

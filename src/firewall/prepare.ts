@@ -13,6 +13,7 @@ import type { Ruleset } from '../ruleset/types.js';
 import type { BlacklistOptions } from './options.js';
 import { protectedRanges } from './protected.js';
 import { lockoutFor } from './lockout.js';
+import { readOwnAddresses } from '../host/own-addresses.js';
 
 /** PreparedFirewall: the ruleset to load and what was noticed on the way. */
 export interface PreparedFirewall {
@@ -31,6 +32,18 @@ export interface PreparedFirewall {
 }
 
 /**
+ * formatHint names the likely format when the bad lines share one: `;`
+ * comments (other tools' lists) or a second column such as a hit count.
+ */
+export function formatHint(problems: readonly InputProblem[]): string {
+  const several = problems.length >= 2 ? problems : [];
+  const share = (re: RegExp): boolean => several.length > 0 && several.filter((p) => re.test(p.message)).length * 2 >= several.length;
+  if (share(/^"\s*;/)) return ' (the lines look like `;` comments: lbfw comments start with `#`)';
+  if (share(/more than one word on the line/)) return ' (the lines have a second column, e.g. a count: write the address alone, comments after `#`)';
+  return '';
+}
+
+/**
  * prepareFirewall reads the blacklist, refuses bad or dangerous entries
  * (unless told otherwise) and builds the ruleset. Throws BlacklistError or
  * SafetyError; never touches nftables.
@@ -39,11 +52,24 @@ export async function prepareFirewall(
   config: HostConfig,
   env: Record<string, string | undefined>,
   options: BlacklistOptions = {},
+  netns?: string,
 ): Promise<PreparedFirewall> {
   // The default path may legitimately not exist yet; a path the operator named must.
   const parsed = await readBlacklist(config.blacklistPath, { optional: config.blacklistPath === DEFAULT_BLACKLIST_PATH });
   if (parsed.problems.length > 0 && options.skipInvalid !== true) throw new BlacklistError(parsed.problems);
-  const hits = findProtectedHits(parsed, protectedRanges(config, env));
+  // A cron job with --skip-invalid must not wipe a working blacklist because the file's format changed.
+  if (parsed.problems.length > 0 && parsed.entries.length === 0 && options.force !== true) {
+    throw new BlacklistError([
+      {
+        file: parsed.file,
+        line: 0,
+        message:
+          `every entry line of ${parsed.file} is bad (${parsed.problems.length} lines skipped): refusing to load an empty blacklist` +
+          `${formatHint(parsed.problems)}; fix the file, or pass --force to load it empty`,
+      },
+    ]);
+  }
+  const hits = findProtectedHits(parsed, protectedRanges(config, env, await readOwnAddresses(netns)));
   if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
   const lockout = lockoutFor(config, env);
   if (lockout !== undefined && options.force !== true) throw lockout;

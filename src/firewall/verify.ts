@@ -4,8 +4,9 @@
 import type { HostConfig } from '../config/model.js';
 import type { Drift } from '../ruleset/compare.js';
 import { readBackDrift } from './read-back.js';
-import { readPending, type PendingConfirm } from '../state/pending.js';
-import { assertMayChange, resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
+import type { PendingConfirm } from '../state/pending.js';
+import { confirmState } from './confirm.js';
+import { assertMayChange, hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions } from './options.js';
 import { prepareFirewall } from './prepare.js';
 
 /** FirewallVerifyResult: drift is empty when the running table is what was meant. */
@@ -14,6 +15,8 @@ export interface FirewallVerifyResult {
   readonly drift: readonly Drift[];
   /** A confirmation still pending from `apply --confirm`. */
   readonly pendingConfirm?: PendingConfirm;
+  /** Set when the pending confirmation's restore will not happen in time (dead timer, deadline long past): not ok. */
+  readonly confirmProblem?: string;
 }
 
 /** verifyFirewall compares the running lbfw table with the one the inputs build. */
@@ -23,8 +26,13 @@ export async function verifyFirewall(
 ): Promise<FirewallVerifyResult> {
   const resolved = resolveOptions(options);
   assertMayChange(resolved, 'verify');
-  const prepared = await prepareFirewall(config, resolved.env, options);
+  const prepared = await prepareFirewall(config, resolved.env, options, hostNetns(resolved));
   const drift = await readBackDrift(resolved.backend, prepared.ruleset);
-  const pending = await readPending(resolved.paths.pending);
-  return { ok: drift.length === 0, drift, ...(pending === undefined ? {} : { pendingConfirm: pending }) };
+  const confirm = await confirmState(resolved.paths);
+  return {
+    ok: drift.length === 0 && confirm?.problem === undefined,
+    drift,
+    ...(confirm === undefined ? {} : { pendingConfirm: confirm.pending }),
+    ...(confirm?.problem === undefined ? {} : { confirmProblem: confirm.problem }),
+  };
 }

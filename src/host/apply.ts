@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { HostConfig } from '../config/model.js';
 import { applyPreparedFirewall, type ApplyResult } from '../firewall/apply.js';
-import { resolveOptions } from '../firewall/options.js';
+import { hostNetns, resolveOptions } from '../firewall/options.js';
 import { prepareFirewall } from '../firewall/prepare.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { withLock } from '../state/lock.js';
@@ -81,10 +81,11 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
   const resolved = resolveOptions(options);
   const paths = sysctlPaths(options);
   assertNetAdmin('apply');
-  const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options) : undefined;
-  // Loading the profile now refuses a broken one before anything changes.
-  if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? defaultProfile(config), paths.sysctl);
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
+    // Inputs are read under the lock (a `blacklist add` that just finished is
+    // in them) and all of them before the first change, so bad input changes nothing.
+    const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options, hostNetns(resolved)) : undefined;
+    if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? defaultProfile(config), paths.sysctl);
     // sysctl.d is applied to the host's namespace at boot: persisting from
     // inside another network namespace would change the host, not this one.
     const persistHere = paths.explicitRoot || !inNamedNetns();

@@ -4,6 +4,13 @@
  */
 import { readJsonFile, removeFile, writeJsonFile } from './json-file.js';
 
+/** ConfirmTimer: what carries out the restore, so that others can tell whether it still runs. */
+export type ConfirmTimer =
+  /** A systemd transient timer and its service (`systemd-run --on-active`). */
+  | { readonly kind: 'systemd'; readonly unit: string }
+  /** A detached lbfw process in its own session. */
+  | { readonly kind: 'process'; readonly pid: number };
+
 /** PendingConfirm is the record a confirm timer and `lbfw confirm` share. */
 export interface PendingConfirm {
   /** Identifies this apply; a timer acts only on its own token. */
@@ -11,8 +18,9 @@ export interface PendingConfirm {
   /** The backup to restore when the deadline passes. */
   readonly backupId: string;
   readonly deadline: string;
-  /** Pid of the detached timer process. */
+  /** Pid of the detached timer process (records written before `timer` existed). */
   readonly timerPid?: number;
+  readonly timer?: ConfirmTimer;
 }
 
 /** readPending returns the pending confirmation, if any. */

@@ -1,6 +1,7 @@
 /**
  * System tests of backups, rollback, confirmed apply and the lock.
  */
+import { spawn } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
@@ -145,12 +146,19 @@ systemTest('an apply that cannot get the lock in time fails with a clear line', 
     await withNamespace(async (ns) => {
       await applied(t, ns, inputs.a);
       const before = await listTable(ns);
-      // A live process (this test) holds the lock.
-      await writeFile(path.join(inputs.stateDir, 'lock'), JSON.stringify({ pid: process.pid, purpose: 'test', since: 'now' }));
-      const result = await lbfwIn(ns, ['apply', '--wait', '0', ...inputs.b]);
-      t.is(result.code, 1);
-      t.regex(result.stderr, /^lbfw: another lbfw run holds .*lock: pid \d+ \(test/);
-      t.is(await listTable(ns), before);
+      // Another process holds the kernel lock and has left its note in the file.
+      const lockFile = path.join(inputs.stateDir, 'lock');
+      const holder = spawn('flock', ['-x', '--no-fork', lockFile, 'sleep', '60'], { stdio: 'ignore' });
+      try {
+        await writeFile(lockFile, JSON.stringify({ pid: holder.pid, purpose: 'test', since: 'now' }));
+        t.true(await eventually(async () => (await lbfwIn(ns, ['apply', '--wait', '0', ...inputs.b])).code === 1, 10));
+        const result = await lbfwIn(ns, ['apply', '--wait', '0', ...inputs.b]);
+        t.is(result.code, 1);
+        t.regex(result.stderr, /^lbfw: another lbfw run holds .*lock: pid \d+ \(test/);
+        t.is(await listTable(ns), before);
+      } finally {
+        holder.kill('SIGKILL');
+      }
     });
   });
 });

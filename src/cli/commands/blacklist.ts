@@ -49,9 +49,11 @@ function checkCommand(io: Io, done: (code: ExitCode) => void): Command {
         const lines = [...problemLines(parsed.problems), ...problemLines(parsed.warnings, 'warning: ')];
         if (lines.length > 0) io.err(`${lines.join('\n')}\n`);
         io.out(
-          ok
-            ? `${file}: ${parsed.entries.length} entries, all valid\n`
-            : `${file}: ${parsed.problems.length} bad lines (of ${parsed.entries.length + parsed.problems.length} entries)\n`,
+          `${
+            ok
+              ? `${file}: ${parsed.entries.length} entries, all valid`
+              : `${file}: ${parsed.problems.length} bad lines (of ${parsed.entries.length + parsed.problems.length} entries)`
+          }; ${normalised.hosts4.length + normalised.hosts6.length} hosts and ${normalised.nets4.length + normalised.nets6.length} ranges after merging\n`,
         );
       }
       done(ok ? EXIT_OK : EXIT_FAILED);
@@ -60,6 +62,7 @@ function checkCommand(io: Io, done: (code: ExitCode) => void): Command {
 
 function changeReport(io: Io, verb: string, entry: string, change: BlacklistChange, json: boolean): void {
   if (json) return printJson(io, change);
+  if (change.warnings.length > 0) io.err(`${problemLines(change.warnings, 'warning: ').join('\n')}\n`);
   if (change.forced.length > 0) io.err(`${forcedLines(change.forced).join('\n')}\n`);
   const where = change.lines.length === 0 ? '' : ` (line ${change.lines.join(', ')})`;
   const lines = [
@@ -127,7 +130,8 @@ export function blacklistCommand(io: Io, done: (code: ExitCode) => void): Comman
       );
       io.out(`${lines.join('\n')}\n`);
     }
-    done(EXIT_OK);
+    // A script that lists the blacklist must learn that some lines are not in it.
+    done(listing.parsed.problems.length === 0 ? EXIT_OK : EXIT_FAILED);
   });
   command.addCommand(list);
 

@@ -59,7 +59,13 @@ export function confirmCommand(io: Io, done: (code: ExitCode) => void): Command 
   addStateOptions(command).action(async (flags: HostFlags) => {
     const result = await confirmApply(firewallOptionsFrom(flags, io));
     if (flags.json === true) printJson(io, result);
-    else if (result.confirmed) io.out(`confirm: kept the new firewall (the restore due at ${result.deadline} is cancelled)\n`);
+    else if (result.confirmed && result.timerStopped === true) io.out(`confirm: kept the new firewall (the restore due at ${result.deadline} is cancelled)\n`);
+    else if (result.confirmed) {
+      io.out(
+        `confirm: kept the new firewall; its confirm timer (restore due at ${result.deadline}) was no longer running, ` +
+          'so nothing would have restored the previous one\n',
+      );
+    }
     else {
       const last = result.lastExpiry === undefined ? '' : ` (last confirm timer: ${result.lastExpiry})`;
       io.err(`lbfw: nothing is waiting for confirmation${last}\n`);

@@ -49,10 +49,13 @@ export function verifyCommand(io: Io, done: (code: ExitCode) => void): Command {
       lines.push(
         fw.ok
           ? 'firewall: the running lbfw table is exactly what the config and blacklist build'
-          : `firewall: the running table differs from what was meant (${fw.drift.length} differences):`,
+          : fw.drift.length === 0
+            ? 'firewall: the running lbfw table is exactly what the config and blacklist build'
+            : `firewall: the running table differs from what was meant (${fw.drift.length} differences):`,
         ...driftLines(fw.drift),
       );
-      if (fw.pendingConfirm !== undefined) lines.push(`  pending: an apply waits for \`lbfw confirm\` until ${fw.pendingConfirm.deadline}`);
+      if (fw.confirmProblem !== undefined) lines.push(`firewall: ERROR: ${fw.confirmProblem}`);
+      else if (fw.pendingConfirm !== undefined) lines.push(`  pending: an apply waits for \`lbfw confirm\` until ${fw.pendingConfirm.deadline}`);
     }
     lines.push(result.ok ? 'verify: ok' : 'verify: FAILED (run `lbfw apply` to fix what lbfw manages)');
     io.out(`${lines.join('\n')}\n`);

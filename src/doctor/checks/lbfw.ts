@@ -46,6 +46,28 @@ export const lbfwDrift: Check = {
   },
 };
 
+/** lbfw-confirm: an `apply --confirm` whose automatic restore will not happen (dead timer, missed deadline). */
+export const lbfwConfirm: Check = {
+  id: 'lbfw-confirm',
+  title: 'a pending `apply --confirm` still has a timer that will restore the previous firewall',
+  roles: ['director', 'realserver'],
+  run: (facts) => {
+    const firewall = facts.lbfwVerify?.result?.firewall;
+    const problem = firewall?.confirmProblem;
+    if (problem === undefined) return [];
+    return [
+      {
+        id: 'lbfw-confirm',
+        severity: 'error',
+        subject: `confirm deadline ${firewall?.pendingConfirm?.deadline ?? ''}`.trim(),
+        what: problem,
+        breaks: 'the firewall loaded by `apply --confirm` stays even if it locked you out: the safety net is gone',
+        fix: 'lbfw rollback   (or `lbfw confirm` to keep the running firewall)',
+      },
+    ];
+  },
+};
+
 /** facts-incomplete: a source of facts could not be read. */
 export const factsIncomplete: Check = {
   id: 'facts-incomplete',
@@ -63,4 +85,4 @@ export const factsIncomplete: Check = {
 };
 
 /** The checks of lbfw itself. */
-export const LBFW_CHECKS: readonly Check[] = [lbfwDrift, factsIncomplete];
+export const LBFW_CHECKS: readonly Check[] = [lbfwDrift, lbfwConfirm, factsIncomplete];

@@ -75,9 +75,9 @@ test('IPv6 ranges merge and keep FIRST-LAST when they are not a prefix.', normal
   nets6: ['2001:db8::-2001:db8::5'],
 });
 test('::/0 swallows every other IPv6 entry.', normalisesTo, ['2001:db8::1', '::/0', 'fe80::/10'], { nets6: ['::/0'] });
-test('IPv4-mapped IPv6 entries stay IPv6 and do not merge with IPv4.', normalisesTo, ['::ffff:10.0.0.1', '10.0.0.0/8'], {
+test('IPv4-mapped IPv6 entries are loaded as the IPv4 they name and merge with IPv4.', normalisesTo, ['::ffff:10.0.0.1', '10.0.0.0/8', '::ffff:192.0.2.7'], {
+  hosts4: ['192.0.2.7'],
   nets4: ['10.0.0.0/8'],
-  hosts6: ['::ffff:a00:1'],
 });
 
 /** The range an output element covers, read back with the same parser the operator's file uses. */

@@ -44,7 +44,19 @@ test(accepts, '0.0.0.0', { text: '0.0.0.0', kind: 'host', range: 'IPv4 0.0.0.0-0
 test(accepts, '255.255.255.255', { text: '255.255.255.255', kind: 'host', range: 'IPv4 255.255.255.255-255.255.255.255' });
 test(accepts, '2001:db8::1', { text: '2001:db8::1', kind: 'host', range: 'IPv6 2001:db8::1-2001:db8::1' });
 test(accepts, '2001:DB8:0:0::A', { text: '2001:DB8:0:0::A', kind: 'host', range: 'IPv6 2001:db8::a-2001:db8::a' });
-test(accepts, '::ffff:192.0.2.1', { text: '::ffff:192.0.2.1', kind: 'host', range: 'IPv6 ::ffff:c000:201-::ffff:c000:201' });
+// IPv4-mapped forms name the IPv4 addresses: that is how those clients reach an inet hook.
+test(accepts, '::ffff:192.0.2.1', { text: '::ffff:192.0.2.1', kind: 'host', range: 'IPv4 192.0.2.1-192.0.2.1' });
+test(accepts, '::ffff:0:0/96', { text: '::ffff:0:0/96', kind: 'cidr', range: 'IPv4 0.0.0.0-255.255.255.255' });
+test(accepts, '::ffff:198.51.100.0/120', { text: '::ffff:198.51.100.0/120', kind: 'cidr', range: 'IPv4 198.51.100.0-198.51.100.255' });
+
+test('An IPv4-mapped entry gets a warning saying which IPv4 entry is loaded.', (t) => {
+  const parsed = parseBlacklist('::ffff:0:0/96\n::ffff:192.0.2.1\n::/0\n', 'f');
+  t.deepEqual(parsed.warnings.map((w) => [w.line, w.message]), [
+    [1, '::ffff:0:0/96 is IPv4-mapped IPv6: IPv4 clients reach the firewall as IPv4, so it is loaded as 0.0.0.0/0'],
+    [2, '::ffff:192.0.2.1 is IPv4-mapped IPv6: IPv4 clients reach the firewall as IPv4, so it is loaded as 192.0.2.1'],
+  ]);
+  t.is(parsed.entries[2]?.range.family, 6, '::/0 is only partly IPv4-mapped and stays IPv6');
+});
 test(accepts, '198.51.100.0/24', { text: '198.51.100.0/24', kind: 'cidr', range: 'IPv4 198.51.100.0-198.51.100.255' });
 test(accepts, '192.0.2.1/32', { text: '192.0.2.1/32', kind: 'cidr', range: 'IPv4 192.0.2.1-192.0.2.1' });
 test(accepts, '0.0.0.0/0', { text: '0.0.0.0/0', kind: 'cidr', range: 'IPv4 0.0.0.0-255.255.255.255' });
@@ -117,7 +129,8 @@ test(
   rejects,
   '  10.0.0.1\t10.0.0.2  # two',
   'more than one word on the line; write one entry a line and comments after #',
-  '10.0.0.1\t10.0.0.2',
+  // Quoted as an excerpt: control characters (the tab) are shown escaped.
+  '10.0.0.1\\x0910.0.0.2',
 );
 test(rejects, '10.0.0.1-::1', 'range mixes IPv4 and IPv6');
 test(rejects, '::1-10.0.0.1', 'range mixes IPv6 and IPv4');

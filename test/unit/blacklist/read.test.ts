@@ -50,7 +50,7 @@ test('A missing blacklist that is not optional is a BlacklistError at line 0.', 
 test('A directory in place of the blacklist is a BlacklistError, even when optional.', async (t) => {
   const dir = await tempDir(t);
   const error = await t.throwsAsync(readBlacklist(dir, { optional: true }), { instanceOf: BlacklistError });
-  t.deepEqual(error?.problems, [{ file: dir, line: 0, message: `${dir} is a directory; expected the blacklist file` }]);
+  t.deepEqual(error?.problems, [{ file: dir, line: 0, message: `${dir} is a directory; expected the blacklist file as a regular file` }]);
 });
 
 // Root reads any file whatever its mode, so this can only be shown as an ordinary user.

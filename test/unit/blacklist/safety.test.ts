@@ -50,8 +50,8 @@ test('Entries next to protected addresses but not on them are no hit.', (t) => {
   t.deepEqual(hitsOf(['192.0.2.9', '192.0.2.11', '198.51.99.0/24', '198.51.101.0', '10.1.0.4', '2001:db8::11']), []);
 });
 
-test('An IPv6 entry never hits an IPv4 protected address, even an IPv4-mapped one.', (t) => {
-  t.deepEqual(hitsOf(['::ffff:192.0.2.10', '::ffff:0:0/96']), []);
+test('An IPv4-mapped entry is judged as the IPv4 it names.', (t) => {
+  t.deepEqual(hitsOf(['::ffff:192.0.2.10']), [[1, '::ffff:192.0.2.10', '192.0.2.10']]);
 });
 
 test('An IPv6 prefix covering an IPv6 VIP is a hit.', (t) => {

@@ -40,7 +40,7 @@ test('The healthy director gives no finding at all.', (t) => {
     'fw-legacy-iptables', 'keepalived-config-error', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
     'keepalived-deprecated', 'keepalived-unicast-peer-self', 'keepalived-unicast-src-missing', 'sync-daemon-iface', 'vrrp-iface-missing',
     'keepalived-family-mismatch', 'keepalived-fwmark-unset', 'keepalived-not-running', 'blacklist-protected', 'ban-set-fill',
-    'ban-table-missing', 'ban-peer', 'lbfw-drift', 'facts-incomplete', 'arp-probe',
+    'ban-table-missing', 'ban-peer', 'lbfw-drift', 'lbfw-confirm', 'facts-incomplete', 'arp-probe',
   ]);
 });
 
@@ -52,7 +52,7 @@ test('The healthy real server gives no finding at all.', (t) => {
     'iface-missing', 'lo-down', 'rs-vip-not-on-lo', 'rs-vip-wide-prefix', 'rs-vip-on-arp-iface', 'rs-no-route-back', 'proxy-arp',
     'rs-arp-ignore', 'rs-arp-announce', 'rs-rp-filter-strict', 'lbfw-sysctl', 'conntrack-full', 'rs-fw-blocks-vip',
     'rs-fw-blocks-health-check', 'fw-unjudged', 'fw-legacy-iptables', 'rs-not-listening', 'blacklist-protected', 'lbfw-drift',
-    'facts-incomplete',
+    'lbfw-confirm', 'facts-incomplete',
   ]);
 });
 
@@ -648,6 +648,15 @@ test('a blacklist entry covering a real server', finds, 'blacklist-protected', d
 test("drift in lbfw's running table", finds, 'lbfw-drift', director((d) => {
   d.lbfwVerify = { result: { ok: false, firewall: { ok: false, drift: [{ subject: 'set bl4_hosts', message: "1 element not in lbfw's sources: 203.0.113.99" }] } } };
 }), { severity: 'warning', what: [/\(1 difference\): set bl4_hosts: 1 element not in lbfw's sources: 203\.0\.113\.99/], fix: /^lbfw apply --config \/etc\/lbfw\/lbfw\.yaml/ });
+
+test('an apply --confirm whose timer died', finds, 'lbfw-confirm', director((d) => {
+  d.lbfwVerify = {
+    result: {
+      ok: false,
+      firewall: { ok: false, drift: [], pendingConfirm: { token: 't', backupId: 'b', deadline: '2026-01-01T00:00:00.000Z' }, confirmProblem: 'the confirm timer (pid 4242) is not running: nothing will restore the previous firewall' },
+    },
+  } as never;
+}), { severity: 'error', what: [/confirm timer \(pid 4242\) is not running/], fix: /^lbfw rollback/ });
 
 test('a source of facts that could not be read', finds, 'facts-incomplete', director((d) => {
   d.errors = [{ source: '/usr/sbin/nft -j list ruleset', message: 'exit 1: Operation not permitted' }];

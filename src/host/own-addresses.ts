@@ -1,0 +1,49 @@
+/**
+ * The host's own addresses and default gateways, which a blacklist entry
+ * must not cover: dropping them cuts the director off from itself (local
+ * services, keepalived's checks) or from everything beyond its gateway.
+ */
+import type { Address } from '../config/model.js';
+import { parseAddress } from '../net/address.js';
+import { run } from '../system/run.js';
+import { readLinks } from '../vip/addresses.js';
+
+/** OwnAddresses: addresses on this host's interfaces (loopback aside) and its default gateways. */
+export interface OwnAddresses {
+  readonly addresses: readonly Address[];
+  readonly gateways: readonly Address[];
+}
+
+function inNetns(argv: readonly string[], netns: string | undefined): string[] {
+  return netns === undefined ? [...argv] : ['ip', 'netns', 'exec', netns, ...argv];
+}
+
+async function gateways(netns: string | undefined): Promise<Address[]> {
+  const found: Address[] = [];
+  for (const family of ['-4', '-6']) {
+    const result = await run(inNetns(['ip', '-j', family, 'route', 'show', 'default'], netns));
+    if (result.code !== 0) continue;
+    try {
+      for (const route of JSON.parse(result.stdout) as { gateway?: string }[]) {
+        const gw = route.gateway === undefined ? undefined : parseAddress(route.gateway);
+        if (gw !== undefined) found.push(gw);
+      }
+    } catch {
+      // Output that is not JSON (an old ip): nothing learnt, nothing refused for it.
+    }
+  }
+  return found;
+}
+
+/**
+ * readOwnAddresses reads them from the kernel (in `netns` when given). Best
+ * effort: what cannot be read is left out rather than failing the command.
+ */
+export async function readOwnAddresses(netns?: string): Promise<OwnAddresses> {
+  const links = await readLinks(netns).catch(() => []);
+  const addresses = links
+    .filter((l) => !l.loopback)
+    .flatMap((l) => l.addresses.map((a) => parseAddress(a.address)))
+    .filter((a): a is Address => a !== undefined);
+  return { addresses, gateways: await gateways(netns) };
+}
