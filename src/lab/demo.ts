@@ -40,7 +40,7 @@ input_policy: drop
 export const DEMO_BLACKLIST = `# static_blacklist: one entry a line
 198.51.100.64/29      # scanner network (covers the "bad" client)
 192.0.2.200-192.0.2.220
-2001:db8:b::/48       # IPv6 abuse
+2001:db8:b::64-2001:db8:b::ff   # IPv6 abuse (the director's own 2001:db8:b::1 stays reachable)
 203.0.113.250
 203.0.113.251         # adjacent to the line above: merged into one range
 `;

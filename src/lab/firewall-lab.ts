@@ -47,14 +47,16 @@ export async function createFirewallLab(prefix: string): Promise<FirewallLab> {
       { ns: clean, ifname: 'eth0', addresses: [`${DEMO.clean4}/28`, `${DEMO.clean6}/64`] },
     );
     await connect(
-      { ns: director, ifname: 'eth-bad', addresses: ['198.51.100.65/29', '2001:db8:b::1/64'] },
-      { ns: bad, ifname: 'eth0', addresses: [`${DEMO.bad4}/29`, `${DEMO.bad6}/64`] },
+      // The director's own address lies outside the blacklisted networks: lbfw
+      // refuses an entry that covers the host's own addresses.
+      { ns: director, ifname: 'eth-bad', addresses: ['198.51.100.78/28', '2001:db8:b::1/64'] },
+      { ns: bad, ifname: 'eth0', addresses: [`${DEMO.bad4}/28`, `${DEMO.bad6}/64`] },
     );
     await director.ok(['ip', 'addr', 'add', `${DEMO.vip4}/32`, 'dev', 'lo']);
     await director.ok(['ip', 'addr', 'add', `${DEMO.vip6}/128`, 'dev', 'lo']);
     await clean.ok(['ip', 'route', 'add', 'default', 'via', '203.0.113.1']);
     await clean.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:a::1']);
-    await bad.ok(['ip', 'route', 'add', 'default', 'via', '198.51.100.65']);
+    await bad.ok(['ip', 'route', 'add', 'default', 'via', '198.51.100.78']);
     await bad.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:b::1']);
     await startHttpService(director, { name: 'lbfw', host: '::', port: 80 });
     return { director, clean, bad, destroy };

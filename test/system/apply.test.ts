@@ -174,7 +174,7 @@ systemTest('an apply over SSH that would refuse the next login from this client 
       const ssh = { SSH_CONNECTION: '198.51.100.23 50022 192.0.2.1 22' };
       const refused = await lbfwIn(ns, ['apply', ...args], ssh);
       t.is(refused.code, 1);
-      t.regex(refused.stderr, /^lbfw: this firewall would refuse new SSH logins from 198\.51\.100\.23 .* to port 22: add 198\.51\.100\.23/);
+      t.regex(refused.stderr, /^lbfw: this firewall would refuse new SSH logins from 198\.51\.100\.23 .* to 192\.0\.2\.1 port 22: add 198\.51\.100\.23/);
       t.is(await listTable(ns), '');
       const fromMgmt = await lbfwIn(ns, ['apply', ...args], { SSH_CONNECTION: '203.0.113.5 50022 192.0.2.1 22' });
       t.is(fromMgmt.code, 0, fromMgmt.stderr);
