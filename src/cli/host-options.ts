@@ -48,6 +48,7 @@ export function hostFlagWords(flags: HostFlags & { readonly root?: string }): st
   };
   one('--config', flags.config);
   one('--keepalived', flags.keepalived);
+  one('--keepalived-id', flags.keepalivedId);
   one('--role', flags.role);
   many('--vip', flags.vip);
   one('--iface', flags.iface);
