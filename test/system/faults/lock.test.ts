@@ -73,6 +73,8 @@ serialSystemTest('kill -9 of apply during a 200k load: the killed run\'s nft nev
       process.kill(nft ?? 0, 'SIGSTOP');
       kill9(big.pid);
       await big.done;
+      // The stopped nft must die with its parent (pdeathsig), not linger holding the lock.
+      await waitFor('the killed run\'s stopped nft to die with it', () => isGone(nft ?? 0), 60_000);
       await writeFile(file, SMALL);
       const small = await lbfwIn(ns, ['apply', '--only', 'firewall', '--wait', '10', ...args]);
       try {
