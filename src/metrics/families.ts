@@ -4,7 +4,7 @@
  * findings per severity, the time of the last successful apply.
  */
 import type { MetricFamily } from './textfile.js';
-import type { TableStats } from './nft-stats.js';
+import type { TableStats } from '../nft/table-stats.js';
 
 /** MetricsInput: everything the families are built from; a part that could not be read is absent and named in `errors`. */
 export interface MetricsInput {

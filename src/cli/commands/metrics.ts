@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { runChecks } from '../../doctor/run.js';
-import { readTableStats } from '../../metrics/nft-stats.js';
+import { readTableStats } from '../../nft/table-stats.js';
 import { metricFamilies, type MetricsInput } from '../../metrics/families.js';
 import { renderMetrics, writeMetricsFile } from '../../metrics/textfile.js';
 import { verifyHost } from '../../host/plan.js';

@@ -5,7 +5,7 @@
 import test from 'ava';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { metricFamilies, type MetricsInput } from '../../../src/metrics/families.js';
-import { dropCounters, setSizes } from '../../../src/metrics/nft-stats.js';
+import { dropCounters, setSizes } from '../../../src/nft/table-stats.js';
 import { renderMetrics } from '../../../src/metrics/textfile.js';
 
 // `nft -j list chain inet lbfw prerouting` as nft 1.0.6 prints it (trimmed).

@@ -6,7 +6,7 @@
  * lbfw's own table the element counts come from its record of what it
  * loaded (state/current.json); other tables (the ban table) are listed.
  */
-import { systemNft } from '../nft/cli-backend.js';
+import { systemNft } from './cli-backend.js';
 import { run } from '../system/run.js';
 import type { Ruleset } from '../ruleset/types.js';
 
