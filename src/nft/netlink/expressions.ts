@@ -172,9 +172,15 @@ function payload(w: MessageWriter, base: number, offset: number, len: number, dr
   expr(w, 'payload', () => w.u32(NFTA_PAYLOAD_DREG, dreg).u32(NFTA_PAYLOAD_BASE, base).u32(NFTA_PAYLOAD_OFFSET, offset).u32(NFTA_PAYLOAD_LEN, len));
 }
 
-function bitwise(w: MessageWriter, mask: Uint8Array): void {
+/** NFTA_BITWISE_OP (NFT_BITWISE_BOOL = 0): nft writes it for the `&` of a map key only, not for prefixes or ct state. */
+const NFTA_BITWISE_OP = 6;
+const NFT_BITWISE_BOOL = 0;
+
+function bitwise(w: MessageWriter, mask: Uint8Array, explicitOp = false): void {
   expr(w, 'bitwise', () => {
-    w.u32(NFTA_BITWISE_SREG, NFT_REG_1).u32(NFTA_BITWISE_DREG, NFT_REG_1).u32(NFTA_BITWISE_LEN, mask.length);
+    w.u32(NFTA_BITWISE_SREG, NFT_REG_1).u32(NFTA_BITWISE_DREG, NFT_REG_1);
+    if (explicitOp) w.u32(NFTA_BITWISE_OP, NFT_BITWISE_BOOL);
+    w.u32(NFTA_BITWISE_LEN, mask.length);
     dataNest(w, NFTA_BITWISE_MASK, mask);
     dataNest(w, NFTA_BITWISE_XOR, new Uint8Array(mask.length));
   });
@@ -475,7 +481,7 @@ function encodeStatement(w: MessageWriter, state: RuleState, statement: Statemen
       nfproto(w, state, statement.family);
       const { offset, len } = addressField(statement.family, statement.field);
       payload(w, NFT_PAYLOAD_NETWORK_HEADER, offset, len, NFT_REG_1);
-      bitwise(w, be(len, statement.chains.length - 1));
+      bitwise(w, be(len, statement.chains.length - 1), true);
       lookup(w, '__map%d', setId, NFT_REG_VERDICT);
       return;
     }
