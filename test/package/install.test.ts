@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,14 @@ function copyCheckout(): string {
 }
 
 const checkout = copyCheckout();
-const npm = (args: string[], cwd: string) => sh(['npm', '--no-audit', '--no-fund', '--loglevel=error', ...args], cwd);
+const npm = (args: string[], cwd: string, env: Record<string, string> = {}) => sh(['npm', '--no-audit', '--no-fund', '--loglevel=error', ...args], cwd, env);
+
+/** What the installed library answers when asked for the netlink backend: its name, or the reason it cannot. */
+function forcedNetlink(installed: string): string {
+  const script = `const { selectBackend } = await import(${JSON.stringify(path.join(installed, 'dist/src/index.js'))});
+try { console.log(selectBackend({ env: { LBFW_BACKEND: 'netlink' } }).name); } catch (error) { console.log(String(error.message)); }`;
+  return sh([process.execPath, '--input-type=module', '-e', script], work).stdout.trim();
+}
 
 test.serial('npm pack --dry-run builds dist and lists exactly what the package needs', (t) => {
   t.timeout(6 * 60_000);
@@ -61,6 +68,11 @@ test.serial('npm install -g of the tarball gives lbfw on PATH, its man page, and
   const version = sh([path.join(prefix, 'bin/lbfw'), '--version'], work, { PATH: `${path.join(prefix, 'bin')}:${process.env['PATH'] ?? ''}` });
   t.is(version.stdout.trim(), VERSION);
   t.true(existsSync(path.join(prefix, 'share/man/man1/lbfw.1')));
+  // The package's own install step built the binding with this host's compiler.
+  const installed = path.join(prefix, 'lib/node_modules/lbfw');
+  t.true(existsSync(path.join(installed, 'native/build/lbfw_netlink.node')), 'the netlink binding is built on install');
+  t.false(existsSync(path.join(installed, 'native/build/UNAVAILABLE')));
+  t.is(forcedNetlink(installed), 'netlink');
   // install-units names this installed copy, not the checkout.
   t.regex(sh([path.join(prefix, 'bin/lbfw'), 'install-units', '--print'], work).stdout, new RegExp(`ExecStart=\\S+ ${path.join(prefix, 'lib/node_modules/lbfw/bin/lbfw')} apply --only firewall`));
 
@@ -82,6 +94,21 @@ test.serial('npm install -g of the tarball gives lbfw on PATH, its man page, and
   t.is(imported.stdout.trim(), 'function function');
 });
 
+test.serial('npm install -g of the tarball on a host without a C compiler installs, with the nft program as the fallback', (t) => {
+  t.timeout(6 * 60_000);
+  const packed = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  if (packed === undefined) throw new Error(`no tarball in ${work}: the tarball test runs first`);
+  const prefix = path.join(work, 'prefix-nocc');
+  // CC names the compiler native/build.sh uses; one that does not exist is a host without it.
+  npm(['install', '-g', '--prefix', prefix, path.join(work, packed)], work, { CC: path.join(work, 'no-such-cc') });
+  const installed = path.join(prefix, 'lib/node_modules/lbfw');
+  t.is(sh([path.join(prefix, 'bin/lbfw'), '--version'], work).stdout.trim(), VERSION);
+  t.false(existsSync(path.join(installed, 'native/build/lbfw_netlink.node')));
+  t.regex(readFileSync(path.join(installed, 'native/build/UNAVAILABLE'), 'utf8'), /no C compiler/);
+  // Asked for netlink, the library names why it cannot; auto falls back to nft.
+  t.regex(forcedNetlink(installed), /LBFW_BACKEND=netlink, but .*no C compiler/);
+});
+
 test.serial('a git URL is prepared by npm (clone, dev dependencies, build) into a package that installs and works', (t) => {
   t.timeout(8 * 60_000);
   const clone = path.join(work, 'repo');
@@ -90,16 +117,13 @@ test.serial('a git URL is prepared by npm (clone, dev dependencies, build) into 
   git(['init', '-q']);
   git(['add', '-A']);
   git(['commit', '-q', '-m', 'snapshot']);
-  // `npm install -g git+URL` prepares the clone the same way; it is packed
-  // first here because npm passes --prefix on to the clone's own install of
-  // its dev dependencies (they would land in the prefix, not the clone).
-  const out = path.join(work, 'from-git');
-  mkdirSync(out);
-  npm(['pack', `git+file://${clone}`], out);
-  const tarball = readdirSync(out).find((f) => f.endsWith('.tgz'));
-  if (tarball === undefined) throw new Error(`npm pack of the git URL wrote no tarball in ${out}`);
+  // The command the README gives. npm clones the URL, prepares the clone
+  // (scripts/build-package.sh installs its dev dependencies and builds, which
+  // a global install would not otherwise do) and installs a copy of the result.
   const prefix = path.join(work, 'prefix-git');
-  npm(['install', '-g', '--prefix', prefix, path.join(out, tarball)], work);
+  npm(['install', '-g', '--install-links', '--prefix', prefix, `git+file://${clone}`], work);
   t.is(sh([path.join(prefix, 'bin/lbfw'), '--version'], work).stdout.trim(), VERSION);
   t.true(existsSync(path.join(prefix, 'lib/node_modules/lbfw/dist/src/index.d.ts')));
+  t.true(existsSync(path.join(prefix, 'lib/node_modules/lbfw/native/build/lbfw_netlink.node')), 'the binding is built on install');
+  t.false(lstatSync(path.join(prefix, 'lib/node_modules/lbfw')).isSymbolicLink(), 'a copy, not a link into npm\'s temporary clone');
 });
