@@ -200,13 +200,13 @@ const SERVICES: Readonly<Record<string, number>> = {
 type Tri = 'yes' | 'no' | 'maybe';
 type Kind = 'addr' | 'proto' | 'port' | 'iface' | 'flags' | 'nfproto' | 'number' | 'icmp4' | 'icmp6';
 
-/** ICMP type names nft prints beyond the ones lbfw writes (RFC 792, 950). */
+/** ICMP type names nft prints beyond the ones lbfw writes (RFC 792, 950), and ip6tables' names for ICMPv6 below. */
 const MORE_ICMP4_TYPES: Readonly<Record<string, number>> = {
   'source-quench': 4, 'router-advertisement': 9, 'router-solicitation': 10, 'timestamp-request': 13, 'timestamp-reply': 14,
   'info-request': 15, 'info-reply': 16, 'address-mask-request': 17, 'address-mask-reply': 18,
 };
 const ICMP4_NAMES: Readonly<Record<string, number>> = { ...ICMP_TYPE_NUMBERS, ...MORE_ICMP4_TYPES };
-const ICMP6_NAMES: Readonly<Record<string, number>> = { ...ICMP6_TYPE_NUMBERS, 'router-renumbering': 138, 'ind-neighbor-solicit': 141, 'ind-neighbor-advert': 142 };
+const ICMP6_NAMES: Readonly<Record<string, number>> = { ...ICMP6_TYPE_NUMBERS, redirect: 137, 'router-advertisement': 134, 'neighbour-solicitation': 135, 'neighbour-advertisement': 136, 'router-renumbering': 138, 'ind-neighbor-solicit': 141, 'ind-neighbor-advert': 142 };
 
 /** What a left-hand expression evaluates to for the packet. */
 type Value =
