@@ -138,7 +138,7 @@ export const fwVrrpSpoofable: Check = {
           id: 'fw-vrrp-spoofable',
           severity: 'warning',
           subject: chainsSubject(`VRRP IPv${family} TTL`, offLink),
-          what: `${from} and ${family === 4 ? 'TTL' : 'hop limit'} 63 (routed, so not from the link) is accepted${iface === undefined ? '' : ` on ${iface}`}: ${describePass(offLink)}`,
+          what: `${from} ${peer === undefined ? 'with' : 'and'} ${family === 4 ? 'TTL' : 'hop limit'} 63 (routed, so not from the link) is accepted${iface === undefined ? '' : ` on ${iface}`}: ${describePass(offLink)}`,
           breaks: `anyone who can route a packet here can forge the peer's advert with priority 255 and take the VIPs or make this director give them up${unicast ? ' (keepalived skips its own TTL check with unicast_peer)' : ''}: a real peer's VRRP always arrives with ${family === 4 ? 'TTL' : 'hop limit'} ${VRRP_TTL}`,
           fix: fixLine(facts, offLink, family, { nft: `meta l4proto vrrp ${hopWord(family)} != ${VRRP_TTL} drop`, iptables: `-p vrrp -m ${family === 4 ? 'ttl ! --ttl-eq' : 'hl ! --hl-eq'} ${VRRP_TTL} -j DROP` }),
         });
