@@ -155,6 +155,30 @@ export function parseRuleWords(list: readonly string[], family: 'ip' | 'ip6'): u
         expr.push(match({ ct: { key: 'state' } }, states.length === 1 ? states[0] : states, neg));
         continue;
       }
+      case '--ttl-eq':
+      case '--ttl-gt':
+      case '--ttl-lt':
+      case '--hl-eq':
+      case '--hl-gt':
+      case '--hl-lt': {
+        // -m ttl / -m hl: the TTL or hop limit compared with a number.
+        const value = numberOf(next());
+        const kind = word.slice(-2);
+        const op = kind === 'eq' ? (neg ? '!=' : '==') : kind === 'gt' ? (neg ? '<=' : '>') : neg ? '>=' : '<';
+        if (value === undefined) unjudged(word);
+        else expr.push({ match: { op, left: PAYLOAD(family, word.startsWith('--ttl') ? 'ttl' : 'hoplimit'), right: value } });
+        continue;
+      }
+      case '--icmp-type':
+      case '--icmpv6-type': {
+        // `8`, `3/4` (type/code) or a name; the code is a further match the evaluator cannot see.
+        const [type = '', code] = next().split('/');
+        const protocol = word === '--icmp-type' ? 'icmp' : 'icmpv6';
+        // `! 3/4` is "not (type 3 and code 4)": without the code it may match any type.
+        if (!(neg && code !== undefined)) expr.push(match(PAYLOAD(protocol, 'type'), numberOf(type) ?? type, neg));
+        if (code !== undefined) expr.push(match(PAYLOAD(protocol, 'code'), numberOf(code) ?? code, neg));
+        continue;
+      }
       case '--mark': {
         const [value = '', mask] = next().split('/');
         const number = numberOf(value);

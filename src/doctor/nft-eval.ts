@@ -12,6 +12,7 @@
  */
 import type { Family } from '../config/model.js';
 import { addressToBigInt, parseAddress } from '../net/address.js';
+import { ICMP6_TYPE_NUMBERS, ICMP_TYPE_NUMBERS } from '../nft/model/values.js';
 
 /** NftChainFact: a chain of the ruleset. Base chains have `hook`. */
 export interface NftChainFact {
@@ -156,6 +157,10 @@ export interface Packet {
   readonly iifname?: string;
   /** The output interface (packets on the output hook). */
   readonly oifname?: string;
+  /** TTL (IPv4) or hop limit (IPv6); absent: unknown. */
+  readonly hopLimit?: number;
+  /** ICMP or ICMPv6 type number (l4proto 1 or 58); absent: unknown. */
+  readonly icmpType?: number;
   /** The packet's mark (meta mark); absent: unknown. */
   readonly mark?: number;
   /** Conntrack state of the packet: the first packet of a flow is `new`. */
@@ -193,7 +198,15 @@ const SERVICES: Readonly<Record<string, number>> = {
 };
 
 type Tri = 'yes' | 'no' | 'maybe';
-type Kind = 'addr' | 'proto' | 'port' | 'iface' | 'flags' | 'nfproto' | 'number';
+type Kind = 'addr' | 'proto' | 'port' | 'iface' | 'flags' | 'nfproto' | 'number' | 'icmp4' | 'icmp6';
+
+/** ICMP type names nft prints beyond the ones lbfw writes (RFC 792, 950), and ip6tables' names for ICMPv6 below. */
+const MORE_ICMP4_TYPES: Readonly<Record<string, number>> = {
+  'source-quench': 4, 'router-advertisement': 9, 'router-solicitation': 10, 'timestamp-request': 13, 'timestamp-reply': 14,
+  'info-request': 15, 'info-reply': 16, 'address-mask-request': 17, 'address-mask-reply': 18,
+};
+const ICMP4_NAMES: Readonly<Record<string, number>> = { ...ICMP_TYPE_NUMBERS, ...MORE_ICMP4_TYPES };
+const ICMP6_NAMES: Readonly<Record<string, number>> = { ...ICMP6_TYPE_NUMBERS, redirect: 137, 'router-advertisement': 134, 'neighbour-solicitation': 135, 'neighbour-advertisement': 136, 'router-renumbering': 138, 'ind-neighbor-solicit': 141, 'ind-neighbor-advert': 142 };
 
 /** What a left-hand expression evaluates to for the packet. */
 type Value =
@@ -220,7 +233,12 @@ function payloadValue(payload: Record<string, unknown>, packet: Packet): Value {
     if (field === 'saddr') return single('addr', packet.saddr);
     if (field === 'daddr') return single('addr', packet.daddr);
     if (field === 'protocol' || field === 'nexthdr') return single('proto', packet.l4proto);
+    if (field === 'ttl' || field === 'hoplimit') return single('number', packet.hopLimit);
     return UNKNOWN;
+  }
+  if (protocol === 'icmp' || protocol === 'icmpv6') {
+    if (packet.l4proto !== (protocol === 'icmp' ? 1 : 58)) return ABSENT;
+    return field === 'type' ? single(protocol === 'icmp' ? 'icmp4' : 'icmp6', packet.icmpType) : UNKNOWN;
   }
   if (protocol === 'th') {
     if (!TRANSPORT.has(packet.l4proto)) return ABSENT;
@@ -306,7 +324,7 @@ function elementMatches(type: Kind, value: string | number | readonly string[], 
       if (v === undefined || lo === undefined || hi === undefined) return 'maybe';
       return v >= lo && v <= hi ? 'yes' : 'no';
     }
-    const names = type === 'port' ? SERVICES : PROTOCOLS;
+    const names = namesOf(type);
     const v = toNumber(value, names);
     const lo = toNumber(range[0], names);
     const hi = toNumber(range[1], names);
@@ -335,8 +353,10 @@ function elementMatches(type: Kind, value: string | number | readonly string[], 
     }
     case 'proto':
     case 'port':
-    case 'number': {
-      const names = type === 'port' ? SERVICES : PROTOCOLS;
+    case 'number':
+    case 'icmp4':
+    case 'icmp6': {
+      const names = namesOf(type);
       const a = toNumber(value, names);
       const b = toNumber(element, names);
       return a === undefined || b === undefined ? 'maybe' : a === b ? 'yes' : 'no';
@@ -355,6 +375,11 @@ function elementMatches(type: Kind, value: string | number | readonly string[], 
     case 'nfproto':
       return typeof element === 'string' ? (element === value ? 'yes' : 'no') : 'maybe';
   }
+}
+
+/** The names a number of this kind may be printed as. */
+function namesOf(type: Kind): Readonly<Record<string, number>> {
+  return type === 'port' ? SERVICES : type === 'icmp4' ? ICMP4_NAMES : type === 'icmp6' ? ICMP6_NAMES : PROTOCOLS;
 }
 
 function anyOf(results: Iterable<Tri>): Tri {
@@ -427,8 +452,8 @@ function matchResult(match: Record<string, unknown>, packet: Packet, scope: Scop
     }
     default: {
       if (value.kind !== 'single') return 'maybe';
-      const a = toNumber(value.value, value.type === 'port' ? SERVICES : PROTOCOLS);
-      const b = toNumber(right, value.type === 'port' ? SERVICES : PROTOCOLS);
+      const a = toNumber(value.value, namesOf(value.type));
+      const b = toNumber(right, namesOf(value.type));
       if (a === undefined || b === undefined) return 'maybe';
       const holds = op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : op === '>=' ? a >= b : undefined;
       return holds === undefined ? 'maybe' : holds ? 'yes' : 'no';
@@ -565,6 +590,32 @@ export function droppedBy(
   ignore: (verdict: HookVerdict) => boolean = () => false,
 ): HookVerdict | undefined {
   return hookVerdicts(model, hook, packet).find((v) => v.verdict.kind === 'drop' && !ignore(v));
+}
+
+/**
+ * passedBy returns what every base chain of `hook` does with the packet when
+ * each of them certainly lets it go (an accepting rule, or the end of the
+ * chain under policy accept); undefined when any chain drops it or might.
+ * `pass` names chains whose verdict does not count (the lab's DR emulation).
+ * The opposite caution of {@link droppedBy}: a hole is reported only when
+ * the ruleset certainly has it.
+ */
+export function passedBy(
+  model: NftModel,
+  hook: string,
+  packet: Packet,
+  pass: (verdict: HookVerdict) => boolean = () => false,
+): HookVerdict[] | undefined {
+  const verdicts = hookVerdicts(model, hook, packet).filter((v) => !pass(v));
+  return verdicts.every((v) => v.verdict.kind === 'accept') ? verdicts : undefined;
+}
+
+/** describePass says in words which chains let a packet through, and by which rule or policy. */
+export function describePass(verdicts: readonly HookVerdict[]): string {
+  if (verdicts.length === 0) return 'no chain filters it';
+  return verdicts
+    .map((v) => (v.verdict.rule === undefined ? `chain ${chainName(v.chain)} (policy ${v.chain.policy ?? 'accept'}) lets it pass` : `rule ${describeRule(v.verdict.rule)} of chain ${chainName(v.chain)} accepts it`))
+    .join('; ');
 }
 
 function describeValue(value: unknown): string {

@@ -5,6 +5,7 @@
 import { BAN_CHECKS } from './checks/ban.js';
 import { BLACKLIST_CHECKS } from './checks/blacklist.js';
 import { FIREWALL_CHECKS } from './checks/firewall.js';
+import { HARDENING_CHECKS } from './checks/hardening.js';
 import { IPVS_CHECKS } from './checks/ipvs.js';
 import { KEEPALIVED_CHECKS } from './checks/keepalived.js';
 import { LBFW_CHECKS } from './checks/lbfw.js';
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = [
   ...SYSCTL_CHECKS,
   ...IPVS_CHECKS,
   ...FIREWALL_CHECKS,
+  ...HARDENING_CHECKS,
   ...KEEPALIVED_CHECKS,
   ...LISTEN_CHECKS,
   ...BLACKLIST_CHECKS,

@@ -18,6 +18,7 @@ import {
   forwardSets,
   healthCheckRules,
   healthCheckSets,
+  echoLimitRules,
   icmpRules,
   invalidRule,
   mappedSourceRule,
@@ -246,6 +247,8 @@ function fitComment(text: string): string {
 function input(config: HostConfig): NftChain {
   const rules: NftRule[] = [
     { id: 'loopback', match: [{ kind: 'iif', name: 'lo' }], statements: [accept] },
+    // Before every other accept, or a ping flood passes as established (hardening.ts).
+    ...echoLimitRules(),
     ...vipServiceRules(config),
     ...vipIcmpErrorRules(config),
     ...redirectRules(),

@@ -43,7 +43,7 @@ export const IPV4_MAPPED6: AddressRange = cidrToRange({ family: 6, address: '::f
 /** The IPv6 link-local prefix fe80::/10. */
 const LINK_LOCAL6: AddressRange = cidrToRange({ family: 6, address: 'fe80::', prefix: 10 });
 
-/** ICMP echo accepted per family and second (burst as much again), beyond which echo falls to the policy. */
+/** ICMP echo requests accepted per family and second (burst as much again); the rest are dropped. */
 export const ECHO_RATE_PER_SECOND = 100;
 export const ECHO_BURST = 100;
 
@@ -239,16 +239,33 @@ export function peerRules(config: HostConfig): NftRule[] {
 }
 
 /**
- * ICMP the host needs for itself: echo at a bounded rate (a flood falls to
- * the policy), MLD, neighbour discovery with hop limit 255. ICMP errors are
- * accepted only as `related` (the established rule) or, for VIPs, by
- * {@link vipIcmpErrorRules}.
+ * ICMP echo at a bounded rate per family: requests under the limit are
+ * accepted (counted), the rest dropped (counted). The builder places these
+ * right after loopback, before every other accept: conntrack keys an echo
+ * flow by its ICMP id, so after the first request a single `ping -f` is
+ * `established`, and a VIP accepted on every port would take it too; a limit
+ * behind either would never see the flood. The drop does not wait for the
+ * policy, which may be accept.
+ */
+export function echoLimitRules(): NftRule[] {
+  const limit: Statement = { kind: 'limit', perSecond: ECHO_RATE_PER_SECOND, burst: ECHO_BURST };
+  const echo4: Match = { kind: 'icmp-type', types: ['echo-request'] };
+  const echo6: Match = { kind: 'icmpv6-type', types: ['echo-request'] };
+  return [
+    { id: 'icmp4-echo', match: [echo4], statements: [limit, counter, accept] },
+    { id: 'icmp4-echo-flood', match: [echo4], statements: [counter, drop] },
+    { id: 'icmp6-echo', match: [echo6], statements: [limit, counter, accept] },
+    { id: 'icmp6-echo-flood', match: [echo6], statements: [counter, drop] },
+  ];
+}
+
+/**
+ * ICMPv6 the host needs for itself: MLD and neighbour discovery with hop
+ * limit 255. Echo is {@link echoLimitRules}; ICMP errors are accepted only as
+ * `related` (the established rule) or, for VIPs, by {@link vipIcmpErrorRules}.
  */
 export function icmpRules(): NftRule[] {
-  const limit: Statement = { kind: 'limit', perSecond: ECHO_RATE_PER_SECOND, burst: ECHO_BURST };
   return [
-    { id: 'icmp4-echo', match: [{ kind: 'icmp-type', types: ['echo-request'] }], statements: [limit, accept] },
-    { id: 'icmp6-echo', match: [{ kind: 'icmpv6-type', types: ['echo-request'] }], statements: [limit, accept] },
     { id: 'icmp6-mld', match: [{ kind: 'icmpv6-type', types: MLD_TYPES }], statements: [accept] },
     { id: 'icmp6-nd', match: [hopLimit255(6), { kind: 'icmpv6-type', types: ND_TYPES }], statements: [accept] },
   ];

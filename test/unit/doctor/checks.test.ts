@@ -37,7 +37,8 @@ test('The healthy director gives no finding at all.', (t) => {
     'vip-absent', 'vip-iface-down', 'iface-missing', 'lo-down', 'rs-not-connected', 'rp-filter-vip', 'send-redirects', 'proxy-arp',
     'lbfw-sysctl', 'ipvs-missing', 'ipvs-service-missing', 'dr-port-remap', 'expire-nodest-conn', 'expire-quiescent-template',
     'conntrack-full', 'fw-blocks-vrrp', 'fw-blocks-sync', 'fw-blocks-vip', 'output-chain-drop', 'conntrack-tcp-loose', 'fw-unjudged',
-    'fw-legacy-iptables', 'keepalived-config-error', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
+    'fw-legacy-iptables', 'fw-vrrp-spoofable', 'fw-vrrp6-any-link-local', 'fw-ipv4-mapped', 'fw-invalid-accepted', 'fw-icmp-error-unrelated',
+    'fw-icmp-redirect', 'fw-forward-open', 'keepalived-config-error', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
     'keepalived-deprecated', 'keepalived-unicast-peer-self', 'keepalived-unicast-src-missing', 'sync-daemon-iface', 'vrrp-iface-missing',
     'keepalived-family-mismatch', 'keepalived-fwmark-unset', 'keepalived-not-running', 'blacklist-protected', 'ban-set-fill',
     'ban-table-missing', 'ban-peer', 'lbfw-drift', 'lbfw-confirm', 'facts-incomplete', 'arp-probe',
@@ -51,7 +52,8 @@ test('The healthy real server gives no finding at all.', (t) => {
   t.deepEqual(report.checksRun, [
     'iface-missing', 'lo-down', 'rs-vip-not-on-lo', 'rs-vip-wide-prefix', 'rs-vip-on-arp-iface', 'rs-no-route-back', 'proxy-arp',
     'rs-arp-ignore', 'rs-arp-announce', 'rs-rp-filter-strict', 'lbfw-sysctl', 'conntrack-full', 'rs-fw-blocks-vip',
-    'rs-fw-blocks-health-check', 'fw-unjudged', 'fw-legacy-iptables', 'rs-not-listening', 'blacklist-protected', 'lbfw-drift',
+    'rs-fw-blocks-health-check', 'fw-unjudged', 'fw-legacy-iptables', 'fw-ipv4-mapped', 'fw-invalid-accepted', 'fw-icmp-error-unrelated',
+    'fw-icmp-redirect', 'rs-fw-service-any-address', 'rs-not-listening', 'blacklist-protected', 'lbfw-drift',
     'lbfw-confirm', 'facts-incomplete',
   ]);
 });
@@ -707,6 +709,164 @@ test('overlimit configured without its table', finds, 'ban-table-missing', direc
 test('a peer without a ban table', finds, 'ban-peer', director((d) => {
   d.peerBan = { file: 'peer.json', hostname: 'lb2', hasBanTable: false };
 }), { severity: 'warning', what: [/lb2 has no ban table/] });
+
+// Issue 12's holes in a host firewall other than lbfw's (checks/hardening.ts).
+
+const counted = { counter: { packets: 0, bytes: 0 } };
+
+/** permissiveFilter: another tool's `table inet filter` as many hosts have it: VRRP, ICMP and the ports accepted by protocol alone. */
+function permissiveFilter(ports: readonly number[] = [22, 80, 443]): Record<string, unknown>[] {
+  const r = (handle: number, expr: readonly Record<string, unknown>[]): Record<string, unknown> => nftRule('inet', 'filter', 'input', handle, expr);
+  return [
+    { table: { family: 'inet', name: 'filter', handle: 9 } },
+    nftChain('inet', 'filter', 'input', 'input', 'drop'),
+    r(2, [match({ ct: { key: 'state' } }, ['established', 'related'], 'in'), ACCEPT]),
+    r(3, [match(meta('iif'), 'lo'), ACCEPT]),
+    r(4, [match(meta('l4proto'), 'vrrp'), ACCEPT]),
+    r(5, [match(payload('tcp', 'dport'), { set: [...ports] }), ACCEPT]),
+    r(6, [match(meta('l4proto'), 'icmp'), ACCEPT]),
+    r(7, [match(meta('l4proto'), 'ipv6-icmp'), ACCEPT]),
+  ];
+}
+
+/** protectedFilter: the same tool's table with every protection of issue 12 (the healthy twin). */
+function protectedFilter(serviceAccept: Record<string, unknown>): Record<string, unknown>[] {
+  const r = (handle: number, expr: readonly Record<string, unknown>[]): Record<string, unknown> => nftRule('inet', 'filter', 'input', handle, expr);
+  return [
+    { table: { family: 'inet', name: 'filter', handle: 9 } },
+    nftChain('inet', 'filter', 'input', 'input', 'drop'),
+    nftChain('inet', 'filter', 'forward', 'forward', 'drop'),
+    r(2, [match(meta('iif'), 'lo'), ACCEPT]),
+    r(3, [match(payload('ip6', 'saddr'), { prefix: { addr: '::ffff:0.0.0.0', len: 96 } }), counted, DROP]),
+    r(4, [match(payload('icmp', 'type'), 'redirect'), DROP]),
+    r(5, [match(payload('icmpv6', 'type'), 'nd-redirect'), DROP]),
+    r(6, [match({ ct: { key: 'state' } }, 'invalid', 'in'), DROP]),
+    r(7, [match({ ct: { key: 'state' } }, ['established', 'related'], 'in'), ACCEPT]),
+    r(8, [match(meta('iifname'), 'eth0'), match(payload('ip', 'saddr'), '192.0.2.3'), match(payload('ip', 'ttl'), 255), match(meta('l4proto'), 'vrrp'), ACCEPT]),
+    r(9, [match(payload('tcp', 'dport'), 22), ACCEPT]),
+    r(10, [serviceAccept, ACCEPT]),
+    r(11, [match(payload('icmp', 'type'), 'echo-request'), ACCEPT]),
+  ];
+}
+
+const foreignDirector = (change: Parameters<typeof variant>[1] = () => undefined): Facts =>
+  director((d) => {
+    d.nftRuleset = permissiveFilter();
+    change(d);
+  });
+const foreignRealServer = (change: Parameters<typeof variant>[1] = () => undefined): Facts =>
+  realServer((d) => {
+    d.nftRuleset = permissiveFilter([22, 80]);
+    d.links[1]!.addresses.push({ ifname: 'eth0', family: 6, address: '2001:db8:1::21', prefix: 64 });
+    change(d);
+  });
+
+const HARDENING_IDS = ['fw-vrrp-spoofable', 'fw-vrrp6-any-link-local', 'fw-ipv4-mapped', 'fw-invalid-accepted', 'fw-icmp-error-unrelated', 'fw-icmp-redirect', 'rs-fw-service-any-address', 'fw-forward-open'];
+
+test('another tool accepting VRRP by protocol alone', finds, 'fw-vrrp-spoofable', foreignDirector(), {
+  severity: 'warning',
+  what: [/^VRRP \(IP protocol 112\) with the peer's source 192\.0\.2\.3 (and TTL 63 \(routed, so not from the link\) is accepted on eth0|arriving on eth1, not keepalived's interface eth0, is accepted): rule "meta l4proto vrrp accept" \(handle 4\) of chain inet filter input accepts it$/],
+  fix: /^let lbfw build the firewall: lbfw apply .*\(or by hand: nft insert rule inet filter input 'meta l4proto vrrp (ip ttl != 255|iifname != "eth0") drop'\)$/,
+  count: 2,
+});
+
+test('iptables-nft with a TTL check still accepting VRRP on every interface', finds, 'fw-vrrp-spoofable', director((d) => {
+  d.nftRuleset = [
+    { table: { family: 'ip', name: 'filter', handle: 1 } },
+    nftChain('ip', 'filter', 'INPUT', 'input', 'drop'),
+    nftRule('ip', 'filter', 'INPUT', 2, [match(meta('l4proto'), 'vrrp'), { xt: { type: 'match', name: 'ttl' } }, counted, ACCEPT]),
+  ];
+  (d as { iptables?: unknown }).iptables = { nftSave: { ip: '*filter\n:INPUT DROP [0:0]\n-A INPUT -p vrrp -m ttl --ttl-eq 255 -j ACCEPT\nCOMMIT\n' }, legacyTables: { ip: [], ip6: [] } };
+}), { severity: 'warning', what: [/arriving on eth1, not keepalived's interface eth0, is accepted: rule "meta l4proto vrrp ip ttl 255 accept comment "iptables-nft-save: -A INPUT -p vrrp -m ttl --ttl-eq 255 -j ACCEPT""/], fix: /\(or by hand: iptables-nft -I INPUT -p vrrp ! -i eth0 -j DROP\)$/ });
+
+test('VRRPv3 over IPv6 accepted from any link-local sender', finds, 'fw-vrrp6-any-link-local', foreignDirector((d) => {
+  d.config.peers.push({ family: 6, address: 'fe80::3', origin: { kind: 'default' } });
+}), { severity: 'warning', what: [/^VRRPv3 to ff02::12 from fe80::bad:1, a link-local address of no peer on eth0, is accepted: rule "meta l4proto vrrp accept"/], fix: /nft insert rule inet filter input 'meta l4proto vrrp ip6 saddr fe80::\/10 ip6 saddr != fe80::3 drop'/ });
+
+test('IPv4-mapped sources reaching an IPv6 VIP service', finds, 'fw-ipv4-mapped', foreignDirector((d) => {
+  d.config.services.push({ family: 6, address: '2001:db8::10', protocol: 'tcp', port: 443, origin: { kind: 'default' } });
+}), { severity: 'warning', what: [/^a packet from ::ffff:203\.0\.113\.99 to tcp \[2001:db8::10\]:443 is accepted: rule "tcp dport \{ 22, 80, 443 \} accept" \(handle 5\) of chain inet filter input accepts it$/], fix: /'ip6 saddr ::ffff:0\.0\.0\.0\/96 drop'/ });
+
+test('no ct state invalid drop for the host\'s own traffic', finds, 'fw-invalid-accepted', foreignDirector(), {
+  severity: 'warning',
+  what: [/^a TCP packet to (192\.0\.2\.2:22|\[2001:db8::2\]:22) that conntrack calls invalid .* is accepted: rule "tcp dport \{ 22, 80, 443 \} accept"/],
+  fix: /'(ip daddr != 192\.0\.2\.10 |meta nfproto ipv6 )ct state invalid drop'/,
+  count: 2,
+});
+
+test('ICMP errors accepted without ct state related', finds, 'fw-icmp-error-unrelated', foreignDirector(), {
+  severity: 'warning',
+  what: [/^an ICMP(v6)? "(fragmentation needed|packet too big)" to (192\.0\.2\.2|2001:db8::2) that quotes no flow of this host is accepted: rule "meta l4proto (icmp|ipv6-icmp) accept"/],
+  fix: /'(ip daddr != 192\.0\.2\.10 icmp type destination-unreachable|meta nfproto ipv6 icmpv6 type packet-too-big) ct state != related drop'/,
+  count: 2,
+});
+
+test('ICMP redirects accepted as related', finds, 'fw-icmp-redirect', foreignDirector(), {
+  severity: 'warning',
+  what: [/^an ICMP(v6)? redirect to (192\.0\.2\.2|2001:db8::2) quoting a live flow \(ct state related\) is accepted: rule "ct state established,related accept"/],
+  fix: /'(icmp type redirect|icmpv6 type nd-redirect) drop'/,
+  count: 2,
+});
+
+test("a real server's service port open on an address of the other family", finds, 'rs-fw-service-any-address', foreignRealServer(), {
+  severity: 'warning',
+  what: [/^tcp \[2001:db8:1::21\]:80 is accepted from any source \(the service 192\.0\.2\.10:80 is IPv4 only; the health checks never connect there\)/],
+  fix: /nft insert rule inet filter input 'ip6 daddr 2001:db8:1::21 tcp dport 80 drop'/,
+});
+
+test('a DR director with ip_forward on and no forward chain', finds, 'fw-forward-open', foreignDirector((d) => {
+  d.sysctls['net.ipv4.ip_forward'] = '1';
+}), { severity: 'warning', what: [/^net\.ipv4\.ip_forward is 1 and a new TCP connection from outside to 198\.51\.100\.21:22 is forwarded: no chain filters the forward hook$/], fix: /^sysctl -w net\.ipv4\.ip_forward=0/ });
+
+test('A forward chain accepting by policy is named.', (t) => {
+  const facts = foreignDirector((d) => {
+    d.sysctls['net.ipv4.ip_forward'] = '1';
+    d.nftRuleset!.push(nftChain('inet', 'filter', 'forward', 'forward', 'accept'));
+  });
+  t.deepEqual(runChecks(facts, ['fw-forward-open']).findings.map((f) => f.what), [
+    'net.ipv4.ip_forward is 1 and a new TCP connection from outside to 198.51.100.21:22 is forwarded: chain inet filter forward (policy accept) lets it pass',
+  ]);
+});
+
+test('A foreign firewall with every protection of issue 12 has none of the hole findings (healthy twin).', (t) => {
+  const d = foreignDirector((d) => {
+    d.sysctls['net.ipv4.ip_forward'] = '1';
+    d.config.services.push({ family: 6, address: '2001:db8::10', protocol: 'tcp', port: 443, origin: { kind: 'default' } });
+    d.nftRuleset = protectedFilter(match({ concat: [payload('ip', 'daddr'), payload('tcp', 'dport')] }, { set: [{ concat: ['192.0.2.10', 80] }, { concat: ['192.0.2.10', 443] }] }));
+  });
+  t.deepEqual(runChecks(d, HARDENING_IDS).findings, []);
+  const rs = foreignRealServer((d) => {
+    d.nftRuleset = protectedFilter(match(payload('ip', 'daddr'), { set: ['192.0.2.10', '198.51.100.21'] }));
+  });
+  t.deepEqual(runChecks(rs, HARDENING_IDS).findings, []);
+});
+
+test("With lbfw's own table loaded the hole checks stay silent, even beside a permissive table.", (t) => {
+  const facts = director((d) => {
+    d.sysctls['net.ipv4.ip_forward'] = '1';
+    d.nftRuleset!.push(...permissiveFilter());
+  });
+  t.deepEqual(runChecks(facts, HARDENING_IDS).findings, []);
+});
+
+test('Without any firewall on the input hook there is nothing to judge.', (t) => {
+  const facts = director((d) => {
+    d.sysctls['net.ipv4.ip_forward'] = '1';
+    d.nftRuleset = [];
+  });
+  t.deepEqual(runChecks(facts, HARDENING_IDS).findings, []);
+});
+
+test('A rule that might not match (a rate limit) is no certain hole.', (t) => {
+  const facts = foreignDirector((d) => {
+    d.nftRuleset = [
+      { table: { family: 'inet', name: 'filter', handle: 9 } },
+      nftChain('inet', 'filter', 'input', 'input', 'drop'),
+      nftRule('inet', 'filter', 'input', 2, [match(meta('l4proto'), 'vrrp'), { limit: { rate: 10, per: 'second' } }, ACCEPT]),
+    ];
+  });
+  t.deepEqual(runChecks(facts, ['fw-vrrp-spoofable']).findings, []);
+});
 
 test('Every check of the registry has a broken variant above.', (t) => {
   const missing = CHECKS.map((c) => c.id).filter((id) => !covered.has(id));

@@ -5,9 +5,11 @@ import {
   droppedBy,
   hookVerdicts,
   omitLargeSetElements,
+  passedBy,
   readNftModel,
   type Packet,
 } from '../../../src/doctor/nft-eval.js';
+import { parseRuleWords } from '../../../src/doctor/iptables-save.js';
 import { ACCEPT, DROP, lbfwTable, match, meta, nftChain, nftRule, payload, sshOnlyFilter } from './fixtures.js';
 
 const vipHttp: Packet = { family: 4, daddr: '192.0.2.10', l4proto: 6, dport: 80, iifname: 'eth0', ctState: 'new' };
@@ -87,4 +89,54 @@ test('Sets larger than the limit lose their elements and remember how many they 
   t.is(omitted.set[ELEMENTS_OMITTED], 1001);
   t.is(omitted.set['name'], 'bl4_hosts');
   t.is(kept, small);
+});
+
+// TTL / hop limit and ICMP types (issue 12's hole checks send such packets).
+const vrrpTtl = (hopLimit: number): Packet => ({ ...vrrpFromPeer, hopLimit });
+test('a TTL 255 check accepts an advert with TTL 255', verdict, [
+  nftChain('inet', 'f', 'input', 'input', 'drop'),
+  nftRule('inet', 'f', 'input', 2, [match(payload('ip', 'ttl'), 255), match(meta('l4proto'), 'vrrp'), ACCEPT]),
+], vrrpTtl(255), 'pass');
+test('a TTL 255 check drops a routed advert (TTL 63)', verdict, [
+  nftChain('inet', 'f', 'input', 'input', 'drop'),
+  nftRule('inet', 'f', 'input', 2, [match(payload('ip', 'ttl'), 255), match(meta('l4proto'), 'vrrp'), ACCEPT]),
+], vrrpTtl(63), 'drop');
+const redirect: Packet = { family: 4, daddr: '192.0.2.2', l4proto: 1, icmpType: 5, iifname: 'eth0', ctState: 'related' };
+test('an ICMP type set by name holds the type by number', verdict, [
+  nftChain('inet', 'f', 'input', 'input', 'accept'),
+  nftRule('inet', 'f', 'input', 2, [match(payload('icmp', 'type'), { set: ['echo-request', 'redirect'] }), DROP]),
+], redirect, 'drop');
+test('an ICMP type match does not hold another type', verdict, [
+  nftChain('inet', 'f', 'input', 'input', 'accept'),
+  nftRule('inet', 'f', 'input', 2, [match(payload('icmp', 'type'), 'echo-request'), DROP]),
+], redirect, 'pass');
+test('an icmpv6 type match never holds an IPv4 ICMP packet', verdict, [
+  nftChain('inet', 'f', 'input', 'input', 'accept'),
+  nftRule('inet', 'f', 'input', 2, [match(payload('icmpv6', 'type'), 137), DROP]),
+], redirect, 'pass');
+
+test('passedBy is certain or nothing: an accept, a policy accept, but never a rule that may not match.', (t) => {
+  const model = (expr: readonly Record<string, unknown>[]) =>
+    readNftModel([nftChain('inet', 'f', 'input', 'input', 'drop'), nftRule('inet', 'f', 'input', 2, expr), nftChain('ip', 'g', 'input', 'input', 'accept', 10)]);
+  const accepted = passedBy(model([match(meta('l4proto'), 'vrrp'), ACCEPT]), 'input', vrrpTtl(63));
+  t.deepEqual(accepted?.map((v) => [v.chain.table, v.verdict.kind, v.verdict.rule?.handle]), [['f', 'accept', 2], ['g', 'accept', undefined]]);
+  t.is(passedBy(model([match(meta('l4proto'), 'vrrp'), { limit: { rate: 5, per: 'second' } }, ACCEPT]), 'input', vrrpTtl(63)), undefined, 'a rate limit may not match');
+  t.is(passedBy(model([match(payload('ip', 'ttl'), 255), ACCEPT]), 'input', vrrpTtl(63)), undefined, 'dropped by policy');
+  t.deepEqual(passedBy(readNftModel([]), 'forward', vrrpTtl(63)), [], 'no chain on the hook: nothing filters it');
+});
+
+test('iptables-save options for TTL, hop limit and ICMP types become nft matches.', (t) => {
+  t.deepEqual(parseRuleWords(['-p', 'vrrp', '-m', 'ttl', '!', '--ttl-eq', '255', '-j', 'DROP'], 'ip'), [
+    match(meta('l4proto'), 'vrrp'),
+    match(payload('ip', 'ttl'), 255, '!='),
+    DROP,
+  ]);
+  t.deepEqual(parseRuleWords(['-m', 'hl', '--hl-lt', '2', '-j', 'ACCEPT'], 'ip6'), [match(payload('ip6', 'hoplimit'), 2, '<'), ACCEPT]);
+  t.deepEqual(parseRuleWords(['-p', 'icmp', '-m', 'icmp', '--icmp-type', '3/4', '-j', 'ACCEPT'], 'ip'), [
+    match(meta('l4proto'), 'icmp'),
+    match(payload('icmp', 'type'), 3),
+    match(payload('icmp', 'code'), 4),
+    ACCEPT,
+  ]);
+  t.deepEqual(parseRuleWords(['-p', 'ipv6-icmp', '--icmpv6-type', 'redirect', '-j', 'DROP'], 'ip6'), [match(meta('l4proto'), 'ipv6-icmp'), match(payload('icmpv6', 'type'), 'redirect'), DROP]);
 });

@@ -76,6 +76,10 @@ const DIRECTOR_TABLE = `table inet lbfw {
 \tchain input {
 \t\ttype filter hook input priority filter; policy drop;
 \t\tiif "lo" accept comment "loopback"
+\t\ticmp type echo-request limit rate 100/second burst 100 packets counter accept comment "icmp4-echo"
+\t\ticmp type echo-request counter drop comment "icmp4-echo-flood"
+\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets counter accept comment "icmp6-echo"
+\t\ticmpv6 type echo-request counter drop comment "icmp6-echo-flood"
 \t\tip daddr . meta l4proto . th dport @vip4_services counter accept comment "vip-services4"
 \t\tip6 daddr . meta l4proto . th dport @vip6_services counter accept comment "vip-services6"
 \t\tip daddr 192.0.2.10/31 icmp type { destination-unreachable, time-exceeded, parameter-problem } accept comment "vip-icmp-errors4"
@@ -97,8 +101,6 @@ const DIRECTOR_TABLE = `table inet lbfw {
 \t\tip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept comment "allow-1-v4: node exporter"
 \t\tip6 saddr 2001:db8:200::/48 tcp dport 9100 accept comment "allow-1-v6: node exporter"
 \t\tip saddr 192.0.2.128/26 udp dport 161 accept comment "allow-2-v4: snmp"
-\t\ticmp type echo-request limit rate 100/second burst 100 packets accept comment "icmp4-echo"
-\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets accept comment "icmp6-echo"
 \t\ticmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6-mld"
 \t\tip6 hoplimit 255 icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "icmp6-nd"
 \t\tcounter comment "policy-drop"
@@ -146,6 +148,10 @@ test('a real server gets no peer sets and no VRRP or IPVS sync rules', (t) => {
   );
   t.deepEqual(ruleIds(ruleset, 'input'), [
     'loopback',
+    'icmp4-echo',
+    'icmp4-echo-flood',
+    'icmp6-echo',
+    'icmp6-echo-flood',
     'vip-services4',
     'vip-services6',
     'health-checks4',
@@ -156,8 +162,6 @@ test('a real server gets no peer sets and no VRRP or IPVS sync rules', (t) => {
     'established',
     'mgmt-ssh4',
     'mgmt-ssh6',
-    'icmp4-echo',
-    'icmp6-echo',
     'icmp6-mld',
     'icmp6-nd',
     'policy-drop',

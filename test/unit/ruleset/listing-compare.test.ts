@@ -88,6 +88,10 @@ const DIRECTOR_LISTING = `table inet lbfw {
 \tchain input {
 \t\ttype filter hook input priority filter; policy drop;
 \t\tiif "lo" accept comment "loopback"
+\t\ticmp type echo-request limit rate 100/second burst 100 packets counter packets 0 bytes 0 accept comment "icmp4-echo"
+\t\ticmp type echo-request counter packets 0 bytes 0 drop comment "icmp4-echo-flood"
+\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets counter packets 0 bytes 0 accept comment "icmp6-echo"
+\t\ticmpv6 type echo-request counter packets 0 bytes 0 drop comment "icmp6-echo-flood"
 \t\tip daddr . meta l4proto . th dport @vip4_services counter packets 1234 bytes 98765 accept comment "vip-services4"
 \t\tip6 daddr . meta l4proto . th dport @vip6_services counter packets 0 bytes 0 accept comment "vip-services6"
 \t\tip daddr 192.0.2.10/31 icmp type { destination-unreachable, time-exceeded, parameter-problem } accept comment "vip-icmp-errors4"
@@ -109,8 +113,6 @@ const DIRECTOR_LISTING = `table inet lbfw {
 \t\tip saddr { 192.0.2.50, 198.51.100.6/31 } tcp dport 9100 accept comment "allow-1-v4: node exporter"
 \t\tip6 saddr 2001:db8:200::/48 tcp dport 9100 accept comment "allow-1-v6: node exporter"
 \t\tip saddr 192.0.2.128/26 udp dport 161 accept comment "allow-2-v4: snmp"
-\t\ticmp type echo-request limit rate 100/second burst 100 packets accept comment "icmp4-echo"
-\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets accept comment "icmp6-echo"
 \t\ticmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6-mld"
 \t\tip6 hoplimit 255 icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "icmp6-nd"
 \t\tcounter packets 0 bytes 0 comment "policy-drop"
@@ -188,6 +190,10 @@ const REALSERVER_LISTING = `table inet lbfw {
 \tchain input {
 \t\ttype filter hook input priority filter; policy drop;
 \t\tiif "lo" accept comment "loopback"
+\t\ticmp type echo-request limit rate 100/second burst 100 packets counter packets 0 bytes 0 accept comment "icmp4-echo"
+\t\ticmp type echo-request counter packets 0 bytes 0 drop comment "icmp4-echo-flood"
+\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets counter packets 0 bytes 0 accept comment "icmp6-echo"
+\t\ticmpv6 type echo-request counter packets 0 bytes 0 drop comment "icmp6-echo-flood"
 \t\tip daddr . meta l4proto . th dport @vip4_services counter packets 0 bytes 0 accept comment "vip-services4"
 \t\tip6 daddr . meta l4proto . th dport @vip6_services counter packets 0 bytes 0 accept comment "vip-services6"
 \t\tmeta nfproto ipv4 meta l4proto . th dport @health_ports4 counter packets 0 bytes 0 accept comment "health-checks4"
@@ -198,8 +204,6 @@ const REALSERVER_LISTING = `table inet lbfw {
 \t\tct state established,related accept comment "established"
 \t\tip saddr @mgmt4 tcp dport 22 accept comment "mgmt-ssh4"
 \t\tip6 saddr @mgmt6 tcp dport 22 accept comment "mgmt-ssh6"
-\t\ticmp type echo-request limit rate 100/second burst 100 packets accept comment "icmp4-echo"
-\t\ticmpv6 type echo-request limit rate 100/second burst 100 packets accept comment "icmp6-echo"
 \t\ticmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report } accept comment "icmp6-mld"
 \t\tip6 hoplimit 255 icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "icmp6-nd"
 \t\tcounter packets 0 bytes 0 comment "policy-drop"
@@ -284,10 +288,15 @@ test('chains are read with their header and rules, counters without their values
     { text: 'ip6 saddr @bl6_hosts counter drop', comment: 'blacklist-hosts6', packets: 0 },
     { text: 'ip6 saddr @bl6_nets counter drop', comment: 'blacklist-nets6', packets: 0 },
   ]);
-  t.deepEqual(chains[1]?.rules.slice(0, 2), [
+  t.deepEqual(chains[1]?.rules.slice(0, 3), [
     { text: 'iif "lo" accept', comment: 'loopback' },
-    { text: 'ip daddr . meta l4proto . th dport @vip4_services counter accept', comment: 'vip-services4', packets: 1234 },
+    { text: 'icmp type echo-request limit rate 100/second burst 100 packets counter accept', comment: 'icmp4-echo', packets: 0 },
+    { text: 'icmp type echo-request counter drop', comment: 'icmp4-echo-flood', packets: 0 },
   ]);
+  t.deepEqual(
+    chains[1]?.rules.find((r) => r.comment === 'vip-services4'),
+    { text: 'ip daddr . meta l4proto . th dport @vip4_services counter accept', comment: 'vip-services4', packets: 1234 },
+  );
 });
 
 test('an empty listing has neither sets nor chains', (t) => {
