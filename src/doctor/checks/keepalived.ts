@@ -43,7 +43,7 @@ export const keepalivedConfigError: Check = {
                 severity === 'error'
                   ? 'keepalived ignores or refuses what it cannot parse, and the doctor cannot check the VRRP and virtual_server settings'
                   : "the peer's VRRP settings cannot be compared with this director's",
-              fix: `keepalived --config-test --use-file ${k.file}`,
+              fix: `keepalived --config-test${k.configId === undefined ? '' : ` --config-id ${k.configId}`} --use-file ${k.file}`,
             },
           ],
     ),
