@@ -333,6 +333,29 @@ function setsMark(expr: readonly unknown[], mark: number): boolean | 'unknown' {
   return unknown ? 'unknown' : false;
 }
 
+/** nftSet writes one value as is and several as an anonymous set. */
+function nftSet(values: readonly (string | number)[]): string {
+  return values.length === 1 ? String(values[0]) : `{ ${values.join(', ')} }`;
+}
+
+/**
+ * markRuleFix is a command that marks the service's traffic before IPVS sees
+ * it: the VRRP VIPs of the real servers' family, the protocol of the
+ * virtual_server and its real servers' ports (every port when they name
+ * none, as a port-less fwmark service takes them all). Without VIPs to name
+ * it says what to write instead.
+ */
+function markRuleFix(facts: Facts, mark: number, vs: KeepalivedModel['virtualServers'][number] | undefined): string {
+  const family = vs?.realServers[0]?.family ?? 4;
+  const vips = [...new Set((facts.keepalived?.model?.vrrpInstances ?? []).flatMap((i) => i.virtualIpaddress.filter((v) => v.family === family).map((v) => v.address)))];
+  const generic = `mark the service's traffic before IPVS sees it, e.g. nft add rule inet lbfw_mark prerouting ip daddr VIP tcp dport { PORTS } meta mark set ${mark} (in a table with a chain of type filter hook prerouting priority mangle)`;
+  if (vs === undefined || vips.length === 0) return generic;
+  const protocol = (vs.protocol ?? 'TCP').toLowerCase();
+  const ports = [...new Set(vs.realServers.map((r) => r.port ?? 0).filter((p) => p > 0))].sort((a, b) => a - b);
+  const match = `${family === 4 ? 'ip' : 'ip6'} daddr ${nftSet(vips)} ${ports.length === 0 ? `meta l4proto ${protocol}` : `${protocol} dport ${nftSet(ports)}`}`;
+  return `nft 'add table inet lbfw_mark; add chain inet lbfw_mark prerouting { type filter hook prerouting priority mangle; policy accept; }; add rule inet lbfw_mark prerouting ${match} meta mark set ${mark}'`;
+}
+
 /** keepalived-fwmark-unset: a fwmark virtual_server whose mark no firewall rule sets. */
 export const keepalivedFwmarkUnset: Check = {
   id: 'keepalived-fwmark-unset',
@@ -342,7 +365,12 @@ export const keepalivedFwmarkUnset: Check = {
     const model = nftModel(facts);
     if (model === undefined) return [];
     const marks = new Map<number, { file: string; line: number }>();
-    for (const vs of facts.keepalived?.model?.virtualServers ?? []) if (vs.target.kind === 'fwmark' && !marks.has(vs.target.fwmark)) marks.set(vs.target.fwmark, vs);
+    const servers = new Map<number, KeepalivedModel['virtualServers'][number]>();
+    for (const vs of facts.keepalived?.model?.virtualServers ?? []) {
+      if (vs.target.kind !== 'fwmark' || marks.has(vs.target.fwmark)) continue;
+      marks.set(vs.target.fwmark, vs);
+      servers.set(vs.target.fwmark, vs);
+    }
     for (const group of facts.keepalived?.model?.virtualServerGroups ?? []) for (const e of group.entries) if (e.kind === 'fwmark' && !marks.has(e.fwmark)) marks.set(e.fwmark, e);
     return [...marks].flatMap(([mark, at]): Finding[] => {
       const verdicts = model.rules.map((r) => setsMark(r.expr, mark));
@@ -355,7 +383,7 @@ export const keepalivedFwmarkUnset: Check = {
           subject: `fwmark ${mark}`,
           what: `virtual_server fwmark ${mark} (${where(at)}) matches packets carrying mark ${mark}, and ${unsure ? 'no rule the doctor could read sets it (a MARK rule of iptables-nft could not be read)' : 'no rule of the nftables ruleset sets that mark'}`,
           breaks: `IPVS gives the service only packets marked ${mark}: without a rule marking the VIP traffic nothing reaches it, and clients of those VIPs get no answer`,
-          fix: `mark the service's traffic before IPVS sees it, e.g. nft add rule inet lbfw_mark prerouting ip daddr VIP tcp dport { PORTS } meta mark set ${mark} (in a table with a chain of type filter hook prerouting priority mangle)`,
+          fix: markRuleFix(facts, mark, servers.get(mark)),
         },
       ];
     });

@@ -533,6 +533,13 @@ virtual_server fwmark 7 {
 test('a fwmark virtual_server whose mark no rule sets', finds, 'keepalived-fwmark-unset', withKeepalived(FWMARK_CONF), {
   severity: 'error',
   what: [/virtual_server fwmark 7 \(\/etc\/keepalived\/keepalived\.conf:\d+\) .* no rule of the nftables ruleset sets that mark/],
+  // Runnable as printed: the VRRP VIPs of the real servers' family; a port-less real server takes every port.
+  fix: /^nft 'add table inet lbfw_mark; add chain inet lbfw_mark prerouting \{ type filter hook prerouting priority mangle; policy accept; \}; add rule inet lbfw_mark prerouting ip daddr 192\.0\.2\.10 meta l4proto tcp meta mark set 7'$/,
+});
+
+test('The fwmark fix names the real servers\' ports and the protocol when keepalived.conf gives them.', (t) => {
+  const facts = withKeepalived(FWMARK_CONF.replace('    real_server 198.51.100.21 {\n', '    protocol TCP\n    real_server 198.51.100.21 443 {\n    }\n    real_server 198.51.100.22 80 {\n'));
+  t.regex(runChecks(facts, ['keepalived-fwmark-unset']).findings[0]?.fix ?? '', /prerouting ip daddr 192\.0\.2\.10 tcp dport \{ 80, 443 \} meta mark set 7'$/);
 });
 
 test('A fwmark set by an nft rule or by iptables MARK (read from iptables-nft-save) is found.', (t) => {

@@ -1,0 +1,121 @@
+/**
+ * More of the doctor's classes with real traffic through the DR lab, each
+ * in both directions: the fault shown by real requests (and by what the
+ * kernel counted), the doctor naming it, the fix run exactly as the doctor
+ * printed it (read from `lbfw doctor --json`) making requests work and the
+ * finding go; and the healthy twin that looks alike but works, with no
+ * error.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { errorFindings, findingIds } from '../../src/lab/doctor-run.js';
+import { answeredNodes, probeVip, symptomsOf } from '../../src/lab/probe.js';
+import { applyLbfw, DIRECTORS, keepalivedPathOf, LAB, reloadKeepalived } from '../../src/lab/topology.js';
+import { doctor, one, sh, show, withHealthyLab } from '../helpers/doctor-lab.js';
+import { systemTest } from '../helpers/system.js';
+
+/** Another tool's firewall on the director: drop what conntrack calls invalid, before IPVS (input, priority -10). */
+const INVALID_DROP = `nft -f - <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority -10; policy accept;
+		ct state invalid counter drop
+	}
+}
+EOF`;
+
+/** invalidDropped reads how many packets the invalid-drop rule dropped. */
+async function invalidDropped(lab: Parameters<typeof sh>[0]): Promise<number> {
+  const listed = await lab.sh('director', 'nft list chain inet filter input');
+  const count = /ct state invalid counter packets (\d+)/.exec(listed.stdout)?.[1];
+  if (count === undefined) throw new Error(`no invalid-drop counter in:\n${listed.stdout}${listed.stderr}`);
+  return Number(count);
+}
+
+/** halfOpen: the real servers' sockets for the VIP stuck in SYN-RECV (the SYN arrived, the client's ACK did not). */
+async function halfOpen(lab: Parameters<typeof sh>[0]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const node of ['rs1', 'rs2'] as const) {
+    const listed = await lab.sh(node, `ss -Htn state syn-recv '( sport = :${LAB.port} )'`);
+    lines.push(...listed.stdout.split('\n').filter((l) => l.includes(`${LAB.vip}:${LAB.port}`)).map((l) => `${node}: ${l.trim()}`));
+  }
+  return lines;
+}
+
+/** The two ways the conntrack-tcp-loose fix offers: `CMD   (or accept the VIP services before that rule: CMD)`. */
+function fixAlternatives(fix: string): [string, string] | undefined {
+  const parts = /^(.+?)\s+\(or accept the VIP services before that rule: (.+)\)$/.exec(fix);
+  return parts === null ? undefined : [parts[1] ?? '', parts[2] ?? ''];
+}
+
+systemTest("conntrack-tcp-loose: with lbfw's notrack VIP traffic is untracked and works (no finding); under another tool's invalid drop the second packet of each DR flow dies, the doctor names it and both printed fixes work", async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    await sh(lab, 'director', INVALID_DROP);
+    await lab.director.ns.sysctl('net.netfilter.nf_conntrack_tcp_loose', '0');
+
+    // Twin: lbfw's table untracks VIP service traffic in its raw-priority prerouting chain.
+    const untracked = await probeVip(lab);
+    t.true(untracked.ok, `with lbfw's table, requests work:\n${show(untracked)}`);
+    t.is(await invalidDropped(lab), 0, 'untracked VIP packets are never ct state invalid');
+    const twin = await doctor(t, lab, 'director');
+    t.false(findingIds(twin).includes('conntrack-tcp-loose'), JSON.stringify(twin.findings, null, 2));
+    t.deepEqual(errorFindings(twin).map((f) => `${f.id}: ${f.what}`), []);
+
+    // The fault: the director is firewalled by the other tool alone.
+    await sh(lab, 'director', 'nft delete table inet lbfw');
+    const broken = await probeVip(lab);
+    t.false(broken.ok, show(broken));
+    t.true((await invalidDropped(lab)) > 0, 'the invalid-drop rule dropped packets');
+    t.not((await halfOpen(lab)).length, 0, 'a real server got the SYN and waits in SYN-RECV for the ACK the director dropped');
+    const finding = one(t, await doctor(t, lab, 'director'), 'conntrack-tcp-loose');
+    t.is(finding?.severity, 'error');
+    t.regex(finding?.what ?? '', /nf_conntrack_tcp_loose is 0 and rule "ct state invalid drop" \(handle \d+\) of chain inet filter input drops it for tcp 203\.0\.113\.10:80/);
+    const [sysctl, accept] = fixAlternatives(finding?.fix ?? '') ?? [];
+    t.truthy(accept, `two alternatives expected in: ${finding?.fix ?? ''}`);
+
+    // Second alternative as printed: accept the VIP service before the invalid drop.
+    await sh(lab, 'director', accept ?? 'false');
+    const accepted = await probeVip(lab);
+    t.true(accepted.ok, `after \`${accept ?? ''}\`:\n${show(accepted)}`);
+    t.false(findingIds(await doctor(t, lab, 'director')).includes('conntrack-tcp-loose'));
+
+    // First alternative as printed, on the firewall as it was.
+    await sh(lab, 'director', 'nft delete table inet filter');
+    await sh(lab, 'director', INVALID_DROP);
+    t.false((await probeVip(lab)).ok, 'the fault is back');
+    await sh(lab, 'director', sysctl ?? 'false');
+    const loose = await probeVip(lab);
+    t.true(loose.ok, `after \`${sysctl ?? ''}\`:\n${show(loose)}`);
+    t.false(findingIds(await doctor(t, lab, 'director')).includes('conntrack-tcp-loose'));
+  });
+});
+
+systemTest('keepalived-fwmark-unset: a fwmark virtual_server without a rule setting its mark refuses every client; the printed mark rule makes IPVS take them, with no error left', async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    // The service as a firewall-mark virtual_server; lbfw.yaml lists it (lbfw cannot read a fwmark service's address and port).
+    for (const node of DIRECTORS) {
+      const conf = keepalivedPathOf(lab, node);
+      await writeFile(conf, (await readFile(conf, 'utf8')).replace(`virtual_server ${LAB.vip} ${LAB.port} {`, 'virtual_server fwmark 1 {'));
+      const yaml = path.join(lab[node].dir, 'lbfw.yaml');
+      await writeFile(yaml, `${await readFile(yaml, 'utf8')}services:\n  - "${LAB.vip}:${LAB.port}/tcp"\n`);
+    }
+    const applied = await applyLbfw(lab, DIRECTORS);
+    for (const node of DIRECTORS) t.is(applied[node]?.code, 0, `lbfw apply on ${node}: ${applied[node]?.stdout}${applied[node]?.stderr}`);
+    await reloadKeepalived(lab);
+
+    const broken = await probeVip(lab);
+    t.false(broken.ok, show(broken));
+    t.deepEqual(symptomsOf(broken), ['refused'], `unmarked, the VIP's packets reach the director's own stack, where nothing listens:\n${show(broken)}`);
+    const finding = one(t, await doctor(t, lab, 'director'), 'keepalived-fwmark-unset');
+    t.is(finding?.severity, 'error');
+    t.regex(finding?.what ?? '', /virtual_server fwmark 1 \(.*keepalived\.conf:\d+\) matches packets carrying mark 1, and no rule of the nftables ruleset sets that mark/);
+
+    await sh(lab, 'director', finding?.fix ?? 'false');
+    const fixed = await probeVip(lab);
+    t.true(fixed.ok, `after \`${finding?.fix ?? ''}\`:\n${show(fixed)}`);
+    t.deepEqual(answeredNodes(fixed), ['rs1', 'rs2']);
+    const after = await doctor(t, lab, 'director');
+    t.false(findingIds(after).includes('keepalived-fwmark-unset'));
+    t.deepEqual(errorFindings(after).map((f) => `${f.id}: ${f.what}`), [], 'the marked fwmark service is a healthy twin');
+  });
+});
