@@ -5,8 +5,24 @@
  */
 import type { ExecutionContext } from 'ava';
 import { runDoctor, type DoctorFinding, type DoctorReport } from '../../src/lab/doctor-run.js';
+import { keepalivedInstalled } from '../../src/lab/keepalived.js';
 import { describeRequest, type VipProbe } from '../../src/lab/probe.js';
 import { applyLbfw, createLab, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
+import { systemTest } from './system.js';
+
+const required = process.env['LBFW_REQUIRE_SYSTEM_TESTS'] === '1';
+
+/** vrrpTest is a system test that needs real keepalived: skipped without it, failed when system tests are required. */
+export function vrrpTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  systemTest(title, async (t) => {
+    if (!keepalivedInstalled()) {
+      if (required) t.fail('keepalived is required (apt-get install keepalived; .ci/run installs it)');
+      else t.pass('keepalived is not installed: skipped');
+      return;
+    }
+    await fn(t);
+  });
+}
 
 /** show renders every request of a probe, one a line. */
 export function show(probe: VipProbe): string {

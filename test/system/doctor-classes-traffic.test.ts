@@ -10,8 +10,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorFindings, findingIds } from '../../src/lab/doctor-run.js';
 import { answeredNodes, probeVip, symptomsOf } from '../../src/lab/probe.js';
-import { applyLbfw, DIRECTORS, keepalivedPathOf, LAB, reloadKeepalived } from '../../src/lab/topology.js';
-import { doctor, one, sh, show, withHealthyLab } from '../helpers/doctor-lab.js';
+import { startKeepalived, stopKeepalived } from '../../src/lab/keepalived.js';
+import { applyLbfw, DIRECTORS, keepalivedNode, keepalivedPathOf, LAB, reloadKeepalived, waitForVipHolders } from '../../src/lab/topology.js';
+import { doctor, one, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
 
 /** Another tool's firewall on the director: drop what conntrack calls invalid, before IPVS (input, priority -10). */
@@ -117,5 +118,46 @@ systemTest('keepalived-fwmark-unset: a fwmark virtual_server without a rule sett
     const after = await doctor(t, lab, 'director');
     t.false(findingIds(after).includes('keepalived-fwmark-unset'));
     t.deepEqual(errorFindings(after).map((f) => `${f.id}: ${f.what}`), [], 'the marked fwmark service is a healthy twin');
+  });
+});
+
+/** restartKeepalived stands for `systemctl reload keepalived` on both directors (stop, start: the lab's keepalived has no unit). */
+async function restartKeepalived(lab: Parameters<typeof sh>[0]): Promise<void> {
+  for (const node of DIRECTORS) await stopKeepalived(keepalivedNode(lab, node));
+  for (const node of DIRECTORS) await startKeepalived(keepalivedNode(lab, node));
+}
+
+vrrpTest("vrrp-iface-missing: a VIP whose dev does not exist is never added by real keepalived; the doctor names keepalived.conf:line (no flag), and the edit it prints brings the VIP and the traffic back", async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    t.deepEqual(errorFindings(await doctor(t, lab, 'director')).map((f) => f.id), [], 'the healthy twin: the VIP with dev eth0');
+    // The mistake in the file both directors share: the VIP on an interface these hosts do not have.
+    for (const node of DIRECTORS) {
+      const conf = keepalivedPathOf(lab, node);
+      await writeFile(conf, (await readFile(conf, 'utf8')).replace(`${LAB.vip}/32 dev eth0`, `${LAB.vip}/32 dev eth9`));
+    }
+    await restartKeepalived(lab);
+    t.deepEqual(await waitForVipHolders(lab, [], 8000), [], 'no director holds the VIP');
+    const broken = await probeVip(lab);
+    t.false(broken.ok, show(broken));
+    const finding = one(t, await doctor(t, lab, 'director'), 'vrrp-iface-missing');
+    t.is(finding?.severity, 'error');
+    t.regex(finding?.what ?? '', /virtual_ipaddress 203\.0\.113\.10 of vrrp_instance VI_1 \(.*keepalived\.conf:\d+\) names dev eth9, which does not exist here/);
+    t.notRegex(`${finding?.what ?? ''} ${finding?.fix ?? ''}`, /--iface|interfaces\.vip/, 'the source is keepalived.conf, not a flag that was not given');
+    // The fix as printed: "set dev to the VIP interface at FILE:LINE, then systemctl reload keepalived".
+    const at = /^set dev to the VIP interface at (.+):(\d+), then systemctl reload keepalived$/.exec(finding?.fix ?? '');
+    t.truthy(at, finding?.fix);
+    const line = Number(at?.[2]);
+    for (const node of DIRECTORS) {
+      const conf = keepalivedPathOf(lab, node);
+      const lines = (await readFile(conf, 'utf8')).split('\n');
+      t.regex(lines[line - 1] ?? '', /dev eth9/, `${conf}:${line} is the line the doctor named`);
+      lines[line - 1] = (lines[line - 1] ?? '').replace('dev eth9', 'dev eth0');
+      await writeFile(conf, lines.join('\n'));
+    }
+    await restartKeepalived(lab);
+    t.deepEqual(await waitForVipHolders(lab, ['director']), ['director']);
+    const fixed = await probeVip(lab);
+    t.true(fixed.ok, show(fixed));
+    t.false(findingIds(await doctor(t, lab, 'director')).includes('vrrp-iface-missing'));
   });
 });

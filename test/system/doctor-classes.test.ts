@@ -10,15 +10,13 @@
  */
 import type { ExecutionContext } from 'ava';
 import { errorFindings, findingIds, type DoctorReport } from '../../src/lab/doctor-run.js';
-import { keepalivedInstalled, startKeepalived, stopKeepalived } from '../../src/lab/keepalived.js';
+import { startKeepalived, stopKeepalived } from '../../src/lab/keepalived.js';
 import { tcpConnects } from '../../src/lab/netns.js';
 import { probeVip } from '../../src/lab/probe.js';
 import { keepalivedNode, keepalivedPathOf, LAB, vipHolders, waitForVipHolders, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
-import { doctor, one, sh, show, withHealthyLab } from '../helpers/doctor-lab.js';
+import { doctor, one, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
 import { readFile, writeFile } from 'node:fs/promises';
-
-const required = process.env['LBFW_REQUIRE_SYSTEM_TESTS'] === '1';
 
 /** twin: a change that looks like a mistake but is not: traffic works and the node's doctor has no error. */
 async function twin(t: ExecutionContext, lab: Lab, node: LbfwNodeName, what: string, change: string, revert: string): Promise<DoctorReport> {
@@ -84,17 +82,6 @@ systemTest('healthy twins give no error; iptables-nft, legacy iptables and healt
     t.false(findingIds(await doctor(t, lab, 'rs1')).includes('rs-fw-blocks-health-check'));
   });
 });
-
-function vrrpTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  systemTest(title, async (t) => {
-    if (!keepalivedInstalled()) {
-      if (required) t.fail('keepalived is required (apt-get install keepalived; .ci/run installs it)');
-      else t.pass('keepalived is not installed: skipped');
-      return;
-    }
-    await fn(t);
-  });
-}
 
 vrrpTest('real keepalived: dropping VRRP between the directors gives split brain; fw-blocks-vrrp names it; its fix ends it', async (t) => {
   await withHealthyLab(t, async (lab) => {
