@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorFindings, findingIds } from '../../src/lab/doctor-run.js';
 import { answeredNodes, probeVip, symptomsOf } from '../../src/lab/probe.js';
-import { startKeepalived, stopKeepalived } from '../../src/lab/keepalived.js';
+import { holdsAddress, keepalivedPid, startKeepalived, stopKeepalived, waitFor } from '../../src/lab/keepalived.js';
 import { applyLbfw, DIRECTORS, keepalivedNode, keepalivedPathOf, LAB, reloadKeepalived, waitForVipHolders } from '../../src/lab/topology.js';
 import { doctor, one, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
@@ -159,5 +159,55 @@ vrrpTest("vrrp-iface-missing: a VIP whose dev does not exist is never added by r
     const fixed = await probeVip(lab);
     t.true(fixed.ok, show(fixed));
     t.false(findingIds(await doctor(t, lab, 'director')).includes('vrrp-iface-missing'));
+  });
+});
+
+/** The lab's second VIP, of a second vrrp_instance. */
+const VIP2 = '203.0.113.20';
+
+/** withSecondInstance adds a copy of VI_1 (same roles) named VI_2, holding VIP2, with `vrid`, to a keepalived.conf text. */
+function withSecondInstance(text: string, vrid: number): string {
+  const start = text.indexOf('vrrp_instance VI_1 {');
+  const end = text.indexOf('\n}\n', start) + 3;
+  const copy = text.slice(start, end).replace('VI_1', 'VI_2').replace('virtual_router_id 51', `virtual_router_id ${vrid}`).replace(`${LAB.vip}/32`, `${VIP2}/32`);
+  return `${text.slice(0, end)}\n${copy}${text.slice(end)}`;
+}
+
+vrrpTest('keepalived-duplicate-vrid: real keepalived refuses two instances sharing virtual_router_id 51 on eth0 and nobody holds the VIP; the doctor names the duplicate once and no both-MASTER; own router ids fix it', async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    const healthy = new Map<string, string>();
+    for (const node of DIRECTORS) {
+      const conf = keepalivedPathOf(lab, node);
+      healthy.set(node, await readFile(conf, 'utf8'));
+      await writeFile(conf, withSecondInstance(healthy.get(node) ?? '', 51));
+    }
+    for (const node of DIRECTORS) await stopKeepalived(keepalivedNode(lab, node));
+    for (const node of DIRECTORS) {
+      // startKeepalived may see the pid file in the moment before keepalived exits: what counts is that it is gone.
+      await startKeepalived(keepalivedNode(lab, node)).catch(() => undefined);
+      t.true(await waitFor(async () => ((await keepalivedPid(keepalivedNode(lab, node))) === undefined ? true : undefined), 10000), `${node}: keepalived exits`);
+      t.regex(await readFile(path.join(lab[node].dir, 'keepalived.log'), 'utf8'), /duplicate VRID conflict with VI_2 VRID 51[\s\S]*exited with permanent error CONFIG/, `${node}: keepalived refuses the file`);
+    }
+    t.deepEqual(await waitForVipHolders(lab, []), []);
+    const broken = await probeVip(lab);
+    t.false(broken.ok, show(broken));
+    const report = await doctor(t, lab, 'director', ['--peer-keepalived', keepalivedPathOf(lab, 'director2')]);
+    const finding = one(t, report, 'keepalived-duplicate-vrid');
+    t.is(finding?.severity, 'error');
+    t.regex(finding?.what ?? '', /vrrp_instances VI_1 \(.*:\d+\), VI_2 \(.*:\d+\) all use virtual_router_id 51 on eth0/);
+    t.regex(finding?.breaks ?? '', /refuses the whole configuration/);
+    t.false(findingIds(report).includes('keepalived-both-master'), JSON.stringify(report.findings, null, 2));
+
+    // The fix as printed: each instance its own virtual_router_id on both directors, then keepalived again.
+    t.regex(finding?.fix ?? '', /give each vrrp_instance on eth0 its own virtual_router_id \(1-255\) on both directors/);
+    for (const node of DIRECTORS) await writeFile(keepalivedPathOf(lab, node), withSecondInstance(healthy.get(node) ?? '', 52));
+    for (const node of DIRECTORS) await startKeepalived(keepalivedNode(lab, node));
+    t.deepEqual(await waitForVipHolders(lab, ['director']), ['director']);
+    t.true(await holdsAddress(lab.director.ns, 'eth0', VIP2), `the MASTER holds ${VIP2} too`);
+    const fixed = await probeVip(lab);
+    t.true(fixed.ok, show(fixed));
+    const after = await doctor(t, lab, 'director', ['--peer-keepalived', keepalivedPathOf(lab, 'director2')]);
+    t.false(findingIds(after).includes('keepalived-duplicate-vrid'));
+    t.deepEqual(errorFindings(after).map((f) => `${f.id}: ${f.what}`), []);
   });
 });

@@ -94,7 +94,8 @@ export const keepalivedDuplicateVrid: Check = {
           severity: 'error' as const,
           subject: `${first?.interface ?? ''} vrid ${first?.virtualRouterId ?? ''}`,
           what: `vrrp_instances ${names} all use virtual_router_id ${first?.virtualRouterId ?? ''} on ${first?.interface ?? ''}`,
-          breaks: 'the instances share one virtual MAC and read each other\'s adverts as their own: VIPs move between them at random, and keepalived logs "ip address associated with VRID not present"',
+          // Seen with keepalived 2.2.7 in the lab: "(VI_1) duplicate VRID conflict with VI_2 VRID 51", then it exits.
+          breaks: 'keepalived refuses the whole configuration ("duplicate VRID conflict", exit with a permanent CONFIG error): it does not start, so this director holds none of its VIPs and sends no adverts (with the file shared, neither director does)',
           fix: `give each vrrp_instance on ${first?.interface ?? 'the interface'} its own virtual_router_id (1-255) on both directors, then ${RELOAD}`,
         };
       });
