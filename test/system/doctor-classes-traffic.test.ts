@@ -9,6 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorFindings, findingIds } from '../../src/lab/doctor-run.js';
+import { restartHttpService } from '../../src/lab/http-service.js';
 import { answeredNodes, probeVip, symptomsOf } from '../../src/lab/probe.js';
 import { holdsAddress, keepalivedPid, startKeepalived, stopKeepalived, waitFor } from '../../src/lab/keepalived.js';
 import { applyLbfw, DIRECTORS, keepalivedNode, keepalivedPathOf, LAB, reloadKeepalived, waitForVipHolders } from '../../src/lab/topology.js';
@@ -209,5 +210,51 @@ vrrpTest('keepalived-duplicate-vrid: real keepalived refuses two instances shari
     const after = await doctor(t, lab, 'director', ['--peer-keepalived', keepalivedPathOf(lab, 'director2')]);
     t.false(findingIds(after).includes('keepalived-duplicate-vrid'));
     t.deepEqual(errorFindings(after).map((f) => `${f.id}: ${f.what}`), []);
+  });
+});
+
+/** The IPv6 addresses of the ND test (documentation prefix). */
+const V6 = { prefix: 64, client: '2001:db8::100', rs1: '2001:db8::11', vip: '2001:db8::10' } as const;
+
+/** ndAnswer resolves `address` from the client by neighbour discovery and says whose MAC answered ('' when nobody did). */
+async function ndAnswer(lab: Parameters<typeof sh>[0], address: string): Promise<string> {
+  await lab.sh('client', 'ip -6 neigh flush dev eth0');
+  await lab.sh('client', `ping -6 -c1 -W1 ${address}`);
+  const neigh = await lab.sh('client', `ip -6 -j neigh show ${address} dev eth0`);
+  const entry = (JSON.parse(neigh.stdout || '[]') as { lladdr?: string }[])[0];
+  const mac = entry?.lladdr?.toLowerCase() ?? '';
+  return [lab.director, lab.director2, lab.rs1, lab.rs2].find((n) => n.mac === mac)?.name ?? mac;
+}
+
+systemTest('IPv6 VIPs: a real server whose VIPs are all IPv6 gets no ARP finding (the kernel answers no ND for lo, shown by real ND); the VIP on eth0 is answered by ND, named in ND terms, and the printed fix ends it', async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    await sh(lab, 'client', `ip -6 addr add ${V6.client}/${V6.prefix} dev eth0 nodad`);
+    // An IPv6 real server: its own address, the VIP on lo, a route back to IPv6 clients, a dual-stack service.
+    await sh(lab, 'rs1', `ip -6 addr add ${V6.rs1}/${V6.prefix} dev eth0 nodad && ip -6 addr add ${V6.vip}/128 dev lo && ip addr del ${LAB.vip}/32 dev lo && ip -6 route add default via ${V6.client} dev eth0`);
+    await restartHttpService(lab.rs1.ns, { name: 'rs1', host: '::', port: LAB.port });
+    const yaml = path.join(lab.rs1.dir, 'lbfw.yaml');
+    await writeFile(yaml, (await readFile(yaml, 'utf8')).replace(`"${LAB.vip}:${LAB.port}/tcp"`, `"[${V6.vip}]:${LAB.port}/tcp"`));
+    t.is((await lab.lbfw('rs1', ['apply'])).code, 0);
+    // The kernel's defaults, which answer ARP for any local address: for IPv6 VIPs they do not matter.
+    for (const key of ['all', 'eth0']) {
+      await lab.rs1.ns.sysctl(`net.ipv4.conf.${key}.arp_ignore`, '0');
+      await lab.rs1.ns.sysctl(`net.ipv4.conf.${key}.arp_announce`, '0');
+    }
+
+    t.is(await ndAnswer(lab, V6.rs1), 'rs1', "ND works on the LAN: rs1 answers for its own address");
+    t.is(await ndAnswer(lab, V6.vip), '', 'nobody answers ND for the VIP on lo');
+    const twin = await doctor(t, lab, 'rs1');
+    t.deepEqual(twin.findings.filter((f) => f.id.startsWith('rs-arp')).map((f) => f.id), [], 'no ARP finding for IPv6 VIPs');
+    t.deepEqual(errorFindings(twin).map((f) => `${f.id}: ${f.what}`), []);
+
+    await sh(lab, 'rs1', `ip -6 addr add ${V6.vip}/128 dev eth0 nodad`);
+    t.is(await ndAnswer(lab, V6.vip), 'rs1', 'with the VIP on eth0, rs1 answers ND for it: clients would bypass the director');
+    const finding = one(t, await doctor(t, lab, 'rs1'), 'rs-vip-on-arp-iface');
+    t.is(finding?.severity, 'error');
+    t.regex(finding?.what ?? '', /VIP 2001:db8::10 is on eth0, which answers neighbour solicitations \(IPv6 ND\)/);
+    t.notRegex(`${finding?.what ?? ''} ${finding?.breaks ?? ''}`, /\bARP\b/);
+    await sh(lab, 'rs1', finding?.fix ?? 'false');
+    t.is(await ndAnswer(lab, V6.vip), '', `after \`${finding?.fix ?? ''}\` nobody answers ND for the VIP`);
+    t.false(findingIds(await doctor(t, lab, 'rs1')).includes('rs-vip-on-arp-iface'));
   });
 });
