@@ -6,6 +6,7 @@
  * finding go; and the healthy twin that looks alike but works, with no
  * error.
  */
+import type { ExecutionContext } from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorFindings, findingIds } from '../../src/lab/doctor-run.js';
@@ -122,13 +123,29 @@ systemTest('keepalived-fwmark-unset: a fwmark virtual_server without a rule sett
   });
 });
 
+/**
+ * refusedBy starts keepalived on both directors and asserts that each exits
+ * with a permanent CONFIG error after logging `message` (startKeepalived may
+ * see the pid file in the moment before keepalived exits: what counts is
+ * that it is gone).
+ */
+async function refusedBy(t: ExecutionContext, lab: Parameters<typeof sh>[0], message: RegExp): Promise<void> {
+  for (const node of DIRECTORS) await stopKeepalived(keepalivedNode(lab, node));
+  for (const node of DIRECTORS) {
+    await startKeepalived(keepalivedNode(lab, node)).catch(() => undefined);
+    t.true(await waitFor(async () => ((await keepalivedPid(keepalivedNode(lab, node))) === undefined ? true : undefined), 10000), `${node}: keepalived exits`);
+    const log = await readFile(path.join(lab[node].dir, 'keepalived.log'), 'utf8');
+    t.regex(log, new RegExp(`${message.source}[\\s\\S]*exited with permanent error CONFIG`), `${node}: keepalived refuses the file`);
+  }
+}
+
 /** restartKeepalived stands for `systemctl reload keepalived` on both directors (stop, start: the lab's keepalived has no unit). */
 async function restartKeepalived(lab: Parameters<typeof sh>[0]): Promise<void> {
   for (const node of DIRECTORS) await stopKeepalived(keepalivedNode(lab, node));
   for (const node of DIRECTORS) await startKeepalived(keepalivedNode(lab, node));
 }
 
-vrrpTest("vrrp-iface-missing: a VIP whose dev does not exist is never added by real keepalived; the doctor names keepalived.conf:line (no flag), and the edit it prints brings the VIP and the traffic back", async (t) => {
+vrrpTest("vrrp-iface-missing: real keepalived refuses a configuration whose VIP dev does not exist and nobody holds the VIP; the doctor names keepalived.conf:line (no flag), and the edit it prints brings the VIP and the traffic back", async (t) => {
   await withHealthyLab(t, async (lab) => {
     t.deepEqual(errorFindings(await doctor(t, lab, 'director')).map((f) => f.id), [], 'the healthy twin: the VIP with dev eth0');
     // The mistake in the file both directors share: the VIP on an interface these hosts do not have.
@@ -136,14 +153,15 @@ vrrpTest("vrrp-iface-missing: a VIP whose dev does not exist is never added by r
       const conf = keepalivedPathOf(lab, node);
       await writeFile(conf, (await readFile(conf, 'utf8')).replace(`${LAB.vip}/32 dev eth0`, `${LAB.vip}/32 dev eth9`));
     }
-    await restartKeepalived(lab);
-    t.deepEqual(await waitForVipHolders(lab, [], 8000), [], 'no director holds the VIP');
+    await refusedBy(t, lab, /Non-existent interface specified in configuration/);
+    t.deepEqual(await waitForVipHolders(lab, []), [], 'no director holds the VIP');
     const broken = await probeVip(lab);
     t.false(broken.ok, show(broken));
     const finding = one(t, await doctor(t, lab, 'director'), 'vrrp-iface-missing');
     t.is(finding?.severity, 'error');
     t.regex(finding?.what ?? '', /virtual_ipaddress 203\.0\.113\.10 of vrrp_instance VI_1 \(.*keepalived\.conf:\d+\) names dev eth9, which does not exist here/);
     t.notRegex(`${finding?.what ?? ''} ${finding?.fix ?? ''}`, /--iface|interfaces\.vip/, 'the source is keepalived.conf, not a flag that was not given');
+    t.regex(finding?.breaks ?? '', /refuses the whole configuration/);
     // The fix as printed: "set dev to the VIP interface at FILE:LINE, then systemctl reload keepalived".
     const at = /^set dev to the VIP interface at (.+):(\d+), then systemctl reload keepalived$/.exec(finding?.fix ?? '');
     t.truthy(at, finding?.fix);
@@ -182,13 +200,7 @@ vrrpTest('keepalived-duplicate-vrid: real keepalived refuses two instances shari
       healthy.set(node, await readFile(conf, 'utf8'));
       await writeFile(conf, withSecondInstance(healthy.get(node) ?? '', 51));
     }
-    for (const node of DIRECTORS) await stopKeepalived(keepalivedNode(lab, node));
-    for (const node of DIRECTORS) {
-      // startKeepalived may see the pid file in the moment before keepalived exits: what counts is that it is gone.
-      await startKeepalived(keepalivedNode(lab, node)).catch(() => undefined);
-      t.true(await waitFor(async () => ((await keepalivedPid(keepalivedNode(lab, node))) === undefined ? true : undefined), 10000), `${node}: keepalived exits`);
-      t.regex(await readFile(path.join(lab[node].dir, 'keepalived.log'), 'utf8'), /duplicate VRID conflict with VI_2 VRID 51[\s\S]*exited with permanent error CONFIG/, `${node}: keepalived refuses the file`);
-    }
+    await refusedBy(t, lab, /duplicate VRID conflict with VI_2 VRID 51/);
     t.deepEqual(await waitForVipHolders(lab, []), []);
     const broken = await probeVip(lab);
     t.false(broken.ok, show(broken));

@@ -251,7 +251,8 @@ function vipDevMissing(facts: Facts, instance: VrrpInstance): Finding[] {
       severity: 'error' as const,
       subject: vip.dev ?? '',
       what: `virtual_ipaddress ${vip.address} of vrrp_instance ${instance.name} (${where(vip)}) names dev ${vip.dev ?? ''}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
-      breaks: `keepalived cannot add ${vip.address} when it becomes MASTER: clients of that VIP get no answer from this director`,
+      // Seen with keepalived 2.2.7 in the lab: "Non-existent interface specified in configuration", then it exits.
+      breaks: `keepalived refuses the whole configuration ("Non-existent interface specified in configuration", exit with a permanent CONFIG error): it does not start, so this director holds none of its VIPs, ${vip.address} included`,
       fix: `set dev to the VIP interface at ${where(vip)}, then ${RELOAD}`,
     }));
 }
