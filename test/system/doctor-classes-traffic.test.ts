@@ -270,3 +270,30 @@ systemTest('IPv6 VIPs: a real server whose VIPs are all IPv6 gets no ARP finding
     t.false(findingIds(await doctor(t, lab, 'rs1')).includes('rs-vip-on-arp-iface'));
   });
 });
+
+systemTest('fixes run as printed: given --config and --blacklist, the doctor repeats them, and its `lbfw apply` works without LBFW_CONFIG; loose rp_filter on the director is a warning whose "breaks" is true for the lab (traffic works)', async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    const config = path.join(lab.rs1.dir, 'lbfw.yaml');
+    for (const key of ['all', 'eth0']) await lab.rs1.ns.sysctl(`net.ipv4.conf.${key}.arp_ignore`, '0');
+    const broken = await probeVip(lab);
+    t.deepEqual(symptomsOf(broken), ['bypass'], show(broken));
+    const finding = one(t, await doctor(t, lab, 'rs1', ['--config', config, '--blacklist', '/dev/null']), 'rs-arp-ignore');
+    const apply = /^(lbfw apply .+?) \(or at once/.exec(finding?.fix ?? '')?.[1];
+    t.is(apply, `lbfw apply --config ${config} --blacklist /dev/null`, finding?.fix);
+    // As printed, in a shell that has no LBFW_CONFIG: the flags alone name the host's config.
+    await sh(lab, 'rs1', `unset LBFW_CONFIG; ${apply ?? 'false'}`);
+    const fixed = await probeVip(lab);
+    t.true(fixed.ok, show(fixed));
+    t.false(findingIds(await doctor(t, lab, 'rs1', ['--config', config, '--blacklist', '/dev/null'])).includes('rs-arp-ignore'));
+
+    // Loose reverse-path filtering on the director: the client has a route back, so nothing is dropped today.
+    for (const key of ['all', 'eth0']) await lab.director.ns.sysctl(`net.ipv4.conf.${key}.rp_filter`, '2');
+    const loose = await probeVip(lab);
+    t.true(loose.ok, `with rp_filter 2 requests still work:\n${show(loose)}`);
+    const report = await doctor(t, lab, 'director');
+    const rp = report.findings.find((f) => f.id === 'rp-filter-vip');
+    t.is(rp?.severity, 'warning', JSON.stringify(report.findings, null, 2));
+    t.regex(rp?.breaks ?? '', /nothing today: loose mode drops only packets from sources with no route back at all/);
+    t.deepEqual(errorFindings(report).map((f) => `${f.id}: ${f.what}`), []);
+  });
+});
