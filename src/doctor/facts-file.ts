@@ -86,6 +86,7 @@ function validateConfig(v: Validator, path: string, value: Json): void {
 function validateKeepalived(v: Validator, path: string, value: Json): void {
   const object = v.fields(path, value, { file: (p, x) => v.string(p, x), notes: (p, x) => v.array(p, x) });
   v.optional(object, 'error', path, (p, x) => v.string(p, x));
+  v.optional(object, 'configId', path, (p, x) => v.string(p, x));
   v.optional(object, 'model', path, (p, x) =>
     v.fields(p, x, {
       files: (q, y) => v.array(q, y),

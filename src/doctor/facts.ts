@@ -107,6 +107,12 @@ export interface ConntrackFacts {
 /** KeepalivedFacts: one keepalived configuration, read with its includes. */
 export interface KeepalivedFacts {
   readonly file: string;
+  /**
+   * The config id `@ID` lines were evaluated with, when one was given
+   * (`--keepalived-id`, `--peer-keepalived-id`); absent: keepalived's default
+   * on this host (its name up to the first dot).
+   */
+  readonly configId?: string;
   readonly model?: KeepalivedModel;
   /** What lbfw could not turn into host items (fwmark services, ...). */
   readonly notes: readonly KeepalivedNote[];
@@ -323,6 +329,12 @@ export interface CollectOptions {
   readonly stateDir?: string;
   /** The peer director's keepalived.conf. */
   readonly peerKeepalived?: string;
+  /**
+   * The peer's keepalived config id for its `@ID` lines (keepalived -i there;
+   * by default its host name, which this host cannot know: without it the
+   * peer's file is read with this host's default id).
+   */
+  readonly peerKeepalivedId?: string;
   /** The peer director's facts file (`lbfw facts` there), for its ban table and thresholds. */
   readonly peerFacts?: string;
   /** Client addresses to look routes up for. */
@@ -482,11 +494,12 @@ export function redactKeepalived(model: KeepalivedModel): KeepalivedModel {
 }
 
 async function keepalivedFacts(c: Collector, file: string, configId?: string): Promise<KeepalivedFacts> {
+  const given = configId === undefined ? {} : { configId };
   try {
     const model = await c.system.readKeepalived(file, configId);
-    return { file, model: redactKeepalived(model), notes: keepalivedItems(model).notes };
+    return { file, ...given, model: redactKeepalived(model), notes: keepalivedItems(model).notes };
   } catch (error) {
-    return { file, notes: [], error: error instanceof Error ? error.message : String(error) };
+    return { file, ...given, notes: [], error: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -587,7 +600,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
 
   const [keepalived, peerKeepalived] = await Promise.all([
     config.keepalivedPath === undefined ? undefined : keepalivedFacts(c, config.keepalivedPath, config.keepalivedId),
-    options.peerKeepalived === undefined ? undefined : keepalivedFacts(c, options.peerKeepalived),
+    options.peerKeepalived === undefined ? undefined : keepalivedFacts(c, options.peerKeepalived, options.peerKeepalivedId),
   ]);
   const profile = profileFor(config, keepalived?.model);
   const [routeLookups, osFacts, services, lbfwVerify, blacklist, v6only, netns, iptables] = await Promise.all([

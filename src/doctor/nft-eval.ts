@@ -618,6 +618,85 @@ export function describePass(verdicts: readonly HookVerdict[]): string {
     .join('; ');
 }
 
+/**
+ * Conntrack's own hook priority (NF_IP_PRI_CONNTRACK): a `notrack` in a
+ * prerouting base chain of lower priority (raw, -300) runs before conntrack
+ * looks at the packet, one at this priority or later does nothing.
+ */
+export const CONNTRACK_PRIORITY = -200;
+
+/** Untracked: the rule whose `notrack` makes conntrack skip the packet, and its base chain. */
+export interface Untracked {
+  readonly chain: NftChainFact;
+  readonly rule: NftRuleFact;
+}
+
+type NotrackWalk = { readonly kind: 'notrack'; readonly rule: NftRuleFact } | { readonly kind: 'end' } | { readonly kind: 'stop' };
+
+/** notrackIn walks a chain: a rule certainly reached and certainly matching that holds `notrack` untracks the packet. */
+function notrackIn(scope: Scope, chain: string, packet: Packet, depth: number): NotrackWalk {
+  if (depth > MAX_DEPTH) return { kind: 'stop' };
+  const rules = scope.model.rules.filter((r) => r.family === scope.family && r.table === scope.table && r.chain === chain);
+  for (const rule of rules) {
+    let status: Tri = 'yes';
+    let next: NotrackWalk | undefined;
+    for (const statement of rule.expr) {
+      const object = record(statement);
+      const key = object === undefined ? undefined : Object.keys(object)[0];
+      if (object === undefined || key === undefined) continue;
+      if (key === 'match') {
+        const result = matchResult(record(object[key]) ?? {}, packet, scope);
+        if (result === 'no') break;
+        if (result === 'maybe') status = 'maybe';
+        continue;
+      }
+      if (key === 'notrack') {
+        if (status === 'yes') return { kind: 'notrack', rule };
+        continue;
+      }
+      if (key === 'jump' || key === 'goto') {
+        const target = str(record(object[key])?.['target']);
+        if (target === undefined) {
+          next = { kind: 'stop' };
+          break;
+        }
+        const inner = notrackIn(scope, target, packet, depth + 1);
+        // A jump that only may happen cannot prove the packet untracked; a certain one returns here unless it stopped.
+        if (inner.kind === 'notrack' && status === 'yes') return inner;
+        if (inner.kind === 'stop') next = inner;
+        else if (inner.kind === 'end' && key === 'goto' && status === 'yes') next = inner;
+        break;
+      }
+      if (NEUTRAL.has(key) || key === 'continue') continue;
+      if (key === 'accept' || key === 'drop' || key === 'reject' || key === 'queue' || key === 'return' || key === 'vmap') {
+        // A verdict that certainly applies ends the walk before any later notrack; one that may apply leaves it unproven.
+        if (status === 'yes') next = key === 'return' ? { kind: 'end' } : { kind: 'stop' };
+        else if (key !== 'drop' && key !== 'reject') next = { kind: 'stop' };
+        break;
+      }
+      status = 'maybe';
+    }
+    if (next !== undefined) return next;
+  }
+  return { kind: 'end' };
+}
+
+/**
+ * untrackedBy says which rule certainly untracks the packet (a `notrack` in
+ * a prerouting base chain before conntrack, in any table), or undefined when
+ * conntrack may see it. Cautious the other way round from droppedBy: only a
+ * rule that certainly matches, reached without any verdict that may end the
+ * chain first, counts.
+ */
+export function untrackedBy(model: NftModel, packet: Packet): Untracked | undefined {
+  for (const chain of baseChains(model, 'prerouting', packet.family)) {
+    if ((chain.prio ?? 0) >= CONNTRACK_PRIORITY) continue;
+    const walked = notrackIn({ model, family: chain.family, table: chain.table }, chain.name, packet, 0);
+    if (walked.kind === 'notrack') return { chain, rule: walked.rule };
+  }
+  return undefined;
+}
+
 function describeValue(value: unknown): string {
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   if (Array.isArray(value)) return value.map(describeValue).join(',');

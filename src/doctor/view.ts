@@ -173,7 +173,7 @@ function quote(word: string): string {
 }
 
 /** Flags of the doctor's own that `lbfw apply` and `verify` do not take: never repeated in a fix. */
-const DOCTOR_ONLY_FLAGS = new Set(['--peer-keepalived', '--client', '--probe', '--facts', '--json', '--list']);
+const DOCTOR_ONLY_FLAGS = new Set(['--peer-keepalived', '--peer-keepalived-id', '--peer-facts', '--client', '--probe', '--facts', '--json', '--list']);
 
 /**
  * invocationWords keeps the host-choosing flags of the doctor's command line

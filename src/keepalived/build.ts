@@ -342,7 +342,9 @@ function readGlobalDefs(r: Reader, blocks: readonly Statement[], daemon: { curre
 
 /** readVip reads one `virtual_ipaddress` line: `<IPADDR>[/<MASK>] [dev ..] [label ..] ...`. */
 function readVip(r: Reader, s: Statement, block: string): VirtualIpAddress | undefined {
-  // vrrp_ipaddress.c parse_ipaddress(): cut at the first `/`; a bad prefix (`192.0.2.10/24/7`) gives the full length.
+  // vrrp_ipaddress.c parse_ipaddress(): cut at the first `/`. A prefix with trailing text
+  // (`192.0.2.10/24/7`) is reported "using 32", yet keepalived 2.2.7 installs the leading
+  // number: its --dump-conf and the interface show 192.0.2.10/24 (keepalived-differential test).
   const slash = s.keyword.indexOf('/');
   const addressText = slash === -1 ? s.keyword : s.keyword.slice(0, slash);
   const prefixText = slash === -1 ? undefined : s.keyword.slice(slash + 1);
@@ -351,7 +353,11 @@ function readVip(r: Reader, s: Statement, block: string): VirtualIpAddress | und
     return r.warn(s, `${block}: expected <IPADDR>[/<MASK>] [dev IFNAME] ...; got ${quote(s.keyword)}`, 'skips this address');
   }
   let prefix = familyBits(address.family);
-  if (prefixText !== undefined) {
+  const leading = prefixText === undefined ? undefined : /^(\d+)\D/.exec(prefixText)?.[1];
+  if (leading !== undefined && Number(leading) <= familyBits(address.family)) {
+    prefix = Number(leading);
+    r.warn(s, `${block} ${s.keyword} prefix: expected an integer 0-${familyBits(address.family)}; got ${quote(prefixText ?? '')}`, `says it uses /${familyBits(address.family)} but installs /${prefix} (the leading number)`);
+  } else if (prefixText !== undefined) {
     const parsed = r.integer(s, `${block} ${s.keyword} prefix`, prefixText, 0, familyBits(address.family), `uses /${prefix}`);
     if (parsed !== undefined) prefix = parsed;
   }

@@ -35,8 +35,11 @@ export const DR_EMULATION_PRIORITY = 100;
 
 /** DrService: one virtual service and the real servers the emulation spreads it over. */
 export interface DrService {
-  readonly vip: string;
-  readonly port: number;
+  /** VIP:PORT of an address service (`virtual_server VIP PORT`); absent for a firewall-mark service. */
+  readonly vip?: string;
+  readonly port?: number;
+  /** `virtual_server fwmark N`: IPVS takes the TCP packets carrying mark N, whatever their address. */
+  readonly fwmark?: number;
   /** Real server addresses in keepalived.conf order: bucket i of the hash goes to realServers[i]. */
   readonly realServers: readonly string[];
 }
@@ -51,7 +54,7 @@ export interface DrEmulation {
 }
 
 function serviceRules(service: DrService, emulation: DrEmulation): string[] {
-  const match = `ip daddr ${service.vip} tcp dport ${service.port}`;
+  const match = service.fwmark === undefined ? `ip daddr ${service.vip ?? ''} tcp dport ${service.port ?? 0}` : `meta mark ${service.fwmark} meta l4proto tcp`;
   if (service.realServers.length === 0) return [`${match} counter drop`];
   const map = service.realServers.map((address, i) => `${i} : ${address}`).join(', ');
   const hash = `jhash ip saddr . tcp sport mod ${service.realServers.length} seed 0x${emulation.seed.toString(16)}`;
@@ -80,18 +83,21 @@ export function drEmulationScript(emulation: DrEmulation): string {
 
 /**
  * drServicesFromKeepalived reads the DR virtual services of a keepalived
- * model, as keepalived would configure IPVS: TCP address:port services and
- * their real servers' addresses. Real server ports are ignored, as IPVS DR
+ * model, as keepalived would configure IPVS: TCP address:port and fwmark
+ * services and their real servers' addresses. Real server ports are ignored, as IPVS DR
  * ignores them: DR cannot remap ports.
  */
 export function drServicesFromKeepalived(model: KeepalivedModel): DrService[] {
   const services: DrService[] = [];
   for (const server of model.virtualServers) {
     const target = server.target;
-    if (target.kind !== 'address' || target.family !== 4 || target.port === undefined) continue;
+    if (target.kind === 'group') continue;
+    if (target.kind === 'address' && (target.family !== 4 || target.port === undefined)) continue;
     if ((server.protocol ?? 'UDP') !== 'TCP') continue;
     const realServers = server.realServers.filter((r) => r.family === 4 && forwardingMethod(server, r) === 'DR').map((r) => r.address);
-    if (realServers.length > 0) services.push({ vip: target.address, port: target.port, realServers });
+    if (realServers.length === 0) continue;
+    if (target.kind === 'fwmark') services.push({ fwmark: target.fwmark, realServers });
+    else if (target.port !== undefined) services.push({ vip: target.address, port: target.port, realServers });
   }
   return services;
 }

@@ -108,7 +108,8 @@ export interface ProbeOptions {
 export async function probeVip(lab: Lab, options: ProbeOptions = {}): Promise<VipProbe> {
   const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
   const emulation = await labEmulation(lab);
-  const service = emulation.services.find((s) => s.vip === LAB.vip && s.port === LAB.port);
+  // A firewall-mark service takes the VIP's packets once a rule marks them: the same hash picks the server.
+  const service = emulation.services.find((s) => s.vip === LAB.vip && s.port === LAB.port) ?? emulation.services.find((s) => s.fwmark !== undefined);
   const targets = service?.realServers ?? [];
   const ports: { port: number; expected?: LabNodeName }[] = [];
   for (const target of targets.length === 0 ? [undefined] : targets) {

@@ -9,46 +9,14 @@
  * makes it work and the finding go.
  */
 import type { ExecutionContext } from 'ava';
-import { errorFindings, findingIds, runDoctor, type DoctorFinding, type DoctorReport } from '../../src/lab/doctor-run.js';
-import { keepalivedInstalled, startKeepalived, stopKeepalived } from '../../src/lab/keepalived.js';
+import { errorFindings, findingIds, type DoctorReport } from '../../src/lab/doctor-run.js';
+import { startKeepalived, stopKeepalived } from '../../src/lab/keepalived.js';
 import { tcpConnects } from '../../src/lab/netns.js';
-import { describeRequest, probeVip, type VipProbe } from '../../src/lab/probe.js';
-import { applyLbfw, createLab, keepalivedNode, keepalivedPathOf, LAB, vipHolders, waitForVipHolders, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
+import { probeVip } from '../../src/lab/probe.js';
+import { keepalivedNode, keepalivedPathOf, LAB, vipHolders, waitForVipHolders, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
+import { doctor, one, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
 import { readFile, writeFile } from 'node:fs/promises';
-
-const required = process.env['LBFW_REQUIRE_SYSTEM_TESTS'] === '1';
-
-function show(probe: VipProbe): string {
-  return probe.requests.map((r) => describeRequest(r)).join('\n');
-}
-
-async function withHealthyLab(t: ExecutionContext, fn: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await createLab({ prefix: 'lbfw-t-cls' });
-  try {
-    for (const [node, result] of Object.entries(await applyLbfw(lab))) t.is(result?.code, 0, `lbfw apply on ${node}: ${result?.stdout}${result?.stderr}`);
-    await fn(lab);
-  } finally {
-    await lab.destroy();
-  }
-}
-
-async function doctor(t: ExecutionContext, lab: Lab, node: LbfwNodeName, args: readonly string[] = []): Promise<DoctorReport> {
-  const result = await runDoctor(lab, node, args);
-  if (result.report === undefined) t.fail(`${node}: ${result.problem ?? ''}\n${result.output}`);
-  return result.report ?? { ok: false, role: '', findings: [], checksRun: [] };
-}
-
-function one(t: ExecutionContext, report: DoctorReport, id: string): DoctorFinding | undefined {
-  const found = report.findings.filter((f) => f.id === id);
-  t.is(found.length, 1, `${id} expected once; findings: ${JSON.stringify(report.findings, null, 2)}`);
-  return found[0];
-}
-
-async function sh(lab: Lab, node: Parameters<Lab['sh']>[0], command: string): Promise<void> {
-  const result = await lab.sh(node, command);
-  if (result.code !== 0) throw new Error(`${node}: ${command}: ${result.stdout}${result.stderr}`);
-}
 
 /** twin: a change that looks like a mistake but is not: traffic works and the node's doctor has no error. */
 async function twin(t: ExecutionContext, lab: Lab, node: LbfwNodeName, what: string, change: string, revert: string): Promise<DoctorReport> {
@@ -114,17 +82,6 @@ systemTest('healthy twins give no error; iptables-nft, legacy iptables and healt
     t.false(findingIds(await doctor(t, lab, 'rs1')).includes('rs-fw-blocks-health-check'));
   });
 });
-
-function vrrpTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  systemTest(title, async (t) => {
-    if (!keepalivedInstalled()) {
-      if (required) t.fail('keepalived is required (apt-get install keepalived; .ci/run installs it)');
-      else t.pass('keepalived is not installed: skipped');
-      return;
-    }
-    await fn(t);
-  });
-}
 
 vrrpTest('real keepalived: dropping VRRP between the directors gives split brain; fw-blocks-vrrp names it; its fix ends it', async (t) => {
   await withHealthyLab(t, async (lab) => {

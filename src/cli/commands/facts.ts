@@ -14,6 +14,7 @@ import { printJson, type Io } from '../io.js';
 /** FactsFlags: the flags `lbfw facts` and `lbfw doctor` share. */
 export interface FactsFlags extends HostFlags {
   readonly peerKeepalived?: string;
+  readonly peerKeepalivedId?: string;
   readonly peerFacts?: string;
   readonly client?: string[];
   readonly probe?: boolean;
@@ -28,6 +29,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export function addFactsOptions(command: Command): Command {
   return addHostOptions(command)
     .option('--peer-keepalived <file>', "the peer director's keepalived.conf, to compare VRRP instances with")
+    .option('--peer-keepalived-id <id>', "the peer's keepalived config id for @ID lines of its keepalived.conf, as keepalived -i there (default: this host's id)")
     .option('--peer-facts <file>', "the peer director's `lbfw facts` output, to compare its ban table and overlimit thresholds with")
     .option('--client <addr>', 'a client address to look the route up for (repeatable)', collect)
     .option('--probe', 'director: send ARP who-has for each VIP and list every MAC that answers')
@@ -48,6 +50,7 @@ export async function gatherFacts(flags: FactsFlags, io: Io): Promise<Facts> {
     ...(flags.root === undefined ? {} : { root: flags.root }),
     ...(flags.stateDir === undefined ? {} : { stateDir: flags.stateDir }),
     ...(flags.peerKeepalived === undefined ? {} : { peerKeepalived: flags.peerKeepalived }),
+    ...(flags.peerKeepalivedId === undefined ? {} : { peerKeepalivedId: flags.peerKeepalivedId }),
     ...(flags.peerFacts === undefined ? {} : { peerFacts: flags.peerFacts }),
     ...(flags.client === undefined ? {} : { clients: flags.client }),
     ...(flags.probe === true ? { probe: (links, macs, neighbours) => probeArp(config, links, macs, neighbours, { run: (argv) => run(argv) }) } : {}),

@@ -10,7 +10,7 @@ import type { Family } from '../../config/model.js';
 import { formatEndpoint } from '../../config/merge.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
 import type { Facts } from '../facts.js';
-import { chainName, describeDrop, describeRule, EXTERNAL, droppedBy, unjudgedExpressions, type HookVerdict, type Packet } from '../nft-eval.js';
+import { chainName, describeDrop, describeRule, EXTERNAL, droppedBy, unjudgedExpressions, untrackedBy, type HookVerdict, type Packet } from '../nft-eval.js';
 import { LAB_DR_TABLE } from './ipvs.js';
 import type { Check, Finding, Severity } from '../types.js';
 import { clientIfaces, directorRsIfaces, directorVipIfaces, lbfwCommand, nftModel, sysctlNumber } from '../view.js';
@@ -264,6 +264,8 @@ export const rsFwBlocksHealthCheck: Check = {
  * first SYN of a DR connection is `ct state invalid` on the director (which
  * never sees the replies); a rule dropping invalid before IPVS kills them.
  * Measured in the lab: with tcp_loose=1 the same rule lets requests through.
+ * VIP packets that a raw-priority `notrack` untracks (lbfw's own table does)
+ * have no conntrack state at all, so no invalid rule can drop them.
  */
 export const conntrackTcpLoose: Check = {
   id: 'conntrack-tcp-loose',
@@ -278,6 +280,8 @@ export const conntrackTcpLoose: Check = {
       .filter((s) => s.protocol === 'tcp')
       .flatMap((s): Finding[] => {
         const packet: Packet = { family: s.family, daddr: s.address, l4proto: 6, dport: s.port, iifname, ctState: 'invalid' };
+        // Untracked packets never get a conntrack state, so `ct state invalid` cannot match them (lbfw's own table untracks VIP services).
+        if (untrackedBy(model, packet) !== undefined) return [];
         const dropped = droppedBy(model, 'prerouting', packet, isLabEmulation) ?? droppedBy(model, 'input', packet, isLabEmulation);
         if (dropped === undefined || dropped.verdict.kind !== 'drop' || dropped.verdict.byPolicy) return [];
         const c = dropped.chain;

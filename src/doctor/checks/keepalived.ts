@@ -43,7 +43,7 @@ export const keepalivedConfigError: Check = {
                 severity === 'error'
                   ? 'keepalived ignores or refuses what it cannot parse, and the doctor cannot check the VRRP and virtual_server settings'
                   : "the peer's VRRP settings cannot be compared with this director's",
-              fix: `keepalived --config-test --use-file ${k.file}`,
+              fix: `keepalived --config-test${k.configId === undefined ? '' : ` --config-id ${k.configId}`} --use-file ${k.file}`,
             },
           ],
     ),
@@ -94,7 +94,8 @@ export const keepalivedDuplicateVrid: Check = {
           severity: 'error' as const,
           subject: `${first?.interface ?? ''} vrid ${first?.virtualRouterId ?? ''}`,
           what: `vrrp_instances ${names} all use virtual_router_id ${first?.virtualRouterId ?? ''} on ${first?.interface ?? ''}`,
-          breaks: 'the instances share one virtual MAC and read each other\'s adverts as their own: VIPs move between them at random, and keepalived logs "ip address associated with VRID not present"',
+          // Seen with keepalived 2.2.7 in the lab: "(VI_1) duplicate VRID conflict with VI_2 VRID 51", then it exits.
+          breaks: 'keepalived refuses the whole configuration ("duplicate VRID conflict", exit with a permanent CONFIG error): it does not start, so this director holds none of its VIPs and sends no adverts (with the file shared, neither director does)',
           fix: `give each vrrp_instance on ${first?.interface ?? 'the interface'} its own virtual_router_id (1-255) on both directors, then ${RELOAD}`,
         };
       });
@@ -250,7 +251,8 @@ function vipDevMissing(facts: Facts, instance: VrrpInstance): Finding[] {
       severity: 'error' as const,
       subject: vip.dev ?? '',
       what: `virtual_ipaddress ${vip.address} of vrrp_instance ${instance.name} (${where(vip)}) names dev ${vip.dev ?? ''}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
-      breaks: `keepalived cannot add ${vip.address} when it becomes MASTER: clients of that VIP get no answer from this director`,
+      // Seen with keepalived 2.2.7 in the lab: "Non-existent interface specified in configuration", then it exits.
+      breaks: `keepalived refuses the whole configuration ("Non-existent interface specified in configuration", exit with a permanent CONFIG error): it does not start, so this director holds none of its VIPs, ${vip.address} included`,
       fix: `set dev to the VIP interface at ${where(vip)}, then ${RELOAD}`,
     }));
 }
@@ -333,6 +335,29 @@ function setsMark(expr: readonly unknown[], mark: number): boolean | 'unknown' {
   return unknown ? 'unknown' : false;
 }
 
+/** nftSet writes one value as is and several as an anonymous set. */
+function nftSet(values: readonly (string | number)[]): string {
+  return values.length === 1 ? String(values[0]) : `{ ${values.join(', ')} }`;
+}
+
+/**
+ * markRuleFix is a command that marks the service's traffic before IPVS sees
+ * it: the VRRP VIPs of the real servers' family, the protocol of the
+ * virtual_server and its real servers' ports (every port when they name
+ * none, as a port-less fwmark service takes them all). Without VIPs to name
+ * it says what to write instead.
+ */
+function markRuleFix(facts: Facts, mark: number, vs: KeepalivedModel['virtualServers'][number] | undefined): string {
+  const family = vs?.realServers[0]?.family ?? 4;
+  const vips = [...new Set((facts.keepalived?.model?.vrrpInstances ?? []).flatMap((i) => i.virtualIpaddress.filter((v) => v.family === family).map((v) => v.address)))];
+  const generic = `mark the service's traffic before IPVS sees it, e.g. nft add rule inet lbfw_mark prerouting ip daddr VIP tcp dport { PORTS } meta mark set ${mark} (in a table with a chain of type filter hook prerouting priority mangle)`;
+  if (vs === undefined || vips.length === 0) return generic;
+  const protocol = (vs.protocol ?? 'TCP').toLowerCase();
+  const ports = [...new Set(vs.realServers.map((r) => r.port ?? 0).filter((p) => p > 0))].sort((a, b) => a - b);
+  const match = `${family === 4 ? 'ip' : 'ip6'} daddr ${nftSet(vips)} ${ports.length === 0 ? `meta l4proto ${protocol}` : `${protocol} dport ${nftSet(ports)}`}`;
+  return `nft 'add table inet lbfw_mark; add chain inet lbfw_mark prerouting { type filter hook prerouting priority mangle; policy accept; }; add rule inet lbfw_mark prerouting ${match} meta mark set ${mark}'`;
+}
+
 /** keepalived-fwmark-unset: a fwmark virtual_server whose mark no firewall rule sets. */
 export const keepalivedFwmarkUnset: Check = {
   id: 'keepalived-fwmark-unset',
@@ -342,7 +367,12 @@ export const keepalivedFwmarkUnset: Check = {
     const model = nftModel(facts);
     if (model === undefined) return [];
     const marks = new Map<number, { file: string; line: number }>();
-    for (const vs of facts.keepalived?.model?.virtualServers ?? []) if (vs.target.kind === 'fwmark' && !marks.has(vs.target.fwmark)) marks.set(vs.target.fwmark, vs);
+    const servers = new Map<number, KeepalivedModel['virtualServers'][number]>();
+    for (const vs of facts.keepalived?.model?.virtualServers ?? []) {
+      if (vs.target.kind !== 'fwmark' || marks.has(vs.target.fwmark)) continue;
+      marks.set(vs.target.fwmark, vs);
+      servers.set(vs.target.fwmark, vs);
+    }
     for (const group of facts.keepalived?.model?.virtualServerGroups ?? []) for (const e of group.entries) if (e.kind === 'fwmark' && !marks.has(e.fwmark)) marks.set(e.fwmark, e);
     return [...marks].flatMap(([mark, at]): Finding[] => {
       const verdicts = model.rules.map((r) => setsMark(r.expr, mark));
@@ -355,7 +385,7 @@ export const keepalivedFwmarkUnset: Check = {
           subject: `fwmark ${mark}`,
           what: `virtual_server fwmark ${mark} (${where(at)}) matches packets carrying mark ${mark}, and ${unsure ? 'no rule the doctor could read sets it (a MARK rule of iptables-nft could not be read)' : 'no rule of the nftables ruleset sets that mark'}`,
           breaks: `IPVS gives the service only packets marked ${mark}: without a rule marking the VIP traffic nothing reaches it, and clients of those VIPs get no answer`,
-          fix: `mark the service's traffic before IPVS sees it, e.g. nft add rule inet lbfw_mark prerouting ip daddr VIP tcp dport { PORTS } meta mark set ${mark} (in a table with a chain of type filter hook prerouting priority mangle)`,
+          fix: markRuleFix(facts, mark, servers.get(mark)),
         },
       ];
     });

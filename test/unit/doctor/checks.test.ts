@@ -346,6 +346,37 @@ test('The same invalid drop with nf_conntrack_tcp_loose 1 is no finding.', (t) =
   t.deepEqual(runChecks(facts, ['conntrack-tcp-loose']).findings, []);
 });
 
+/** invalidDropWithRaw: the tcp_loose fault plus a prerouting chain of `prio` holding `rule` (another tool's raw table). */
+const invalidDropWithRaw = (prio: number, expr: Parameters<typeof nftRule>[4]) =>
+  director((d) => {
+    d.sysctls['net.netfilter.nf_conntrack_tcp_loose'] = '0';
+    d.nftRuleset!.push(
+      { table: { family: 'inet', name: 'filter', handle: 9 } },
+      nftChain('inet', 'filter', 'input', 'input', 'accept', -10),
+      nftRule('inet', 'filter', 'input', 3, [match({ ct: { key: 'state' } }, 'invalid'), DROP]),
+      { table: { family: 'ip', name: 'raw', handle: 10 } },
+      nftChain('ip', 'raw', 'pre', 'prerouting', 'accept', prio),
+      nftRule('ip', 'raw', 'pre', 4, expr),
+    );
+  });
+
+test('VIP traffic untracked by a raw-priority notrack (any table) cannot be ct state invalid: no finding', (t) => {
+  const facts = invalidDropWithRaw(-300, [match(payload('ip', 'daddr'), '192.0.2.10'), { notrack: null }]);
+  t.deepEqual(runChecks(facts, ['conntrack-tcp-loose']).findings, []);
+});
+
+test('a notrack after conntrack (priority 0), for other traffic, or behind a rule that may accept first does not untrack the VIP services', (t) => {
+  const late = invalidDropWithRaw(0, [match(payload('ip', 'daddr'), '192.0.2.10'), { notrack: null }]);
+  t.is(runChecks(late, ['conntrack-tcp-loose']).findings.length, 2);
+  const other = invalidDropWithRaw(-300, [match(payload('ip', 'daddr'), '192.0.2.99'), { notrack: null }]);
+  t.is(runChecks(other, ['conntrack-tcp-loose']).findings.length, 2);
+  const afterAccept = variant(invalidDropWithRaw(-300, [match(payload('ip', 'daddr'), '192.0.2.10'), { notrack: null }]), (d) => {
+    const at = d.nftRuleset!.findIndex((item) => (item as { rule?: { chain?: string } }).rule?.chain === 'pre');
+    d.nftRuleset!.splice(at, 0, nftRule('ip', 'raw', 'pre', 3, [match(payload('ip', 'saddr'), '198.51.100.0'), ACCEPT]) as never);
+  });
+  t.is(runChecks(afterAccept, ['conntrack-tcp-loose']).findings.length, 2);
+});
+
 const iptablesNftInput = [
   { table: { family: 'ip', name: 'filter', handle: 1 } },
   nftChain('ip', 'filter', 'INPUT', 'input', 'drop'),
@@ -504,6 +535,13 @@ virtual_server fwmark 7 {
 test('a fwmark virtual_server whose mark no rule sets', finds, 'keepalived-fwmark-unset', withKeepalived(FWMARK_CONF), {
   severity: 'error',
   what: [/virtual_server fwmark 7 \(\/etc\/keepalived\/keepalived\.conf:\d+\) .* no rule of the nftables ruleset sets that mark/],
+  // Runnable as printed: the VRRP VIPs of the real servers' family; a port-less real server takes every port.
+  fix: /^nft 'add table inet lbfw_mark; add chain inet lbfw_mark prerouting \{ type filter hook prerouting priority mangle; policy accept; \}; add rule inet lbfw_mark prerouting ip daddr 192\.0\.2\.10 meta l4proto tcp meta mark set 7'$/,
+});
+
+test('The fwmark fix names the real servers\' ports and the protocol when keepalived.conf gives them.', (t) => {
+  const facts = withKeepalived(FWMARK_CONF.replace('    real_server 198.51.100.21 {\n', '    protocol TCP\n    real_server 198.51.100.21 443 {\n    }\n    real_server 198.51.100.22 80 {\n'));
+  t.regex(runChecks(facts, ['keepalived-fwmark-unset']).findings[0]?.fix ?? '', /prerouting ip daddr 192\.0\.2\.10 tcp dport \{ 80, 443 \} meta mark set 7'$/);
 });
 
 test('A fwmark set by an nft rule or by iptables MARK (read from iptables-nft-save) is found.', (t) => {

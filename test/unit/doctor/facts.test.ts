@@ -270,3 +270,37 @@ test('A director whose keepalived.conf forwards by NAT is judged by the director
   t.is(profileFor(config, dr), undefined);
   t.is(profileFor({ ...config, role: 'realserver' }, nat), undefined);
 });
+
+/** One keepalived.conf for both directors, their roles chosen by @ID lines (keepalived -i lb1 / -i lb2). */
+const SHARED_CONF = KEEPALIVED_CONF.replace('    state MASTER\n', '@lb1 state MASTER\n@lb2 state BACKUP\n').replace('    priority 150\n', '@lb1 priority 150\n@lb2 priority 100\n');
+const PEER = '/srv/lb2/keepalived.conf';
+
+function sharedConfSystem(): Fake {
+  return fakeSystem({ readKeepalived: async (file, configId) => parseKeepalived(SHARED_CONF, file, configId === undefined ? {} : { configId }) });
+}
+
+test("The peer's keepalived.conf is read with --peer-keepalived-id: its @lb2 lines make it BACKUP, and no both-MASTER finding", async (t) => {
+  const facts = await collectFacts({ ...config, keepalivedId: 'lb1' }, { system: sharedConfSystem().system, env: {}, peerKeepalived: PEER, peerKeepalivedId: 'lb2' });
+  t.is(facts.keepalived?.configId, 'lb1');
+  t.is(facts.peerKeepalived?.configId, 'lb2');
+  t.deepEqual(facts.keepalived?.model?.vrrpInstances.map((i) => [i.state, i.priority]), [['MASTER', 150]]);
+  t.deepEqual(facts.peerKeepalived?.model?.vrrpInstances.map((i) => [i.state, i.priority]), [['BACKUP', 100]]);
+  t.deepEqual(runChecks(facts, ['keepalived-both-master']).findings, []);
+});
+
+test("The same shared file read with this host's id for the peer is both MASTER: the peer's id is what decides", async (t) => {
+  const facts = await collectFacts({ ...config, keepalivedId: 'lb1' }, { system: sharedConfSystem().system, env: {}, peerKeepalived: PEER, peerKeepalivedId: 'lb1' });
+  t.deepEqual(runChecks(facts, ['keepalived-both-master']).findings.map((f) => f.id), ['keepalived-both-master']);
+});
+
+test("A peer keepalived.conf that cannot be read gives a fix that repeats the peer's config id", async (t) => {
+  const { system } = fakeSystem({
+    readKeepalived: async (file, configId) => {
+      if (file === PEER) throw new Error(`${PEER}:3: unknown keyword`);
+      return parseKeepalived(SHARED_CONF, file, configId === undefined ? {} : { configId });
+    },
+  });
+  const facts = await collectFacts(config, { system, env: {}, peerKeepalived: PEER, peerKeepalivedId: 'lb2' });
+  const [finding] = runChecks(facts, ['keepalived-config-error']).findings;
+  t.is(finding?.fix, `keepalived --config-test --config-id lb2 --use-file ${PEER}`);
+});

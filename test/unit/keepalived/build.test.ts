@@ -257,9 +257,9 @@ test('a real_server keepalived cannot read is skipped', warns, 'virtual_server 1
 test('a VIP prefix beyond the family gives the full length, as keepalived', warns, 'vrrp_instance V {\n  virtual_ipaddress {\n    192.0.2.10/33\n  }\n}\n', [
   [3, 'prefix: expected an integer 0-32; got "33"; keepalived uses /32'],
 ], (m) => { assert(m.vrrpInstances[0]?.virtualIpaddress[0]?.prefix === 32); });
-test('a virtual_ipaddress with a second slash gives the full length, not the first prefix', warns, 'vrrp_instance VI_1 {\n  virtual_ipaddress {\n    192.0.2.10/24/7\n  }\n}\n', [
-  [3, 'got "24/7"; keepalived uses /32'],
-], (m) => { assert(m.vrrpInstances[0]?.virtualIpaddress[0]?.prefix === 32); });
+test('a virtual_ipaddress with a second slash is installed with the first prefix, whatever keepalived\'s message says', warns, 'vrrp_instance VI_1 {\n  virtual_ipaddress {\n    192.0.2.10/24/7\n  }\n}\n', [
+  [3, 'got "24/7"; keepalived says it uses /32 but installs /24 (the leading number)'],
+], (m) => { assert(m.vrrpInstances[0]?.virtualIpaddress[0]?.prefix === 24); });
 test('a priority above 255 becomes keepalived\'s default 100', warns, 'vrrp_instance V {\n  priority 300\n}\n', [[2, 'priority: expected an integer 1-255; got "300"; keepalived uses the default, 100']], (m) => {
   assert(m.vrrpInstances[0]?.priority === 100);
 });
