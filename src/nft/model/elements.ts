@@ -321,6 +321,36 @@ function ipv4FromTexts(texts: readonly string[]): ElementList {
   return addressElements(4, values.subarray(0, kept));
 }
 
+/**
+ * ipv4ShardsFromTexts parses IPv4 host texts once and deals them into
+ * `shards` (a power of two, at most 256) hash-set element lists by the last
+ * octet, `value & (shards - 1)`: what src/ruleset/shards.ts's shardOf gives
+ * for the same text, without a string per shard.
+ */
+export function ipv4ShardsFromTexts(texts: readonly string[], shards: number): ElementList[] {
+  const values = new Uint32Array(texts.length);
+  const sizes = new Uint32Array(shards);
+  texts.forEach((text, i) => {
+    const value = ipv4Value(text);
+    if (value < 0) throw new ElementTextError(`"${text}" is not an element of a ipv4_addr set`);
+    values[i] = value;
+    sizes[value & (shards - 1)] = (sizes[value & (shards - 1)] as number) + 1;
+  });
+  values.sort();
+  const buckets = Array.from(sizes, (size) => new Uint32Array(size));
+  const filled = new Uint32Array(shards);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    const shard = value & (shards - 1);
+    const bucket = buckets[shard] as Uint32Array;
+    const at = filled[shard] as number;
+    if (at > 0 && bucket[at - 1] === value) continue;
+    bucket[at] = value;
+    filled[shard] = at + 1;
+  }
+  return buckets.map((bucket, shard) => addressElements(4, bucket.subarray(0, filled[shard])));
+}
+
 /** ElementTextError: an element's text does not fit the set's key type. */
 export class ElementTextError extends RangeError {}
 

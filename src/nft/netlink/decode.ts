@@ -482,3 +482,47 @@ function readConcat(c: Cursor): Match | undefined {
 export function expressionsText(rule: DecodedRule): string {
   return `[netlink: ${rule.expressions.map((e) => e.name).join(' ')}]`;
 }
+
+/**
+ * decodeHashKeys reads the keys of a hash set's element dump straight into
+ * one sorted ElementList, without an object per element: a million-host
+ * read-back is then the kernel's dump and one native sort. It reads what
+ * decodeElements + toElementList read of a hash set (each element's
+ * NFTA_SET_ELEM_KEY), so both give the same list.
+ */
+export function decodeHashKeys(key: SetKey, payloads: readonly Buffer[]): ElementList {
+  const width = keyWidth(key);
+  // Every dumped element takes at least 16 bytes (two nests and the value).
+  const bound = payloads.reduce((n, p) => n + Math.floor(p.length / 16), 0);
+  const keys = new Uint8Array(bound * width);
+  let count = 0;
+  for (const payload of payloads) {
+    const elements = nestedValue(payload, U.NFGENMSG_LEN, payload.length, U.NFTA_SET_ELEM_LIST_ELEMENTS);
+    if (elements === undefined) continue;
+    let at = elements.start;
+    while (at + 4 <= elements.end) {
+      const len = payload.readUInt16LE(at);
+      if (len < 4 || at + len > elements.end) break;
+      const keyNest = nestedValue(payload, at + 4, at + len, U.NFTA_SET_ELEM_KEY);
+      const value = keyNest === undefined ? undefined : nestedValue(payload, keyNest.start, keyNest.end, U.NFTA_DATA_VALUE);
+      if (value !== undefined && value.end - value.start >= width) {
+        keys.set(payload.subarray(value.start, value.start + width), count * width);
+        count++;
+      }
+      at += (len + 3) & ~3;
+    }
+  }
+  return sortElements({ key, interval: false, count, keys: keys.subarray(0, count * width) });
+}
+
+/** The value bounds of the first attribute of `type` between `from` and `to` (attribute walk without allocation). */
+function nestedValue(bytes: Buffer, from: number, to: number, type: number): { start: number; end: number } | undefined {
+  let at = from;
+  while (at + 4 <= to) {
+    const len = bytes.readUInt16LE(at);
+    if (len < 4 || at + len > to) return undefined;
+    if ((bytes.readUInt16LE(at + 2) & U.NLA_TYPE_MASK) === type) return { start: at + 4, end: at + len };
+    at += (len + 3) & ~3;
+  }
+  return undefined;
+}
