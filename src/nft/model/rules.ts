@@ -86,8 +86,11 @@ export type Statement =
    * non-matching match otherwise (kernel limit expression: NFTA_LIMIT_RATE,
    * NFTA_LIMIT_UNIT = 1 for seconds, NFTA_LIMIT_BURST, NFTA_LIMIT_TYPE
    * NFT_LIMIT_PKTS). nft omits `burst 5 packets` (its default) when listing.
+   * `over: true` is `limit rate over 100/second burst 50 packets`: matches
+   * only what exceeds the rate (NFTA_LIMIT_FLAGS NFT_LIMIT_F_INV), for a
+   * `... drop` rule.
    */
-  | { readonly kind: 'limit'; readonly perSecond: number; readonly burst: number }
+  | { readonly kind: 'limit'; readonly perSecond: number; readonly burst: number; readonly over?: boolean }
   /** `accept`, `drop`, `return`: a final verdict. */
   | { readonly kind: 'verdict'; readonly verdict: 'accept' | 'drop' | 'return' }
   /** `jump CHAIN`: run a regular chain, then come back. */

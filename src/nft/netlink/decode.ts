@@ -237,12 +237,11 @@ export interface AnonymousSet {
 
 class Cursor {
   i = 0;
+  /** The family the rule's `meta nfproto` dependency established (IP header offsets depend on it). */
+  family: IpFamily | undefined;
   constructor(readonly list: readonly Expression[]) {}
   peek(offset = 0): Expression | undefined {
     return this.list[this.i + offset];
-  }
-  take(): Expression | undefined {
-    return this.list[this.i++];
   }
 }
 
@@ -251,7 +250,7 @@ function isMeta(e: Expression | undefined, key: number): boolean {
 }
 
 function cmpValue(e: Expression | undefined, op = U.NFT_CMP_EQ): Buffer | undefined {
-  if (e?.name !== 'cmp' || u32(e, U.NFTA_CMP_OP) !== op) return undefined;
+  if (e?.name !== 'cmp' || u32(e, U.NFTA_CMP_OP) !== op || u32(e, U.NFTA_CMP_SREG) !== U.NFT_REG_1) return undefined;
   return dataValue(e, U.NFTA_CMP_DATA);
 }
 
@@ -260,11 +259,17 @@ function payloadOf(e: Expression | undefined): { base: number; offset: number; l
   return { base: u32(e, U.NFTA_PAYLOAD_BASE) ?? -1, offset: u32(e, U.NFTA_PAYLOAD_OFFSET) ?? -1, len: u32(e, U.NFTA_PAYLOAD_LEN) ?? -1, dreg: u32(e, U.NFTA_PAYLOAD_DREG) ?? -1 };
 }
 
-function addressOf(p: { base: number; offset: number; len: number }): { family: IpFamily; field: AddressField } | undefined {
-  if (p.base !== U.NFT_PAYLOAD_NETWORK_HEADER) return undefined;
-  if (p.len === 4 && (p.offset === 12 || p.offset === 16)) return { family: 4, field: p.offset === 12 ? 'saddr' : 'daddr' };
-  if (p.len === 16 && (p.offset === 8 || p.offset === 24)) return { family: 6, field: p.offset === 8 ? 'saddr' : 'daddr' };
-  return undefined;
+/**
+ * The address field a network-header load reads, in the rule's family:
+ * the whole address, or (`short`) its first bytes, which is how nft loads a
+ * prefix on a byte boundary.
+ */
+function addressOf(p: { base: number; offset: number; len: number }, family: IpFamily | undefined): { family: IpFamily; field: AddressField; whole: boolean } | undefined {
+  if (p.base !== U.NFT_PAYLOAD_NETWORK_HEADER || family === undefined) return undefined;
+  const width = family === 4 ? 4 : 16;
+  const offsets = family === 4 ? [12, 16] : [8, 24];
+  if (!offsets.includes(p.offset) || p.len < 1 || p.len > width) return undefined;
+  return { family, field: p.offset === offsets[0] ? 'saddr' : 'daddr', whole: p.len === width };
 }
 
 const ICMP_NAMES = Object.fromEntries(Object.entries(ICMP_TYPE_NUMBERS).map(([n, v]) => [v, n])) as Record<number, IcmpType>;
@@ -276,6 +281,27 @@ function prefixRange(network: bigint, mask: bigint, bits: bigint): { first: bigi
   return { first: network, last: network | hostMask };
 }
 
+/** `meta l4proto icmp|icmpv6` then the type byte: the start of an ICMP type match. */
+function startsIcmpType(c: Cursor, at: number): boolean {
+  const proto = cmpValue(c.peek(at + 1));
+  const p = payloadOf(c.peek(at + 2));
+  return isMeta(c.peek(at), U.NFT_META_L4PROTO) && proto !== undefined && (proto[0] === 1 || proto[0] === 58) && p?.base === U.NFT_PAYLOAD_TRANSPORT_HEADER && p.offset === 0 && p.len === 1;
+}
+
+/** The limit statement, or undefined for a limit lbfw does not write (bytes, other units). */
+function limitOf(e: Expression): Statement | undefined {
+  const rate = e.attrs.get(U.NFTA_LIMIT_RATE);
+  const unit = e.attrs.get(U.NFTA_LIMIT_UNIT);
+  const burst = u32(e, U.NFTA_LIMIT_BURST);
+  const flags = u32(e, U.NFTA_LIMIT_FLAGS) ?? 0;
+  if (rate?.length !== 8 || unit?.length !== 8 || burst === undefined) return undefined;
+  if (unit.readBigUInt64BE(0) !== 1n || (u32(e, U.NFTA_LIMIT_TYPE) ?? U.NFT_LIMIT_PKTS) !== U.NFT_LIMIT_PKTS || (flags & ~U.NFT_LIMIT_F_INV) !== 0) return undefined;
+  const over = (flags & U.NFT_LIMIT_F_INV) !== 0;
+  return { kind: 'limit', perSecond: Number(rate.readBigUInt64BE(0)), burst, ...(over ? { over } : {}) };
+}
+
+const FIB_SADDR_IIF_PRESENT = U.NFTA_FIB_F_SADDR | U.NFTA_FIB_F_IIF | U.NFTA_FIB_F_PRESENT;
+
 /**
  * typedRule matches a rule's expressions back to lbfw's shapes, or returns
  * undefined when any expression is not one lbfw writes.
@@ -286,16 +312,39 @@ export function typedRule(rule: DecodedRule, anonymous: ReadonlyMap<string, Anon
   const statements: Statement[] = [];
   while (c.peek() !== undefined) {
     const e = c.peek() as Expression;
-    // meta nfproto: the family dependency nft writes before IP header matches; implied by them.
-    if (isMeta(e, U.NFT_META_NFPROTO) && cmpValue(c.peek(1)) !== undefined) {
+    if (isMeta(e, U.NFT_META_NFPROTO)) {
+      const v = cmpValue(c.peek(1));
+      if (v?.length !== 1 || (v[0] !== U.NFPROTO_IPV4 && v[0] !== U.NFPROTO_IPV6)) return undefined;
+      const family: IpFamily = v[0] === U.NFPROTO_IPV4 ? 4 : 6;
+      c.family = family;
       c.i += 2;
+      // nft's dependency of an IP header or ICMP match that follows (implied by it, so not printed); else the operator's own.
+      const next = c.peek();
+      const implied = payloadOf(next)?.base === U.NFT_PAYLOAD_NETWORK_HEADER || startsIcmpType(c, 0);
+      if (!implied) match.push({ kind: 'nfproto', family });
       continue;
     }
     if (isMeta(e, U.NFT_META_IIF)) {
       const v = cmpValue(c.peek(1));
-      const name = v === undefined ? undefined : ifname(v.readUInt32LE(0));
+      const name = v?.length !== 4 ? undefined : ifname(v.readUInt32LE(0));
       if (name === undefined) return undefined;
       match.push({ kind: 'iif', name });
+      c.i += 2;
+      continue;
+    }
+    if (isMeta(e, U.NFT_META_IIFNAME)) {
+      const v = cmpValue(c.peek(1));
+      const name = v?.length !== U.IFNAMSIZ ? undefined : text(v);
+      if (name === undefined || name.length === 0) return undefined;
+      match.push({ kind: 'iifname', name });
+      c.i += 2;
+      continue;
+    }
+    if (e.name === 'fib') {
+      const zero = cmpValue(c.peek(1));
+      const fibOk = u32(e, U.NFTA_FIB_FLAGS) === FIB_SADDR_IIF_PRESENT && u32(e, U.NFTA_FIB_RESULT) === U.NFT_FIB_RESULT_OIF && u32(e, U.NFTA_FIB_DREG) === U.NFT_REG_1;
+      if (!fibOk || zero === undefined || zero.some((b) => b !== 0)) return undefined;
+      match.push({ kind: 'fib-saddr-iif-missing' });
       c.i += 2;
       continue;
     }
@@ -321,22 +370,22 @@ export function typedRule(rule: DecodedRule, anonymous: ReadonlyMap<string, Anon
       const next = payloadOf(c.peek(2));
       if (next?.base === U.NFT_PAYLOAD_TRANSPORT_HEADER && next.offset === 2 && next.len === 2 && (number === 6 || number === 17)) {
         const port = cmpValue(c.peek(3));
-        if (port === undefined) return undefined;
+        if (port?.length !== 2) return undefined;
         match.push({ kind: 'dport', protocol: number === 6 ? 'tcp' : 'udp', port: port.readUInt16BE(0) });
         c.i += 4;
         continue;
       }
-      if (next?.base === U.NFT_PAYLOAD_TRANSPORT_HEADER && next.offset === 0 && next.len === 1 && (number === 1 || number === 58)) {
+      if (startsIcmpType(c, 0)) {
         const after = c.peek(3);
         const names = number === 1 ? ICMP_NAMES : ICMP6_NAMES;
         let values: number[];
-        if (after?.name === 'lookup') {
+        if (after?.name === 'lookup' && !after.attrs.has(U.NFTA_LOOKUP_DREG)) {
           const set = anonymous.get(text(after.attrs.get(U.NFTA_LOOKUP_SET)) ?? '');
           if (set === undefined) return undefined;
           values = set.raw.map((r) => r.key[0] as number);
         } else {
           const v = cmpValue(after);
-          if (v === undefined) return undefined;
+          if (v?.length !== 1) return undefined;
           values = [v[0] as number];
         }
         const types = values.map((v) => names[v]);
@@ -352,78 +401,33 @@ export function typedRule(rule: DecodedRule, anonymous: ReadonlyMap<string, Anon
       continue;
     }
     const p = payloadOf(e);
-    if (p !== undefined && p.base === U.NFT_PAYLOAD_NETWORK_HEADER && p.len === 1 && (p.offset === 7 || p.offset === 8)) {
+    if (p !== undefined && p.base === U.NFT_PAYLOAD_NETWORK_HEADER && p.len === 1 && c.family !== undefined && p.offset === (c.family === 4 ? 8 : 7)) {
       const v = cmpValue(c.peek(1));
-      if (v === undefined) return undefined;
-      match.push({ kind: 'hop-limit', family: p.offset === 7 ? 6 : 4, value: v[0] as number });
+      if (v?.length !== 1) return undefined;
+      match.push({ kind: 'hop-limit', family: c.family, value: v[0] as number });
       c.i += 2;
       continue;
     }
-    if (p !== undefined && addressOf(p) !== undefined) {
-      const { family, field } = addressOf(p) as { family: IpFamily; field: AddressField };
-      const next = c.peek(1);
-      const bits = BigInt(family === 4 ? 32 : 128);
-      if (next?.name === 'lookup' && !next.attrs.has(U.NFTA_LOOKUP_DREG)) {
-        const name = text(next.attrs.get(U.NFTA_LOOKUP_SET)) ?? '';
-        const anon = anonymous.get(name);
-        if (anon === undefined) match.push({ kind: 'address-in-set', family, field, set: name });
-        else {
-          const ranges = [];
-          const list = anon.list;
-          const width = family === 4 ? 4 : 16;
-          for (let i = 0; i < list.count; i++) {
-            ranges.push({ family, first: bigOf(Buffer.from(list.keys.subarray(i * width, i * width + width))), last: bigOf(Buffer.from((list.lasts ?? list.keys).subarray(i * width, i * width + width))) });
-          }
-          match.push({ kind: 'address-in', family, field, ranges });
-        }
-        c.i += 2;
-        continue;
-      }
-      if (next?.name === 'payload' || (next?.name === 'meta' && u32(next, U.NFTA_META_KEY) === U.NFT_META_L4PROTO)) {
-        const concat = readConcat(c);
-        if (concat === undefined) return undefined;
-        match.push(concat);
-        continue;
-      }
-      const v = cmpValue(next);
-      if (v !== undefined) {
-        const value = bigOf(v);
-        match.push({ kind: 'address-in', family, field, ranges: [{ family, first: value, last: value }] });
-        c.i += 2;
-        continue;
-      }
-      if (next?.name === 'bitwise') {
-        const mask = dataValue(next, U.NFTA_BITWISE_MASK);
-        const after = c.peek(2);
-        if (mask === undefined) return undefined;
-        if (after?.name === 'lookup' && u32(after, U.NFTA_LOOKUP_DREG) === U.NFT_REG_VERDICT) {
-          const map = anonymous.get(text(after.attrs.get(U.NFTA_LOOKUP_SET)) ?? '');
-          if (map === undefined) return undefined;
-          const chains: string[] = [];
-          for (const r of map.raw) chains[Number(bigOf(r.key))] = r.chain ?? '';
-          statements.push({ kind: 'shard-vmap', family, field, chains });
-          c.i += 3;
-          continue;
-        }
-        const network = cmpValue(after);
-        const range = network === undefined ? undefined : prefixRange(bigOf(network), bigOf(mask), bits);
-        if (range === undefined) return undefined;
-        match.push({ kind: 'address-in', family, field, ranges: [{ family, ...range }] });
-        c.i += 3;
-        continue;
-      }
-      if (next?.name === 'range') {
-        const from = dataValue(next, NFTA_RANGE_FROM_DATA);
-        const to = dataValue(next, NFTA_RANGE_TO_DATA);
-        if (from === undefined || to === undefined) return undefined;
-        match.push({ kind: 'address-in', family, field, ranges: [{ family, first: bigOf(from), last: bigOf(to) }] });
-        c.i += 2;
-        continue;
-      }
-      return undefined;
+    const address = p === undefined ? undefined : addressOf(p, c.family);
+    if (address !== undefined) {
+      const typed = readAddress(c, address, anonymous, match, statements);
+      if (!typed) return undefined;
+      continue;
     }
     if (e.name === 'counter') {
       statements.push({ kind: 'counter' });
+      c.i += 1;
+      continue;
+    }
+    if (e.name === 'notrack' && e.attrs.size === 0) {
+      statements.push({ kind: 'notrack' });
+      c.i += 1;
+      continue;
+    }
+    if (e.name === 'limit') {
+      const limit = limitOf(e);
+      if (limit === undefined) return undefined;
+      statements.push(limit);
       c.i += 1;
       continue;
     }
@@ -447,8 +451,107 @@ export function typedRule(rule: DecodedRule, anonymous: ReadonlyMap<string, Anon
   return { id: rule.comment ?? '', match, statements };
 }
 
-const NFTA_RANGE_FROM_DATA = 3;
-const NFTA_RANGE_TO_DATA = 4;
+/** enum nft_cmp_ops: nft writes a lone range as `cmp gte` + `cmp lte`. */
+const NFT_CMP_LTE = 3;
+const NFT_CMP_GTE = 5;
+
+/**
+ * An address load and what follows it: a lookup (named or anonymous set),
+ * a concatenation, a compare (address, or prefix when the load is short),
+ * bitwise + compare (prefix), bitwise + verdict map (the shard map), two
+ * compares (a range), or the `range` expression older lbfw wrote. Pushes
+ * the match or statement; false when it is none of these.
+ */
+function readAddress(
+  c: Cursor,
+  address: { family: IpFamily; field: AddressField; whole: boolean },
+  anonymous: ReadonlyMap<string, AnonymousSet>,
+  match: Match[],
+  statements: Statement[],
+): boolean {
+  const { family, field } = address;
+  const load = payloadOf(c.peek()) as { len: number };
+  const next = c.peek(1);
+  const width = family === 4 ? 4 : 16;
+  const bits = BigInt(width * 8);
+  const full = (bytes: Buffer): bigint => bigOf(bytes) << BigInt((width - bytes.length) * 8);
+  if (!address.whole) {
+    // A prefix on a byte boundary: the first len bytes compared.
+    const v = cmpValue(next);
+    if (v?.length !== load.len) return false;
+    const first = full(v);
+    const hostBits = BigInt((width - load.len) * 8);
+    match.push({ kind: 'address-in', family, field, ranges: [{ family, first, last: first | ((1n << hostBits) - 1n) }] });
+    c.i += 2;
+    return true;
+  }
+  if (next?.name === 'lookup' && !next.attrs.has(U.NFTA_LOOKUP_DREG)) {
+    const name = text(next.attrs.get(U.NFTA_LOOKUP_SET)) ?? '';
+    const anon = anonymous.get(name);
+    if (anon === undefined) match.push({ kind: 'address-in-set', family, field, set: name });
+    else {
+      const list = anon.list;
+      const ranges = [];
+      for (let i = 0; i < list.count; i++) {
+        ranges.push({ family, first: bigOf(Buffer.from(list.keys.subarray(i * width, i * width + width))), last: bigOf(Buffer.from((list.lasts ?? list.keys).subarray(i * width, i * width + width))) });
+      }
+      match.push({ kind: 'address-in', family, field, ranges });
+    }
+    c.i += 2;
+    return true;
+  }
+  if (next?.name === 'payload' || (next?.name === 'meta' && u32(next, U.NFTA_META_KEY) === U.NFT_META_L4PROTO)) {
+    const concat = readConcat(c);
+    if (concat === undefined) return false;
+    match.push(concat);
+    return true;
+  }
+  const v = cmpValue(next);
+  if (v !== undefined) {
+    if (v.length !== width) return false;
+    const value = bigOf(v);
+    match.push({ kind: 'address-in', family, field, ranges: [{ family, first: value, last: value }] });
+    c.i += 2;
+    return true;
+  }
+  const low = cmpValue(next, NFT_CMP_GTE);
+  const high = cmpValue(c.peek(2), NFT_CMP_LTE);
+  if (low !== undefined && high !== undefined) {
+    if (low.length !== width || high.length !== width) return false;
+    match.push({ kind: 'address-in', family, field, ranges: [{ family, first: bigOf(low), last: bigOf(high) }] });
+    c.i += 3;
+    return true;
+  }
+  if (next?.name === 'bitwise') {
+    const mask = dataValue(next, U.NFTA_BITWISE_MASK);
+    const after = c.peek(2);
+    if (mask === undefined) return false;
+    if (after?.name === 'lookup' && u32(after, U.NFTA_LOOKUP_DREG) === U.NFT_REG_VERDICT) {
+      const map = anonymous.get(text(after.attrs.get(U.NFTA_LOOKUP_SET)) ?? '');
+      if (map === undefined) return false;
+      const chains: string[] = [];
+      for (const r of map.raw) chains[Number(bigOf(r.key))] = r.chain ?? '';
+      statements.push({ kind: 'shard-vmap', family, field, chains });
+      c.i += 3;
+      return true;
+    }
+    const network = cmpValue(after);
+    const range = network === undefined ? undefined : prefixRange(bigOf(network), bigOf(mask), bits);
+    if (range === undefined) return false;
+    match.push({ kind: 'address-in', family, field, ranges: [{ family, ...range }] });
+    c.i += 3;
+    return true;
+  }
+  if (next?.name === 'range') {
+    const from = dataValue(next, U.NFTA_RANGE_FROM_DATA);
+    const to = dataValue(next, U.NFTA_RANGE_TO_DATA);
+    if (from === undefined || to === undefined) return false;
+    match.push({ kind: 'address-in', family, field, ranges: [{ family, first: bigOf(from), last: bigOf(to) }] });
+    c.i += 2;
+    return true;
+  }
+  return false;
+}
 
 /** A concatenation: loads into consecutive registers, then one lookup of a named set. */
 function readConcat(c: Cursor): Match | undefined {
@@ -458,9 +561,10 @@ function readConcat(c: Cursor): Match | undefined {
     if (e === undefined) return undefined;
     const p = payloadOf(e);
     if (p !== undefined) {
-      const address = addressOf(p);
-      if (address !== undefined) fields.push({ kind: 'address', ...address });
+      const address = addressOf(p, c.family);
+      if (address?.whole === true) fields.push({ kind: 'address', family: address.family, field: address.field });
       else if (p.base === U.NFT_PAYLOAD_TRANSPORT_HEADER && p.offset === 2 && p.len === 2) fields.push({ kind: 'th-dport' });
+      else if (p.base === U.NFT_PAYLOAD_TRANSPORT_HEADER && p.offset === 0 && p.len === 2) fields.push({ kind: 'th-sport' });
       else return undefined;
       c.i++;
       continue;

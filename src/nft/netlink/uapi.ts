@@ -137,6 +137,7 @@ export const NFT_REG32_00 = 8;
 export const NFTA_META_DREG = 1;
 export const NFTA_META_KEY = 2;
 export const NFT_META_IIF = 4;
+export const NFT_META_IIFNAME = 6;
 export const NFT_META_NFPROTO = 15;
 export const NFT_META_L4PROTO = 16;
 
@@ -170,6 +171,31 @@ export const NFTA_BITWISE_XOR = 5;
 export const NFTA_CT_DREG = 1;
 export const NFTA_CT_KEY = 2;
 export const NFT_CT_STATE = 0;
+
+/** Interface names are compared zero-padded to IFNAMSIZ. */
+export const IFNAMSIZ = 16;
+
+export const NFTA_RANGE_SREG = 1;
+export const NFTA_RANGE_OP = 2;
+export const NFTA_RANGE_FROM_DATA = 3;
+export const NFTA_RANGE_TO_DATA = 4;
+export const NFT_RANGE_EQ = 0;
+
+export const NFTA_FIB_DREG = 1;
+export const NFTA_FIB_RESULT = 2;
+export const NFTA_FIB_FLAGS = 3;
+export const NFT_FIB_RESULT_OIF = 1;
+export const NFTA_FIB_F_SADDR = 1 << 0;
+export const NFTA_FIB_F_IIF = 1 << 3;
+export const NFTA_FIB_F_PRESENT = 1 << 5;
+
+export const NFTA_LIMIT_RATE = 1;
+export const NFTA_LIMIT_UNIT = 2;
+export const NFTA_LIMIT_BURST = 3;
+export const NFTA_LIMIT_TYPE = 4;
+export const NFTA_LIMIT_FLAGS = 5;
+export const NFT_LIMIT_PKTS = 0;
+export const NFT_LIMIT_F_INV = 1 << 0;
 
 export const NFTA_COUNTER_BYTES = 1;
 export const NFTA_COUNTER_PACKETS = 2;

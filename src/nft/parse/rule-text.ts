@@ -152,6 +152,8 @@ function parseStatement(words: Words): Statement | undefined {
   if (word === 'limit' && words.peek(1) === 'rate') {
     words.next();
     words.next();
+    const over = words.peek() === 'over';
+    if (over) words.next();
     const rate = /^(\d+)\/second$/.exec(words.next() ?? '');
     let burst = 5;
     if (words.peek() === 'burst') {
@@ -159,7 +161,7 @@ function parseStatement(words: Words): Statement | undefined {
       burst = Number(words.next());
       if (words.next() !== 'packets') return undefined;
     }
-    return rate === null || !Number.isInteger(burst) ? undefined : { kind: 'limit', perSecond: Number(rate[1]), burst };
+    return rate === null || !Number.isInteger(burst) ? undefined : { kind: 'limit', perSecond: Number(rate[1]), burst, ...(over ? { over } : {}) };
   }
   if (word === 'accept' || word === 'drop' || word === 'return') {
     words.next();

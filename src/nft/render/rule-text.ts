@@ -58,7 +58,7 @@ export const MATCH_TEXT: Renderers<MatchKind, Match> = {
 export const STATEMENT_TEXT: Renderers<StatementKind, Statement> = {
   counter: () => 'counter',
   notrack: () => 'notrack',
-  limit: (s) => `limit rate ${s.perSecond}/second${s.burst === NFT_DEFAULT_BURST ? '' : ` burst ${s.burst} packets`}`,
+  limit: (s) => `limit rate ${s.over === true ? 'over ' : ''}${s.perSecond}/second${s.burst === NFT_DEFAULT_BURST ? '' : ` burst ${s.burst} packets`}`,
   verdict: (s) => s.verdict,
   jump: (s) => `jump ${s.chain}`,
   goto: (s) => `goto ${s.chain}`,

@@ -40,6 +40,9 @@ const shapes: readonly [string, Omit<NftRule, 'id'>][] = [
   ['icmp type { destination-unreachable, echo-request } accept', { match: [{ kind: 'icmp-type', types: ['destination-unreachable', 'echo-request'] }], statements: [accept] }],
   ['ip6 hoplimit 255 icmpv6 type nd-neighbor-solicit accept', { match: [{ kind: 'hop-limit', family: 6, value: 255 }, { kind: 'icmpv6-type', types: ['nd-neighbor-solicit'] }], statements: [accept] }],
   ['counter', { match: [], statements: [{ kind: 'counter' }] }],
+  // The echo limit in both forms (nft lists `burst 5 packets`, its default, as nothing).
+  ['icmp type echo-request limit rate 100/second burst 100 packets accept', { match: [{ kind: 'icmp-type', types: ['echo-request'] }], statements: [{ kind: 'limit', perSecond: 100, burst: 100 }, accept] }],
+  ['icmp type echo-request limit rate over 7/second drop', { match: [{ kind: 'icmp-type', types: ['echo-request'] }], statements: [{ kind: 'limit', perSecond: 7, burst: 5, over: true }, { kind: 'verdict', verdict: 'drop' }] }],
 ];
 
 for (const [text, shape] of shapes) {
