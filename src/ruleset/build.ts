@@ -3,12 +3,12 @@
  * Nothing here touches the system.
  */
 import type { Cidr, Family, HostConfig, Protocol, VipService } from '../config/model.js';
-import { familyLists, type NormalisedBlacklist } from '../blacklist/normalise.js';
+import { familyLists, ipv4HostValues, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { addressToRange, cidrToRange, type AddressRange } from '../net/address.js';
 import { hostSetName, SHARD_ELEMENTS, shardChainName, shardCount, splitHosts } from './shards.js';
 import { mergeRanges } from '../net/merge.js';
 import { familySuffix } from './fragments.js';
-import { addressElements, elementsFromTexts, ipv4ShardsFromTexts, rangeElements, tupleElements } from '../nft/model/elements.js';
+import { addressElements, elementsFromTexts, ipv4ShardsFromTexts, ipv4ShardsFromValues, rangeElements, tupleElements, type ElementList } from '../nft/model/elements.js';
 import { addressKey, type SetKey } from '../nft/model/keys.js';
 import { NAMED_PRIORITIES } from '../nft/model/values.js';
 import type { Match, Statement } from '../nft/model/rules.js';
@@ -80,6 +80,11 @@ export function hashSetSize(elements: number, minimum = MIN_HASH_SET_SIZE): numb
   return size;
 }
 
+function ipv4Shards(hosts: readonly string[], shards: number): ElementList[] {
+  const values = ipv4HostValues(hosts);
+  return values === undefined ? ipv4ShardsFromTexts(hosts, shards) : ipv4ShardsFromValues(values, shards);
+}
+
 function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
   return FAMILIES.flatMap((family) => {
     const lists = familyLists(blacklist, family);
@@ -87,7 +92,7 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
     const key = addressKey(family);
     // IPv4 hosts (nearly all of a big list) are parsed once, straight into typed shards.
     const shardElements =
-      family === 4 ? ipv4ShardsFromTexts(lists.hosts, shards) : splitHosts(family, lists.hosts, shards).map((hosts) => elementsFromTexts(key, false, hosts));
+      family === 4 ? ipv4Shards(lists.hosts, shards) : splitHosts(family, lists.hosts, shards).map((hosts) => elementsFromTexts(key, false, hosts));
     const hostSets = shardElements.map((elements, shard) => ({
       name: hostSetName(family, shard, shards),
       key,

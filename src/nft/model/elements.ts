@@ -329,18 +329,25 @@ function ipv4FromTexts(texts: readonly string[]): ElementList {
  */
 export function ipv4ShardsFromTexts(texts: readonly string[], shards: number): ElementList[] {
   const values = new Uint32Array(texts.length);
-  const sizes = new Uint32Array(shards);
   texts.forEach((text, i) => {
     const value = ipv4Value(text);
     if (value < 0) throw new ElementTextError(`"${text}" is not an element of a ipv4_addr set`);
     values[i] = value;
-    sizes[value & (shards - 1)] = (sizes[value & (shards - 1)] as number) + 1;
   });
-  values.sort();
+  return ipv4ShardsFromValues(values.sort(), shards);
+}
+
+/** ipv4ShardsFromValues deals sorted IPv4 values into `shards` lists as ipv4ShardsFromTexts does (duplicates dropped). */
+export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number): ElementList[] {
+  const sizes = new Uint32Array(shards);
+  for (let i = 0; i < sorted.length; i++) {
+    const shard = (sorted[i] as number) & (shards - 1);
+    sizes[shard] = (sizes[shard] as number) + 1;
+  }
   const buckets = Array.from(sizes, (size) => new Uint32Array(size));
   const filled = new Uint32Array(shards);
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i] as number;
+  for (let i = 0; i < sorted.length; i++) {
+    const value = sorted[i] as number;
     const shard = value & (shards - 1);
     const bucket = buckets[shard] as Uint32Array;
     const at = filled[shard] as number;

@@ -601,16 +601,19 @@ export function decodeHashKeys(key: SetKey, payloads: readonly Buffer[]): Elemen
   const keys = new Uint8Array(bound * width);
   let count = 0;
   for (const payload of payloads) {
-    const elements = nestedValue(payload, U.NFGENMSG_LEN, payload.length, U.NFTA_SET_ELEM_LIST_ELEMENTS);
-    if (elements === undefined) continue;
-    let at = elements.start;
-    while (at + 4 <= elements.end) {
+    const elements = attributeAt(payload, U.NFGENMSG_LEN, payload.length, U.NFTA_SET_ELEM_LIST_ELEMENTS);
+    if (elements === -1) continue;
+    const elementsEnd = foundEnd;
+    let at = elements;
+    while (at + 4 <= elementsEnd) {
       const len = payload.readUInt16LE(at);
-      if (len < 4 || at + len > elements.end) break;
-      const keyNest = nestedValue(payload, at + 4, at + len, U.NFTA_SET_ELEM_KEY);
-      const value = keyNest === undefined ? undefined : nestedValue(payload, keyNest.start, keyNest.end, U.NFTA_DATA_VALUE);
-      if (value !== undefined && value.end - value.start >= width) {
-        keys.set(payload.subarray(value.start, value.start + width), count * width);
+      if (len < 4 || at + len > elementsEnd) break;
+      const keyNest = attributeAt(payload, at + 4, at + len, U.NFTA_SET_ELEM_KEY);
+      const value = keyNest === -1 ? -1 : attributeAt(payload, keyNest, foundEnd, U.NFTA_DATA_VALUE);
+      if (value !== -1 && foundEnd - value >= width) {
+        // A byte loop: a subarray per key would allocate a million Buffers.
+        const to = count * width;
+        for (let b = 0; b < width; b++) keys[to + b] = payload[value + b] as number;
         count++;
       }
       at += (len + 3) & ~3;
@@ -619,14 +622,24 @@ export function decodeHashKeys(key: SetKey, payloads: readonly Buffer[]): Elemen
   return sortElements({ key, interval: false, count, keys: keys.subarray(0, count * width) });
 }
 
-/** The value bounds of the first attribute of `type` between `from` and `to` (attribute walk without allocation). */
-function nestedValue(bytes: Buffer, from: number, to: number, type: number): { start: number; end: number } | undefined {
+/** Where the value found by the last attributeAt ends. */
+let foundEnd = 0;
+
+/**
+ * attributeAt finds the first attribute of `type` between `from` and `to`
+ * and returns where its value starts (its end in foundEnd), or -1: an
+ * attribute walk that allocates nothing.
+ */
+function attributeAt(bytes: Buffer, from: number, to: number, type: number): number {
   let at = from;
   while (at + 4 <= to) {
     const len = bytes.readUInt16LE(at);
-    if (len < 4 || at + len > to) return undefined;
-    if ((bytes.readUInt16LE(at + 2) & U.NLA_TYPE_MASK) === type) return { start: at + 4, end: at + len };
+    if (len < 4 || at + len > to) return -1;
+    if ((bytes.readUInt16LE(at + 2) & U.NLA_TYPE_MASK) === type) {
+      foundEnd = at + len;
+      return at + 4;
+    }
     at += (len + 3) & ~3;
   }
-  return undefined;
+  return -1;
 }
