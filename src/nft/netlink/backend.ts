@@ -2,9 +2,10 @@
  * NetlinkBackend: the NftBackend that talks to the kernel itself, through
  * lbfw-netlink (native/). A Transaction becomes ONE batch sent with ONE
  * sendmsg: the kernel commits all of it or nothing. Reading back dumps set
- * headers, chains and rules, and sets' elements (lbfw shards big hash sets,
- * so each dump stays small: see src/ruleset/shards.ts); single keys are
- * looked up with batched GETSETELEM requests.
+ * headers, chains and rules, and every set's elements (lbfw shards big hash
+ * sets, so each dump stays small and the whole read-back linear: see
+ * src/ruleset/shards.ts and native/README.md); single keys are looked up
+ * with batched GETSETELEM requests.
  */
 import { NftError, PermissionError } from '../../errors.js';
 import type { ListRulesetOptions, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from '../backend.js';
