@@ -1,4 +1,4 @@
-// Start-up bundle: dist/src (tsc's output) as ONE file, dist/lbfw.mjs, that
+// Start-up bundle: dist/src (tsc's output) as a few files, dist/bundle/lbfw.mjs and its chunks, that
 // bin/lbfw loads when it is newer than dist/src/cli/main.js. Node resolves,
 // reads and compiles about 115 modules (and yaml's and commander's own) for
 // a small `lbfw apply`; one file cuts that cost (measured in bench/startup.ts).
@@ -22,7 +22,14 @@ await stat(entry);
 await esbuild.build({
   entryPoints: [entry],
   // LBFW_BUNDLE_OUT: elsewhere (the unit test builds its own copy).
-  outfile: process.env.LBFW_BUNDLE_OUT ?? path.join(root, 'dist', 'lbfw.mjs'),
+  outdir: process.env.LBFW_BUNDLE_OUT ?? path.join(root, 'dist', 'bundle'),
+  // Each lazily imported command becomes its own chunk, read only when that
+  // command runs: `apply` does not compile the doctor or systeminformation.
+  splitting: true,
+  entryNames: 'lbfw',
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
+  minifyWhitespace: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -12,7 +12,7 @@ let root: string | undefined;
 /**
  * packageRoot: the directory holding lbfw's package.json, found by walking
  * up from this module: it is dist/src/package-info.js after tsc, and part of
- * dist/lbfw.mjs in the start-up bundle (scripts/bundle.mjs), so the depth is
+ * dist/bundle/ in the start-up bundle (scripts/bundle.mjs), so the depth is
  * not fixed. Every file lbfw finds by path (profiles, the native binding,
  * helper scripts) is named from here.
  */

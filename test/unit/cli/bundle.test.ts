@@ -1,6 +1,6 @@
 /**
  * The start-up bundle (scripts/bundle.mjs): built from tsc's output, it is
- * the same CLI in one file. It finds lbfw's own files (package.json,
+ * the same CLI in a few files (one per lazily loaded command). It finds lbfw's own files (package.json,
  * profiles) although its modules no longer sit at their tsc depths.
  */
 import test from 'ava';
@@ -16,7 +16,7 @@ test('the bundle runs the CLI: --version names the package version, apply --help
   const dir = await mkdtemp(path.join(ROOT, 'dist', 'bundle-test-'));
   try {
     const out = path.join(dir, 'lbfw.mjs');
-    const built = await run(['env', `LBFW_BUNDLE_OUT=${out}`, process.execPath, path.join(ROOT, 'scripts', 'bundle.mjs')]);
+    const built = await run(['env', `LBFW_BUNDLE_OUT=${dir}`, process.execPath, path.join(ROOT, 'scripts', 'bundle.mjs')]);
     t.is(built.code, 0, built.stderr);
     t.is(built.stderr, '', 'esbuild is a devDependency: the bundle must be built, not skipped');
     const driver = `const { main } = await import(${JSON.stringify(out)}); process.exitCode = await main(process.argv);`;
