@@ -201,6 +201,10 @@ export function validateFacts(data: Json, file: string): Facts {
   v.optional(top, 'keepalived', '', (p, x) => validateKeepalived(v, p, x));
   v.optional(top, 'peerKeepalived', '', (p, x) => validateKeepalived(v, p, x));
   v.optional(top, 'os', '', (p, x) => v.object(p, x));
+  v.optional(top, 'backend', '', (p, x) => {
+    const backend = v.fields(p, x, { name: (q, y) => v.oneOf(q, y, ['nft', 'netlink', 'fake']), reason: (q, y) => v.string(q, y) });
+    v.optional(backend, 'version', p, (q, y) => v.string(q, y));
+  });
   v.optional(top, 'peerBan', '', (p, x) => v.object(p, x));
   v.optional(top, 'lbfwVerify', '', (p, x) => v.object(p, x));
   v.optional(top, 'blacklist', '', (p, x) =>

@@ -24,8 +24,8 @@ import { readKeepalived } from '../keepalived/include.js';
 import type { KeepalivedModel, Statement } from '../keepalived/model.js';
 import { run as runProgram, type RunResult } from '../system/run.js';
 import { parseAddress } from '../net/address.js';
-import { systemNft } from '../nft/cli-backend.js';
-import { selectBackend } from '../nft/select.js';
+import type { BackendName } from '../nft/backend.js';
+import { selectBackend, type BackendChoice } from '../nft/select.js';
 import { confKey, pathToKey } from '../sysctl/key.js';
 import { parseIpAddrJson, type HostLink } from '../vip/addresses.js';
 import { omitLargeSetElements } from './nft-eval.js';
@@ -126,6 +126,15 @@ export interface OsFacts {
   readonly keepalivedVersion?: string;
 }
 
+/** BackendFacts: the nftables backend lbfw uses on this host, and why (`lbfw plan` names it too). */
+export interface BackendFacts {
+  readonly name: BackendName;
+  /** Why this one: `the netlink binding loaded`, `LBFW_BACKEND=nft`, or why netlink could not be used. */
+  readonly reason: string;
+  /** The nftables userspace it relies on (NftBackend.version). */
+  readonly version?: string;
+}
+
 /** ServiceFact: whether a daemon runs in this network namespace (see daemons.ts). */
 export type ServiceFact = DaemonFact;
 
@@ -203,6 +212,8 @@ export interface Facts {
   /** The peer director's keepalived.conf (`--peer-keepalived`). */
   readonly peerKeepalived?: KeepalivedFacts;
   readonly os?: OsFacts;
+  /** The nftables backend in use; absent in facts files written before lbfw recorded it. */
+  readonly backend?: BackendFacts;
   readonly services: readonly ServiceFact[];
   readonly lbfwVerify?: LbfwVerifyFacts;
   readonly blacklist?: BlacklistFacts;
@@ -232,6 +243,8 @@ export interface FactsSystem {
   readonly readBlacklist: (file: string, optional: boolean) => Promise<ParsedBlacklist>;
   /** The whole ruleset as libnftables-json(5) items, read through lbfw's nft backend. */
   readonly nftRuleset: () => Promise<readonly unknown[]>;
+  /** The backend lbfw uses here (selectBackend), with its version: the doctor runs no `nft --version` itself. */
+  readonly backend: () => Promise<BackendFacts>;
   readonly hostname: () => string;
   readonly kernel: () => string;
   readonly now: () => Date;
@@ -261,6 +274,8 @@ function definedOnly<T extends object>(object: T): T {
 
 /** hostSystem is the real host: programs, /proc, systeminformation, lbfw's own verify. */
 export function hostSystem(): FactsSystem {
+  let chosen: BackendChoice | undefined;
+  const choice = (): BackendChoice => (chosen ??= selectBackend());
   return {
     run: (argv) => runProgram(argv),
     readFile: (file) => readFile(file, 'utf8').catch(missingAsUndefined),
@@ -283,7 +298,12 @@ export function hostSystem(): FactsSystem {
     readKeepalived: (file, configId) => readKeepalived(file, configId === undefined ? {} : { configId }),
     verifyHost: (config, options) => verifyHost(config, options),
     readBlacklist: (file, optional) => readBlacklist(file, { optional }),
-    nftRuleset: () => selectBackend().backend.listRulesetJson(),
+    nftRuleset: () => choice().backend.listRulesetJson(),
+    backend: async () => {
+      const { name, reason, backend } = choice();
+      const version = await backend.version();
+      return { name, reason, ...(version === undefined ? {} : { version }) };
+    },
     hostname: () => os.hostname(),
     kernel: () => os.release(),
     now: () => new Date(),
@@ -545,8 +565,8 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
   const system = options.system ?? hostSystem();
   const env = options.env ?? process.env;
   const c = new Collector(system);
-  const nft = systemNft();
 
+  const backend = c.attempt('nftables backend', () => system.backend());
   const linksText = c.attempt('ip -j addr show', () => c.output(['ip', '-j', 'addr', 'show']));
   const [sysctls, addrText, routes4, routes6, neighbours, nftRuleset, ipvsText, ipvsStats, listening] = await Promise.all([
     c.attempt('/proc/sys', () => readSysctlFacts(c)),
@@ -573,15 +593,14 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
   const [routeLookups, osFacts, services, lbfwVerify, blacklist, v6only, netns, iptables] = await Promise.all([
     c.attempt('ip -j route get', () => Promise.all(lookupTargets(config, options.clients ?? []).map(({ target, purpose }) => lookupRoute(c, target, purpose)))),
     c.attempt('systeminformation osInfo', async () => {
-      const [info, nftVersion, keepalivedVersion] = await Promise.all([
+      const [info, keepalivedVersion] = await Promise.all([
         system.osInfo().catch((error: unknown) => {
           c.errors.push({ source: 'systeminformation osInfo', message: error instanceof Error ? error.message : String(error) });
           return {} as OsFacts;
         }),
-        toolVersion(c, [nft, '--version']),
         toolVersion(c, ['keepalived', '--version']),
       ]);
-      return definedOnly({ ...info, nftVersion, keepalivedVersion }) as OsFacts;
+      return definedOnly({ ...info, nftVersion: (await backend)?.version, keepalivedVersion }) as OsFacts;
     }),
     c.attempt('systeminformation services', () => system.services(['keepalived'])),
     (async (): Promise<LbfwVerifyFacts> => {
@@ -612,6 +631,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
     netnsFacts(system),
     c.attempt('iptables', () => iptablesFacts(c, nftRuleset)),
   ]);
+  const backendFacts = await backend;
   const neighbourFacts = neighbours ?? [];
   const probe = options.probe === undefined ? undefined : await c.attempt('ARP probe', () => options.probe?.(links, macs, neighbourFacts) ?? Promise.resolve([]));
   const sysctlValues = sysctls ?? {};
@@ -631,6 +651,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
     routeLookups: routeLookups ?? [],
     neighbours: neighbourFacts,
     ...(nftRuleset === undefined ? {} : { nftRuleset }),
+    ...(backendFacts === undefined ? {} : { backend: backendFacts }),
     ipvs: ipvsText === undefined ? { present: false } : { present: true, services: ipvsText, ...(ipvsStats === undefined ? {} : { stats: ipvsStats }) },
     ...(listening === undefined ? {} : { listening }),
     ...(v6only === undefined ? {} : { v6only }),

@@ -51,10 +51,11 @@ function findingLines(finding: Finding, s: Style): string[] {
   return lines;
 }
 
-/** RenderOptions: colour, and the host name for the heading. */
+/** RenderOptions: colour, the host name for the heading, and the nftables backend in use (from the facts). */
 export interface RenderOptions {
   readonly colour: boolean;
   readonly hostname?: string;
+  readonly backend?: { readonly name: string; readonly reason: string; readonly version?: string };
 }
 
 /** renderReport renders the report for people. */
@@ -65,6 +66,8 @@ export function renderReport(report: DoctorReport, options: RenderOptions): stri
   const lines = [
     `lbfw doctor: ${report.role}${host}, ${plural(report.checksRun.length, 'check')}: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info')} info`,
   ];
+  const backend = options.backend;
+  if (backend !== undefined) lines.push(s.dim(`nftables backend: ${backend.name} (${backend.reason})${backend.version === undefined ? '' : `, ${backend.version}`}`));
   for (const severity of SEVERITIES) {
     const findings = report.findings.filter((f) => f.severity === severity);
     if (findings.length === 0) continue;

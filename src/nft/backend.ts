@@ -105,4 +105,11 @@ export interface NftBackend {
    * tables.
    */
   listRulesetJson(options?: ListRulesetOptions): Promise<readonly unknown[]>;
+  /**
+   * version names the nftables userspace this backend relies on, as one
+   * line (`nftables v1.0.6 (Lester Gooch #5)`: the `nft` program both real
+   * backends use, the netlink one for the doctor's ruleset view), or
+   * undefined when it cannot tell (no nft). The doctor reports it.
+   */
+  version(): Promise<string | undefined>;
 }

@@ -39,6 +39,17 @@ export function systemNft(): string {
   return SYSTEM_NFT.find((candidate) => existsSync(candidate)) ?? 'nft';
 }
 
+/** nftVersion runs `nft --version` and returns its first line, or undefined when nft cannot run. */
+export async function nftVersion(nft: string): Promise<string | undefined> {
+  try {
+    const result = await run([nft, '--version']);
+    const line = result.stdout.split('\n')[0]?.trim() ?? '';
+    return result.code === 0 && line !== '' ? line : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const NOT_PERMITTED = /Operation not permitted/;
 const NO_SUCH_OBJECT = /No such file or directory/;
 
@@ -76,6 +87,10 @@ export class NftCli implements NftBackend {
   }
 
   readonly name: BackendName = 'nft';
+
+  version(): Promise<string | undefined> {
+    return nftVersion(this.#nft);
+  }
 
   async run(tx: Transaction): Promise<void> {
     if (tx.empty) return;

@@ -171,6 +171,11 @@ export class FakeBackend implements NftBackend {
     return held.elements;
   }
 
+  /** The fake relies on no nftables userspace. */
+  async version(): Promise<string | undefined> {
+    return 'lbfw fake backend (memory)';
+  }
+
   /** The fake's whole ruleset: lbfw's table, its sets and chains (rules without expressions). */
   async listRulesetJson(_options: ListRulesetOptions = {}): Promise<readonly unknown[]> {
     const table = this.#table;

@@ -24,9 +24,6 @@ export interface SelectOptions {
   readonly netns?: string;
 }
 
-/** Why `auto` does not pick the netlink backend yet. */
-export const NETLINK_NOT_DEFAULT = 'using the nft program: the netlink backend does not yet encode every rule of the hardened firewall (LBFW_BACKEND=netlink forces it)';
-
 /** backendPreference reads LBFW_BACKEND; anything else than nft, netlink, auto or empty is a UsageError. */
 export function backendPreference(env: Readonly<Record<string, string | undefined>>): BackendPreference {
   const value = (env['LBFW_BACKEND'] ?? '').trim();
@@ -45,12 +42,10 @@ export function selectBackend(options: SelectOptions = {}): BackendChoice {
   const preference = backendPreference(env);
   const where = options.netns === undefined ? {} : { netns: options.netns };
   if (preference === 'nft') return { backend: new NftCli(where), name: 'nft', reason: 'LBFW_BACKEND=nft' };
-  // The netlink encoder does not yet cover every rule of the hardened
-  // firewall (iifname, fib, notrack, limit, th sport, ICMP redirect): a table
-  // it cannot encode exactly must never be loaded by it, so `auto` keeps the
-  // nft program until it does; LBFW_BACKEND=netlink asks for it explicitly.
-  if (preference === 'auto') return { backend: new NftCli(where), name: 'nft', reason: NETLINK_NOT_DEFAULT };
-  const netlink = loadNetlinkBackend(where);
+  // The netlink encoder writes every rule shape of the builder as nft
+  // itself does (test/system/netlink-parity.test.ts), so `auto` takes it
+  // whenever the binding loads and may be used here.
+  const netlink = loadNetlinkBackend({ ...where, env });
   if (typeof netlink !== 'string') return { backend: netlink, name: 'netlink', reason: preference === 'netlink' ? 'LBFW_BACKEND=netlink' : 'the netlink binding loaded' };
   if (preference === 'netlink') throw new UsageError(`LBFW_BACKEND=netlink, but ${netlink}`);
   return { backend: new NftCli(where), name: 'nft', reason: `using the nft program: ${netlink}` };

@@ -30,6 +30,15 @@ async function probeNamespaces(): Promise<string | undefined> {
   }
 }
 
+/**
+ * The backend the CLI uses in this run: netlink by default (auto, the
+ * binding built by npm ci), nft when the run sets LBFW_BACKEND=nft (npm test
+ * runs the firewall's key system tests a second time that way).
+ */
+export const BACKEND_UNDER_TEST: 'nft' | 'netlink' = process.env['LBFW_BACKEND'] === 'nft' ? 'nft' : 'netlink';
+/** A run with LBFW_BACKEND set says so in every title, so the two runs' results read apart. */
+const TITLE_SUFFIX = process.env['LBFW_BACKEND'] === undefined || process.env['LBFW_BACKEND'] === '' ? '' : ` [${process.env['LBFW_BACKEND']}]`;
+
 const unavailable = await probeNamespaces();
 const required = process.env['LBFW_REQUIRE_SYSTEM_TESTS'] === '1';
 
@@ -38,16 +47,17 @@ const required = process.env['LBFW_REQUIRE_SYSTEM_TESTS'] === '1';
  * skipped on a developer machine, and FAILS where LBFW_REQUIRE_SYSTEM_TESTS=1
  * (CI), so a broken CI machine can never pass by skipping.
  */
-export function systemTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
+export function systemTest(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  const title = `${name}${TITLE_SUFFIX}`;
   if (unavailable === undefined) test(title, fn);
   else if (required) test(title, (t) => t.fail(`system test required but ${unavailable}`));
   else test.skip(`${title} (skipped: ${unavailable})`, () => undefined);
 }
 
 /** serialSystemTest is systemTest for tests that must not run beside others in the file. */
-export function serialSystemTest(title: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  if (unavailable === undefined) test.serial(title, fn);
-  else systemTest(title, fn);
+export function serialSystemTest(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
+  if (unavailable === undefined) test.serial(`${name}${TITLE_SUFFIX}`, fn);
+  else systemTest(name, fn);
 }
 
 /** withNamespace runs `fn` with a fresh namespace and always removes it. */

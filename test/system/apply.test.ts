@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEMO, createFirewallLab } from '../../src/lab/firewall-lab.js';
 import { tcpConnects } from '../../src/lab/netns.js';
-import { NFT, lbfwIn, listRuleset, listTable, systemTest, withNamespace, withTempDir } from '../helpers/system.js';
+import { BACKEND_UNDER_TEST, NFT, lbfwIn, listRuleset, listTable, systemTest, withNamespace, withTempDir } from '../helpers/system.js';
 
 const CONFIG = `role: director
 services: ["${DEMO.vip4}:80/tcp", "[${DEMO.vip6}]:80/tcp"]
@@ -44,6 +44,10 @@ systemTest('apply loads the table that plan shows and verify finds no drift', as
       t.is(verified.code, 0, verified.stdout + verified.stderr);
       const json = await lbfwIn(ns, ['verify', '--json', ...args]);
       t.deepEqual(JSON.parse(json.stdout).firewall.drift, []);
+      // This run's backend did it: netlink by default, nft when LBFW_BACKEND=nft.
+      const plan = await lbfwIn(ns, ['plan', ...args]);
+      const expected = BACKEND_UNDER_TEST === 'nft' ? 'nft (LBFW_BACKEND=nft)' : 'netlink (the netlink binding loaded)';
+      t.true(plan.stdout.includes(`nftables backend: ${expected}`), plan.stdout);
     });
   });
 });

@@ -77,8 +77,8 @@ export function doctorCommand(io: Io, done: (code: ExitCode) => void): Command {
     const report = runChecks(facts, ids);
     const otherRole = ids.length === 0 ? [] : selected.filter((c) => !c.roles.includes(facts.role)).map((c) => c.id);
     if (otherRole.length > 0) io.err(`note: not run on a ${facts.role}: ${otherRole.join(', ')} (checks of the other role)\n`);
-    if (flags.json === true) printJson(io, report);
-    else io.out(renderReport(report, { colour: useColour(io.isTty, io.env), hostname: facts.host.hostname }));
+    if (flags.json === true) printJson(io, facts.backend === undefined ? report : { ...report, backend: facts.backend });
+    else io.out(renderReport(report, { colour: useColour(io.isTty, io.env), hostname: facts.host.hostname, ...(facts.backend === undefined ? {} : { backend: facts.backend }) }));
     return done(report.ok ? EXIT_OK : EXIT_PROBLEMS);
   });
   return command;

@@ -15,6 +15,7 @@ import { TABLE_NAME } from '../model/objects.js';
 import { renderRuleText } from '../render/rule-text.js';
 import type { Transaction } from '../transaction.js';
 import { run } from '../../system/run.js';
+import { nftVersion } from '../cli-backend.js';
 import { encodeTransaction, elementAt, type EncodedBatch } from './batch.js';
 import { decodeChain, decodeElements, decodeHashKeys, decodeRule, decodeSet, expressionsText, toElementList, typedRule, type AnonymousSet, type DecodedSet, type RawElement } from './decode.js';
 import { msgType } from './encode.js';
@@ -321,6 +322,11 @@ export class NetlinkBackend implements NftBackend {
       lasts.set((all.lasts as Uint8Array).subarray(i * width, i * width + width), j * width);
     });
     return { key: keys.key, interval: true, count: order.length, keys: out, lasts };
+  }
+
+  /** The nft program this backend uses for the doctor's ruleset view (the kernel work is lbfw's own). */
+  version(): Promise<string | undefined> {
+    return nftVersion(this.#nft);
   }
 
   async listRulesetJson(_options: ListRulesetOptions = {}): Promise<readonly unknown[]> {

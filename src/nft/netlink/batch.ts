@@ -50,7 +50,6 @@ export function encodeTransaction(tx: Transaction, options: EncodeOptions = {}):
   const origins = new Map<number, MessageOrigin>();
   let seq = options.firstSeq ?? 1;
   let setId = 1;
-  let chainId = 1;
   const nextSeq = (): number => seq++;
   const mark = (subject: string): number => {
     const s = nextSeq();
@@ -102,7 +101,7 @@ export function encodeTransaction(tx: Transaction, options: EncodeOptions = {}):
       newSet(w, mark(`set ${set.name}`), namedSetHeader(set), id);
       elements('add', set.name, set.elements, id, true);
     }
-    for (const chain of ruleset.chains) newChain(w, mark(`chain ${chain.name}`), chain, chainId++);
+    for (const chain of ruleset.chains) newChain(w, mark(`chain ${chain.name}`), chain);
     const batch = {
       w,
       nextSeq,

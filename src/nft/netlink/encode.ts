@@ -24,7 +24,6 @@ import {
   NFT_SET_MAP,
   NFT_TYPE_BITS,
   NFTA_CHAIN_HOOK,
-  NFTA_CHAIN_ID,
   NFTA_CHAIN_NAME,
   NFTA_CHAIN_POLICY,
   NFTA_CHAIN_TABLE,
@@ -63,6 +62,7 @@ import {
   NFNL_MSG_BATCH_END,
   NFPROTO_UNSPEC,
 } from './uapi.js';
+import { CONCAT_TYPEOF } from './set-userdata.js';
 import { keyElementSize, type MessageWriter } from './writer.js';
 
 /** NLM_F_APPEND: add a rule at the end of its chain. */
@@ -96,16 +96,19 @@ export function delTable(w: MessageWriter, seq: number): void {
   w.begin(msgType(NFT_MSG.DELTABLE), NLM_F_REQUEST, seq, NFPROTO_INET).string(NFTA_TABLE_NAME, TABLE_NAME).end();
 }
 
-/** newChain: `add chain inet lbfw NAME { type filter hook H priority P; policy X; }`. */
-export function newChain(w: MessageWriter, seq: number, chain: NftChain, id: number): void {
+/**
+ * newChain: `add chain inet lbfw NAME { type filter hook H priority P;
+ * policy X; }`, attributes in nft's order (table, name, type, policy,
+ * hook). Rules name their chain, so no NFTA_CHAIN_ID (nft sends none either).
+ */
+export function newChain(w: MessageWriter, seq: number, chain: NftChain): void {
   w.begin(msgType(NFT_MSG.NEWCHAIN), NLM_F_REQUEST | NLM_F_CREATE, seq, NFPROTO_INET);
   w.string(NFTA_CHAIN_TABLE, TABLE_NAME).string(NFTA_CHAIN_NAME, chain.name);
   if (chain.base !== undefined) {
-    w.nest(NFTA_CHAIN_HOOK).u32(NFTA_HOOK_HOOKNUM, NF_INET_HOOKS[chain.base.hook]).u32(NFTA_HOOK_PRIORITY, chain.base.priority).endNest();
-    w.u32(NFTA_CHAIN_POLICY, chain.base.policy === 'accept' ? NF_ACCEPT : NF_DROP);
     w.string(NFTA_CHAIN_TYPE, chain.base.type);
+    w.u32(NFTA_CHAIN_POLICY, chain.base.policy === 'accept' ? NF_ACCEPT : NF_DROP);
+    w.nest(NFTA_CHAIN_HOOK).u32(NFTA_HOOK_HOOKNUM, NF_INET_HOOKS[chain.base.hook]).u32(NFTA_HOOK_PRIORITY, chain.base.priority).endNest();
   }
-  w.u32(NFTA_CHAIN_ID, id);
   w.end();
 }
 
@@ -135,6 +138,8 @@ export interface SetHeader {
   readonly verdictMap?: boolean;
   readonly size?: number;
   readonly byteOrder: number;
+  /** More set userdata after the key byte order (nft's typeof and merge records: see set-userdata.ts). */
+  readonly userdata?: Uint8Array;
 }
 
 /** namedSetHeader: the header of one of lbfw's named sets. */
@@ -148,6 +153,7 @@ export function namedSetHeader(spec: NftSetSpec): SetHeader {
     keyLen: keyWidth(spec.key),
     ...(spec.size === undefined ? {} : { size: spec.size }),
     byteOrder: address ? 2 : 0,
+    ...(single ? {} : { userdata: CONCAT_TYPEOF }),
   };
 }
 
@@ -164,7 +170,8 @@ export function newSet(w: MessageWriter, seq: number, set: SetHeader, id: number
   if (set.verdictMap === true) w.u32(NFTA_SET_DATA_TYPE, NFT_DATA_VERDICT).u32(NFTA_SET_DATA_LEN, 0);
   w.u32(NFTA_SET_ID, id);
   if (set.size !== undefined) w.nest(NFTA_SET_DESC).u32(NFTA_SET_DESC_SIZE, set.size).endNest();
-  w.bytes(NFTA_SET_USERDATA, keyByteOrderUserdata(set.byteOrder));
+  const userdata = keyByteOrderUserdata(set.byteOrder);
+  w.bytes(NFTA_SET_USERDATA, set.userdata === undefined ? userdata : Buffer.concat([userdata, set.userdata]));
   w.end();
 }
 

@@ -13,6 +13,7 @@ import type { AddressRange } from '../../net/address.js';
 import type { AddressField, ConcatField, IpFamily, Match, NftRule, Statement } from '../model/rules.js';
 import { CT_STATE_BITS, ICMP6_TYPE_NUMBERS, ICMP_TYPE_NUMBERS, L4_PROTOCOL_NUMBERS } from '../model/values.js';
 import { anonymousFlags, elementMessages, msgType, newSet, type ElementMessage } from './encode.js';
+import { addressSetUserdata, icmpTypeSetUserdata, VERDICT_MAP_USERDATA } from './set-userdata.js';
 import {
   IFNAMSIZ,
   NF_ACCEPT,
@@ -244,7 +245,7 @@ const BIG_ENDIAN_TYPES: ReadonlySet<number> = new Set([NFT_DATATYPE.ipv4_addr, N
  * anonymousSet writes `{ ... }` of a rule: NEWSET (anonymous, constant) and
  * its elements, before the rule; returns the set id the lookup names.
  */
-function anonymousSet(batch: RuleBatch, state: RuleState, elements: ElementList, datatype: number, map?: readonly string[]): number {
+function anonymousSet(batch: RuleBatch, state: RuleState, elements: ElementList, datatype: number, userdata: Uint8Array, map?: readonly string[]): number {
   const id = batch.nextSetId();
   const seq = batch.nextSeq();
   state.seqs.push(seq);
@@ -260,6 +261,7 @@ function anonymousSet(batch: RuleBatch, state: RuleState, elements: ElementList,
       ...(map === undefined ? {} : { verdictMap: true }),
       size: elements.interval ? elements.count * 2 + 1 : elements.count,
       byteOrder: BIG_ENDIAN_TYPES.has(datatype) ? 2 : 0,
+      userdata,
     },
     id,
   );
@@ -499,11 +501,14 @@ function prepareAnonymous(batch: RuleBatch, state: RuleState, rule: NftRule): Pr
   const anon = new Map<Match | Statement, number>();
   for (const match of rule.match) {
     if (match.kind === 'address-in' && match.ranges.length > 1) {
-      anon.set(match, anonymousSet(batch, state, addressList(match.family, match.ranges), match.family === 4 ? NFT_DATATYPE.ipv4_addr : NFT_DATATYPE.ipv6_addr));
+      const list = addressList(match.family, match.ranges);
+      const userdata = addressSetUserdata(match.family, match.field, list.interval);
+      anon.set(match, anonymousSet(batch, state, list, match.family === 4 ? NFT_DATATYPE.ipv4_addr : NFT_DATATYPE.ipv6_addr, userdata));
     }
     if ((match.kind === 'icmp-type' || match.kind === 'icmpv6-type') && match.types.length > 1) {
       const values = match.kind === 'icmp-type' ? match.types.map((t) => ICMP_TYPE_NUMBERS[t]) : match.types.map((t) => ICMP6_TYPE_NUMBERS[t]);
-      anon.set(match, anonymousSet(batch, state, byteElements(values), match.kind === 'icmp-type' ? ICMP_TYPE_DATATYPE : ICMPV6_TYPE_DATATYPE));
+      const family = match.kind === 'icmp-type' ? 4 : 6;
+      anon.set(match, anonymousSet(batch, state, byteElements(values), family === 4 ? ICMP_TYPE_DATATYPE : ICMPV6_TYPE_DATATYPE, icmpTypeSetUserdata(family)));
     }
   }
   for (const statement of rule.statements) {
@@ -513,7 +518,7 @@ function prepareAnonymous(batch: RuleBatch, state: RuleState, rule: NftRule): Pr
     const keys = new Uint8Array(n * width);
     for (let k = 0; k < n; k++) keys.set(be(width, k), k * width);
     const list: ElementList = { key: statement.family === 4 ? ['ipv4_addr'] : ['ipv6_addr'], interval: false, count: n, keys };
-    anon.set(statement, anonymousSet(batch, state, list, statement.family === 4 ? NFT_DATATYPE.ipv4_addr : NFT_DATATYPE.ipv6_addr, statement.chains));
+    anon.set(statement, anonymousSet(batch, state, list, statement.family === 4 ? NFT_DATATYPE.ipv4_addr : NFT_DATATYPE.ipv6_addr, VERDICT_MAP_USERDATA, statement.chains));
   }
   return { anon };
 }

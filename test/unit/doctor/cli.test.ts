@@ -157,6 +157,7 @@ test('facts of another version', badFile, JSON.stringify({ ...healthyDirector(),
 test('facts with a broken link', badFile, JSON.stringify(variant(healthyDirector(), (d) => {
   (d.links[1] as { ifname: unknown }).ifname = 7;
 })), /links\[1\]\.ifname: expected a string, found 7/);
+test('facts naming a backend lbfw does not have', badFile, JSON.stringify({ ...healthyDirector(), backend: { name: 'iptables', reason: 'by hand' } }), /backend\.name: expected one of "nft", "netlink", "fake", found "iptables"/);
 test('facts whose roles disagree', badFile, JSON.stringify(variant(healthyDirector(), (d) => {
   d.role = 'realserver';
 })), /config\.role: expected the same role as "role" \("realserver"\), found "director"/);

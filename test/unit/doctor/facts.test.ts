@@ -91,7 +91,6 @@ function fakeSystem(overrides: Partial<FactsSystem> = {}, outputs: Readonly<Reco
     'ip -j -4 route get 203.0.113.50': ok(JSON.stringify([{ dst: '203.0.113.50', gateway: '192.0.2.1', dev: 'eth0', prefsrc: '192.0.2.2', flags: [] }])),
     'ip -j -4 route get 192.0.2.3': ok(JSON.stringify([{ dst: '192.0.2.3', dev: 'eth0', prefsrc: '192.0.2.2', flags: [] }])),
     'nft -j list ruleset': ok(RULESET),
-    'nft --version': ok('nftables v1.0.6 (Lester Gooch #5)\n'),
     'ss -lntuHe': ok('tcp LISTEN 0 128 [::]:80 [::]:* ino:7363 sk:2 cgroup:unreachable:1 v6only:1 <->\n'),
     ...outputs,
   };
@@ -118,6 +117,11 @@ function fakeSystem(overrides: Partial<FactsSystem> = {}, outputs: Readonly<Reco
       if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr.trim()}`);
       return (JSON.parse(result.stdout) as { nftables: unknown[] }).nftables;
     },
+    // What selectBackend and NftBackend.version give on a Debian 12 host with the binding built.
+    backend: async () => {
+      ran.push('backend version');
+      return { name: 'netlink', reason: 'the netlink binding loaded', version: 'nftables v1.0.6 (Lester Gooch #5)' };
+    },
     hostname: () => 'lb1',
     kernel: () => '6.1.0-18-amd64',
     now: () => new Date('2026-01-02T03:04:05.000Z'),
@@ -128,8 +132,11 @@ function fakeSystem(overrides: Partial<FactsSystem> = {}, outputs: Readonly<Reco
 }
 
 test('collectFacts reads every source through the injected system.', async (t) => {
-  const { system } = fakeSystem();
+  const { system, ran } = fakeSystem();
   const facts = await collectFacts(config, { system, env: {}, clients: ['203.0.113.50'] });
+  // The nft version comes from the backend in use (NftBackend.version), not from a `nft --version` of the doctor's own.
+  t.false(ran.includes('nft --version'));
+  t.true(ran.includes('backend version'));
   t.is(facts.factsVersion, 1);
   t.is(facts.collectedAt, '2026-01-02T03:04:05.000Z');
   t.deepEqual(facts.host, { hostname: 'lb1', kernel: '6.1.0-18-amd64' });
@@ -160,6 +167,7 @@ test('collectFacts reads every source through the injected system.', async (t) =
   t.is(facts.blacklist?.entries, 2);
   t.is(facts.keepalived?.model?.vrrpInstances[0]?.name, 'VI_1');
   t.is(facts.os?.nftVersion, 'nftables v1.0.6 (Lester Gooch #5)');
+  t.deepEqual(facts.backend, { name: 'netlink', reason: 'the netlink binding loaded', version: 'nftables v1.0.6 (Lester Gooch #5)' });
   t.is(facts.probe, undefined);
 });
 

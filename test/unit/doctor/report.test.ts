@@ -72,3 +72,14 @@ test('--list shows every check once, one line each.', (t) => {
   t.is(lines.length, CHECKS.length);
   for (const check of CHECKS) t.is(lines.filter((l) => l.startsWith(`${check.id} `)).length, 1, check.id);
 });
+
+test('The report names the nftables backend in use, why, and its nft version, under the heading.', (t) => {
+  const backend = { name: 'nft', reason: 'using the nft program: LBFW_NO_NATIVE=1 turns the netlink binding off', version: 'nftables v1.0.6 (Lester Gooch #5)' };
+  const text = renderReport({ ok: true, role: 'realserver', checksRun: ['rs-arp-ignore'], findings: [] }, { colour: false, backend });
+  t.is(
+    text,
+    'lbfw doctor: realserver, 1 check: 0 errors, 0 warnings, 0 info\n' +
+      'nftables backend: nft (using the nft program: LBFW_NO_NATIVE=1 turns the netlink binding off), nftables v1.0.6 (Lester Gooch #5)\n' +
+      '\ndoctor: no problems found\n',
+  );
+});

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { addressElements, rangeElements } from '../../../../src/nft/model/elements.js';
-import { elementMessages, namedSetHeader, newSet, newTable } from '../../../../src/nft/netlink/encode.js';
+import { elementMessages, namedSetHeader, newChain, newSet, newTable } from '../../../../src/nft/netlink/encode.js';
 import { MessageWriter } from '../../../../src/nft/netlink/writer.js';
 import { attributes, messages } from '../../../../src/nft/netlink/reader.js';
 import { MESSAGE_LIMIT } from '../../../../src/nft/netlink/uapi.js';
@@ -121,4 +121,20 @@ test('a missing addon is a reason, not an error: the one native/build.sh wrote w
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a base chain: table, name, type, policy, hook, in the order nft sends them', (t) => {
+  // nft: add chain inet lbfw input { type filter hook input priority filter; policy drop; }
+  const w = new MessageWriter();
+  newChain(w, 4, { name: 'input', base: { type: 'filter', hook: 'input', priority: 0, policy: 'drop' }, rules: [] });
+  const attrs = attributes(messages(w.finish())[0]?.payload.subarray(4) as Buffer).map((a) => `${a.type}=${hex(a.value)}`);
+  t.deepEqual(attrs, [`1=${hex(Buffer.from('lbfw\0'))}`, `3=${hex(Buffer.from('input\0'))}`, `7=${hex(Buffer.from('filter\0'))}`, '5=00000000', '4=08000100000000010800020000000000']);
+});
+
+test('a named concatenated set carries the typeof record nft writes for it (a concatenation), after the key byte order', (t) => {
+  // nft: add set inet lbfw vip4_services { type ipv4_addr . inet_proto . inet_service; }
+  const w = new MessageWriter();
+  newSet(w, 3, namedSetHeader({ name: 'vip4_services', key: ['ipv4_addr', 'inet_proto', 'inet_service'], interval: false }), 2);
+  const attrs = new Map(attributes(messages(w.finish())[0]?.payload.subarray(4) as Buffer).map((a) => [a.type, a]));
+  t.is(hex(attrs.get(13)?.value as Buffer), '000400000000' + '0308' + '00040d000000' + '0100'); // byte order 0; KEY_TYPEOF { expr 13 (concat), data {} }
 });

@@ -356,26 +356,27 @@ for (const [i, c] of CASES.entries()) {
 
 /**
  * The anonymous sets' headers nft sent for the same rules (flags, key type,
- * key length, data type and length, NFTA_SET_DESC), by set id: r9's
+ * key length, data type and length, NFTA_SET_DESC, and the userdata: key
+ * byte order, auto-merge, typeof records), by set id: r9's
  * `{ 192.0.2.50, 198.51.100.6/31 }` is an interval set, r10's two lone
  * addresses a hash set, r14's ICMPv6 types (type 29) a hash set, r19's
  * shard map a verdict map (data type 0xffffff00).
  */
 const NFT_ANONYMOUS_HEADERS: Readonly<Record<number, string>> = {
-  4: '3=00000007 4=00000007 5=00000004 9=0800010000000005',
-  5: '3=00000003 4=00000008 5=00000010 9=0800010000000002',
-  6: '3=00000003 4=0000001d 5=00000001 9=0800010000000003',
-  7: '3=0000000b 4=00000007 5=00000004 6=ffffff00 7=00000000 9=0800010000000002',
+  4: '3=00000007 4=00000007 5=00000004 9=0800010000000005 13=0004020000000204010000000314000407000000010c00040c00000001040b000000',
+  5: '3=00000003 4=00000008 5=00000010 9=0800010000000002 13=0004020000000314000407000000010c00040d000000010409000000',
+  6: '3=00000003 4=0000001d 5=00000001 9=0800010000000003 13=0004020000000314000407000000010c00040e000000010401000000',
+  7: '3=0000000b 4=00000007 5=00000004 6=ffffff00 7=00000000 9=0800010000000002 13=00040200000001040000000004080004010000000100060400000000',
 };
 
-test("anonymous sets get nft's flags, key, data and size (an interval set only when a range is more than one address)", (t) => {
+test("anonymous sets get nft's flags, key, data, size and userdata (an interval set only when a range is more than one address)", (t) => {
   const headers = Object.fromEntries(
     encoded
       .filter((m) => m.type === U.NFT_MSG.NEWSET)
       .map((m) => {
         const attrs = attributes(m.payload.subarray(U.NFGENMSG_LEN));
         const id = attrs.find((a) => a.type === U.NFTA_SET_ID)?.value.readUInt32BE(0) ?? 0;
-        const rest = attrs.filter((a) => ![U.NFTA_SET_TABLE, U.NFTA_SET_NAME, U.NFTA_SET_ID, U.NFTA_SET_USERDATA].includes(a.type));
+        const rest = attrs.filter((a) => ![U.NFTA_SET_TABLE, U.NFTA_SET_NAME, U.NFTA_SET_ID].includes(a.type));
         return [id, rest.map((a) => `${a.type}=${a.value.toString('hex')}`).join(' ')];
       }),
   );
