@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { Netns } from '../src/lab/netns.js';
 
 const LBFW = fileURLToPath(new URL('../../bin/lbfw', import.meta.url));
@@ -43,9 +44,9 @@ async function main(): Promise<void> {
     }
     const base = median(node);
     const own = median(lbfw);
-    console.log(`start-up, median of ${RUNS} runs each (backend: ${process.env['LBFW_BACKEND'] ?? 'auto'})`);
+    console.log(`start-up, median of ${RUNS} runs each, interleaved (LBFW_BACKEND=${process.env['LBFW_BACKEND'] ?? 'auto'}); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log(`${'node -e 0 (baseline)'.padEnd(44)} ${base.toFixed(3).padStart(7)} s  1.00x`);
-    console.log(`${'lbfw apply (10 services, 100 entries)'.padEnd(44)} ${own.toFixed(3).padStart(7)} s  ${(own / base).toFixed(2)}x`);
+    console.log(`${'lbfw apply (10 services, 100 entries)'.padEnd(44)} ${own.toFixed(3).padStart(7)} s  ${(own / base).toFixed(2)}x  target <= 2x ${own <= 2 * base ? 'met' : 'NOT met'}`);
   } finally {
     await ns.delete();
     await rm(dir, { recursive: true, force: true });

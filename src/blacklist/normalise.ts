@@ -48,6 +48,18 @@ function uncoveredHosts<T extends number | bigint>(sortedHosts: Iterable<T>, ran
   return kept;
 }
 
+/**
+ * The numbers behind the hosts4 lists normaliseBlacklist made, keyed by the
+ * list itself: a blacklist rebuilt with another hosts4 list (an edit) has
+ * none, so the numbers can never be stale.
+ */
+const hostValues4 = new WeakMap<readonly string[], Uint32Array>();
+
+/** ipv4HostValues gives the sorted values of `hosts4` when normaliseBlacklist made that list, so builders need not parse the texts again. */
+export function ipv4HostValues(hosts4: readonly string[]): Uint32Array | undefined {
+  return hostValues4.get(hosts4);
+}
+
 /** familyLists gives the hosts and ranges of one family. */
 export function familyLists(blacklist: NormalisedBlacklist, family: Family): { readonly hosts: readonly string[]; readonly nets: readonly string[] } {
   return family === 4 ? { hosts: blacklist.hosts4, nets: blacklist.nets4 } : { hosts: blacklist.hosts6, nets: blacklist.nets6 };
@@ -77,8 +89,11 @@ export function normaliseBlacklist(entries: readonly BlacklistEntry[]): Normalis
   const merged4 = merged.filter((r) => r.family === 4);
   const merged6 = merged.filter((r) => r.family === 6);
   singles6.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const hosts4 = Uint32Array.from(uncoveredHosts(singles4.subarray(0, singles4Count).sort(), merged4, BigInt));
+  const hosts4Texts = Array.from(hosts4, ipv4Text);
+  hostValues4.set(hosts4Texts, hosts4);
   return {
-    hosts4: uncoveredHosts(singles4.subarray(0, singles4Count).sort(), merged4, BigInt).map(ipv4Text),
+    hosts4: hosts4Texts,
     nets4: merged4.map(rangeToElement),
     hosts6: uncoveredHosts(singles6, merged6, (v) => v).map((v) => bigIntToAddress(6, v)),
     nets6: merged6.map(rangeToElement),

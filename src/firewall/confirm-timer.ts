@@ -6,11 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { run } from '../system/run.js';
 import type { ConfirmTimer, PendingConfirm } from '../state/pending.js';
+import path from 'node:path';
+import { packageRoot } from '../package-info.js';
 
-const TIMER_SCRIPT = fileURLToPath(new URL('../cli/confirm-timer.js', import.meta.url));
+const TIMER_SCRIPT = path.join(packageRoot(), 'dist', 'src', 'cli', 'confirm-timer.js');
 
 /** What the timer program needs: argv STATE_DIR TOKEN SECONDS LOCK_WAIT [NETNS]. */
 export interface TimerArgs {

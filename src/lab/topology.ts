@@ -18,7 +18,6 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readKeepalived } from '../keepalived/index.js';
 import { DR_LAB, macOf } from './dr-lab.js';
 import { drServicesFromKeepalived, loadDrEmulation, type DrEmulation } from './dr-emulation.js';
@@ -27,6 +26,7 @@ import { connect, Netns } from './netns.js';
 import { directorConfig, keepalivedConf, realServerConfig, type LabRealServerEntry } from './node-config.js';
 import { run, type RunResult } from '../system/run.js';
 import { holdsAddress, keepalivedInstalled, startKeepalived, waitFor, type KeepalivedNode } from './keepalived.js';
+import { packageRoot } from '../package-info.js';
 
 /** The lab's addresses: documentation prefixes only. */
 export const LAB = {
@@ -103,7 +103,7 @@ export interface LabRecord {
 }
 
 /** Path of the lbfw launcher of this checkout. */
-export const LBFW_BIN = fileURLToPath(new URL('../../../bin/lbfw', import.meta.url));
+export const LBFW_BIN = path.join(packageRoot(), 'bin', 'lbfw');
 
 /** The PATH of commands run in a node: the lab's `lbfw` first, then the system's sbin (its nft, never an npm bin). */
 function nodePath(dir: string): string {

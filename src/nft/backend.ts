@@ -16,12 +16,14 @@ export type BackendName = 'nft' | 'netlink' | 'fake';
 
 /** SetSnapshot: a set as the kernel holds it. */
 export interface SetSnapshot extends NftSetSpec {
-  /** Number of elements (cheap on netlink; counted from the listing on nft). */
+  /** Number of elements (counted from the listing: the kernel's set header has no count). */
   readonly count: number;
   /**
-   * Every element, when the backend listed them (the nft backend always
-   * does: nft cannot count without listing). Absent when only counted:
-   * then verify looks the expected elements up (NftBackend.lookupElements).
+   * Every element, when the backend listed them (nft and netlink always
+   * do: neither can count without listing, and netlink's dump of lbfw's
+   * small shards is cheaper than looking each element up; native/README.md).
+   * Absent when only counted: then verify looks the expected elements up
+   * (NftBackend.lookupElements).
    */
   readonly elements?: ElementList;
   /** Set properties lbfw never writes (timeout, auto-merge, flags dynamic, ...), as nft would print them. */
@@ -61,8 +63,8 @@ export interface TableSnapshot {
 export interface ReadTableOptions {
   /**
    * `all` (default): every element of every set. `counts`: counts only,
-   * where the backend can count without listing (netlink); a backend that
-   * cannot (nft) lists them anyway.
+   * where the backend can count without listing; the nft and netlink
+   * backends cannot, and list them anyway.
    */
   readonly elements?: 'all' | 'counts';
 }

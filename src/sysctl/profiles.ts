@@ -10,12 +10,11 @@
  * over an override made in between. A cycle is an error at the include line
  * that closes it.
  */
-import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { PROFILE_NAME, parseProfile, type ProfileDocument, type ProfileEntry } from './profile.js';
+import { packageRoot } from '../package-info.js';
 
 /** Default directory of the operator's own profiles. */
 export const DEFAULT_USER_PROFILE_DIR = '/etc/lbfw/profiles';
@@ -27,9 +26,7 @@ const PROFILE_EXTENSION = '.yaml';
  * levels above this module when run from `src/`, three from `dist/src/`.
  */
 export function builtinProfileDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '../../../profiles'), path.resolve(here, '../../profiles')];
-  return candidates.find((dir) => existsSync(dir)) ?? (candidates[0] as string);
+  return path.join(packageRoot(), 'profiles');
 }
 
 /** Where to look for profiles. */

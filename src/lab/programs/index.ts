@@ -3,10 +3,11 @@
  * inside its namespaces (a process cannot change its own network namespace
  * from node), so they are programs of their own, not library code.
  */
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../../package-info.js';
 
 function program(name: string): string {
-  return fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  return path.join(packageRoot(), 'dist', 'src', 'lab', 'programs', `${name}.js`);
 }
 
 /** The web service: `service.js MARKER NAME HOST PORT`. */

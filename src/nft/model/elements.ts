@@ -321,6 +321,43 @@ function ipv4FromTexts(texts: readonly string[]): ElementList {
   return addressElements(4, values.subarray(0, kept));
 }
 
+/**
+ * ipv4ShardsFromTexts parses IPv4 host texts once and deals them into
+ * `shards` (a power of two, at most 256) hash-set element lists by the last
+ * octet, `value & (shards - 1)`: what src/ruleset/shards.ts's shardOf gives
+ * for the same text, without a string per shard.
+ */
+export function ipv4ShardsFromTexts(texts: readonly string[], shards: number): ElementList[] {
+  const values = new Uint32Array(texts.length);
+  texts.forEach((text, i) => {
+    const value = ipv4Value(text);
+    if (value < 0) throw new ElementTextError(`"${text}" is not an element of a ipv4_addr set`);
+    values[i] = value;
+  });
+  return ipv4ShardsFromValues(values.sort(), shards);
+}
+
+/** ipv4ShardsFromValues deals sorted IPv4 values into `shards` lists as ipv4ShardsFromTexts does (duplicates dropped). */
+export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number): ElementList[] {
+  const sizes = new Uint32Array(shards);
+  for (let i = 0; i < sorted.length; i++) {
+    const shard = (sorted[i] as number) & (shards - 1);
+    sizes[shard] = (sizes[shard] as number) + 1;
+  }
+  const buckets = Array.from(sizes, (size) => new Uint32Array(size));
+  const filled = new Uint32Array(shards);
+  for (let i = 0; i < sorted.length; i++) {
+    const value = sorted[i] as number;
+    const shard = value & (shards - 1);
+    const bucket = buckets[shard] as Uint32Array;
+    const at = filled[shard] as number;
+    if (at > 0 && bucket[at - 1] === value) continue;
+    bucket[at] = value;
+    filled[shard] = at + 1;
+  }
+  return buckets.map((bucket, shard) => addressElements(4, bucket.subarray(0, filled[shard])));
+}
+
 /** ElementTextError: an element's text does not fit the set's key type. */
 export class ElementTextError extends RangeError {}
 

@@ -2,9 +2,10 @@
  * NetlinkBackend: the NftBackend that talks to the kernel itself, through
  * lbfw-netlink (native/). A Transaction becomes ONE batch sent with ONE
  * sendmsg: the kernel commits all of it or nothing. Reading back dumps set
- * headers, chains and rules, and sets' elements (lbfw shards big hash sets,
- * so each dump stays small: see src/ruleset/shards.ts); single keys are
- * looked up with batched GETSETELEM requests.
+ * headers, chains and rules, and every set's elements (lbfw shards big hash
+ * sets, so each dump stays small and the whole read-back linear: see
+ * src/ruleset/shards.ts and native/README.md); single keys are looked up
+ * with batched GETSETELEM requests.
  */
 import { NftError, PermissionError } from '../../errors.js';
 import type { ListRulesetOptions, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from '../backend.js';
@@ -16,7 +17,7 @@ import type { Transaction } from '../transaction.js';
 import { run } from '../../system/run.js';
 import { nftVersion } from '../cli-backend.js';
 import { encodeTransaction, elementAt, type EncodedBatch } from './batch.js';
-import { decodeChain, decodeElements, decodeRule, decodeSet, expressionsText, toElementList, typedRule, type AnonymousSet, type RawElement } from './decode.js';
+import { decodeChain, decodeElements, decodeHashKeys, decodeRule, decodeSet, expressionsText, toElementList, typedRule, type AnonymousSet, type DecodedSet, type RawElement } from './decode.js';
 import { msgType } from './encode.js';
 import { describeErrno, NetlinkError, NetlinkUnknownOutcomeError } from './errors.js';
 import type { NativeBinding } from './native.js';
@@ -150,11 +151,29 @@ export class NetlinkBackend implements NftBackend {
     throw new NftError(`netlink get table failed: ${describeErrno(error.errno)}`, '', '', null);
   }
 
+  async #elementPayloads(set: string): Promise<Buffer[]> {
+    const replies = await this.#dump(U.NFT_MSG.GETSETELEM, (w) => w.string(U.NFTA_SET_ELEM_LIST_TABLE, TABLE_NAME).string(U.NFTA_SET_ELEM_LIST_SET, set));
+    return replies.map((r) => r.payload);
+  }
+
   async #rawElements(set: string): Promise<RawElement[]> {
     const raw: RawElement[] = [];
-    const replies = await this.#dump(U.NFT_MSG.GETSETELEM, (w) => w.string(U.NFTA_SET_ELEM_LIST_TABLE, TABLE_NAME).string(U.NFTA_SET_ELEM_LIST_SET, set));
-    for (const reply of replies) decodeElements(reply.payload, raw);
+    for (const payload of await this.#elementPayloads(set)) decodeElements(payload, raw);
     return raw;
+  }
+
+  /**
+   * The elements of one set as the kernel dumps them. A named hash set (the
+   * blacklist's host shards: nearly every element) is decoded straight into
+   * a typed array; the rest (small: intervals, maps, anonymous sets) element
+   * by element.
+   */
+  async #setElements(header: DecodedSet): Promise<{ list?: ElementList; raw?: RawElement[] }> {
+    const plainHash = (header.flags & (U.NFT_SET_ANONYMOUS | U.NFT_SET_INTERVAL | U.NFT_SET_MAP)) === 0;
+    if (plainHash && header.key !== undefined && header.keyLen === keyWidth(header.key)) {
+      return { list: decodeHashKeys(header.key, await this.#elementPayloads(header.name)) };
+    }
+    return { raw: await this.#rawElements(header.name) };
   }
 
   async readTable(_options: ReadTableOptions = {}): Promise<TableSnapshot | undefined> {
@@ -163,10 +182,12 @@ export class NetlinkBackend implements NftBackend {
     const headers = setReplies.map((r) => decodeSet(r.payload));
     const anonymous = new Map<string, AnonymousSet>();
     const sets: SetSnapshot[] = [];
-    // Each set is its own dump; they run side by side on the thread pool (the kernel's dump walk is the cost).
-    const raws = await Promise.all(headers.map((h) => this.#rawElements(h.name)));
+    // Each set is its own dump; they run side by side on the thread pool. A
+    // dump costs O(n^2/32 KiB) in the kernel (it restarts its walk for each
+    // message), so lbfw keeps sets small by sharding (src/ruleset/shards.ts).
+    const dumped = await Promise.all(headers.map((h) => this.#setElements(h)));
     for (const [i, header] of headers.entries()) {
-      const raw = raws[i] as RawElement[];
+      const { list: decoded, raw = [] } = dumped[i] as { list?: ElementList; raw?: RawElement[] };
       const interval = (header.flags & U.NFT_SET_INTERVAL) !== 0;
       if ((header.flags & U.NFT_SET_ANONYMOUS) !== 0) {
         const key: SetKey = header.key ?? (['inet_proto'] as SetKey);
@@ -176,10 +197,10 @@ export class NetlinkBackend implements NftBackend {
       }
       const key = header.key;
       if (key === undefined) {
-        sets.push({ name: header.name, key: ['ipv4_addr'], interval, count: raw.length, extra: [`type id ${header.keyType} lbfw does not write`] });
+        sets.push({ name: header.name, key: ['ipv4_addr'], interval, count: decoded?.count ?? raw.length, extra: [`type id ${header.keyType} lbfw does not write`] });
         continue;
       }
-      const elements = toElementList(key, interval, raw);
+      const elements = decoded ?? toElementList(key, interval, raw);
       sets.push({
         name: header.name,
         key,

@@ -586,3 +586,60 @@ function readConcat(c: Cursor): Match | undefined {
 export function expressionsText(rule: DecodedRule): string {
   return `[netlink: ${rule.expressions.map((e) => e.name).join(' ')}]`;
 }
+
+/**
+ * decodeHashKeys reads the keys of a hash set's element dump straight into
+ * one sorted ElementList, without an object per element: a million-host
+ * read-back is then the kernel's dump and one native sort. It reads what
+ * decodeElements + toElementList read of a hash set (each element's
+ * NFTA_SET_ELEM_KEY), so both give the same list.
+ */
+export function decodeHashKeys(key: SetKey, payloads: readonly Buffer[]): ElementList {
+  const width = keyWidth(key);
+  // Every dumped element takes at least 16 bytes (two nests and the value).
+  const bound = payloads.reduce((n, p) => n + Math.floor(p.length / 16), 0);
+  const keys = new Uint8Array(bound * width);
+  let count = 0;
+  for (const payload of payloads) {
+    const elements = attributeAt(payload, U.NFGENMSG_LEN, payload.length, U.NFTA_SET_ELEM_LIST_ELEMENTS);
+    if (elements === -1) continue;
+    const elementsEnd = foundEnd;
+    let at = elements;
+    while (at + 4 <= elementsEnd) {
+      const len = payload.readUInt16LE(at);
+      if (len < 4 || at + len > elementsEnd) break;
+      const keyNest = attributeAt(payload, at + 4, at + len, U.NFTA_SET_ELEM_KEY);
+      const value = keyNest === -1 ? -1 : attributeAt(payload, keyNest, foundEnd, U.NFTA_DATA_VALUE);
+      if (value !== -1 && foundEnd - value >= width) {
+        // A byte loop: a subarray per key would allocate a million Buffers.
+        const to = count * width;
+        for (let b = 0; b < width; b++) keys[to + b] = payload[value + b] as number;
+        count++;
+      }
+      at += (len + 3) & ~3;
+    }
+  }
+  return sortElements({ key, interval: false, count, keys: keys.subarray(0, count * width) });
+}
+
+/** Where the value found by the last attributeAt ends. */
+let foundEnd = 0;
+
+/**
+ * attributeAt finds the first attribute of `type` between `from` and `to`
+ * and returns where its value starts (its end in foundEnd), or -1: an
+ * attribute walk that allocates nothing.
+ */
+function attributeAt(bytes: Buffer, from: number, to: number, type: number): number {
+  let at = from;
+  while (at + 4 <= to) {
+    const len = bytes.readUInt16LE(at);
+    if (len < 4 || at + len > to) return -1;
+    if ((bytes.readUInt16LE(at + 2) & U.NLA_TYPE_MASK) === type) {
+      foundEnd = at + len;
+      return at + 4;
+    }
+    at += (len + 3) & ~3;
+  }
+  return -1;
+}

@@ -63,7 +63,7 @@ import {
   NFPROTO_UNSPEC,
 } from './uapi.js';
 import { CONCAT_TYPEOF } from './set-userdata.js';
-import type { MessageWriter } from './writer.js';
+import { keyElementSize, type MessageWriter } from './writer.js';
 
 /** NLM_F_APPEND: add a rule at the end of its chain. */
 const NLM_F_APPEND = 0x800;
@@ -266,6 +266,28 @@ export function elementMessages(
   start();
   if (list.interval && options.leadingEnd === true && list.keys.subarray(0, width).some((b) => b !== 0)) {
     element(0, new Uint8Array(width), 0, NFT_SET_ELEM_INTERVAL_END);
+  }
+  if (!list.interval && options.verdicts === undefined) {
+    // Plain hash set (the blacklist's hosts): whole runs of elements at once,
+    // split exactly where the element-by-element walk below would split.
+    const size = keyElementSize(width);
+    for (let i = 0; i < list.count; ) {
+      const used = w.length - w.messageStart;
+      if (used > MESSAGE_LIMIT - ELEMENT_SLACK) {
+        finish();
+        start();
+        continue;
+      }
+      const count = Math.min(list.count - i, Math.floor((MESSAGE_LIMIT - ELEMENT_SLACK - used) / size) + 1);
+      const first = w.keyElements(NFTA_LIST_ELEM, NFTA_SET_ELEM_KEY, NFTA_DATA_VALUE, list.keys, i, count, width) - w.messageStart;
+      for (let j = 0; j < count; j++) {
+        offsets.push(first + j * size);
+        indexes.push(i + j);
+      }
+      i += count;
+    }
+    finish();
+    return out;
   }
   for (let i = 0; i < list.count; i++) {
     if (w.length - w.messageStart > MESSAGE_LIMIT - ELEMENT_SLACK) {

@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../../package-info.js';
 
 /** What transact resolves to: the replies (every datagram, concatenated) and the socket error, if any. */
 export interface TransactResult {
@@ -44,7 +45,7 @@ export interface NativeBinding {
 }
 
 /** Where native/build.sh puts the addon and, when it could not build it, the reason (ends with `/`). */
-export const BUILD_DIR = fileURLToPath(new URL('../../../../native/build/', import.meta.url));
+export const BUILD_DIR = `${path.join(packageRoot(), 'native', 'build')}/`;
 /** The ABI of the C source this TypeScript speaks to (ABI in lbfw_netlink.c). */
 const EXPECTED_ABI = 1;
 

@@ -13,7 +13,8 @@ test('up to SHARD_ELEMENTS hosts stay in one set; above, shards double', (t) => 
   t.is(shardCount(0), 1);
   t.is(shardCount(SHARD_ELEMENTS), 1);
   t.is(shardCount(SHARD_ELEMENTS + 1), 2);
-  t.is(shardCount(1_000_000), 16);
+  t.is(shardCount(1_000_000), 256);
+  t.is(shardCount(SHARD_ELEMENTS * 16), 16);
   t.is(shardCount(1e9), 256, 'capped: the shard is one byte of the address');
 });
 
