@@ -184,6 +184,8 @@ function newView(): RowView {
 }
 
 const SPACE = 0x20;
+/** Length of the plain IPv4 row without its line break: `%-3s %08X %04X %08X %04X %08X %04X %-11s %7u`. */
+const PLAIN_ROW_BYTES = 65;
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
 
@@ -242,6 +244,12 @@ export class ConnTableScanner {
     }
     const total = chunk.length;
     while (start < total) {
+      // Most rows are the kernel's plain IPv4 row, 65 bytes and a line break:
+      // parsed in place without looking for the line break first.
+      if (start + PLAIN_ROW_BYTES < total && chunk[start + PLAIN_ROW_BYTES] === NEWLINE && this.#plainRow(chunk, start)) {
+        start += PLAIN_ROW_BYTES + 1;
+        continue;
+      }
       const newline = chunk.indexOf(NEWLINE, start);
       if (newline < 0) {
         if (total - start > MAX_ROW_BYTES) this.#tooLong();
@@ -272,6 +280,73 @@ export class ConnTableScanner {
       }
     }
     return { rows: this.#rows, bytes: this.#bytes, sync: this.#sync, truncatedLastLine: this.#truncated };
+  }
+
+  /**
+   * #plainRow parses the row at `s` when it is exactly the plain IPv4 form
+   * (fixed columns, a known state padded to 11, the expiry right-aligned in
+   * 7) and returns false, having changed nothing, for anything else: the
+   * general parser then reads the row and names what is wrong with it.
+   */
+  #plainRow(b: Uint8Array, s: number): boolean {
+    if (
+      b[s + 3] !== SPACE ||
+      b[s + 12] !== SPACE ||
+      b[s + 17] !== SPACE ||
+      b[s + 26] !== SPACE ||
+      b[s + 31] !== SPACE ||
+      b[s + 40] !== SPACE ||
+      b[s + 45] !== SPACE ||
+      b[s + 57] !== SPACE ||
+      b[s] === 0x50 // "Pro ": a header
+    ) {
+      return false;
+    }
+    const p0 = b[s] as number;
+    const p1 = b[s + 1] as number;
+    const p2 = b[s + 2] as number;
+    let proto: number;
+    if (p0 === 0x54 && p1 === 0x43 && p2 === 0x50) proto = PROTO_TCP;
+    else if (p0 === 0x55 && p1 === 0x44 && p2 === 0x50) proto = PROTO_UDP;
+    else return false;
+    // Expires: spaces, then at least one digit, to the end.
+    let e = s + 58;
+    while (e < s + 64 && b[e] === SPACE) e++;
+    let expires = 0;
+    for (; e < s + 65; e++) {
+      const d = (b[e] as number) - 0x30;
+      if (d < 0 || d > 9) return false;
+      expires = expires * 10 + d;
+    }
+    // State: letters up to the padding.
+    let q = s + 46;
+    while (q < s + 57 && b[q] !== SPACE) q++;
+    if (q === s + 46) return false;
+    for (let i = q; i < s + 57; i++) if (b[i] !== SPACE) return false;
+    const v = this.#view;
+    const ipv4 = v.ipv4;
+    const clientPort = hex4Loose(b, s + 13);
+    const vport = hex4Loose(b, s + 27);
+    const dport = hex4Loose(b, s + 41);
+    if ((clientPort | vport | dport) < 0 || !hex8Loose(b, s + 4, ipv4, IPV4_CLIENT) || !hex8Loose(b, s + 18, ipv4, IPV4_VIP) || !hex8Loose(b, s + 32, ipv4, IPV4_DEST)) return false;
+    setState(v, b, s + 46, q);
+    v.line = ++this.#line;
+    v.proto = proto;
+    v.protoName = PROTO_NAMES[proto] as string;
+    v.family = 4;
+    v.destFamily = 4;
+    v.clientPort = clientPort;
+    v.vport = vport;
+    v.dport = dport;
+    v.expires = expires;
+    v.origin = undefined;
+    v.peStart = -1;
+    v.template = clientPort === 0;
+    v.bytes = b;
+    v.lineEnd = s + PLAIN_ROW_BYTES;
+    this.#rows++;
+    this.#onRow(v);
+    return true;
   }
 
   #tooLong(): never {
@@ -470,6 +545,31 @@ function hex8(b: Uint8Array, p: number, out: Uint32Array, index: number, what: s
   const h7 = HEX[b[p + 7] as number] as number;
   if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) throw new RowProblem(`bad ${what}`);
   out[index] = (h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7;
+}
+
+/** Four hex digits at `p`, or -1 when one is not a hex digit. */
+function hex4Loose(b: Uint8Array, p: number): number {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  if ((h0 | h1 | h2 | h3) < 0) return -1;
+  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
+}
+
+/** Eight hex digits at `p` into out[index]; false (out unchanged) when one is not a hex digit. */
+function hex8Loose(b: Uint8Array, p: number, out: Uint32Array, index: number): boolean {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  const h4 = HEX[b[p + 4] as number] as number;
+  const h5 = HEX[b[p + 5] as number] as number;
+  const h6 = HEX[b[p + 6] as number] as number;
+  const h7 = HEX[b[p + 7] as number] as number;
+  if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) return false;
+  out[index] = (h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7;
+  return true;
 }
 
 /** Four hex digits at `p`, checked. */

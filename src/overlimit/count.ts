@@ -7,7 +7,7 @@
 import type { Family } from '../config/model.js';
 import { bigIntToAddress } from '../net/address.js';
 import { CONN_STATES, IPV4_CLIENT, IPV4_VIP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, ipv4Text, ipv6BigInt, type ConnRowView } from './conn-table.js';
-import { ClientRecords, GrowingCounts, KeyTable, PairTable, RECORD_SERVICES } from './pair-table.js';
+import { ClientRecords, ClientTable4, GrowingCounts, PairTable, RECORD_SERVICES, SLOT_SERVICES } from './pair-table.js';
 
 /** CountOptions: what counts and how clients are grouped. */
 export interface CountOptions {
@@ -87,9 +87,8 @@ export class ConnCounter {
   readonly #mask4: number;
   readonly #prefix4: number;
   readonly #prefix6: number;
-  /** Masked IPv4 client -> id; totals and per-service counts by id. */
-  readonly #clients4 = new KeyTable(65536);
-  readonly #records4 = new ClientRecords();
+  /** Masked IPv4 client -> its total and first per-service counts. */
+  readonly #clients4 = new ClientTable4(65536);
   /** IPv6 client prefix (masked groups joined) -> id. */
   readonly #clients6 = new Map<string, number>();
   readonly #groups6: Uint16Array[] = [];
@@ -146,7 +145,6 @@ export class ConnCounter {
     this.#counted++;
     let service: number;
     if (v.family === 4) {
-      const client = this.#clients4.add((v.ipv4[IPV4_CLIENT] as number) & this.#mask4);
       const port = (v.proto << 16) | v.vport;
       // Compared as int32: no boxing of addresses above 2^30.
       const vip = (v.ipv4[IPV4_VIP] as number) | 0;
@@ -158,7 +156,8 @@ export class ConnCounter {
         this.#lastPort4 = port;
         this.#lastService4 = service;
       }
-      if (!this.#records4.add(client, service)) this.#pairCounts.increment(this.#pairs.add(client, service));
+      const client = this.#clients4.count((v.ipv4[IPV4_CLIENT] as number) & this.#mask4, service);
+      if (service >= SLOT_SERVICES) this.#pairCounts.increment(this.#pairs.add(client, service));
     } else {
       const groups = masked6(v.client6, this.#prefix6);
       const key = groups.join(':');
@@ -189,18 +188,20 @@ export class ConnCounter {
     return index;
   }
 
-  #pairCount(family: Family, id: number, service: number): number {
-    if (service < RECORD_SERVICES) return (family === 4 ? this.#records4 : this.#records6).service(id, service);
+  /** Count of `service` for a client: from its slot or record, else from the pair table. */
+  #pairCount(family: Family, id: number, service: number, slot?: (index: number) => number): number {
+    if (family === 4 && service < SLOT_SERVICES && slot !== undefined) return slot(service);
+    if (family === 6 && service < RECORD_SERVICES) return this.#records6.service(id, service);
     const pair = this.#pairs.find(family === 4 ? id : (V6_CLIENT | id) >>> 0, service);
     return pair < 0 ? 0 : this.#pairCounts.get(pair);
   }
 
-  #client(family: Family, id: number, connections: number): ClientCount {
+  #client(family: Family, id: number, key4: number, connections: number, slot?: (index: number) => number): ClientCount {
     const prefix = family === 4 ? this.#prefix4 : this.#prefix6;
-    const address = family === 4 ? ipv4Text(this.#clients4.key(id)) : bigIntToAddress(6, ipv6BigInt(this.#groups6[id] as Uint16Array));
+    const address = family === 4 ? ipv4Text(key4) : bigIntToAddress(6, ipv6BigInt(this.#groups6[id] as Uint16Array));
     const services: ServiceCount[] = [];
     this.#serviceNames.forEach((service, index) => {
-      const n = this.#pairCount(family, id, index);
+      const n = this.#pairCount(family, id, index, slot);
       if (n > 0) services.push({ service, connections: n });
     });
     services.sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service));
@@ -215,15 +216,15 @@ export class ConnCounter {
   clients(keep: (connections: number, perService: (service: string) => number) => boolean = () => true): ClientCount[] {
     const out: ClientCount[] = [];
     const serviceIndex = new Map(this.#serviceNames.map((name, index) => [name, index]));
-    const visit = (family: Family, id: number, connections: number): void => {
+    const visit = (family: Family, id: number, key4: number, connections: number, slot?: (index: number) => number): void => {
       const perService = (service: string): number => {
         const index = serviceIndex.get(service);
-        return index === undefined ? 0 : this.#pairCount(family, id, index);
+        return index === undefined ? 0 : this.#pairCount(family, id, index, slot);
       };
-      if (keep(connections, perService)) out.push(this.#client(family, id, connections));
+      if (keep(connections, perService)) out.push(this.#client(family, id, key4, connections, slot));
     };
-    for (let id = 0; id < this.#clients4.size; id++) visit(4, id, this.#records4.total(id));
-    for (let id = 0; id < this.#groups6.length; id++) visit(6, id, this.#records6.total(id));
+    this.#clients4.forEach((key, id, total, slot) => visit(4, id, key, total, slot));
+    for (let id = 0; id < this.#groups6.length; id++) visit(6, id, 0, this.#records6.total(id));
     return out.sort((a, b) => b.connections - a.connections || a.client.localeCompare(b.client));
   }
 
