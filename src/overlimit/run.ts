@@ -41,6 +41,12 @@ export interface OverlimitOptions {
   readonly surroundings?: HostSurroundings;
   /** `uname -r` (default: this kernel's). */
   readonly kernel?: string;
+  /**
+   * Whether the source is the kernel's own table, read as the kernel reads
+   * it (the old-kernel guard applies). Default: whether it is under /proc; a
+   * saved table or a pipe is read in linear time on any kernel.
+   */
+  readonly kernelTable?: boolean;
   /** Prometheus textfile to write (default: overlimit.metrics_file). */
   readonly metricsFile?: string;
   /** Seconds to wait for another overlimit run's lock (default 30). */
@@ -125,7 +131,7 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   }
   const source = await openConnSource(file, options.stdin);
   const kernel = options.kernel ?? os.release();
-  const slowKernel = source.kernel && kernelReadsQuadratically(kernel);
+  const slowKernel = (options.kernelTable ?? source.kernel) && kernelReadsQuadratically(kernel);
   const warnings: string[] = [];
 
   // What the scan does not need is read while it runs: the host's links and
