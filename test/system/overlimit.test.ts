@@ -95,14 +95,36 @@ serialSystemTest('overlimit bans from a --conn-file land in the timed set, drop 
   });
 });
 
-serialSystemTest('a ban set past 80% of its size is reported by overlimit (exit 2)', async (t) => {
+serialSystemTest('a ban set past 80% of its size is reported by overlimit, verify and doctor (exit 2)', async (t) => {
   await withLab(
     async (lab, dir, args) => {
+      t.is((await lbfwIn(lab.director, ['apply', ...args])).code, 0);
       const table = path.join(dir, 'ip_vs_conn');
+      await writeFile(table, connTable(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`198.51.100.${100 + i}`, 101]))));
+      // 12 of 16: under the alarm, verify is clean.
+      t.is((await lbfwIn(lab.director, ['overlimit', '--conn-file', table, ...args])).code, 0);
+      const calm = await lbfwIn(lab.director, ['verify', ...args]);
+      t.is(calm.code, 0, calm.stdout + calm.stderr);
+      t.regex(calm.stdout, /ban table inet lbfw_ban: no set 80% full/);
+
       await writeFile(table, connTable(Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`198.51.100.${100 + i}`, 101]))));
       const run = await lbfwIn(lab.director, ['overlimit', '--conn-file', table, ...args]);
       t.is(run.code, 2, run.stderr);
       t.regex(run.stdout, /ALARM: set ban4 of inet lbfw_ban holds 14 of 16 elements \(88%\)/);
+
+      const verify = await lbfwIn(lab.director, ['verify', ...args]);
+      t.is(verify.code, 2, verify.stdout + verify.stderr);
+      t.regex(verify.stdout, /ALARM: set ban4 of inet lbfw_ban holds 14 of 16 elements \(88%\)/);
+      t.regex(verify.stdout, /verify: FAILED \(a ban set is filling up: raise overlimit\.set_size\)/);
+      const json = JSON.parse((await lbfwIn(lab.director, ['verify', '--json', ...args])).stdout) as { ok: boolean; bans?: { alarms: { set: string; elements: number; size: number }[] } };
+      t.false(json.ok);
+      t.like(json.bans?.alarms[0], { set: 'ban4', elements: 14, size: 16 });
+
+      const doctor = await lbfwIn(lab.director, ['doctor', '--json', ...args]);
+      const report = JSON.parse(doctor.stdout) as { findings: { id: string; severity: string; subject: string; what: string }[] };
+      const fill = report.findings.find((f) => f.id === 'ban-set-fill');
+      t.like(fill, { severity: 'warning', subject: 'inet lbfw_ban ban4' });
+      t.regex(fill?.what ?? '', /holds 14 of 16 elements \(88%\)/);
     },
     `${CONFIG}  set_size: 16\n`,
   );
