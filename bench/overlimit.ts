@@ -199,7 +199,7 @@ try {
   console.log(line('lbfw overlimit --dry-run --conn-file FILE', lbfw, mawk));
   console.log(line('dd bs=4k | lbfw overlimit --conn-file -', piped, mawk));
   console.log(`offenders found: ${found.join(', ')}; same from the pipe: ${same}${mawk === undefined ? '' : `; same as mawk: ${JSON.stringify(found) === JSON.stringify(mawkOffenders(mawk.stdout))}`}`);
-  console.log(`lbfw vs old pipeline: ${(pipeline.seconds / lbfw.seconds).toFixed(1)}x faster (cpu ${pipeline.cpu === undefined || lbfw.cpu === undefined ? '?' : (pipeline.cpu / lbfw.cpu).toFixed(1)}x); pipe vs file: ${(piped.seconds / lbfw.seconds).toFixed(2)}x`);
+  console.log(`old pipeline time / lbfw time: ${(pipeline.seconds / lbfw.seconds).toFixed(1)}x (target: 3x or more; cpu ${pipeline.cpu === undefined || lbfw.cpu === undefined ? '?' : (pipeline.cpu / lbfw.cpu).toFixed(1)}x); pipe vs file: ${(piped.seconds / lbfw.seconds).toFixed(2)}x`);
 
   // 10k bans in one transaction, into a fresh ban table in the namespace: the nft program, then netlink.
   const nft = new NftBanCli({ netns: ns.name });
