@@ -120,75 +120,7 @@ export class GrowingCounts {
   }
 }
 
-/**
- * KeyTable: an open-addressing hash from an unsigned 32-bit number to a
- * dense ordinal, key and ordinal side by side in one array so a lookup
- * touches one cache line (a million rows over 50k clients are a million
- * random lookups: memory latency is what they cost).
- */
-export class KeyTable {
-  #mask: number;
-  /** Slot s: [2s] = key, [2s + 1] = ordinal + 1 (0 = empty). */
-  #slots: Int32Array;
-  #keys: Uint32Array;
-  #size = 0;
-
-  constructor(capacity = 1024) {
-    let slots = 16;
-    while (slots < capacity * 2) slots *= 2;
-    this.#mask = slots - 1;
-    this.#slots = new Int32Array(slots * 2);
-    this.#keys = new Uint32Array(slots / 2);
-  }
-
-  get size(): number {
-    return this.#size;
-  }
-
-  /** key returns the key of ordinal `ordinal`. */
-  key(ordinal: number): number {
-    return this.#keys[ordinal] as number;
-  }
-
-  /** add returns the key's ordinal, giving it the next one when new. */
-  add(key: number): number {
-    const k = key | 0;
-    const slots = this.#slots;
-    const mask = this.#mask;
-    let s = mix(k) & mask;
-    for (;;) {
-      const entry = slots[2 * s + 1] as number;
-      if (entry === 0) break;
-      if (slots[2 * s] === k) return entry - 1;
-      s = (s + 1) & mask;
-    }
-    const ordinal = this.#size++;
-    slots[2 * s] = k;
-    slots[2 * s + 1] = ordinal + 1;
-    this.#keys[ordinal] = k;
-    if (this.#size * 2 >= mask + 1) this.#grow();
-    return ordinal;
-  }
-
-  #grow(): void {
-    const count = (this.#mask + 1) * 2;
-    const mask = count - 1;
-    const slots = new Int32Array(count * 2);
-    const keys = new Uint32Array(count / 2);
-    keys.set(this.#keys.subarray(0, this.#size));
-    for (let ordinal = 0; ordinal < this.#size; ordinal++) {
-      const k = (keys[ordinal] as number) | 0;
-      let s = mix(k) & mask;
-      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-      slots[2 * s] = k;
-      slots[2 * s + 1] = ordinal + 1;
-    }
-    this.#slots = slots;
-    this.#keys = keys;
-    this.#mask = mask;
-  }
-}
-
+/** Mixes one 32-bit key (multiply-xorshift). */
 function mix(k: number): number {
   let h = Math.imul(k ^ 0x9e3779b9, 0x85ebca6b);
   h ^= h >>> 15;
