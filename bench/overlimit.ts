@@ -2,7 +2,8 @@
  * Benchmark: `lbfw overlimit --dry-run --conn-file` on a synthetic 1M-row
  * ip_vs_conn (about 66 MB, ~50k clients, a few over the limit) against the
  * tools the old cron job's shape used, measured in the same run inside a
- * throwaway network namespace. Medians of BENCH_RUNS runs (default 3).
+ * throwaway network namespace. Medians of BENCH_RUNS runs (default 5) of
+ * every row, the rows run in turn in each round; wall and CPU time apart.
  *
  *   npm run build && node dist/bench/overlimit.js
  *   BENCH_ROWS=200000 node dist/bench/overlimit.js
@@ -19,6 +20,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Netns } from '../src/lab/netns.js';
 import { NftBanCli } from '../src/nft/ban-cli.js';
+import { NetlinkBanBackend } from '../src/nft/ban-netlink.js';
+import type { BanBackend } from '../src/nft/ban-backend.js';
+import { loadNative } from '../src/nft/netlink/native.js';
+import { systemNft } from '../src/nft/nft-program.js';
 import { banTableSpec } from '../src/ban/spec.js';
 import { CONN_HEADER, formatConnRow } from '../src/overlimit/format.js';
 import { DEFAULT_OVERLIMIT } from '../src/config/overlimit.js';
@@ -27,10 +32,11 @@ import type { HostConfig } from '../src/config/model.js';
 const LBFW = fileURLToPath(new URL('../../bin/lbfw', import.meta.url));
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 1_000_000);
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 50_000);
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const OFFENDERS = 5;
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const MAWK = ['/usr/bin/mawk', '/bin/mawk'].find((p) => existsSync(p));
+const NFT = systemNft();
 
 function generator(seed: number): () => number {
   let state = seed;
@@ -85,27 +91,55 @@ async function writeTable(file: string): Promise<void> {
 }
 
 interface Measurement {
+  /** Wall seconds. */
   readonly seconds: number;
+  /** User + system CPU seconds (less sensitive to other load on the host than wall time). */
+  readonly cpu?: number;
   readonly rssMiB?: number;
   readonly stdout: string;
 }
 
 async function measure(ns: Netns, argv: readonly string[]): Promise<Measurement> {
-  const wrapped = TIME === undefined ? argv : [TIME, '-f', 'maxrss=%M', ...argv];
+  const wrapped = TIME === undefined ? argv : [TIME, '-f', 'maxrss=%M cpu=%U+%S', ...argv];
   const started = process.hrtime.bigint();
   const result = await ns.exec(wrapped);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.code !== 0) throw new Error(`${argv.join(' ')} failed: ${result.stderr.slice(0, 500)}`);
   const rss = /maxrss=(\d+)/.exec(result.stderr)?.[1];
-  return { seconds, stdout: result.stdout, ...(rss === undefined ? {} : { rssMiB: Number(rss) / 1024 }) };
+  const cpu = /cpu=([\d.]+)\+([\d.]+)/.exec(result.stderr);
+  return {
+    seconds,
+    stdout: result.stdout,
+    ...(rss === undefined ? {} : { rssMiB: Number(rss) / 1024 }),
+    ...(cpu === null ? {} : { cpu: Number(cpu[1]) + Number(cpu[2]) }),
+  };
 }
 
-async function median(ns: Netns, argv: readonly string[]): Promise<Measurement> {
-  const runs: Measurement[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await measure(ns, argv));
-  runs.sort((a, b) => a.seconds - b.seconds);
-  const rss = Math.max(...runs.map((r) => r.rssMiB ?? 0));
-  return { ...(runs[Math.floor(runs.length / 2)] as Measurement), ...(TIME === undefined ? {} : { rssMiB: rss }) };
+function middle(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/**
+ * Runs every command once per round, RUNS rounds, in turn (so a change of
+ * the host's load hits all rows alike), and returns each one's medians
+ * (wall and CPU separately) and its peak RSS.
+ */
+async function rounds(ns: Netns, commands: readonly (readonly string[])[]): Promise<Measurement[]> {
+  const runs: Measurement[][] = commands.map(() => []);
+  for (let round = 0; round < RUNS; round++) {
+    for (const [i, argv] of commands.entries()) (runs[i] as Measurement[]).push(await measure(ns, argv));
+  }
+  return runs.map((list) => {
+    const cpus = list.flatMap((m) => (m.cpu === undefined ? [] : [m.cpu]));
+    const rss = list.flatMap((m) => (m.rssMiB === undefined ? [] : [m.rssMiB]));
+    return {
+      seconds: middle(list.map((m) => m.seconds)),
+      stdout: (list[0] as Measurement).stdout,
+      ...(cpus.length === 0 ? {} : { cpu: middle(cpus) }),
+      ...(rss.length === 0 ? {} : { rssMiB: Math.max(...rss) }),
+    };
+  });
 }
 
 function offendersOf(json: string): string[] {
@@ -113,9 +147,29 @@ function offendersOf(json: string): string[] {
   return result.offenders.map((o) => `${o.client} ${o.connections}`).sort();
 }
 
+function mawkOffenders(text: string): string[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((row) => {
+      const [hex, n] = row.split(' ');
+      const v = Number.parseInt(hex ?? '', 16);
+      return `${ipv4(v)} ${n}`;
+    })
+    .sort();
+}
+
+function ratio(m: Measurement, base: Measurement | undefined, what: string): string {
+  if (base === undefined) return '';
+  const wall = `${(m.seconds / base.seconds).toFixed(2)}x`;
+  const cpu = m.cpu === undefined || base.cpu === undefined ? '' : ` (cpu ${(m.cpu / base.cpu).toFixed(2)}x)`;
+  return `  ${wall}${cpu} ${what}`;
+}
+
 function line(name: string, m: Measurement, base?: Measurement): string {
-  const ratio = base === undefined ? '' : `  ${(m.seconds / base.seconds).toFixed(2)}x mawk`;
-  return `${name.padEnd(44)} ${m.seconds.toFixed(2).padStart(6)} s${m.rssMiB === undefined ? '' : `  ${m.rssMiB.toFixed(0).padStart(4)} MiB`}${ratio}`;
+  const cpu = m.cpu === undefined ? '' : `  cpu ${m.cpu.toFixed(2).padStart(5)} s`;
+  const rss = m.rssMiB === undefined ? '' : `  ${m.rssMiB.toFixed(0).padStart(4)} MiB`;
+  return `${name.padEnd(44)} ${m.seconds.toFixed(2).padStart(6)} s${cpu}${rss}${ratio(m, base, 'mawk')}`;
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-bench-ovl-'));
@@ -129,34 +183,47 @@ try {
   console.log(`table: ${ROWS} rows, ${(size / 1e6).toFixed(1)} MB, ~${CLIENTS} clients, ${OFFENDERS} over the limit; median of ${RUNS} runs`);
 
   const lbfwArgs = [process.execPath, LBFW, 'overlimit', '--dry-run', '--json', '--config', config, '--state-dir', path.join(dir, 'state')];
-  const lbfw = await median(ns, [...lbfwArgs, '--conn-file', table]);
-  const piped = await median(ns, ['sh', '-c', `dd if="$0" bs=4k status=none | "$@"`, table, ...lbfwArgs, '--conn-file', '-']);
-  const mawk = MAWK === undefined ? undefined : await median(ns, [MAWK, '$8 == "ESTABLISHED" { c[$2]++ } END { for (k in c) if (c[k] > 100) print k, c[k] }', table]);
-  const pipeline = await median(ns, ['sh', '-c', `grep ESTABLISHED "$0" | awk '{ print $2 }' | sort | uniq -c | awk '$1 > 100'`, table]);
+  const commands: (readonly string[])[] = [
+    [...lbfwArgs, '--conn-file', table],
+    ['sh', '-c', `dd if="$0" bs=4k status=none | "$@"`, table, ...lbfwArgs, '--conn-file', '-'],
+    ['sh', '-c', `grep ESTABLISHED "$0" | awk '{ print $2 }' | sort | uniq -c | awk '$1 > 100'`, table],
+  ];
+  if (MAWK !== undefined) commands.push([MAWK, '$8 == "ESTABLISHED" { c[$2]++ } END { for (k in c) if (c[k] > 100) print k, c[k] }', table]);
+  const [lbfw, piped, pipeline, mawk] = (await rounds(ns, commands)) as [Measurement, Measurement, Measurement, Measurement | undefined];
 
-  const same = JSON.stringify(offendersOf(lbfw.stdout)) === JSON.stringify(offendersOf(piped.stdout));
-  if (mawk === undefined) console.log('note: mawk is not installed (apt-get install -y mawk): no mawk baseline');
+  const found = offendersOf(lbfw.stdout);
+  const same = JSON.stringify(found) === JSON.stringify(offendersOf(piped.stdout));
+  if (mawk === undefined) console.log('note: mawk is not installed (scripts/prepare.sh bench installs it): no mawk baseline');
   else console.log(line('mawk: count ESTABLISHED per client', mawk));
   console.log(line('grep | awk | sort | uniq -c (old shape)', pipeline, mawk));
   console.log(line('lbfw overlimit --dry-run --conn-file FILE', lbfw, mawk));
   console.log(line('dd bs=4k | lbfw overlimit --conn-file -', piped, mawk));
-  console.log(`offenders found: ${offendersOf(lbfw.stdout).join(', ')}; same from the pipe: ${same}`);
-  console.log(`lbfw vs old pipeline: ${(pipeline.seconds / lbfw.seconds).toFixed(1)}x faster`);
+  console.log(`offenders found: ${found.join(', ')}; same from the pipe: ${same}${mawk === undefined ? '' : `; same as mawk: ${JSON.stringify(found) === JSON.stringify(mawkOffenders(mawk.stdout))}`}`);
+  console.log(`old pipeline time / lbfw time: ${(pipeline.seconds / lbfw.seconds).toFixed(1)}x (target: 3x or more; cpu ${pipeline.cpu === undefined || lbfw.cpu === undefined ? '?' : (pipeline.cpu / lbfw.cpu).toFixed(1)}x); pipe vs file: ${(piped.seconds / lbfw.seconds).toFixed(2)}x`);
 
-  // 10k bans in one transaction, into a fresh ban table in the namespace.
-  const backend = new NftBanCli({ netns: ns.name });
+  // 10k bans in one transaction, into a fresh ban table in the namespace: the nft program, then netlink.
+  const nft = new NftBanCli({ netns: ns.name });
   const host: HostConfig = { role: 'director', interfaces: {}, services: [], peers: [], realServers: [], management: { sources: [], sshPort: 22, allow: [] }, blacklistPath: '/dev/null', inputPolicy: 'drop', overlimit: DEFAULT_OVERLIMIT };
-  await backend.ensure(banTableSpec(host, []));
+  await nft.ensure(banTableSpec(host, []));
   const bans = Array.from({ length: 10_000 }, (_, i) => ({ set: 'ban4' as const, address: ipv4(0xc6120000 + i), timeoutSeconds: 600, comment: `lbfw overlimit: 150 ESTABLISHED > 100 (all services) bench ${i}` }));
-  const times: number[] = [];
+  const native = loadNative();
+  const backends: [string, BanBackend][] = [['nft -f', nft]];
+  if (typeof native === 'string') console.log(`note: no netlink ban backend: ${native}`);
+  else backends.push(['netlink', new NetlinkBanBackend(native, { netns: ns.name })]);
+  const times = new Map<string, number[]>(backends.map(([name]) => [name, []]));
   for (let i = 0; i < RUNS; i++) {
-    const started = process.hrtime.bigint();
-    await backend.put(bans);
-    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+    for (const [name, backend] of backends) {
+      await ns.ok([NFT, 'flush', 'set', 'inet', 'lbfw_ban', 'ban4']);
+      // Half the bans exist already (re-asserted), as in a run while clients stay over the limit.
+      await backend.put(bans.slice(0, 5000));
+      const started = process.hrtime.bigint();
+      await backend.put(bans);
+      times.get(name)?.push(Number(process.hrtime.bigint() - started) / 1e9);
+      const listed = (await nft.list()).length;
+      if (listed !== bans.length) throw new Error(`${name}: ${listed} bans listed after putting ${bans.length}`);
+    }
   }
-  times.sort((a, b) => a - b);
-  const listed = (await backend.list()).length;
-  console.log(`10k bans put (add/delete/add with timeout and comment) in one transaction: ${(times[Math.floor(times.length / 2)] ?? 0).toFixed(2)} s median; ${listed} listed`);
+  for (const [name] of backends) console.log(`10k bans put (add/delete/add with timeout and comment, 5k of them re-asserted) in one transaction via ${name}: ${middle(times.get(name) ?? []).toFixed(2)} s median`);
 } finally {
   await ns.delete();
   await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # /etc/keepalived/keepalived.conf) and iptables (the doctor reads iptables-nft and legacy rules).
 tools="nft:nftables ip:iproute2 arping:iputils-arping ping:iputils-ping sysctl:procps python3:python3 keepalived:keepalived iptables-legacy-save:iptables cc:gcc"
 # `prepare.sh bench` also wants the baseline tools the benchmark compares against.
-if [ "${1:-}" = bench ]; then tools="$tools ipset:ipset /usr/bin/time:time"; fi
+if [ "${1:-}" = bench ]; then tools="$tools ipset:ipset /usr/bin/time:time mawk:mawk"; fi
 need_apt=""
 for tool in $tools; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt="$need_apt ${tool#*:}"

@@ -171,6 +171,10 @@ export {
   type ConnRow,
   type ConnRowView,
   type ConnScanStats,
+  CONN_STATES,
+  IPV4_CLIENT,
+  IPV4_VIP,
+  IPV4_DEST,
 } from './overlimit/conn-table.js';
 export { ConnCounter, type ClientCount, type ConnCounts, type CountOptions, type ServiceCount } from './overlimit/count.js';
 export { exemptRanges, widenedExempt, type HostSurroundings } from './overlimit/exempt.js';
@@ -183,5 +187,7 @@ export { fillAlarms, type FillAlarm } from './ban/fill.js';
 export { BAN_TABLE, renderEnsureScript, type BanSetName, type BanTableSpec } from './ban/table.js';
 export type { BanBackend, BanCounter, BanElement, ListedBan, SetFill } from './nft/ban-backend.js';
 export { NftBanCli } from './nft/ban-cli.js';
+export { NetlinkBanBackend, banBackend, type NetlinkBanOptions } from './nft/ban-netlink.js';
+export { verifyBanSets, type BanVerifyResult } from './ban/verify.js';
 export { FakeBanBackend } from './nft/ban-fake.js';
 export type { OverlimitConfig, OverlimitServiceLimit, SynRateConfig } from './config/model.js';

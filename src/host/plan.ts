@@ -8,6 +8,9 @@ import { planSysctls, verifySysctls, type SysctlPlan, type SysctlVerifyResult } 
 import { planVips } from '../vip/apply.js';
 import type { VipPlan } from '../vip/plan.js';
 import { includes, sysctlPaths, type HostOptions } from './options.js';
+import { verifyBanSets, type BanVerifyResult } from '../ban/verify.js';
+import { NftBanCli } from '../nft/ban-cli.js';
+import type { BanBackend } from '../nft/ban-backend.js';
 import { readInferredInterfaces, withInferred, type InferredInterface } from './interfaces.js';
 
 /** HostPlan: what apply would do to each part. */
@@ -49,10 +52,17 @@ export interface HostVerifyResult {
   /** VIP changes apply would still make, and VIPs on ARP-answering links. */
   readonly vips?: VipPlan & { readonly ok: boolean };
   readonly firewall?: FirewallVerifyResult;
+  /** Directors: the fill of the ban table's dynamic sets (with the firewall part). */
+  readonly bans?: BanVerifyResult;
+}
+
+/** HostVerifyOptions: the ban table's backend (default: nft in the firewall backend's namespace). */
+export interface HostVerifyOptions extends HostOptions {
+  readonly banBackend?: BanBackend;
 }
 
 /** verifyHost judges what the kernel will actually do against what the config means. */
-export async function verifyHost(given: HostConfig, options: HostOptions = {}): Promise<HostVerifyResult> {
+export async function verifyHost(given: HostConfig, options: HostVerifyOptions = {}): Promise<HostVerifyResult> {
   const inferred = await readInferredInterfaces(given);
   const config = withInferred(given, inferred);
   const paths = sysctlPaths(options);
@@ -64,12 +74,17 @@ export async function verifyHost(given: HostConfig, options: HostOptions = {}): 
       ? undefined
       : { ...vipPlan, ok: vipPlan.actions.length === 0 && vipPlan.warnings.length === 0 };
   const firewall = includes(options, 'firewall') ? await verifyFirewall(config, options) : undefined;
-  const ok = (sysctl?.ok ?? true) && (vips?.ok ?? true) && (firewall?.ok ?? true);
+  const netns = options.backend?.netns;
+  // A caller that gave a fake firewall backend (tests) gets no real ban table read unless it gives one too.
+  const banBackend = options.banBackend ?? (options.backend?.name === 'fake' ? undefined : new NftBanCli(netns === undefined ? {} : { netns }));
+  const bans = firewall !== undefined && config.role === 'director' && banBackend !== undefined ? await verifyBanSets(banBackend) : undefined;
+  const ok = (sysctl?.ok ?? true) && (vips?.ok ?? true) && (firewall?.ok ?? true) && (bans?.ok ?? true);
   return {
     ok,
     inferred,
     ...(sysctl === undefined ? {} : { sysctl }),
     ...(vips === undefined ? {} : { vips }),
     ...(firewall === undefined ? {} : { firewall }),
+    ...(bans === undefined ? {} : { bans }),
   };
 }

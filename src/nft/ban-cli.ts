@@ -6,7 +6,8 @@ import { NftError, PermissionError } from '../errors.js';
 import { BAN_FAMILY, BAN_SETS, BAN_TABLE, elementCommands, renderEnsureScript, type BanSetName, type BanTableSpec } from '../ban/table.js';
 import { run, type RunResult } from '../system/run.js';
 import type { BanBackend, BanCounter, BanElement, ListedBan, SetFill } from './ban-backend.js';
-import { systemNft, type NftCliOptions } from './cli-backend.js';
+import type { NftCliOptions } from './cli-backend.js';
+import { systemNft } from './nft-program.js';
 
 const NOT_PERMITTED = /Operation not permitted/;
 const NO_SUCH_OBJECT = /No such file or directory/;

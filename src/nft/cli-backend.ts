@@ -5,7 +5,6 @@
  * emulation table (test infrastructure, src/lab), the only code in lbfw
  * that runs nft.
  */
-import { existsSync } from 'node:fs';
 import { NftError, PermissionError } from '../errors.js';
 import { TABLE_FAMILY, TABLE_NAME } from './model/objects.js';
 import type { BackendName, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
@@ -15,6 +14,7 @@ import type { Transaction } from './transaction.js';
 import { parseListing } from './parse/listing.js';
 import { snapshotOfListing } from './parse/snapshot.js';
 import { run, type RunResult } from '../system/run.js';
+import { systemNft } from './nft-program.js';
 
 /** Options of {@link NftCli}. */
 export interface NftCliOptions {
@@ -27,17 +27,7 @@ export interface NftCliOptions {
   readonly netns?: string;
 }
 
-/**
- * Where Debian and others install nft. Looked up before PATH because an npm
- * script's PATH starts with node_modules/.bin, which can hold an unrelated
- * `nft` (@vercel/nft, a dependency of ava, installs one).
- */
-const SYSTEM_NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft', '/usr/local/sbin/nft'];
-
-/** systemNft returns the path of the system's nft program, or `nft` from PATH as a last resort. */
-export function systemNft(): string {
-  return SYSTEM_NFT.find((candidate) => existsSync(candidate)) ?? 'nft';
-}
+export { systemNft } from './nft-program.js';
 
 /** nftVersion runs `nft --version` and returns its first line, or undefined when nft cannot run. */
 export async function nftVersion(nft: string): Promise<string | undefined> {

@@ -38,6 +38,11 @@ export const PROTO_IP = 3;
 /** Any other name (`ICMP`, `IPv6-ICMP`, `IP_%u`): see {@link ConnRowView.protoName}. */
 export const PROTO_OTHER = 4;
 
+/** Indexes of {@link ConnRowView.ipv4}. */
+export const IPV4_CLIENT = 0;
+export const IPV4_VIP = 1;
+export const IPV4_DEST = 2;
+
 const PROTO_NAMES = ['TCP', 'UDP', 'SCTP', 'IP'];
 
 /** States interned without allocating: the TCP and SCTP state names IPVS prints most. */
@@ -58,6 +63,9 @@ const KNOWN_STATES = [
 ];
 const STATE_BYTES = KNOWN_STATES.map((s) => Buffer.from(s, 'latin1'));
 
+/** CONN_STATES: the states {@link ConnRowView.stateIndex} numbers (any other is -1). */
+export const CONN_STATES: readonly string[] = KNOWN_STATES;
+
 /**
  * ConnRowView: one row as numbers, valid only inside the callback that
  * receives it (the reader reuses it for the next row). IPv4 addresses are
@@ -71,19 +79,23 @@ export interface ConnRowView {
   protoName: string;
   /** Family of the client and VIP (the service's family). */
   family: 4 | 6;
-  client4: number;
+  /** IPv4 client, VIP and real server, at {@link IPV4_CLIENT}, {@link IPV4_VIP}, {@link IPV4_DEST} (a typed array: no boxing in the hot path). */
+  readonly ipv4: Uint32Array;
+  readonly client4: number;
   readonly client6: Uint16Array;
   clientPort: number;
-  vip4: number;
+  readonly vip4: number;
   readonly vip6: Uint16Array;
   vport: number;
   /** Family of the real server (differs from `family` for IPv4-in-IPv6 tunnels). */
   destFamily: 4 | 6;
-  dest4: number;
+  readonly dest4: number;
   readonly dest6: Uint16Array;
   dport: number;
   /** The state as printed (`ESTABLISHED`, `SYN_RECV`, `NONE` for templates, ...). */
   state: string;
+  /** Index of `state` in {@link CONN_STATES}, or -1 for a state not listed there. */
+  stateIndex: number;
   /** ip_vs_conn_sync only: LOCAL (this director's) or SYNC (synced from the peer). */
   origin: 'LOCAL' | 'SYNC' | undefined;
   /** Seconds until the entry expires. */
@@ -127,33 +139,53 @@ export interface ConnScanStats {
   readonly truncatedLastLine: boolean;
 }
 
-function newView(): ConnRowView {
-  return {
-    line: 0,
-    proto: PROTO_TCP,
-    protoName: 'TCP',
-    family: 4,
-    client4: 0,
-    client6: new Uint16Array(8),
-    clientPort: 0,
-    vip4: 0,
-    vip6: new Uint16Array(8),
-    vport: 0,
-    destFamily: 4,
-    dest4: 0,
-    dest6: new Uint16Array(8),
-    dport: 0,
-    state: '',
-    origin: undefined,
-    expires: 0,
-    template: false,
-    peStart: -1,
-    bytes: new Uint8Array(0),
-    lineEnd: 0,
-  };
+/**
+ * The reused view. Its IPv4 addresses live in a typed array behind
+ * accessors: most addresses are above 2^30, and a plain number field would
+ * box each of them on every row (three allocations per row).
+ */
+class RowView implements ConnRowView {
+  line = 0;
+  proto = PROTO_TCP;
+  protoName = 'TCP';
+  family: 4 | 6 = 4;
+  readonly client6 = new Uint16Array(8);
+  clientPort = 0;
+  readonly vip6 = new Uint16Array(8);
+  vport = 0;
+  destFamily: 4 | 6 = 4;
+  readonly dest6 = new Uint16Array(8);
+  dport = 0;
+  state = '';
+  stateIndex = -1;
+  origin: 'LOCAL' | 'SYNC' | undefined = undefined;
+  expires = 0;
+  template = false;
+  peStart = -1;
+  bytes: Uint8Array = new Uint8Array(0);
+  lineEnd = 0;
+  readonly ipv4 = new Uint32Array(3);
+
+  get client4(): number {
+    return this.ipv4[IPV4_CLIENT] as number;
+  }
+
+  get vip4(): number {
+    return this.ipv4[IPV4_VIP] as number;
+  }
+
+  get dest4(): number {
+    return this.ipv4[IPV4_DEST] as number;
+  }
+}
+
+function newView(): RowView {
+  return new RowView();
 }
 
 const SPACE = 0x20;
+/** Length of the plain IPv4 row without its line break: `%-3s %08X %04X %08X %04X %08X %04X %-11s %7u`. */
+const PLAIN_ROW_BYTES = 65;
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
 
@@ -178,7 +210,7 @@ class RowProblem {
 export class ConnTableScanner {
   readonly #file: string;
   readonly #onRow: (row: ConnRowView) => void;
-  readonly #view = newView();
+  readonly #view: RowView = newView();
   /** The start of a row cut by a chunk boundary. */
   readonly #carry = Buffer.alloc(MAX_ROW_BYTES + 1);
   #carryLength = 0;
@@ -212,6 +244,12 @@ export class ConnTableScanner {
     }
     const total = chunk.length;
     while (start < total) {
+      // Most rows are the kernel's plain IPv4 row, 65 bytes and a line break:
+      // parsed in place without looking for the line break first.
+      if (start + PLAIN_ROW_BYTES < total && chunk[start + PLAIN_ROW_BYTES] === NEWLINE && this.#plainRow(chunk, start)) {
+        start += PLAIN_ROW_BYTES + 1;
+        continue;
+      }
       const newline = chunk.indexOf(NEWLINE, start);
       if (newline < 0) {
         if (total - start > MAX_ROW_BYTES) this.#tooLong();
@@ -242,6 +280,73 @@ export class ConnTableScanner {
       }
     }
     return { rows: this.#rows, bytes: this.#bytes, sync: this.#sync, truncatedLastLine: this.#truncated };
+  }
+
+  /**
+   * #plainRow parses the row at `s` when it is exactly the plain IPv4 form
+   * (fixed columns, a known state padded to 11, the expiry right-aligned in
+   * 7) and returns false, having changed nothing, for anything else: the
+   * general parser then reads the row and names what is wrong with it.
+   */
+  #plainRow(b: Uint8Array, s: number): boolean {
+    if (
+      b[s + 3] !== SPACE ||
+      b[s + 12] !== SPACE ||
+      b[s + 17] !== SPACE ||
+      b[s + 26] !== SPACE ||
+      b[s + 31] !== SPACE ||
+      b[s + 40] !== SPACE ||
+      b[s + 45] !== SPACE ||
+      b[s + 57] !== SPACE ||
+      b[s] === 0x50 // "Pro ": a header
+    ) {
+      return false;
+    }
+    const p0 = b[s] as number;
+    const p1 = b[s + 1] as number;
+    const p2 = b[s + 2] as number;
+    let proto: number;
+    if (p0 === 0x54 && p1 === 0x43 && p2 === 0x50) proto = PROTO_TCP;
+    else if (p0 === 0x55 && p1 === 0x44 && p2 === 0x50) proto = PROTO_UDP;
+    else return false;
+    // Expires: spaces, then at least one digit, to the end.
+    let e = s + 58;
+    while (e < s + 64 && b[e] === SPACE) e++;
+    let expires = 0;
+    for (; e < s + 65; e++) {
+      const d = (b[e] as number) - 0x30;
+      if (d < 0 || d > 9) return false;
+      expires = expires * 10 + d;
+    }
+    // State: letters up to the padding.
+    let q = s + 46;
+    while (q < s + 57 && b[q] !== SPACE) q++;
+    if (q === s + 46) return false;
+    for (let i = q; i < s + 57; i++) if (b[i] !== SPACE) return false;
+    const v = this.#view;
+    const ipv4 = v.ipv4;
+    const clientPort = hex4Loose(b, s + 13);
+    const vport = hex4Loose(b, s + 27);
+    const dport = hex4Loose(b, s + 41);
+    if ((clientPort | vport | dport) < 0 || !hex8Loose(b, s + 4, ipv4, IPV4_CLIENT) || !hex8Loose(b, s + 18, ipv4, IPV4_VIP) || !hex8Loose(b, s + 32, ipv4, IPV4_DEST)) return false;
+    setState(v, b, s + 46, q);
+    v.line = ++this.#line;
+    v.proto = proto;
+    v.protoName = PROTO_NAMES[proto] as string;
+    v.family = 4;
+    v.destFamily = 4;
+    v.clientPort = clientPort;
+    v.vport = vport;
+    v.dport = dport;
+    v.expires = expires;
+    v.origin = undefined;
+    v.peStart = -1;
+    v.template = clientPort === 0;
+    v.bytes = b;
+    v.lineEnd = s + PLAIN_ROW_BYTES;
+    this.#rows++;
+    this.#onRow(v);
+    return true;
   }
 
   #tooLong(): never {
@@ -308,7 +413,7 @@ export class ConnTableScanner {
     // Client address.
     q = tokenEnd(b, p, end);
     v.family = this.#address(b, p, q, v.client6, 'client address');
-    if (v.family === 4) v.client4 = hex32(b, p);
+    if (v.family === 4) v.ipv4[IPV4_CLIENT] = hex32(b, p);
     p = skipSpaces(b, q, end);
     q = tokenEnd(b, p, end);
     v.clientPort = port(b, p, q, 'client port');
@@ -317,7 +422,7 @@ export class ConnTableScanner {
     // VIP: same family as the client.
     q = tokenEnd(b, p, end);
     if (this.#address(b, p, q, v.vip6, 'virtual address') !== v.family) throw new RowProblem('client and virtual address of different families');
-    if (v.family === 4) v.vip4 = hex32(b, p);
+    if (v.family === 4) v.ipv4[IPV4_VIP] = hex32(b, p);
     p = skipSpaces(b, q, end);
     q = tokenEnd(b, p, end);
     v.vport = port(b, p, q, 'virtual port');
@@ -326,7 +431,7 @@ export class ConnTableScanner {
     // Real server: its own family (ip_vs_conn.c prints dbuf by cp->daf).
     q = tokenEnd(b, p, end);
     v.destFamily = this.#address(b, p, q, v.dest6, 'real server address');
-    if (v.destFamily === 4) v.dest4 = hex32(b, p);
+    if (v.destFamily === 4) v.ipv4[IPV4_DEST] = hex32(b, p);
     p = skipSpaces(b, q, end);
     q = tokenEnd(b, p, end);
     v.dport = port(b, p, q, 'real server port');
@@ -335,7 +440,7 @@ export class ConnTableScanner {
     // State.
     q = tokenEnd(b, p, end);
     if (q === p) throw new RowProblem('no state');
-    v.state = state(b, p, q);
+    setState(v, b, p, q);
     p = skipSpaces(b, q, end);
 
     this.#tail(b, p, end);
@@ -352,15 +457,15 @@ export class ConnTableScanner {
     v.protoName = v.proto === PROTO_OTHER ? latin1(b, start, start + 3) : (PROTO_NAMES[v.proto] as string);
     v.family = 4;
     v.destFamily = 4;
-    v.client4 = hex8(b, start + 4, 'client address');
+    hex8(b, start + 4, v.ipv4, IPV4_CLIENT, 'client address');
     v.clientPort = hex4(b, start + 13, 'client port');
-    v.vip4 = hex8(b, start + 18, 'virtual address');
+    hex8(b, start + 18, v.ipv4, IPV4_VIP, 'virtual address');
     v.vport = hex4(b, start + 27, 'virtual port');
-    v.dest4 = hex8(b, start + 32, 'real server address');
+    hex8(b, start + 32, v.ipv4, IPV4_DEST, 'real server address');
     v.dport = hex4(b, start + 41, 'real server port');
     const q = tokenEnd(b, start + 46, end);
     if (q === start + 46) throw new RowProblem('no state');
-    v.state = state(b, start + 46, q);
+    setState(v, b, start + 46, q);
     this.#tail(b, skipSpaces(b, q, end), end);
   }
 
@@ -428,8 +533,8 @@ function latin1(b: Uint8Array, p: number, q: number): string {
   return Buffer.from(b.buffer, b.byteOffset + p, q - p).toString('latin1');
 }
 
-/** Eight hex digits at `p` as an unsigned 32-bit number, checked. */
-function hex8(b: Uint8Array, p: number, what: string): number {
+/** Eight hex digits at `p`, checked, stored at out[index] (a returned number above 2^30 would be boxed). */
+function hex8(b: Uint8Array, p: number, out: Uint32Array, index: number, what: string): void {
   const h0 = HEX[b[p] as number] as number;
   const h1 = HEX[b[p + 1] as number] as number;
   const h2 = HEX[b[p + 2] as number] as number;
@@ -439,7 +544,32 @@ function hex8(b: Uint8Array, p: number, what: string): number {
   const h6 = HEX[b[p + 6] as number] as number;
   const h7 = HEX[b[p + 7] as number] as number;
   if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) throw new RowProblem(`bad ${what}`);
-  return ((h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7) >>> 0;
+  out[index] = (h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7;
+}
+
+/** Four hex digits at `p`, or -1 when one is not a hex digit. */
+function hex4Loose(b: Uint8Array, p: number): number {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  if ((h0 | h1 | h2 | h3) < 0) return -1;
+  return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
+}
+
+/** Eight hex digits at `p` into out[index]; false (out unchanged) when one is not a hex digit. */
+function hex8Loose(b: Uint8Array, p: number, out: Uint32Array, index: number): boolean {
+  const h0 = HEX[b[p] as number] as number;
+  const h1 = HEX[b[p + 1] as number] as number;
+  const h2 = HEX[b[p + 2] as number] as number;
+  const h3 = HEX[b[p + 3] as number] as number;
+  const h4 = HEX[b[p + 4] as number] as number;
+  const h5 = HEX[b[p + 5] as number] as number;
+  const h6 = HEX[b[p + 6] as number] as number;
+  const h7 = HEX[b[p + 7] as number] as number;
+  if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) return false;
+  out[index] = (h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7;
+  return true;
 }
 
 /** Four hex digits at `p`, checked. */
@@ -455,8 +585,8 @@ function hex4(b: Uint8Array, p: number, what: string): number {
 /** Eight hex digits (already checked) as an unsigned 32-bit number. */
 function hex32(b: Uint8Array, p: number): number {
   let value = 0;
-  for (let i = 0; i < 8; i++) value = value * 16 + (HEX[b[p + i] as number] as number);
-  return value;
+  for (let i = 0; i < 8; i++) value = (value << 4) | (HEX[b[p + i] as number] as number);
+  return value >>> 0;
 }
 
 function port(b: Uint8Array, p: number, q: number, what: string): number {
@@ -469,7 +599,7 @@ function port(b: Uint8Array, p: number, q: number, what: string): number {
   return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
 }
 
-function state(b: Uint8Array, p: number, q: number): string {
+function setState(v: ConnRowView, b: Uint8Array, p: number, q: number): void {
   const length = q - p;
   for (let s = 0; s < STATE_BYTES.length; s++) {
     const known = STATE_BYTES[s] as Buffer;
@@ -481,9 +611,14 @@ function state(b: Uint8Array, p: number, q: number): string {
         break;
       }
     }
-    if (same) return KNOWN_STATES[s] as string;
+    if (same) {
+      v.state = KNOWN_STATES[s] as string;
+      v.stateIndex = s;
+      return;
+    }
   }
-  return latin1(b, p, q);
+  v.state = latin1(b, p, q);
+  v.stateIndex = -1;
 }
 
 /** ipv4Text formats an unsigned 32-bit address as dotted quad. */

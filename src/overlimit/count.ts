@@ -6,7 +6,8 @@
  */
 import type { Family } from '../config/model.js';
 import { bigIntToAddress } from '../net/address.js';
-import { PROTO_SCTP, PROTO_TCP, PROTO_UDP, ipv4Text, ipv6BigInt, type ConnRowView } from './conn-table.js';
+import { CONN_STATES, IPV4_CLIENT, IPV4_VIP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, ipv4Text, ipv6BigInt, type ConnRowView } from './conn-table.js';
+import { ClientRecords, ClientTable4, GrowingCounts, PairTable, RECORD_SERVICES, SLOT_SERVICES } from './pair-table.js';
 
 /** CountOptions: what counts and how clients are grouped. */
 export interface CountOptions {
@@ -55,16 +56,6 @@ export interface ConnCounts {
   readonly clients: number;
 }
 
-interface Tally {
-  count: number;
-  /** Service index -> count. */
-  readonly services: Map<number, number>;
-  readonly family: Family;
-  /** IPv4: masked address; IPv6: masked groups. */
-  readonly v4: number;
-  readonly v6: Uint16Array | undefined;
-}
-
 const PROTO_TEXT = ['tcp', 'udp', 'sctp'];
 
 function protoText(view: ConnRowView): string {
@@ -80,19 +71,42 @@ function mask4(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** ConnCounter counts the rows it is given; {@link clients} and {@link summary} read the result. */
+/** Marks IPv6 client ids in the (client, service) pair keys. */
+const V6_CLIENT = 0x80000000;
+
+/**
+ * ConnCounter counts the rows it is given; {@link clients} and {@link summary}
+ * read the result. IPv4 clients, services and (client, service) pairs live
+ * in integer-keyed hash tables with typed-array counts: a row costs a few
+ * array reads and writes and allocates nothing.
+ */
 export class ConnCounter {
-  readonly #states: Set<string>;
+  /** State index (CONN_STATES) -> whether it is counted. */
+  readonly #countedIndex: Uint8Array;
+  readonly #countedOther: Set<string>;
   readonly #mask4: number;
   readonly #prefix4: number;
   readonly #prefix6: number;
-  readonly #tallies4 = new Map<number, Tally>();
-  readonly #tallies6 = new Map<string, Tally>();
-  readonly #serviceIndex4 = new Map<number, number>();
-  readonly #serviceIndex6 = new Map<string, number>();
+  /** Masked IPv4 client -> its total and first per-service counts. */
+  readonly #clients4 = new ClientTable4(65536);
+  /** IPv6 client prefix (masked groups joined) -> id. */
+  readonly #clients6 = new Map<string, number>();
+  readonly #groups6: Uint16Array[] = [];
+  readonly #records6 = new ClientRecords();
+  /** (vip4, protocol << 16 | port) -> index into #serviceNames; the last one found, as most rows repeat it. */
+  readonly #services4 = new PairTable(64);
+  readonly #serviceOf4: number[] = [];
+  #lastVip4 = -1;
+  #lastPort4 = -1;
+  #lastService4 = -1;
+  readonly #services6 = new Map<string, number>();
   readonly #serviceNames: string[] = [];
-  readonly #serviceTotals: number[] = [];
-  readonly #byState = new Map<string, number>();
+  readonly #serviceTotals = new GrowingCounts();
+  /** Services past the client records: (client id, or V6_CLIENT | id, service index) -> count. */
+  readonly #pairs = new PairTable(1024);
+  readonly #pairCounts = new GrowingCounts();
+  readonly #byStateIndex = new Float64Array(CONN_STATES.length);
+  readonly #byStateOther = new Map<string, number>();
   readonly #byOrigin = new Map<string, number>();
   #rows = 0;
   #connections = 0;
@@ -100,7 +114,11 @@ export class ConnCounter {
   #templates = 0;
 
   constructor(options: CountOptions) {
-    this.#states = new Set(options.states);
+    this.#countedIndex = new Uint8Array(CONN_STATES.length);
+    CONN_STATES.forEach((name, index) => {
+      if (options.states.includes(name)) this.#countedIndex[index] = 1;
+    });
+    this.#countedOther = new Set(options.states);
     this.#prefix4 = options.prefix4;
     this.#prefix6 = options.prefix6;
     this.#mask4 = mask4(options.prefix4);
@@ -114,60 +132,81 @@ export class ConnCounter {
       return;
     }
     this.#connections++;
-    this.#byState.set(v.state, (this.#byState.get(v.state) ?? 0) + 1);
-    if (v.origin !== undefined) this.#byOrigin.set(v.origin, (this.#byOrigin.get(v.origin) ?? 0) + 1);
-    if (!this.#states.has(v.state)) return;
+    const stateIndex = v.stateIndex;
+    if (stateIndex >= 0) {
+      this.#byStateIndex[stateIndex] = (this.#byStateIndex[stateIndex] as number) + 1;
+      if (v.origin !== undefined) this.#byOrigin.set(v.origin, (this.#byOrigin.get(v.origin) ?? 0) + 1);
+      if (this.#countedIndex[stateIndex] === 0) return;
+    } else {
+      this.#byStateOther.set(v.state, (this.#byStateOther.get(v.state) ?? 0) + 1);
+      if (v.origin !== undefined) this.#byOrigin.set(v.origin, (this.#byOrigin.get(v.origin) ?? 0) + 1);
+      if (!this.#countedOther.has(v.state)) return;
+    }
     this.#counted++;
-    let tally: Tally | undefined;
     let service: number;
     if (v.family === 4) {
-      const key = (v.client4 & this.#mask4) >>> 0;
-      tally = this.#tallies4.get(key);
-      if (tally === undefined) {
-        tally = { count: 0, services: new Map(), family: 4, v4: key, v6: undefined };
-        this.#tallies4.set(key, tally);
+      const port = (v.proto << 16) | v.vport;
+      // Compared as int32: no boxing of addresses above 2^30.
+      const vip = (v.ipv4[IPV4_VIP] as number) | 0;
+      if (vip === this.#lastVip4 && port === this.#lastPort4) service = this.#lastService4;
+      else {
+        const ordinal = this.#services4.add(vip, port);
+        service = ordinal < this.#serviceOf4.length ? (this.#serviceOf4[ordinal] as number) : this.#newService4(v);
+        this.#lastVip4 = vip;
+        this.#lastPort4 = port;
+        this.#lastService4 = service;
       }
-      // 32 bits of VIP, 3 of protocol, 16 of port: exact in a double.
-      const serviceKey = v.vip4 * 524288 + v.proto * 65536 + v.vport;
-      service = this.#serviceIndex4.get(serviceKey) ?? this.#newService4(serviceKey, v);
+      const client = this.#clients4.count((v.ipv4[IPV4_CLIENT] as number) & this.#mask4, service);
+      if (service >= SLOT_SERVICES) this.#pairCounts.increment(this.#pairs.add(client, service));
     } else {
       const groups = masked6(v.client6, this.#prefix6);
       const key = groups.join(':');
-      tally = this.#tallies6.get(key);
-      if (tally === undefined) {
-        tally = { count: 0, services: new Map(), family: 6, v4: 0, v6: groups };
-        this.#tallies6.set(key, tally);
+      let client = this.#clients6.get(key);
+      if (client === undefined) {
+        client = this.#groups6.length;
+        this.#groups6.push(groups);
+        this.#clients6.set(key, client);
       }
       const serviceKey = `${Array.from(v.vip6).join(':')}/${v.proto}/${v.vport}`;
-      service = this.#serviceIndex6.get(serviceKey) ?? this.#newService6(serviceKey, v);
+      service = this.#services6.get(serviceKey) ?? this.#newService6(serviceKey, v);
+      if (!this.#records6.add(client, service)) this.#pairCounts.increment(this.#pairs.add((V6_CLIENT | client) >>> 0, service));
     }
-    tally.count++;
-    tally.services.set(service, (tally.services.get(service) ?? 0) + 1);
-    this.#serviceTotals[service] = (this.#serviceTotals[service] ?? 0) + 1;
+    this.#serviceTotals.increment(service);
   }
 
-  #newService4(key: number, v: ConnRowView): number {
+  #newService4(v: ConnRowView): number {
     const index = this.#serviceNames.length;
     this.#serviceNames.push(serviceText(4, ipv4Text(v.vip4), v.vport, protoText(v)));
-    this.#serviceIndex4.set(key, index);
+    this.#serviceOf4.push(index);
     return index;
   }
 
   #newService6(key: string, v: ConnRowView): number {
     const index = this.#serviceNames.length;
     this.#serviceNames.push(serviceText(6, bigIntToAddress(6, ipv6BigInt(v.vip6)), v.vport, protoText(v)));
-    this.#serviceIndex6.set(key, index);
+    this.#services6.set(key, index);
     return index;
   }
 
-  #client(tally: Tally): ClientCount {
-    const prefix = tally.family === 4 ? this.#prefix4 : this.#prefix6;
-    const address = tally.family === 4 ? ipv4Text(tally.v4) : bigIntToAddress(6, ipv6BigInt(tally.v6 as Uint16Array));
-    const services = [...tally.services]
-      .map(([index, connections]) => ({ service: this.#serviceNames[index] as string, connections }))
-      .sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service));
-    const whole = prefix === (tally.family === 4 ? 32 : 128);
-    return { family: tally.family, address, prefix, client: whole ? address : `${address}/${prefix}`, connections: tally.count, services };
+  /** Count of `service` for a client: from its slot or record, else from the pair table. */
+  #pairCount(family: Family, id: number, service: number, slot?: (index: number) => number): number {
+    if (family === 4 && service < SLOT_SERVICES && slot !== undefined) return slot(service);
+    if (family === 6 && service < RECORD_SERVICES) return this.#records6.service(id, service);
+    const pair = this.#pairs.find(family === 4 ? id : (V6_CLIENT | id) >>> 0, service);
+    return pair < 0 ? 0 : this.#pairCounts.get(pair);
+  }
+
+  #client(family: Family, id: number, key4: number, connections: number, slot?: (index: number) => number): ClientCount {
+    const prefix = family === 4 ? this.#prefix4 : this.#prefix6;
+    const address = family === 4 ? ipv4Text(key4) : bigIntToAddress(6, ipv6BigInt(this.#groups6[id] as Uint16Array));
+    const services: ServiceCount[] = [];
+    this.#serviceNames.forEach((service, index) => {
+      const n = this.#pairCount(family, id, index, slot);
+      if (n > 0) services.push({ service, connections: n });
+    });
+    services.sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service));
+    const whole = prefix === (family === 4 ? 32 : 128);
+    return { family, address, prefix, client: whole ? address : `${address}/${prefix}`, connections, services };
   }
 
   /**
@@ -177,29 +216,36 @@ export class ConnCounter {
   clients(keep: (connections: number, perService: (service: string) => number) => boolean = () => true): ClientCount[] {
     const out: ClientCount[] = [];
     const serviceIndex = new Map(this.#serviceNames.map((name, index) => [name, index]));
-    for (const tally of [...this.#tallies4.values(), ...this.#tallies6.values()]) {
+    const visit = (family: Family, id: number, key4: number, connections: number, slot?: (index: number) => number): void => {
       const perService = (service: string): number => {
         const index = serviceIndex.get(service);
-        return index === undefined ? 0 : (tally.services.get(index) ?? 0);
+        return index === undefined ? 0 : this.#pairCount(family, id, index, slot);
       };
-      if (keep(tally.count, perService)) out.push(this.#client(tally));
-    }
+      if (keep(connections, perService)) out.push(this.#client(family, id, key4, connections, slot));
+    };
+    this.#clients4.forEach((key, id, total, slot) => visit(4, id, key, total, slot));
+    for (let id = 0; id < this.#groups6.length; id++) visit(6, id, 0, this.#records6.total(id));
     return out.sort((a, b) => b.connections - a.connections || a.client.localeCompare(b.client));
   }
 
   /** summary returns the totals of the scan. */
   summary(): ConnCounts {
+    const byState = new Map(this.#byStateOther);
+    CONN_STATES.forEach((name, index) => {
+      const n = this.#byStateIndex[index] as number;
+      if (n > 0) byState.set(name, n);
+    });
     return {
       rows: this.#rows,
       connections: this.#connections,
       counted: this.#counted,
       templates: this.#templates,
-      byState: Object.fromEntries([...this.#byState].sort(([a], [b]) => a.localeCompare(b))),
+      byState: Object.fromEntries([...byState].sort(([a], [b]) => a.localeCompare(b))),
       byOrigin: Object.fromEntries(this.#byOrigin),
       byService: this.#serviceNames
-        .map((service, index) => ({ service, connections: this.#serviceTotals[index] ?? 0 }))
+        .map((service, index) => ({ service, connections: this.#serviceTotals.get(index) }))
         .sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service)),
-      clients: this.#tallies4.size + this.#tallies6.size,
+      clients: this.#clients4.size + this.#groups6.length,
     };
   }
 }

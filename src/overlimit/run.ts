@@ -41,6 +41,12 @@ export interface OverlimitOptions {
   readonly surroundings?: HostSurroundings;
   /** `uname -r` (default: this kernel's). */
   readonly kernel?: string;
+  /**
+   * Whether the source is the kernel's own table, read as the kernel reads
+   * it (the old-kernel guard applies). Default: whether it is under /proc; a
+   * saved table or a pipe is read in linear time on any kernel.
+   */
+  readonly kernelTable?: boolean;
   /** Prometheus textfile to write (default: overlimit.metrics_file). */
   readonly metricsFile?: string;
   /** Seconds to wait for another overlimit run's lock (default 30). */
@@ -86,6 +92,33 @@ function asHistory(data: unknown): OffenceHistory {
   return out;
 }
 
+/**
+ * A promise started early whose failure must not go unhandled while the scan
+ * runs: `value` gives its result (or throws its error) when it is needed.
+ */
+function settle<T>(promise: Promise<T>): { value: () => Promise<T>; unlessThrows: <U>(other: Promise<U>) => Promise<U> } {
+  const outcome = promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  return {
+    value: async () => {
+      const o = await outcome;
+      if (o.ok) return o.value;
+      throw o.error;
+    },
+    // When the scan fails, the early work is still waited for (no child left running).
+    unlessThrows: async (other) => {
+      try {
+        return await other;
+      } catch (error) {
+        await outcome;
+        throw error;
+      }
+    },
+  };
+}
+
 /** runOverlimit scans the table and bans the offenders (see the module doc). */
 export async function runOverlimit(config: HostConfig, options: OverlimitOptions = {}): Promise<OverlimitResult> {
   const settings = overlimitSettings(config);
@@ -98,15 +131,24 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   }
   const source = await openConnSource(file, options.stdin);
   const kernel = options.kernel ?? os.release();
-  const slowKernel = source.kernel && kernelReadsQuadratically(kernel);
+  const slowKernel = (options.kernelTable ?? source.kernel) && kernelReadsQuadratically(kernel);
   const warnings: string[] = [];
+
+  // What the scan does not need is read while it runs: the host's links and
+  // gateways (three `ip` runs) and, for a dry run, whether the ban table exists.
+  // Writes go over netlink when the binding loads (loaded only when writing: start-up stays cheap).
+  const backend = options.banBackend ?? (dryRun ? new NftBanCli() : (await import('../nft/ban-netlink.js')).banBackend({ env }));
+  const pending = settle(Promise.all([
+    options.surroundings ?? readSurroundings(),
+    dryRun && hasNetAdmin() ? backend.tableExists() : Promise.resolve(false),
+  ]));
 
   const counter = new ConnCounter(settings);
   const started = process.hrtime.bigint();
-  const stats = await scanConnTable(source.chunks, source.name, (row) => {
+  const stats = await pending.unlessThrows(scanConnTable(source.chunks, source.name, (row) => {
     counter.add(row);
     if (slowKernel && row.line > settings.maxRowsOldKernel) throw new ConnTableTooSlowError(row.line, kernel, settings.maxRowsOldKernel);
-  });
+  }));
   const scanSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (slowKernel && stats.rows > OLD_KERNEL_WARN_ROWS) {
     warnings.push(`kernel ${kernel} reads /proc/net/ip_vs_conn in quadratic time (fixed in 6.14): ${stats.rows} rows took ${scanSeconds.toFixed(1)} s`);
@@ -114,14 +156,12 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   if (stats.truncatedLastLine) warnings.push(`${source.name}: the last line was cut off and is not counted`);
 
   const offenders = findOffenders(counter, settings);
-  const surroundings = options.surroundings ?? (await readSurroundings());
+  // A dry run reads the table only when it may (and only once).
+  const [surroundings, present] = await pending.value();
   const exempt = exemptRanges(config, env, surroundings);
   const stateDir = statePaths(options.stateDir, env).dir;
-  const backend = options.banBackend ?? new NftBanCli();
   const now = options.now ?? new Date();
 
-  // A dry run reads the table only when it may (and only once).
-  const present = dryRun && hasNetAdmin() ? await backend.tableExists() : false;
   const decide = async (): Promise<{ plan: BanPlan; applied: boolean; active: ListedBan[] }> => {
     const history = asHistory(await readJsonFile(historyFile(stateDir), 'remove it: it only holds the offence counts for escalation'));
     if (dryRun) {

@@ -2,12 +2,13 @@
  * Where the connection table is read from: the kernel's
  * /proc/net/ip_vs_conn_sync (the BACKUP director's synced connections carry
  * Origin SYNC there) or /proc/net/ip_vs_conn, a saved file, or standard
- * input (`-`, for pipes). Reads are streamed in 1 MiB pieces; a file must be
+ * input (`-`, for pipes). Reads are large reads into one reused 1 MiB
+ * buffer (a stream's small chunks cost more than the parsing); a file must be
  * regular (a FIFO would block: pipe it into `-` instead) and is bounded in
  * size.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { constants, read as readFd } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { InputFileError } from '../errors.js';
 
@@ -26,7 +27,49 @@ export interface ConnSource {
   readonly name: string;
   /** True when it is the kernel's own table (the old-kernel guard applies). */
   readonly kernel: boolean;
+  /** The bytes in order; each piece is valid until the next is asked for (the buffer is reused). */
   readonly chunks: AsyncIterable<Uint8Array>;
+}
+
+/** Reads `handle` to its end into one reused buffer, closing it at the end. */
+async function* fileChunks(handle: FileHandle): AsyncIterable<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function readStdin(buffer: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    readFd(0, buffer, 0, buffer.length, null, (error, bytesRead) => (error === null ? resolve(bytesRead) : reject(error)));
+  });
+}
+
+/**
+ * Reads standard input with large reads of fd 0 into one reused buffer. A
+ * pipe left non-blocking by whoever started us answers EAGAIN: then the
+ * rest comes through process.stdin's stream.
+ */
+async function* stdinChunks(): AsyncIterable<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  for (;;) {
+    let bytesRead: number;
+    try {
+      bytesRead = await readStdin(buffer);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      yield* process.stdin;
+      return;
+    }
+    if (bytesRead === 0) return;
+    yield buffer.subarray(0, bytesRead);
+  }
 }
 
 async function* bounded(chunks: AsyncIterable<Uint8Array>, name: string, maxBytes: number): AsyncIterable<Uint8Array> {
@@ -58,8 +101,8 @@ export async function kernelTable(): Promise<string | undefined> {
  * openConnSource opens `file` (`-` for standard input). Throws
  * InputFileError when it is missing, not a regular file or a /proc file.
  */
-export async function openConnSource(file: string, stdin: AsyncIterable<Uint8Array> = process.stdin, maxBytes = MAX_CONN_TABLE_BYTES): Promise<ConnSource> {
-  if (file === '-') return { name: '<stdin>', kernel: false, chunks: bounded(stdin, '<stdin>', maxBytes) };
+export async function openConnSource(file: string, stdin?: AsyncIterable<Uint8Array>, maxBytes = MAX_CONN_TABLE_BYTES): Promise<ConnSource> {
+  if (file === '-') return { name: '<stdin>', kernel: false, chunks: bounded(stdin ?? stdinChunks(), '<stdin>', maxBytes) };
   let handle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -73,8 +116,7 @@ export async function openConnSource(file: string, stdin: AsyncIterable<Uint8Arr
     await handle.close();
     throw new InputFileError(file, 'not-regular', `${file} is not a regular file; pipe it into --conn-file - instead`);
   }
-  const stream = handle.createReadStream({ highWaterMark: READ_SIZE });
-  return { name: file, kernel: file.startsWith('/proc/'), chunks: bounded(stream, file, maxBytes) };
+  return { name: file, kernel: file.startsWith('/proc/'), chunks: bounded(fileChunks(handle), file, maxBytes) };
 }
 
 /** kernelReadsQuadratically says whether `release` (uname -r) predates the linear ip_vs_conn reader (6.14). */

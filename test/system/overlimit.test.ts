@@ -7,7 +7,13 @@ import path from 'node:path';
 import { DEMO, createFirewallLab, type FirewallLab } from '../../src/lab/firewall-lab.js';
 import { tcpConnects, type Netns } from '../../src/lab/netns.js';
 import { CONN_HEADER, formatConnRow } from '../../src/overlimit/format.js';
-import { NFT, lbfwIn, listRuleset, serialSystemTest, withTempDir } from '../helpers/system.js';
+import { NFT, lbfwIn, listRuleset, serialSystemTest, withNamespace, withTempDir } from '../helpers/system.js';
+import { banTableSpec } from '../../src/ban/spec.js';
+import { DEFAULT_OVERLIMIT } from '../../src/config/overlimit.js';
+import { NftBanCli } from '../../src/nft/ban-cli.js';
+import { NetlinkBanBackend } from '../../src/nft/ban-netlink.js';
+import { loadNative } from '../../src/nft/netlink/native.js';
+import { DIRECTOR } from '../helpers/fixtures.js';
 
 const CONFIG = `role: director
 services: ["${DEMO.vip4}:80/tcp", "[${DEMO.vip6}]:80/tcp"]
@@ -95,14 +101,36 @@ serialSystemTest('overlimit bans from a --conn-file land in the timed set, drop 
   });
 });
 
-serialSystemTest('a ban set past 80% of its size is reported by overlimit (exit 2)', async (t) => {
+serialSystemTest('a ban set past 80% of its size is reported by overlimit, verify and doctor (exit 2)', async (t) => {
   await withLab(
     async (lab, dir, args) => {
+      t.is((await lbfwIn(lab.director, ['apply', ...args])).code, 0);
       const table = path.join(dir, 'ip_vs_conn');
+      await writeFile(table, connTable(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`198.51.100.${100 + i}`, 101]))));
+      // 12 of 16: under the alarm, verify is clean.
+      t.is((await lbfwIn(lab.director, ['overlimit', '--conn-file', table, ...args])).code, 0);
+      const calm = await lbfwIn(lab.director, ['verify', ...args]);
+      t.is(calm.code, 0, calm.stdout + calm.stderr);
+      t.regex(calm.stdout, /ban table inet lbfw_ban: no set 80% full/);
+
       await writeFile(table, connTable(Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`198.51.100.${100 + i}`, 101]))));
       const run = await lbfwIn(lab.director, ['overlimit', '--conn-file', table, ...args]);
       t.is(run.code, 2, run.stderr);
       t.regex(run.stdout, /ALARM: set ban4 of inet lbfw_ban holds 14 of 16 elements \(88%\)/);
+
+      const verify = await lbfwIn(lab.director, ['verify', ...args]);
+      t.is(verify.code, 2, verify.stdout + verify.stderr);
+      t.regex(verify.stdout, /ALARM: set ban4 of inet lbfw_ban holds 14 of 16 elements \(88%\)/);
+      t.regex(verify.stdout, /verify: FAILED \(a ban set is filling up: raise overlimit\.set_size\)/);
+      const json = JSON.parse((await lbfwIn(lab.director, ['verify', '--json', ...args])).stdout) as { ok: boolean; bans?: { alarms: { set: string; elements: number; size: number }[] } };
+      t.false(json.ok);
+      t.like(json.bans?.alarms[0], { set: 'ban4', elements: 14, size: 16 });
+
+      const doctor = await lbfwIn(lab.director, ['doctor', '--json', ...args]);
+      const report = JSON.parse(doctor.stdout) as { findings: { id: string; severity: string; subject: string; what: string }[] };
+      const fill = report.findings.find((f) => f.id === 'ban-set-fill');
+      t.like(fill, { severity: 'warning', subject: 'inet lbfw_ban ban4' });
+      t.regex(fill?.what ?? '', /holds 14 of 16 elements \(88%\)/);
     },
     `${CONFIG}  set_size: 16\n`,
   );
@@ -131,4 +159,56 @@ serialSystemTest('the SYN-rate autoban bans a client that opens connections too 
     },
     `${CONFIG}  syn_rate: { rate: 5, burst: 5, ban_time: 1m }\n`,
   );
+});
+
+/** The ban sets as nft lists them (JSON), with the ever-changing `expires` left out. */
+async function listedBans(ns: Netns): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const set of ['ban4', 'ban6']) {
+    const data = JSON.parse(await ns.ok([NFT, '-j', 'list', 'set', 'inet', 'lbfw_ban', set])) as { nftables: { set?: { elem?: unknown[] } }[] };
+    for (const item of data.nftables.find((i) => i.set !== undefined)?.set?.elem ?? []) {
+      const { expires: _expires, ...rest } = (item as { elem: Record<string, unknown> }).elem;
+      out.push(rest);
+    }
+  }
+  return out;
+}
+
+serialSystemTest('bans put over netlink land with the same timeout and comment as nft writes them, and remove lifts them', async (t) => {
+  const native = loadNative();
+  if (typeof native === 'string') {
+    t.fail(`the netlink binding is built for the system tests: ${native}`);
+    return;
+  }
+  await withNamespace(async (ns) => {
+    const spec = banTableSpec({ ...DIRECTOR, overlimit: DEFAULT_OVERLIMIT }, []);
+    const nft = new NftBanCli({ netns: ns.name });
+    const netlink = new NetlinkBanBackend(native, { netns: ns.name });
+    await nft.ensure(spec);
+    const bans = [
+      { set: 'ban4' as const, address: '198.51.100.66', timeoutSeconds: 600, comment: 'lbfw overlimit: 150 ESTABLISHED > 100 (all services) top 192.0.2.10:80/tcp 2026-12-02T05:40Z offence 1' },
+      { set: 'ban4' as const, address: '203.0.113.9', timeoutSeconds: 90061, comment: "operator: a comment with 'quotes' and ünïcode" },
+      { set: 'ban4' as const, address: '198.51.100.67', timeoutSeconds: 45 },
+      { set: 'ban6' as const, address: '2001:db8:1:2::', timeoutSeconds: 3600, comment: 'lbfw overlimit: /64' },
+    ];
+    await nft.put(bans);
+    const byNft = await listedBans(ns);
+    t.is(byNft.length, 4);
+    await nft.remove(bans);
+    t.deepEqual(await listedBans(ns), []);
+
+    await netlink.put(bans);
+    t.deepEqual(await listedBans(ns), byNft);
+    // Again: an existing ban gets its new timeout and comment (add, delete, add in one batch).
+    await netlink.put([{ ...bans[0]!, timeoutSeconds: 3600, comment: 'lbfw overlimit: re-asserted' }]);
+    t.regex(await ns.ok([NFT, 'list', 'set', 'inet', 'lbfw_ban', 'ban4']), /198\.51\.100\.66 timeout 1h expires \S+ comment "lbfw overlimit: re-asserted"/);
+
+    await netlink.remove([{ set: 'ban4', address: '198.51.100.66' }, { set: 'ban4', address: '198.51.100.250' }]);
+    t.deepEqual((await nft.list()).map((b) => b.address).sort(), ['198.51.100.67', '2001:db8:1:2::', '203.0.113.9']);
+
+    // The kernel's refusal names the message and changes nothing.
+    await ns.ok([NFT, 'delete', 'table', 'inet', 'lbfw_ban']);
+    const error = await t.throwsAsync(netlink.put(bans));
+    t.regex(error?.message ?? '', /^the kernel refused the bans at add element inet lbfw_ban ban4: .*; nothing was changed$/);
+  });
 });

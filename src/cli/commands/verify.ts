@@ -2,6 +2,7 @@
  * `lbfw verify`: does the host still do what the config means?
  */
 import { Command } from 'commander';
+import { fillAlarmText } from '../../ban/fill.js';
 import { verifyHost } from '../../host/plan.js';
 import { EXIT_OK, EXIT_PROBLEMS, type ExitCode } from '../exit-codes.js';
 import { addHostOptions, addPartOptions, hostConfigFrom, hostOptionsFrom, type HostFlags, type PartFlags } from '../host-options.js';
@@ -57,7 +58,19 @@ export function verifyCommand(io: Io, done: (code: ExitCode) => void): Command {
       if (fw.confirmProblem !== undefined) lines.push(`firewall: ERROR: ${fw.confirmProblem}`);
       else if (fw.pendingConfirm !== undefined) lines.push(`  pending: an apply waits for \`lbfw confirm\` until ${fw.pendingConfirm.deadline}`);
     }
-    lines.push(result.ok ? 'verify: ok' : 'verify: FAILED (run `lbfw apply` to fix what lbfw manages)');
+    const bans = result.bans;
+    if (bans?.tablePresent === true) {
+      lines.push(bans.ok ? `ban table inet lbfw_ban: no set 80% full` : 'ban table inet lbfw_ban: a dynamic set is 80% full or more (full sets fail open):');
+      for (const alarm of bans.alarms) lines.push(`  ALARM: ${fillAlarmText(alarm)} (raise overlimit.set_size)`);
+    }
+    const onlyBans = (bans?.ok ?? true) === false && (result.sysctl?.ok ?? true) && (result.vips?.ok ?? true) && (result.firewall?.ok ?? true);
+    lines.push(
+      result.ok
+        ? 'verify: ok'
+        : onlyBans
+          ? 'verify: FAILED (a ban set is filling up: raise overlimit.set_size)'
+          : 'verify: FAILED (run `lbfw apply` to fix what lbfw manages)',
+    );
     io.out(`${lines.join('\n')}\n`);
     return done(result.ok ? EXIT_OK : EXIT_PROBLEMS);
   });

@@ -8,11 +8,11 @@ import { parseConfig } from '../../../src/config/parse.js';
 import { DEFAULT_OVERLIMIT } from '../../../src/config/overlimit.js';
 import { ConfigError } from '../../../src/errors.js';
 import { FakeBanBackend } from '../../../src/nft/ban-fake.js';
-import { BanError } from '../../../src/overlimit/errors.js';
+import { BanError, ConnTableTooSlowError } from '../../../src/overlimit/errors.js';
 import { CONN_HEADER, formatConnRow } from '../../../src/overlimit/format.js';
 import { runOverlimit } from '../../../src/overlimit/run.js';
 import { DIRECTOR } from '../../helpers/fixtures.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -116,4 +116,42 @@ test('the overlimit section of lbfw.yaml is read with its defaults, and wrong va
   t.like(config.overlimit, { maxConnections: 50, banSeconds: 900, escalation: [3600, 86400], prefix6: 56, prefix4: 32, states: ['ESTABLISHED'], synRate: { perSecond: 30, burst: 100, meterSize: 65536, banSeconds: 600 } });
   const error = t.throws(() => parseConfig(['role: director', 'overlimit:', '  ban_time: soon', '  set_size: 3', ''].join('\n'), 'x.yaml'), { instanceOf: ConfigError });
   t.deepEqual((error as ConfigError).problems.map((p) => p.line), [3, 4]);
+});
+
+/** A table of `rows` connections over a few clients (none over the limit). */
+function bigTable(rows: number): string {
+  const clients: Record<string, number> = {};
+  for (let i = 0; i < rows; i++) clients[`198.51.100.${i % 250}`] = (clients[`198.51.100.${i % 250}`] ?? 0) + 1;
+  return table(clients);
+}
+
+test('on a kernel before 6.14 a big kernel table is refused past overlimit.max_rows_old_kernel, and nothing changes', async (t) => {
+  await withTempDir(async (dir) => {
+    const backend = new FakeBanBackend();
+    const config = { ...CONFIG, overlimit: { ...CONFIG.overlimit, maxRowsOldKernel: 1000 } };
+    const conn = bigTable(900) + table({ '203.0.113.7': 150 });
+    const options = { connFile: '-', banBackend: backend, stateDir: dir, surroundings: NO_HOST, env: {}, kernelTable: true };
+    const refused = await t.throwsAsync(runOverlimit(config, { ...options, stdin: stdin(conn), kernel: '6.1.0-27-amd64' }), { instanceOf: ConnTableTooSlowError });
+    t.regex(refused?.message ?? '', /kernel 6\.1\.0-27-amd64 reads \/proc\/net\/ip_vs_conn in quadratic time \(fixed in 6\.14\) and the table has more than 1000 rows \(stopped after 1001\); nothing was changed/);
+    t.deepEqual(backend.writes, []);
+    t.deepEqual(await readdir(dir), [], 'no history or lock written');
+
+    // The same table on 6.14, or saved to a file and read on the old kernel: read whole, the offender banned.
+    const linear = await runOverlimit(config, { ...options, stdin: stdin(conn), kernel: '6.14.0' });
+    t.deepEqual(linear.plan.actions.map((a) => a.client), ['203.0.113.7']);
+    t.deepEqual(linear.warnings, []);
+    const saved = await runOverlimit(config, { ...options, kernelTable: false, stdin: stdin(conn), kernel: '5.10.0', dryRun: true });
+    t.is(saved.stats.rows, 1050);
+  });
+});
+
+test('on a kernel before 6.14 a kernel table of more than 50k rows (under the limit) is read with a warning', async (t) => {
+  await withTempDir(async (dir) => {
+    const result = await runOverlimit(CONFIG, { connFile: '-', stdin: stdin(bigTable(60_000)), dryRun: true, banBackend: new FakeBanBackend(), stateDir: dir, surroundings: NO_HOST, env: {}, kernelTable: true, kernel: '6.12.9' });
+    t.is(result.stats.rows, 60_000);
+    t.is(result.warnings.length, 1);
+    t.regex(result.warnings[0] ?? '', /^kernel 6\.12\.9 reads \/proc\/net\/ip_vs_conn in quadratic time \(fixed in 6\.14\): 60000 rows took \d+\.\d s$/);
+    const modern = await runOverlimit(CONFIG, { connFile: '-', stdin: stdin(bigTable(60_000)), dryRun: true, banBackend: new FakeBanBackend(), stateDir: dir, surroundings: NO_HOST, env: {}, kernelTable: true, kernel: '6.18.2' });
+    t.deepEqual(modern.warnings, []);
+  });
 });
