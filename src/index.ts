@@ -187,7 +187,7 @@ export { fillAlarms, type FillAlarm } from './ban/fill.js';
 export { BAN_TABLE, renderEnsureScript, type BanSetName, type BanTableSpec } from './ban/table.js';
 export type { BanBackend, BanCounter, BanElement, ListedBan, SetFill } from './nft/ban-backend.js';
 export { NftBanCli } from './nft/ban-cli.js';
-export { NetlinkBanBackend, banBackend, type NetlinkBanOptions } from './nft/ban-netlink.js';
+export { banBackend, type NetlinkBanOptions } from './nft/ban-select.js';
 export { verifyBanSets, type BanVerifyResult } from './ban/verify.js';
 export { FakeBanBackend } from './nft/ban-fake.js';
 export type { OverlimitConfig, OverlimitServiceLimit, SynRateConfig } from './config/model.js';

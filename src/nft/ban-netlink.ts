@@ -11,23 +11,19 @@
  * `LBFW_BACKEND=auto` uses this backend whenever the binding loads.
  */
 import { NftError, PermissionError } from '../errors.js';
-import { hasNetAdmin } from './privilege.js';
 import type { BanBackend, BanCounter, BanElement, ListedBan, SetFill } from './ban-backend.js';
 import type { BanTableSpec } from '../ban/table.js';
 import { NftBanCli } from './ban-cli.js';
+import type { NetlinkBanOptions } from './ban-select.js';
 import { encodeBanPut, encodeBanRemove, type BanBatch } from './netlink/ban-elements.js';
 import { describeErrno } from './netlink/errors.js';
-import { loadNative, type NativeBinding } from './netlink/native.js';
+import type { NativeBinding } from './netlink/native.js';
 import { kernelErrors, messages } from './netlink/reader.js';
 
 const EPERM = 1;
 const ENOBUFS = 105;
 
-/** NetlinkBanOptions: the namespace to work in (tests) and the nft program for the reads. */
-export interface NetlinkBanOptions {
-  readonly netns?: string;
-  readonly nft?: string;
-}
+export type { NetlinkBanOptions } from './ban-select.js';
 
 /** NetlinkBanBackend implements BanBackend: writes over netlink, reads with nft. */
 export class NetlinkBanBackend implements BanBackend {
@@ -85,17 +81,4 @@ export class NetlinkBanBackend implements BanBackend {
   counters(): Promise<BanCounter[]> {
     return this.#nft.counters();
   }
-}
-
-/**
- * banBackend picks the ban backend: `LBFW_BACKEND=nft` the nft program;
- * otherwise netlink when the binding loads and lbfw may use it, else nft.
- */
-export function banBackend(options: NetlinkBanOptions & { readonly env?: Readonly<Record<string, string | undefined>> } = {}): BanBackend {
-  const env = options.env ?? process.env;
-  const where = { ...(options.netns === undefined ? {} : { netns: options.netns }), ...(options.nft === undefined ? {} : { nft: options.nft }) };
-  // LBFW_BACKEND's other values are checked where the ruleset backend is chosen.
-  if ((env['LBFW_BACKEND'] ?? '').trim() === 'nft' || !hasNetAdmin()) return new NftBanCli(where);
-  const native = loadNative(env);
-  return typeof native === 'string' ? new NftBanCli(where) : new NetlinkBanBackend(native, where);
 }

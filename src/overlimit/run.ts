@@ -137,7 +137,7 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   // What the scan does not need is read while it runs: the host's links and
   // gateways (three `ip` runs) and, for a dry run, whether the ban table exists.
   // Writes go over netlink when the binding loads (loaded only when writing: start-up stays cheap).
-  const backend = options.banBackend ?? (dryRun ? new NftBanCli() : (await import('../nft/ban-netlink.js')).banBackend({ env }));
+  const backend = options.banBackend ?? (dryRun ? new NftBanCli() : (await import('../nft/ban-select.js')).banBackend({ env }));
   const pending = settle(Promise.all([
     options.surroundings ?? readSurroundings(),
     dryRun && hasNetAdmin() ? backend.tableExists() : Promise.resolve(false),
