@@ -5,14 +5,13 @@
 import type { HostConfig } from '../config/model.js';
 import { LbfwError } from '../errors.js';
 import type { Drift } from '../ruleset/compare.js';
-import { Transaction } from '../nft/transaction.js';
-import { forgetCurrent, writeCurrent } from '../state/current.js';
 import { saveBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
 import { assertMayChange, hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
 import { readBackDrift, runningTable } from './read-back.js';
+import { commitTable, reconcileRecord } from './reconcile.js';
 
 export { runningTable } from './read-back.js';
 
@@ -75,16 +74,16 @@ export async function applyPreparedFirewall(
   resolved: Resolved,
   options: Pick<ApplyOptions, 'confirmSeconds'> = {},
 ): Promise<ApplyResult> {
-  const tx = new Transaction().replaceTable(prepared.ruleset);
+  // A run killed before its record was confirmed left it pending: settle it with the kernel first.
+  await reconcileRecord(resolved.backend, resolved.paths);
   const supersededConfirm = await cancelPending(resolved.paths);
   const backup = await saveBackup(resolved.paths.backups, await runningTable(resolved), 'apply');
-  await resolved.backend.run(tx);
-  const drift = await readBackDrift(resolved.backend, prepared.ruleset);
-  if (drift.length > 0) {
-    await forgetCurrent(resolved.paths);
-    throw new ApplyMismatchError(drift, backup);
-  }
-  await writeCurrent(resolved.paths, prepared.ruleset);
+  // The record goes down as pending before the commit and is confirmed only
+  // after the read-back: a kill in between leaves nothing stale behind.
+  await commitTable(resolved.backend, resolved.paths, prepared.ruleset, async () => {
+    const drift = await readBackDrift(resolved.backend, prepared.ruleset);
+    if (drift.length > 0) throw new ApplyMismatchError(drift, backup);
+  });
   const confirm =
     options.confirmSeconds === undefined ? undefined : await armConfirmTimer(resolved, backup, options.confirmSeconds);
   return {
