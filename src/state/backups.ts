@@ -9,7 +9,7 @@ import path from 'node:path';
 import { StateError } from '../errors.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import type { Ruleset } from '../nft/model/objects.js';
-import { readRulesetFile, writeRulesetFile } from './ruleset-file.js';
+import { encodeRuleset, readRulesetFile } from './ruleset-file.js';
 
 /** How many backups are kept; older ones are removed. */
 export const BACKUPS_KEPT = 10;
@@ -71,16 +71,28 @@ export interface SavedTable {
 /** saveBackup stores `table` (undefined = no table) and prunes old backups. */
 export async function saveBackup(dir: string, table: SavedTable | undefined, reason: string): Promise<Backup> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // Bounded by content, not by runs: runs killed before their commit each
+  // saved the same running table; the newest backup already holds it.
+  const encoded = table === undefined ? undefined : encodeRuleset(table.ruleset);
+  const newest = (await listBackups(dir)).at(-1);
+  if (newest !== undefined && JSON.stringify(newest.omittedRules ?? []) === JSON.stringify(table?.omittedRules ?? []) && (await sameTable(dir, newest, encoded))) return newest;
   const now = new Date();
   // Sortable and unique even for two backups in the same millisecond.
   const id = `${now.toISOString().replace(/[:.]/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const omitted = table?.omittedRules ?? [];
   const backup: Backup = { id, createdAt: now.toISOString(), reason, tableExisted: table !== undefined, ...(omitted.length === 0 ? {} : { omittedRules: omitted }) };
-  if (table !== undefined) await writeRulesetFile(tablePath(dir, id), table.ruleset);
+  if (encoded !== undefined) await writeFileAtomic(tablePath(dir, id), encoded);
   await writeFileAtomic(metaPath(dir, id), `${JSON.stringify(backup, null, 2)}\n`);
   const all = await listBackups(dir);
   for (const old of all.slice(0, Math.max(0, all.length - BACKUPS_KEPT))) await removeBackup(dir, old.id);
   return backup;
+}
+
+/** sameTable: does `backup` hold exactly `encoded` (undefined: no table)? */
+async function sameTable(dir: string, backup: Backup, encoded: Buffer | undefined): Promise<boolean> {
+  if (encoded === undefined || !backup.tableExisted) return encoded === undefined && !backup.tableExisted;
+  const saved = await fs.readFile(tablePath(dir, backup.id)).catch(() => undefined);
+  return saved !== undefined && saved.equals(encoded);
 }
 
 /** readBackupTable returns the saved table, or undefined when there was no table. */
