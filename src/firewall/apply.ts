@@ -12,6 +12,7 @@ import { assertMayChange, hostNetns, resolveOptions, type BlacklistOptions, type
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
 import { readBackDrift, runningTable } from './read-back.js';
 import { commitTable, reconcileRecord } from './reconcile.js';
+import { faultPoint } from '../system/fault-point.js';
 
 export { runningTable } from './read-back.js';
 
@@ -78,6 +79,7 @@ export async function applyPreparedFirewall(
   await reconcileRecord(resolved.backend, resolved.paths);
   const supersededConfirm = await cancelPending(resolved.paths);
   const backup = await saveBackup(resolved.paths.backups, await runningTable(resolved), 'apply');
+  faultPoint('apply:after-backup');
   // The record goes down as pending before the commit and is confirmed only
   // after the read-back: a kill in between leaves nothing stale behind.
   await commitTable(resolved.backend, resolved.paths, prepared.ruleset, async () => {

@@ -16,6 +16,7 @@ import { withLock } from '../state/lock.js';
 import { appendEdits, dropPendingEdits, forgetCurrent, hasCurrent, writePendingEdits } from '../state/current.js';
 import { appendLine, locateEntry, removeSpans } from '../blacklist/locate.js';
 import { reconcileRecord } from './reconcile.js';
+import { faultPoint } from '../system/fault-point.js';
 import type { AddressRange } from '../net/address.js';
 import { elementsFromTexts, elementTexts, type ElementList } from '../nft/model/elements.js';
 import { addressKey } from '../nft/model/keys.js';
@@ -140,8 +141,10 @@ async function commitLive(resolved: Resolved, tx: Transaction): Promise<void> {
   if (tx.empty) return;
   const recorded = await hasCurrent(resolved.paths);
   if (recorded) await writePendingEdits(resolved.paths, tx.operations);
+  faultPoint('blacklist:after-pending');
   try {
     await resolved.backend.run(tx);
+    faultPoint('blacklist:after-live');
   } catch (error) {
     await forgetCurrent(resolved.paths);
     throw error;
@@ -181,6 +184,7 @@ async function changeFile(
     // The file is the source of truth: write it first, so that a failed live
     // update is still loaded by the next `lbfw apply` (and finished by a retry).
     if (fileChanged) await writeFileAtomic(file, result.text);
+    faultPoint('blacklist:after-file');
     if (!(await resolved.backend.tableExists())) {
       return { ...base, changed: fileChanged, live: 'not-loaded', elementsAdded: 0, elementsDeleted: 0 };
     }

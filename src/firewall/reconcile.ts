@@ -22,6 +22,7 @@ import {
 import type { StatePaths } from '../state/paths.js';
 import { promises as fs } from 'node:fs';
 import { readBackDrift } from './read-back.js';
+import { faultPoint } from '../system/fault-point.js';
 
 /** What reconciling found: nothing pending, a pending change that ran, one that did not, or an unclear one. */
 export type Reconciled = 'clean' | 'confirmed' | 'dropped' | 'forgotten';
@@ -91,9 +92,12 @@ export async function commitTable(
     return;
   }
   await writePendingRecord(paths, ruleset);
+  faultPoint('table:after-pending');
   try {
     await backend.run(new Transaction().replaceTable(ruleset));
+    faultPoint('table:after-commit');
     await readBack?.();
+    faultPoint('table:after-read-back');
   } catch (error) {
     // Whether the kernel took it is not certain for every failure: no record is always true.
     await forgetCurrent(paths);

@@ -8,6 +8,7 @@ import { clearPending } from '../state/pending.js';
 import { withLock } from '../state/lock.js';
 import type { StatePaths } from '../state/paths.js';
 import { commitTable, reconcileRecord } from './reconcile.js';
+import { faultPoint } from '../system/fault-point.js';
 import { assertMayChange, resolveOptions, type FirewallOptions } from './options.js';
 import { restoreHostRecords, type HostRestore } from '../host/rollback.js';
 
@@ -44,6 +45,7 @@ export async function rollbackFirewall(options: FirewallOptions = {}): Promise<R
     if (newest === undefined) throw new StateError(`no backup to roll back to in ${resolved.paths.backups}`);
     await reconcileRecord(resolved.backend, resolved.paths);
     await restoreBackup(resolved.backend, resolved.paths, newest);
+    faultPoint('rollback:after-restore');
     await removeBackup(resolved.paths.backups, newest.id);
     await clearPending(resolved.paths.pending);
     const host = await restoreHostRecords(resolved.paths.dir, backups[backups.length - 2]?.id);
