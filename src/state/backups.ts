@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../errors.js';
+import { readInputBytes, readInputFile, STATE_MAX_BYTES } from '../system/input-file.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import type { Ruleset } from '../nft/model/objects.js';
 import { encodeRuleset, readRulesetFile } from './ruleset-file.js';
@@ -54,7 +55,7 @@ export async function listBackups(dir: string): Promise<Backup[]> {
   const backups: Backup[] = [];
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
     try {
-      backups.push(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as Backup);
+      backups.push(JSON.parse(await readInputFile(path.join(dir, name), { what: 'backup record', maxBytes: 16 * 1024 * 1024 })) as Backup);
     } catch (error) {
       throw new StateError(`backup ${path.join(dir, name)} is unreadable: ${(error as Error).message}`);
     }
@@ -91,7 +92,7 @@ export async function saveBackup(dir: string, table: SavedTable | undefined, rea
 /** sameTable: does `backup` hold exactly `encoded` (undefined: no table)? */
 async function sameTable(dir: string, backup: Backup, encoded: Buffer | undefined): Promise<boolean> {
   if (encoded === undefined || !backup.tableExisted) return encoded === undefined && !backup.tableExisted;
-  const saved = await fs.readFile(tablePath(dir, backup.id)).catch(() => undefined);
+  const saved = await readInputBytes(tablePath(dir, backup.id), { what: 'saved table', maxBytes: STATE_MAX_BYTES }).catch(() => undefined);
   return saved !== undefined && saved.equals(encoded);
 }
 

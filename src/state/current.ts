@@ -12,7 +12,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { StateError } from '../errors.js';
+import { InputFileError, StateError } from '../errors.js';
+import { readInputFile, STATE_MAX_BYTES } from '../system/input-file.js';
 import { applyEdits, elementsFromHex, emptyElements, ElementTextError, hexOfElement, type ElementList } from '../nft/model/elements.js';
 import type { Ruleset } from '../nft/model/objects.js';
 import type { TxOperation } from '../nft/transaction.js';
@@ -34,9 +35,9 @@ type RecordPaths = Pick<StatePaths, 'current' | 'journal' | 'pendingRecord' | 'p
 
 async function readJournal(file: string): Promise<string[]> {
   try {
-    return (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.length > 0);
+    return (await readInputFile(file, { what: 'journal lbfw keeps', maxBytes: STATE_MAX_BYTES })).split('\n').filter((l) => l.length > 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (error instanceof InputFileError && error.reason === 'missing') return [];
     throw new StateError(`cannot read ${file}: ${(error as Error).message}`);
   }
 }
