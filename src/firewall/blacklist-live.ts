@@ -17,6 +17,8 @@ import { appendEdits, dropPendingEdits, forgetCurrent, hasCurrent, writePendingE
 import { appendLine, locateEntry, removeSpans } from '../blacklist/locate.js';
 import { reconcileRecord } from './reconcile.js';
 import { faultPoint } from '../system/fault-point.js';
+import { NftError } from '../errors.js';
+import { NetlinkUnknownOutcomeError } from '../nft/netlink/errors.js';
 import type { AddressRange } from '../net/address.js';
 import { elementsFromTexts, elementTexts, type ElementList } from '../nft/model/elements.js';
 import { addressKey } from '../nft/model/keys.js';
@@ -146,7 +148,8 @@ async function commitLive(resolved: Resolved, tx: Transaction): Promise<void> {
     await resolved.backend.run(tx);
     faultPoint('blacklist:after-live');
   } catch (error) {
-    await forgetCurrent(resolved.paths);
+    if (error instanceof NftError && !(error instanceof NetlinkUnknownOutcomeError)) await dropPendingEdits(resolved.paths);
+    else await forgetCurrent(resolved.paths);
     throw error;
   }
   if (recorded) {

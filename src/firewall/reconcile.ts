@@ -23,6 +23,8 @@ import type { StatePaths } from '../state/paths.js';
 import { promises as fs } from 'node:fs';
 import { readBackDrift } from './read-back.js';
 import { faultPoint } from '../system/fault-point.js';
+import { NftError } from '../errors.js';
+import { NetlinkUnknownOutcomeError } from '../nft/netlink/errors.js';
 
 /** What reconciling found: nothing pending, a pending change that ran, one that did not, or an unclear one. */
 export type Reconciled = 'clean' | 'confirmed' | 'dropped' | 'forgotten';
@@ -99,8 +101,10 @@ export async function commitTable(
     await readBack?.();
     faultPoint('table:after-read-back');
   } catch (error) {
-    // Whether the kernel took it is not certain for every failure: no record is always true.
-    await forgetCurrent(paths);
+    // A refused commit changed nothing: the old record stays true. When the
+    // outcome is unknown (or the read-back refuses it), no record is the true one.
+    if (error instanceof NftError && !(error instanceof NetlinkUnknownOutcomeError)) await fs.rm(paths.pendingRecord, { force: true });
+    else await forgetCurrent(paths);
     throw error;
   }
   await confirmPendingRecord(paths);

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../errors.js';
-import { readInputBytes, readInputFile, STATE_MAX_BYTES } from '../system/input-file.js';
+import { readInputFile } from '../system/input-file.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import type { Ruleset } from '../nft/model/objects.js';
 import { encodeRuleset, readRulesetFile } from './ruleset-file.js';
@@ -76,7 +76,7 @@ export async function saveBackup(dir: string, table: SavedTable | undefined, rea
   // saved the same running table; the newest backup already holds it.
   const encoded = table === undefined ? undefined : encodeRuleset(table.ruleset);
   const newest = (await listBackups(dir)).at(-1);
-  if (newest !== undefined && JSON.stringify(newest.omittedRules ?? []) === JSON.stringify(table?.omittedRules ?? []) && (await sameTable(dir, newest, encoded))) return newest;
+  if (newest !== undefined && JSON.stringify(newest.omittedRules ?? []) === JSON.stringify(table?.omittedRules ?? []) && (await sameTable(dir, newest, table?.ruleset))) return newest;
   const now = new Date();
   // Sortable and unique even for two backups in the same millisecond.
   const id = `${now.toISOString().replace(/[:.]/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -90,10 +90,15 @@ export async function saveBackup(dir: string, table: SavedTable | undefined, rea
 }
 
 /** sameTable: does `backup` hold exactly `encoded` (undefined: no table)? */
-async function sameTable(dir: string, backup: Backup, encoded: Buffer | undefined): Promise<boolean> {
-  if (encoded === undefined || !backup.tableExisted) return encoded === undefined && !backup.tableExisted;
-  const saved = await readInputBytes(tablePath(dir, backup.id), { what: 'saved table', maxBytes: STATE_MAX_BYTES }).catch(() => undefined);
-  return saved !== undefined && saved.equals(encoded);
+async function sameTable(dir: string, backup: Backup, table: Ruleset | undefined): Promise<boolean> {
+  if (table === undefined || !backup.tableExisted) return table === undefined && !backup.tableExisted;
+  const saved = await readRulesetFile(tablePath(dir, backup.id)).catch(() => undefined);
+  return saved !== undefined && contentOf(saved).equals(contentOf(table));
+}
+
+/** A table's content: its encoding without the sets' purposes (notes, not what runs). */
+function contentOf(ruleset: Ruleset): Buffer {
+  return encodeRuleset({ ...ruleset, sets: ruleset.sets.map((s) => ({ ...s, purpose: '' })) });
 }
 
 /** readBackupTable returns the saved table, or undefined when there was no table. */

@@ -64,7 +64,7 @@ serialSystemTest('blacklist add/remove through every shard layout (1, 2, 4), rea
       }
       // Walk back through the layouts: the file stays the 4-shard one, the kernel's layout is what counts.
       for (const [index, size] of [...sizes].reverse().entries()) {
-        if (index > 0) await expectOk(t, director, ['rollback', ...args], `rollback to ${size} hosts`);
+        if (index > 0) await expectOk(t, director, ['rollback', ...args.slice(2)], `rollback to ${size} hosts`);
         const shards = shardCount(size);
         t.true(await pings(client), `${shards} shards: the client passes before the add`);
         await expectOk(t, director, ['blacklist', 'add', CLIENT6, ...args], `add with ${shards} shards`);
@@ -124,14 +124,14 @@ serialSystemTest('kill -9 at seeded points of blacklist add/remove, apply and ro
         await appendFile(file, `${laterHost}\n`);
         await expectOk(t, ns, ['apply', '--only', 'firewall', ...args], `apply round ${round}: the next apply after a kill at ${point}`);
         await expectOk(t, ns, ['verify', '--only', 'firewall', ...args], `apply round ${round}: verify after the next apply`);
-        await expectOk(t, ns, ['rollback', ...args], `apply round ${round}: rollback`);
+        await expectOk(t, ns, ['rollback', ...args.slice(2)], `apply round ${round}: rollback`);
         // The table before the last apply: the killed run's, when its commit went through; else the one before.
         t.is(await inKernel(ns, killedHost, shards), ranBeforeRetry, why(`apply round ${round} (${point}): rollback restores the table that ran before the last apply`));
         t.false(await inKernel(ns, laterHost, shards), why(`apply round ${round}: the rolled-back apply's host is gone`));
         await expectOk(t, ns, ['apply', '--only', 'firewall', ...args], `apply round ${round}: apply again`);
       }
       // rollback killed after its commit: running it again works, and the record matches the kernel.
-      const killed = await lbfwIn(ns, ['rollback', ...args], { LBFW_FAULT_POINT: 'rollback:after-restore' });
+      const killed = await lbfwIn(ns, ['rollback', ...args.slice(2)], { LBFW_FAULT_POINT: 'rollback:after-restore' });
       t.is(killed.code, null, why('rollback killed after the restore'));
       await expectOk(t, ns, ['blacklist', 'add', '2001:db8:d::ff', ...args], 'a blacklist add after a killed rollback');
       t.true(await inKernel(ns, '2001:db8:d::ff', shards), why('the add after a killed rollback reached the kernel'));
