@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, InputFileError, UsageError } from '../errors.js';
-import { readInputFile } from '../system/input-file.js';
+import { readInputFile, shortReason } from '../system/input-file.js';
 
 /** Largest config accepted: far above any real one. */
 const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
@@ -124,7 +124,7 @@ async function readConfigText(file: string, required: boolean): Promise<string |
     return await readInputFile(file, { what: 'config', maxBytes: CONFIG_MAX_BYTES });
   } catch (error) {
     if (!required && error instanceof InputFileError && error.reason === 'missing') return undefined;
-    const reason = error instanceof InputFileError ? error.message : (error as Error).message;
+    const reason = shortReason(error);
     throw new ConfigError([{ file, line: 0, message: `cannot read the config: ${reason}` }]);
   }
 }

@@ -6,8 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FactsError } from './errors.js';
-import { InputFileError } from '../errors.js';
-import { readInputFile } from '../system/input-file.js';
+import { readInputFile, shortReason } from '../system/input-file.js';
 import { FACTS_VERSION, type Facts } from './facts.js';
 
 type Json = unknown;
@@ -250,7 +249,7 @@ export async function readFactsFile(file: string): Promise<Facts> {
   try {
     text = await readInputFile(file, { what: 'facts file' });
   } catch (error) {
-    const why = error instanceof InputFileError ? error.message : (error as Error).message;
+    const why = shortReason(error);
     throw new FactsError(file, '', `cannot read it (${why}); expected a facts file written by \`lbfw facts > FILE\``);
   }
   return parseFacts(text, file);

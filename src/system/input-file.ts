@@ -121,3 +121,20 @@ export async function readInputFileIfPresent(file: string, options: ReadInputOpt
 
 /** Byte limit of lbfw's own state files (records, journals, saved tables of a million-element set). */
 export const STATE_MAX_BYTES = 256 * 1024 * 1024;
+
+/** shortReason: the few words an error names an unreadable input by (`no such file`, ...). */
+export function shortReason(error: unknown): string {
+  if (error instanceof InputFileError) {
+    switch (error.reason) {
+      case 'missing':
+        return 'no such file';
+      case 'permission':
+        return 'permission denied';
+      case 'directory':
+        return 'it is a directory';
+      default:
+        return error.message;
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
+}
