@@ -40,8 +40,11 @@ function markLines(text: string, marker: string, starts: Set<number>): void {
   let at = text.indexOf(marker);
   while (at !== -1) {
     const start = lineStart(text, at);
-    const hash = text.indexOf('#', start);
-    if (hash === -1 || hash > at) starts.add(start);
+    // Searched by hand within the line: indexOf('#') would run on to the
+    // next `#` in the file, which makes a file without comments quadratic.
+    let p = start;
+    while (p < at && text.charCodeAt(p) !== HASH) p++;
+    if (p === at) starts.add(start);
     at = text.indexOf(marker, lineEnd(text, at));
   }
 }
@@ -59,6 +62,34 @@ function markWord(text: string, word: string, starts: Set<number>): void {
   }
 }
 
+/**
+ * Adds the starts of lines whose entry is an IPv6 host (or IPv4-mapped form)
+ * that can be `entry`: IPv6 text has many spellings (case, leading zeros,
+ * `::`), but every spelling ends in the same last group, so only lines whose
+ * last group has the entry's value are parsed. Prefixes and ranges are
+ * marked by their `/` and `-`.
+ */
+function markIpv6Hosts(text: string, entry: ParsedEntry, starts: Set<number>): void {
+  const low16 = Number(entry.range.first & 0xffffn);
+  let at = text.indexOf(':');
+  while (at !== -1) {
+    const start = lineStart(text, at);
+    const end = lineEnd(text, at);
+    let s = start;
+    while (s < end && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9 || text.charCodeAt(s) === 0xfeff)) s++;
+    let e = s;
+    while (e < end && text.charCodeAt(e) !== HASH && text.charCodeAt(e) !== 32 && text.charCodeAt(e) !== 9 && text.charCodeAt(e) !== 13) e++;
+    const token = text.slice(s, e);
+    if (e > at && !token.includes('/') && !token.includes('-')) {
+      const last = token.slice(token.lastIndexOf(':') + 1);
+      // An IPv4-mapped form is an IPv4 host; otherwise the last group must match.
+      const candidate = last.includes('.') ? entry.range.family === 4 : entry.range.family === 6 && Number.parseInt(last === '' ? '0' : last, 16) === low16;
+      if (candidate) starts.add(start);
+    }
+    at = text.indexOf(':', end);
+  }
+}
+
 function sameRange(a: AddressRange, b: AddressRange): boolean {
   return a.family === b.family && a.first === b.first && a.last === b.last;
 }
@@ -70,37 +101,51 @@ function covers(outer: AddressRange, inner: AddressRange): boolean {
 /**
  * locateEntry finds the lines of `text` about `entry`. Every line that could
  * name the same addresses is parsed: lines containing the entry's text, and
- * every line with `/`, `-` or `:` in its entry (prefixes, ranges, IPv6 and
- * IPv4-mapped forms). A plain IPv4 host line is one of the entry's only when
- * it is the entry's text, so the rest are never parsed. Meant for a host
+ * every line with `/` or `-` in its entry (prefixes, ranges), and IPv6 host
+ * lines whose last group matches (see markIpv6Hosts). A plain IPv4 host line
+ * is one of the entry's only when it is the entry's text, so the rest are
+ * never parsed. Meant for a host
  * entry: hosts inside a range entry are not looked for.
  */
 export function locateEntry(text: string, entry: ParsedEntry): EntryLines {
   const starts = new Set<number>();
   markWord(text, entry.canonical.replace(/\/\d+$/, ''), starts);
-  for (const marker of ['/', '-', ':']) markLines(text, marker, starts);
+  for (const marker of ['/', '-']) markLines(text, marker, starts);
+  markIpv6Hosts(text, entry, starts);
   const sorted = [...starts].sort((a, b) => a - b);
   const same: BlacklistEntry[] = [];
   const coveredBy: BlacklistEntry[] = [];
   const spans: { start: number; end: number }[] = [];
   const warnings: { line: number; message: string }[] = [];
-  // One pass counts lines and numbers the candidates on the way.
+  // The candidate lines are parsed together (one parse, not one per line);
+  // line k of `joined` is the candidate at sorted[k - 1].
+  const ends = sorted.map((start) => lineEnd(text, start));
+  const joined = sorted.map((start, k) => text.slice(start, ends[k])).join('\n');
+  const parsed = sorted.length === 0 ? undefined : parseBlacklist(joined, '');
+  const hits = new Map<number, { entry: BlacklistEntry; same: boolean }>();
+  for (const found of parsed?.entries ?? []) {
+    if (sameRange(found.range, entry.range)) hits.set(found.line, { entry: found, same: true });
+    else if (covers(found.range, entry.range)) hits.set(found.line, { entry: found, same: false });
+  }
+  const warned = new Map<number, string[]>();
+  for (const w of parsed?.warnings ?? []) warned.set(w.line, [...(warned.get(w.line) ?? []), w.message]);
+  // One pass counts lines and numbers the hits on the way.
+  const hitIndex = [...hits.keys()].sort((a, b) => a - b);
   let line = 1;
   let position = 0;
-  let next = 0;
+  let h = 0;
   for (;;) {
-    while (next < sorted.length && sorted[next] === position) {
-      const parsed = parseBlacklist(text.slice(position, lineEnd(text, position)), '');
-      for (const found of parsed.entries) {
-        const numbered = { ...found, line };
-        if (sameRange(found.range, entry.range)) {
-          same.push(numbered);
-          const end = lineEnd(text, position);
-          spans.push({ start: position, end: end < text.length ? end + 1 : end });
-          warnings.push(...parsed.warnings.map((w) => ({ line, message: w.message })));
-        } else if (covers(found.range, entry.range)) coveredBy.push(numbered);
-      }
-      next++;
+    while (h < hitIndex.length && sorted[(hitIndex[h] as number) - 1] === position) {
+      const k = hitIndex[h] as number;
+      const hit = hits.get(k) as { entry: BlacklistEntry; same: boolean };
+      const numbered = { ...hit.entry, line };
+      if (hit.same) {
+        same.push(numbered);
+        const end = ends[k - 1] as number;
+        spans.push({ start: position, end: end < text.length ? end + 1 : end });
+        warnings.push(...(warned.get(k) ?? []).map((message) => ({ line, message })));
+      } else coveredBy.push(numbered);
+      h++;
     }
     const newline = text.indexOf('\n', position);
     if (newline === -1) break;

@@ -20,6 +20,8 @@ test('locateEntry finds every line of the same host however written, and what co
   t.deepEqual(covered.coveredBy.map((e) => e.line), [5]);
   t.deepEqual(locateEntry(TEXT, entry('2001:db8::1')).same.map((e) => e.line), [6]);
   t.deepEqual(locateEntry(TEXT, entry('192.0.2.2')).same, []);
+  t.deepEqual(locateEntry('2001:db8::2\n::ffff:192.0.2.2\n2001:db8::1:2\n', entry('192.0.2.2')).same.map((e) => e.line), [2], 'an IPv4-mapped line is the IPv4 host');
+  t.deepEqual(locateEntry('2001:db8::1:2\n2001:0DB8:0:0::0002\n', entry('2001:db8::2')).same.map((e) => e.line), [2], 'another spelling with the same last group');
 });
 
 test('removeSpans deletes exactly the located lines; appendLine keeps the line-break style', (t) => {
