@@ -7,12 +7,14 @@
  * holds what the last successful command reported, the file holds every
  * acknowledged entry, verify is clean, rollback restores the right table.
  */
-import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import test from 'ava';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { connect, Netns } from '../../../src/lab/netns.js';
 import { hostSetName, shardCount, shardOf } from '../../../src/ruleset/shards.js';
-import { NFT, lbfwIn, serialSystemTest, withTempDir } from '../../helpers/system.js';
+import { NFT, lbfwIn, serialSystemTest } from '../../helpers/system.js';
 import { bigHosts, seeded, writeSetup } from './helpers.js';
 
 const SEED = Number(process.env['LBFW_FAULT_SEED'] ?? Date.now() % 1_000_000);
@@ -21,19 +23,6 @@ const CLIENT6 = '2001:db8:c::2';
 
 /** Every message names the seed, so a failing run can be repeated with LBFW_FAULT_SEED. */
 const why = (text: string): string => `${text} (LBFW_FAULT_SEED=${SEED})`;
-
-async function withDirectorAndClient<T>(fn: (director: Netns, client: Netns) => Promise<T>): Promise<T> {
-  const director = await Netns.create('lbfw-t-kd');
-  let client: Netns | undefined;
-  try {
-    client = await Netns.create('lbfw-t-kc');
-    await connect({ ns: director, ifname: 'eth1', addresses: [`${DIRECTOR6}/64`] }, { ns: client, ifname: 'eth0', addresses: [`${CLIENT6}/64`] });
-    return await fn(director, client);
-  } finally {
-    await client?.delete();
-    await director.delete();
-  }
-}
 
 /** Is `host` an element of the running table's host shard for the given shard count? (nft itself, not lbfw) */
 async function inKernel(ns: Netns, host: string, shards: number): Promise<boolean> {
@@ -51,95 +40,138 @@ async function expectOk(t: ExecutionContext, ns: Netns, args: readonly string[],
   return result.stdout;
 }
 
-serialSystemTest('blacklist add/remove through every shard layout (1, 2, 4), reached by rollback: real pings are dropped, then pass', async (t) => {
-  await withTempDir(async (dir) => {
-    const filler = bigHosts(140_000);
-    const { args, file } = await writeSetup(dir, `${filler.slice(0, 1000).join('\n')}\n`);
-    await withDirectorAndClient(async (director, client) => {
-      t.true(await pings(client), 'the client reaches the director before anything');
-      const sizes = [1000, 70_000, 140_000];
-      for (const size of sizes) {
-        await writeFile(file, `${filler.slice(0, size).join('\n')}\n`);
-        await expectOk(t, director, ['apply', '--only', 'firewall', ...args], `apply of ${size} hosts`);
-      }
-      // Walk back through the layouts: the file stays the 4-shard one, the kernel's layout is what counts.
-      for (const [index, size] of [...sizes].reverse().entries()) {
-        if (index > 0) await expectOk(t, director, ['rollback', ...args.slice(2)], `rollback to ${size} hosts`);
-        const shards = shardCount(size);
-        t.true(await pings(client), `${shards} shards: the client passes before the add`);
-        await expectOk(t, director, ['blacklist', 'add', CLIENT6, ...args], `add with ${shards} shards`);
-        t.true(await inKernel(director, CLIENT6, shards), `${shards} shards: the element is in the shard the packet path looks up`);
-        t.false(await pings(client), `${shards} shards: the client's ping is dropped after the add`);
-        t.is((await lbfwIn(director, ['blacklist', 'test', CLIENT6, ...args])).code, 0, `${shards} shards: blacklist test says blocked`);
-        await expectOk(t, director, ['blacklist', 'remove', CLIENT6, ...args], `remove with ${shards} shards`);
-        t.true(await pings(client), `${shards} shards: the client's ping passes after the remove`);
-        t.is((await lbfwIn(director, ['blacklist', 'test', CLIENT6, ...args])).code, 2, `${shards} shards: blacklist test says not blocked`);
-      }
-    });
-  });
+/**
+ * One director, one client and one state directory for the whole file, built
+ * on first use and removed after the last test (also on failure): each
+ * 200k-host table costs a minute here, so the tests go on from each other's
+ * table, in order.
+ */
+interface Lab {
+  readonly director: Netns;
+  readonly client: Netns;
+  readonly dir: string;
+  readonly args: string[];
+  readonly rollbackArgs: string[];
+  readonly file: string;
+}
+let lab: Promise<Lab> | undefined;
+const made: { ns: Netns[]; dir?: string } = { ns: [] };
+function theLab(): Promise<Lab> {
+  lab ??= (async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-t-kill-'));
+    made.dir = dir;
+    const director = await Netns.create('lbfw-t-kd');
+    made.ns.push(director);
+    const client = await Netns.create('lbfw-t-kc');
+    made.ns.push(client);
+    await connect({ ns: director, ifname: 'eth1', addresses: [`${DIRECTOR6}/64`] }, { ns: client, ifname: 'eth0', addresses: [`${CLIENT6}/64`] });
+    const { args, file } = await writeSetup(dir, '');
+    return { director, client, dir, args, file, rollbackArgs: ['--state-dir', path.join(dir, 'state')] };
+  })();
+  return lab;
+}
+test.after.always(async () => {
+  for (const ns of made.ns.reverse()) await ns.delete();
+  if (made.dir !== undefined) await rm(made.dir, { recursive: true, force: true });
+});
+
+const FILLER = bigHosts(200_000);
+/** Host counts that give 1, 2 and 4 shards. */
+const LAYOUTS = [1000, 66_000, 132_000] as const;
+
+async function addRemoveWithPings(t: ExecutionContext, l: Lab, shards: number): Promise<void> {
+  t.true(await pings(l.client), `${shards} shards: the client passes before the add`);
+  await expectOk(t, l.director, ['blacklist', 'add', CLIENT6, ...l.args], `add with ${shards} shards`);
+  t.true(await inKernel(l.director, CLIENT6, shards), `${shards} shards: the element is in the shard the packet path looks up`);
+  t.false(await pings(l.client), `${shards} shards: the client's ping is dropped after the add`);
+  t.is((await lbfwIn(l.director, ['blacklist', 'test', CLIENT6, ...l.args])).code, 0, `${shards} shards: blacklist test says blocked`);
+  await expectOk(t, l.director, ['blacklist', 'remove', CLIENT6, ...l.args], `remove with ${shards} shards`);
+  t.true(await pings(l.client), `${shards} shards: the client's ping passes after the remove`);
+  t.is((await lbfwIn(l.director, ['blacklist', 'test', CLIENT6, ...l.args])).code, 2, `${shards} shards: blacklist test says not blocked`);
+}
+
+serialSystemTest('shard layouts 1, 2, 4 applied in turn: add/remove of the client on the 4-shard table drops, then passes its real pings', async (t) => {
+  const l = await theLab();
+  for (const size of LAYOUTS) {
+    await writeFile(l.file, `${FILLER.slice(0, size).join('\n')}\n`);
+    await expectOk(t, l.director, ['apply', '--only', 'firewall', ...l.args], `apply of ${size} hosts`);
+  }
+  await addRemoveWithPings(t, l, 4);
+});
+
+serialSystemTest('after a rollback to the 2-shard table (the file still the 4-shard one), add/remove go to the kernel\'s shard: pings dropped, then pass', async (t) => {
+  const l = await theLab();
+  await expectOk(t, l.director, ['rollback', ...l.rollbackArgs], 'rollback to 2 shards');
+  await addRemoveWithPings(t, l, 2);
+});
+
+serialSystemTest('after a rollback to the 1-shard table, add/remove reach the one host set: pings dropped, then pass', async (t) => {
+  const l = await theLab();
+  await expectOk(t, l.director, ['rollback', ...l.rollbackArgs], 'rollback to 1 shard');
+  await addRemoveWithPings(t, l, 1);
 });
 
 const BLACKLIST_POINTS = ['blacklist:after-file', 'blacklist:after-pending', 'blacklist:after-live'] as const;
 const APPLY_POINTS = ['apply:after-backup', 'table:after-pending', 'table:after-commit', 'table:after-read-back'] as const;
+const random = seeded(SEED);
+const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+const SHARDS = shardCount(FILLER.length);
+const acknowledged = new Set<string>();
 
-serialSystemTest('kill -9 at seeded points of blacklist add/remove, apply and rollback on a 200k table: the next command converges, rollback restores the right table', async (t) => {
+serialSystemTest('kill -9 of blacklist add/remove at 12 seeded windows on a 200k table: the repeat converges, file and kernel hold every acknowledged entry, verify is clean', async (t) => {
   t.log(`LBFW_FAULT_SEED=${SEED}`);
-  const random = seeded(SEED);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-  await withTempDir(async (dir) => {
-    const hosts = bigHosts(200_000);
-    const shards = shardCount(hosts.length);
-    const { args, file } = await writeSetup(dir, `${hosts.join('\n')}\n`);
-    await withDirectorAndClient(async (ns) => {
-      await expectOk(t, ns, ['apply', '--only', 'firewall', ...args], 'the first apply');
-      const acknowledged = new Set<string>();
-      // blacklist add/remove: 12 kills, each at a seeded window, of a seeded host.
-      for (let round = 0; round < 12; round++) {
-        const removing = acknowledged.size > 0 && random() < 0.4;
-        const host = removing ? pick([...acknowledged]) : `2001:db8:e::${Math.floor(random() * 0xffff).toString(16)}`;
-        const verb = removing ? 'remove' : 'add';
-        const point = pick(BLACKLIST_POINTS);
-        const killed = await lbfwIn(ns, ['blacklist', verb, host, ...args], { LBFW_FAULT_POINT: point });
-        t.is(killed.code, null, why(`round ${round}: ${verb} ${host} was killed at ${point}`));
-        await expectOk(t, ns, ['blacklist', verb, host, ...args], `round ${round}: ${verb} ${host} again after a kill at ${point}`);
-        if (removing) acknowledged.delete(host);
-        else acknowledged.add(host);
-        t.is(await inKernel(ns, host, shards), !removing, why(`round ${round}: the kernel agrees with the acknowledged ${verb} of ${host} (killed at ${point})`));
-        const again = await expectOk(t, ns, ['blacklist', verb, host, ...args], `round ${round}: a third ${verb}`);
-        t.regex(again, /nothing changed/, why(`round ${round}: once file and kernel agree, a repeat changes nothing`));
-      }
-      const lines = new Set((await readFile(file, 'utf8')).split('\n'));
-      for (const host of acknowledged) t.true(lines.has(host), why(`the file holds the acknowledged ${host}`));
-      await expectOk(t, ns, ['verify', '--only', 'firewall', ...args], 'verify after the blacklist kills');
+  const l = await theLab();
+  await writeFile(l.file, `${FILLER.join('\n')}\n`);
+  await expectOk(t, l.director, ['apply', '--only', 'firewall', ...l.args], 'apply of 200k hosts');
+  for (let round = 0; round < 12; round++) {
+    const removing = acknowledged.size > 0 && random() < 0.4;
+    const host = removing ? pick([...acknowledged]) : `2001:db8:e::${Math.floor(random() * 0xffff).toString(16)}`;
+    const verb = removing ? 'remove' : 'add';
+    const point = pick(BLACKLIST_POINTS);
+    const killed = await lbfwIn(l.director, ['blacklist', verb, host, ...l.args], { LBFW_FAULT_POINT: point });
+    t.is(killed.code, null, why(`round ${round}: ${verb} ${host} was killed at ${point}`));
+    await expectOk(t, l.director, ['blacklist', verb, host, ...l.args], `round ${round}: ${verb} ${host} again after a kill at ${point}`);
+    if (removing) acknowledged.delete(host);
+    else acknowledged.add(host);
+    t.is(await inKernel(l.director, host, SHARDS), !removing, why(`round ${round}: the kernel agrees with the acknowledged ${verb} of ${host} (killed at ${point})`));
+    const again = await expectOk(t, l.director, ['blacklist', verb, host, ...l.args], `round ${round}: a third ${verb}`);
+    t.regex(again, /nothing changed/, why(`round ${round}: once file and kernel agree, a repeat changes nothing`));
+  }
+  const lines = new Set((await readFile(l.file, 'utf8')).split('\n'));
+  for (const host of acknowledged) t.true(lines.has(host), why(`the file holds the acknowledged ${host}`));
+  await expectOk(t, l.director, ['verify', '--only', 'firewall', ...l.args], 'verify after the blacklist kills');
+});
 
-      // apply: each kill at a seeded window, then the next apply and a rollback.
-      const points = [...APPLY_POINTS].sort(() => random() - 0.5).slice(0, 2);
-      for (const [round, point] of points.entries()) {
-        const killedHost = `2001:db8:d::${round}:1`;
-        const laterHost = `2001:db8:d::${round}:2`;
-        await appendFile(file, `${killedHost}\n`);
-        const killed = await lbfwIn(ns, ['apply', '--only', 'firewall', ...args], { LBFW_FAULT_POINT: point });
-        t.is(killed.code, null, why(`apply round ${round}: killed at ${point}`));
-        const ranBeforeRetry = await inKernel(ns, killedHost, shards);
-        await appendFile(file, `${laterHost}\n`);
-        await expectOk(t, ns, ['apply', '--only', 'firewall', ...args], `apply round ${round}: the next apply after a kill at ${point}`);
-        await expectOk(t, ns, ['verify', '--only', 'firewall', ...args], `apply round ${round}: verify after the next apply`);
-        await expectOk(t, ns, ['rollback', ...args.slice(2)], `apply round ${round}: rollback`);
-        // The table before the last apply: the killed run's, when its commit went through; else the one before.
-        t.is(await inKernel(ns, killedHost, shards), ranBeforeRetry, why(`apply round ${round} (${point}): rollback restores the table that ran before the last apply`));
-        t.false(await inKernel(ns, laterHost, shards), why(`apply round ${round}: the rolled-back apply's host is gone`));
-        await expectOk(t, ns, ['apply', '--only', 'firewall', ...args], `apply round ${round}: apply again`);
-      }
-      // rollback killed after its commit: running it again works, and the record matches the kernel.
-      const killed = await lbfwIn(ns, ['rollback', ...args.slice(2)], { LBFW_FAULT_POINT: 'rollback:after-restore' });
-      t.is(killed.code, null, why('rollback killed after the restore'));
-      await expectOk(t, ns, ['blacklist', 'add', '2001:db8:d::ff', ...args], 'a blacklist add after a killed rollback');
-      t.true(await inKernel(ns, '2001:db8:d::ff', shards), why('the add after a killed rollback reached the kernel'));
-      await expectOk(t, ns, ['apply', '--only', 'firewall', ...args], 'apply after a killed rollback');
-      await expectOk(t, ns, ['verify', '--only', 'firewall', ...args], 'verify at the end');
-      // Backups are bounded by content: the killed runs added no duplicates of one table.
-      const backups = (await readdir(path.join(dir, 'state', 'backups'))).filter((n) => n.endsWith('.json'));
-      t.true(backups.length <= 10, why(`at most 10 backups, found ${backups.length}`));
-    });
-  });
+serialSystemTest('kill -9 of apply at a seeded window of a 200k load: the next apply works, verify is clean, rollback restores the table that ran before it', async (t) => {
+  const l = await theLab();
+  const point = pick(APPLY_POINTS);
+  t.log(`LBFW_FAULT_SEED=${SEED}: apply killed at ${point}`);
+  const killedHost = '2001:db8:d::1';
+  const laterHost = '2001:db8:d::2';
+  await appendFile(l.file, `${killedHost}\n`);
+  const killed = await lbfwIn(l.director, ['apply', '--only', 'firewall', ...l.args], { LBFW_FAULT_POINT: point });
+  t.is(killed.code, null, why(`apply killed at ${point}`));
+  const ranBeforeRetry = await inKernel(l.director, killedHost, SHARDS);
+  t.is(ranBeforeRetry, point === 'table:after-commit' || point === 'table:after-read-back', why(`the killed run's table runs exactly when it was killed after its commit (${point})`));
+  await appendFile(l.file, `${laterHost}\n`);
+  await expectOk(t, l.director, ['apply', '--only', 'firewall', ...l.args], `the next apply after a kill at ${point}`);
+  await expectOk(t, l.director, ['verify', '--only', 'firewall', ...l.args], 'verify after the next apply');
+  await expectOk(t, l.director, ['rollback', ...l.rollbackArgs], 'rollback');
+  // The table before the last apply: the killed run's when its commit went through, else the one before.
+  t.is(await inKernel(l.director, killedHost, SHARDS), ranBeforeRetry, why(`(${point}) rollback restores the table that ran before the last apply`));
+  t.false(await inKernel(l.director, laterHost, SHARDS), why('the rolled-back apply\'s host is gone'));
+  for (const host of acknowledged) t.true(await inKernel(l.director, host, SHARDS), why(`the acknowledged ${host} is in the restored table`));
+});
+
+serialSystemTest('kill -9 of rollback after its commit: the next blacklist add and apply work, verify is clean, backups stay bounded by content', async (t) => {
+  const l = await theLab();
+  await expectOk(t, l.director, ['apply', '--only', 'firewall', ...l.args], 'apply');
+  const killed = await lbfwIn(l.director, ['rollback', ...l.rollbackArgs], { LBFW_FAULT_POINT: 'rollback:after-restore' });
+  t.is(killed.code, null, why('rollback killed after the restore'));
+  await expectOk(t, l.director, ['blacklist', 'add', '2001:db8:d::ff', ...l.args], 'a blacklist add after a killed rollback');
+  t.true(await inKernel(l.director, '2001:db8:d::ff', SHARDS), why('the add after a killed rollback reached the kernel'));
+  await expectOk(t, l.director, ['apply', '--only', 'firewall', ...l.args], 'apply after a killed rollback');
+  await expectOk(t, l.director, ['verify', '--only', 'firewall', ...l.args], 'verify at the end');
+  const backups = (await readdir(path.join(l.dir, 'state', 'backups'))).filter((n) => n.endsWith('.json'));
+  t.true(backups.length <= 10, why(`at most 10 backups, found ${backups.length}`));
 });

@@ -191,3 +191,16 @@ test('blacklist add converges: a host in the file but not in the running set is 
   t.deepEqual(elementsOf(options.backend, 'bl4_hosts'), ['203.0.113.7']);
   t.is((await verifyFirewall(config, options)).drift.length, 0);
 });
+
+test('--skip-invalid refuses to shrink the running blacklist below half unless forced', async (t) => {
+  const hosts = Array.from({ length: 10 }, (_, i) => `203.0.113.${i + 1}`);
+  const { config, options } = await setUp(t, `${hosts.join('\n')}\n`);
+  await applyFirewall(config, options);
+  // The format changed: a count column after each address.
+  await writeFile(config.blacklistPath, `${hosts.slice(0, 3).join('\n')}\n${hosts.slice(3).map((h) => `${h};5`).join('\n')}\n`);
+  const error = await t.throwsAsync(applyFirewall(config, { ...options, skipInvalid: true }));
+  t.regex(error?.message ?? '', /7 bad lines skipped .* leave 3 blacklist elements where 10 run now/);
+  t.is(elementsOf(options.backend, 'bl4_hosts').length, 10, 'nothing changed');
+  await applyFirewall(config, { ...options, skipInvalid: true, force: true });
+  t.is(elementsOf(options.backend, 'bl4_hosts').length, 3);
+});
