@@ -141,14 +141,15 @@ async function blacklistKillRound(t: ExecutionContext, l: Lab, round: number): P
   t.regex(again, /nothing changed/, why(`round ${round}: once file and kernel agree, a repeat changes nothing`));
 }
 
-for (const first of [0, 4, 8]) {
-  serialSystemTest(`kill -9 of blacklist add/remove at seeded windows, rounds ${first + 1}-${first + 4} of 12: the repeat converges and a third run changes nothing`, async (t) => {
+// 10 kills in tests of 2, each well under the suite's idle timeout on a loaded host.
+for (const first of [0, 2, 4, 6, 8]) {
+  serialSystemTest(`kill -9 of blacklist add/remove at seeded windows, rounds ${first + 1}-${first + 2} of 10: the repeat converges and a third run changes nothing`, async (t) => {
     const l = await theLab();
-    for (let round = first; round < first + 4; round++) await blacklistKillRound(t, l, round);
+    for (let round = first; round < first + 2; round++) await blacklistKillRound(t, l, round);
   });
 }
 
-serialSystemTest('after the 12 blacklist kills the file holds every acknowledged entry and verify is clean', async (t) => {
+serialSystemTest('after the 10 blacklist kills the file holds every acknowledged entry and verify is clean', async (t) => {
   const l = await theLab();
   const lines = new Set((await readFile(l.file, 'utf8')).split('\n'));
   for (const host of acknowledged) t.true(lines.has(host), why(`the file holds the acknowledged ${host}`));
