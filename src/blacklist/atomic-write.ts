@@ -29,11 +29,13 @@ async function targetOf(path: string): Promise<string> {
   }
 }
 
-async function modeOf(path: string): Promise<number> {
+/** Mode, owner and group of the file being replaced (undefined owner: a new file, created as whoever runs). */
+async function ownershipOf(path: string): Promise<{ mode: number; uid?: number; gid?: number }> {
   try {
-    return (await stat(path)).mode & 0o7777;
+    const stats = await stat(path);
+    return { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid };
   } catch (error) {
-    if (isMissing(error)) return NEW_FILE_MODE;
+    if (isMissing(error)) return { mode: NEW_FILE_MODE };
     throw error;
   }
 }
@@ -49,13 +51,13 @@ async function syncDirectory(dir: string): Promise<void> {
 
 /**
  * writeFileAtomic replaces `path` with `content` (UTF-8), keeping the
- * original file's permission bits (0644 for a new file). On any failure the
+ * original file's permission bits, owner and group (0644 for a new file). On any failure the
  * temporary file is removed, the original is untouched, and the error is
  * rethrown.
  */
 export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   const target = await targetOf(path);
-  const mode = await modeOf(target);
+  const { mode, uid, gid } = await ownershipOf(target);
   const dir = dirname(target);
   // Same directory, so the rename never crosses a filesystem; a random part,
   // so two writers never share a temporary file.
@@ -67,7 +69,10 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     handle = await open(temp, 'wx', 0o600);
     created = true;
     await handle.writeFile(content, typeof content === 'string' ? 'utf8' : undefined);
-    // chmod, not the open mode: the umask would narrow that.
+    // The operator's file stays theirs: same owner and group (root may give
+    // them away; anyone else can only keep their own, which is already so).
+    if (uid !== undefined && gid !== undefined && (uid !== process.getuid?.() || gid !== process.getgid?.())) await handle.chown(uid, gid);
+    // chmod after chown (chown clears set-id bits), not the open mode: the umask would narrow that.
     await handle.chmod(mode);
     await handle.sync();
     await handle.close();

@@ -4,7 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, InputFileError, UsageError } from '../errors.js';
+import { readInputFile, shortReason } from '../system/input-file.js';
+
+/** Largest config accepted: far above any real one. */
+const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, DEFAULT_KEEPALIVED_PATH, type HostConfig } from './model.js';
 import { keepalivedItems, mergeKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
@@ -116,11 +120,11 @@ const READ_FAILURES: Readonly<Record<string, string>> = {
 /** readConfigText reads the file; undefined only when an optional (default) file does not exist. */
 async function readConfigText(file: string, required: boolean): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    // Bounded and FIFO-safe, like every input.
+    return await readInputFile(file, { what: 'config', maxBytes: CONFIG_MAX_BYTES });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!required && code === 'ENOENT') return undefined;
-    const reason = READ_FAILURES[code ?? ''] ?? (error as Error).message;
+    if (!required && error instanceof InputFileError && error.reason === 'missing') return undefined;
+    const reason = shortReason(error);
     throw new ConfigError([{ file, line: 0, message: `cannot read the config: ${reason}` }]);
   }
 }

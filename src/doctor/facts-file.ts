@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { FactsError } from './errors.js';
+import { readInputFile, shortReason } from '../system/input-file.js';
 import { FACTS_VERSION, type Facts } from './facts.js';
 
 type Json = unknown;
@@ -251,10 +252,9 @@ export function parseFacts(text: string, file: string): Facts {
 export async function readFactsFile(file: string): Promise<Facts> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readInputFile(file, { what: 'facts file' });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    const why = shortReason(error);
     throw new FactsError(file, '', `cannot read it (${why}); expected a facts file written by \`lbfw facts > FILE\``);
   }
   return parseFacts(text, file);

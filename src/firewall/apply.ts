@@ -3,16 +3,17 @@
  * previous one, then read it back and compare with what was meant.
  */
 import type { HostConfig } from '../config/model.js';
-import { LbfwError } from '../errors.js';
+import { BlacklistError, LbfwError } from '../errors.js';
+import type { Ruleset } from '../nft/model/objects.js';
 import type { Drift } from '../ruleset/compare.js';
-import { Transaction } from '../nft/transaction.js';
-import { forgetCurrent, writeCurrent } from '../state/current.js';
 import { saveBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
 import { assertMayChange, hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
 import { readBackDrift, runningTable } from './read-back.js';
+import { commitTable, reconcileRecord } from './reconcile.js';
+import { faultPoint } from '../system/fault-point.js';
 
 export { runningTable } from './read-back.js';
 
@@ -50,6 +51,33 @@ export class ApplyMismatchError extends LbfwError {
   }
 }
 
+/** Elements of a table's blacklist sets. */
+function blacklistElements(ruleset: Ruleset): number {
+  return ruleset.sets.filter((s) => /^bl[46]_/.test(s.name)).reduce((n, s) => n + s.elements.count, 0);
+}
+
+/**
+ * assertNotShrunkBySkipping: with --skip-invalid, a file whose format
+ * changed (a `;` comment style, a count column) can leave far fewer entries
+ * than the running blacklist holds; a cron job must not wipe a working
+ * blacklist that way. Less than half of the running elements is refused
+ * unless forced.
+ */
+function assertNotShrunkBySkipping(prepared: PreparedFirewall, running: Ruleset | undefined, force: boolean): void {
+  if (prepared.skipped.length === 0 || running === undefined || force) return;
+  const before = blacklistElements(running);
+  const after = blacklistElements(prepared.ruleset);
+  if (after * 2 >= before) return;
+  const file = prepared.skipped[0]?.file ?? 'the blacklist';
+  throw new BlacklistError([
+    {
+      file,
+      line: 0,
+      message: `${prepared.skipped.length} bad lines skipped (--skip-invalid) leave ${after} blacklist elements where ${before} run now: refusing to shrink the running blacklist below half; fix the file, or pass --force`,
+    },
+  ]);
+}
+
 /**
  * applyFirewall builds the ruleset from `config` and the blacklist and
  * replaces `table inet lbfw` with it atomically. Bad input throws before any
@@ -73,18 +101,21 @@ export async function applyFirewall(config: HostConfig, options: ApplyOptions = 
 export async function applyPreparedFirewall(
   prepared: PreparedFirewall,
   resolved: Resolved,
-  options: Pick<ApplyOptions, 'confirmSeconds'> = {},
+  options: Pick<ApplyOptions, 'confirmSeconds' | 'force'> = {},
 ): Promise<ApplyResult> {
-  const tx = new Transaction().replaceTable(prepared.ruleset);
+  // A run killed before its record was confirmed left it pending: settle it with the kernel first.
+  await reconcileRecord(resolved.backend, resolved.paths);
   const supersededConfirm = await cancelPending(resolved.paths);
-  const backup = await saveBackup(resolved.paths.backups, await runningTable(resolved), 'apply');
-  await resolved.backend.run(tx);
-  const drift = await readBackDrift(resolved.backend, prepared.ruleset);
-  if (drift.length > 0) {
-    await forgetCurrent(resolved.paths);
-    throw new ApplyMismatchError(drift, backup);
-  }
-  await writeCurrent(resolved.paths, prepared.ruleset);
+  const running = await runningTable(resolved);
+  assertNotShrunkBySkipping(prepared, running?.ruleset, options.force === true);
+  const backup = await saveBackup(resolved.paths.backups, running, 'apply');
+  faultPoint('apply:after-backup');
+  // The record goes down as pending before the commit and is confirmed only
+  // after the read-back: a kill in between leaves nothing stale behind.
+  await commitTable(resolved.backend, resolved.paths, prepared.ruleset, async () => {
+    const drift = await readBackDrift(resolved.backend, prepared.ruleset);
+    if (drift.length > 0) throw new ApplyMismatchError(drift, backup);
+  });
   const confirm =
     options.confirmSeconds === undefined ? undefined : await armConfirmTimer(resolved, backup, options.confirmSeconds);
   return {

@@ -12,12 +12,12 @@ import { LockError } from '../errors.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { listBackups, removeBackup, type Backup } from '../state/backups.js';
 import { withLock } from '../state/lock.js';
-import { forgetCurrent } from '../state/current.js';
 import { clearPending, readPending, writePending, type ConfirmTimer, type PendingConfirm } from '../state/pending.js';
 import type { StatePaths } from '../state/paths.js';
 import { startTimer, stopTimer, systemdAvailable, timerAlive } from './confirm-timer.js';
 import { resolveOptions, type FirewallOptions, type Resolved } from './options.js';
 import { restoreBackup } from './rollback.js';
+import { reconcileRecord } from './reconcile.js';
 
 /** ArmedConfirm: a pending confirmation and its deadline. */
 export interface ArmedConfirm {
@@ -143,8 +143,8 @@ export async function expireConfirm(options: FirewallOptions, token: string): Pr
     const backup = (await listBackups(resolved.paths.backups)).find((b) => b.id === pending.backupId);
     let outcome: ExpiryOutcome = 'backup-missing';
     if (backup !== undefined) {
-      await restoreBackup(resolved.backend, resolved.paths.backups, backup);
-      await forgetCurrent(resolved.paths);
+      await reconcileRecord(resolved.backend, resolved.paths);
+      await restoreBackup(resolved.backend, resolved.paths, backup);
       await removeBackup(resolved.paths.backups, backup.id);
       outcome = 'restored';
     }

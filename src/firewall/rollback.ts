@@ -3,11 +3,12 @@
  */
 import { StateError } from '../errors.js';
 import type { NftBackend } from '../nft/backend.js';
-import { Transaction } from '../nft/transaction.js';
 import { listBackups, readBackupTable, removeBackup, type Backup } from '../state/backups.js';
 import { clearPending } from '../state/pending.js';
 import { withLock } from '../state/lock.js';
-import { forgetCurrent } from '../state/current.js';
+import type { StatePaths } from '../state/paths.js';
+import { commitTable, reconcileRecord } from './reconcile.js';
+import { faultPoint } from '../system/fault-point.js';
 import { assertMayChange, resolveOptions, type FirewallOptions } from './options.js';
 import { restoreHostRecords, type HostRestore } from '../host/rollback.js';
 
@@ -24,9 +25,11 @@ export interface RollbackResult {
  * restoreBackup replaces lbfw's table with a saved one in one transaction
  * (or removes the table when there was none then). The caller holds the lock.
  */
-export async function restoreBackup(backend: NftBackend, backupsDir: string, backup: Backup): Promise<void> {
-  const table = await readBackupTable(backupsDir, backup);
-  await backend.run(table === undefined ? new Transaction().deleteTable() : new Transaction().replaceTable(table));
+export async function restoreBackup(backend: NftBackend, paths: StatePaths, backup: Backup): Promise<void> {
+  const table = await readBackupTable(paths.backups, backup);
+  // Under a pending record: what runs afterwards is recorded exactly (one
+  // kernel transaction), and a kill mid-way is settled by the next command.
+  await commitTable(backend, paths, table);
 }
 
 /**
@@ -40,9 +43,9 @@ export async function rollbackFirewall(options: FirewallOptions = {}): Promise<R
     const backups = await listBackups(resolved.paths.backups);
     const newest = backups[backups.length - 1];
     if (newest === undefined) throw new StateError(`no backup to roll back to in ${resolved.paths.backups}`);
-    await restoreBackup(resolved.backend, resolved.paths.backups, newest);
-    // What runs now is a backup, not a ruleset lbfw has a record of.
-    await forgetCurrent(resolved.paths);
+    await reconcileRecord(resolved.backend, resolved.paths);
+    await restoreBackup(resolved.backend, resolved.paths, newest);
+    faultPoint('rollback:after-restore');
     await removeBackup(resolved.paths.backups, newest.id);
     await clearPending(resolved.paths.pending);
     const host = await restoreHostRecords(resolved.paths.dir, backups[backups.length - 2]?.id);

@@ -99,7 +99,10 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
     const firewall =
       prepared === undefined
         ? undefined
-        : await applyPreparedFirewall(prepared, resolved, options.confirmSeconds === undefined ? {} : { confirmSeconds: options.confirmSeconds });
+        : await applyPreparedFirewall(prepared, resolved, {
+            ...(options.confirmSeconds === undefined ? {} : { confirmSeconds: options.confirmSeconds }),
+            ...(options.force === undefined ? {} : { force: options.force }),
+          });
     await writeLastApply(resolved.paths.dir, HOST_PARTS.filter((part) => includes(options, part)));
     return {
       inferred,

@@ -97,6 +97,11 @@ export interface NftBackend {
    * by their first key. A missing set or table yields an empty list.
    */
   lookupElements(set: string, keys: ElementList): Promise<ElementList>;
+  /**
+   * setNames lists the named sets of lbfw's table from their headers alone,
+   * no elements (the shard layout of the running table); empty without a table.
+   */
+  setNames(): Promise<string[]>;
   /** listElements returns every element of one set (small sets; big ones cost a kernel dump). */
   listElements(set: string): Promise<ElementList>;
   /**

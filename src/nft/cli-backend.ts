@@ -144,6 +144,20 @@ export class NftCli implements NftBackend {
     return found.length === 0 ? emptyElements(keys.key, keys.interval) : elementsFromTexts(keys.key, keys.interval, found);
   }
 
+  async setNames(): Promise<string[]> {
+    // -t (terse) leaves the elements out, and nft then does not fetch them: milliseconds with a million.
+    const result = await this.#exec(['-t', 'list', 'sets', TABLE_FAMILY]);
+    if (result.code !== 0) this.#fail('list sets', result, '');
+    const names: string[] = [];
+    let inLbfw = false;
+    for (const line of result.stdout.split('\n')) {
+      if (line.startsWith('table ')) inLbfw = line === `table ${TABLE_FAMILY} ${TABLE_NAME} {`;
+      const match = inLbfw ? /^\tset (\S+) \{$/.exec(line) : null;
+      if (match !== null) names.push(match[1] as string);
+    }
+    return names;
+  }
+
   async listElements(set: string): Promise<ElementList> {
     const result = await this.#exec(['list', 'set', TABLE_FAMILY, TABLE_NAME, set]);
     if (result.code !== 0) this.#fail('list set', result, '');

@@ -133,6 +133,10 @@ export class FakeBackend implements NftBackend {
     this.#apply(tx);
   }
 
+  async setNames(): Promise<string[]> {
+    return this.#table?.sets.map((s) => s.name) ?? [];
+  }
+
   async tableExists(): Promise<boolean> {
     return this.#table !== undefined;
   }

@@ -7,9 +7,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StateError } from '../errors.js';
+import { readInputFile } from '../system/input-file.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import type { Ruleset } from '../nft/model/objects.js';
-import { readRulesetFile, writeRulesetFile } from './ruleset-file.js';
+import { encodeRuleset, readRulesetFile } from './ruleset-file.js';
 
 /** How many backups are kept; older ones are removed. */
 export const BACKUPS_KEPT = 10;
@@ -54,7 +55,7 @@ export async function listBackups(dir: string): Promise<Backup[]> {
   const backups: Backup[] = [];
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
     try {
-      backups.push(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as Backup);
+      backups.push(JSON.parse(await readInputFile(path.join(dir, name), { what: 'backup record', maxBytes: 16 * 1024 * 1024 })) as Backup);
     } catch (error) {
       throw new StateError(`backup ${path.join(dir, name)} is unreadable: ${(error as Error).message}`);
     }
@@ -71,16 +72,33 @@ export interface SavedTable {
 /** saveBackup stores `table` (undefined = no table) and prunes old backups. */
 export async function saveBackup(dir: string, table: SavedTable | undefined, reason: string): Promise<Backup> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // Bounded by content, not by runs: runs killed before their commit each
+  // saved the same running table; the newest backup already holds it.
+  const encoded = table === undefined ? undefined : encodeRuleset(table.ruleset);
+  const newest = (await listBackups(dir)).at(-1);
+  if (newest !== undefined && JSON.stringify(newest.omittedRules ?? []) === JSON.stringify(table?.omittedRules ?? []) && (await sameTable(dir, newest, table?.ruleset))) return newest;
   const now = new Date();
   // Sortable and unique even for two backups in the same millisecond.
   const id = `${now.toISOString().replace(/[:.]/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const omitted = table?.omittedRules ?? [];
   const backup: Backup = { id, createdAt: now.toISOString(), reason, tableExisted: table !== undefined, ...(omitted.length === 0 ? {} : { omittedRules: omitted }) };
-  if (table !== undefined) await writeRulesetFile(tablePath(dir, id), table.ruleset);
+  if (encoded !== undefined) await writeFileAtomic(tablePath(dir, id), encoded);
   await writeFileAtomic(metaPath(dir, id), `${JSON.stringify(backup, null, 2)}\n`);
   const all = await listBackups(dir);
   for (const old of all.slice(0, Math.max(0, all.length - BACKUPS_KEPT))) await removeBackup(dir, old.id);
   return backup;
+}
+
+/** sameTable: does `backup` hold exactly `encoded` (undefined: no table)? */
+async function sameTable(dir: string, backup: Backup, table: Ruleset | undefined): Promise<boolean> {
+  if (table === undefined || !backup.tableExisted) return table === undefined && !backup.tableExisted;
+  const saved = await readRulesetFile(tablePath(dir, backup.id)).catch(() => undefined);
+  return saved !== undefined && contentOf(saved).equals(contentOf(table));
+}
+
+/** A table's content: its encoding without the sets' purposes (notes, not what runs). */
+function contentOf(ruleset: Ruleset): Buffer {
+  return encodeRuleset({ ...ruleset, sets: ruleset.sets.map((s) => ({ ...s, purpose: '' })) });
 }
 
 /** readBackupTable returns the saved table, or undefined when there was no table. */

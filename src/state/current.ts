@@ -12,12 +12,14 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { StateError } from '../errors.js';
+import { InputFileError, StateError } from '../errors.js';
+import { readInputFile, STATE_MAX_BYTES } from '../system/input-file.js';
 import { applyEdits, elementsFromHex, emptyElements, ElementTextError, hexOfElement, type ElementList } from '../nft/model/elements.js';
 import type { Ruleset } from '../nft/model/objects.js';
 import type { TxOperation } from '../nft/transaction.js';
 import type { StatePaths } from './paths.js';
 import { readRulesetFile, writeRulesetFile } from './ruleset-file.js';
+import { writeFileAtomic } from '../blacklist/atomic-write.js';
 
 /** CurrentRecord: the ruleset lbfw last loaded and read back unchanged, with live edits applied. */
 export interface CurrentRecord {
@@ -29,13 +31,13 @@ export interface CurrentRecord {
 /** Journal lines above which a live edit folds the journal into a new base. */
 export const JOURNAL_FOLD_LINES = 10000;
 
-type RecordPaths = Pick<StatePaths, 'current' | 'journal'>;
+type RecordPaths = Pick<StatePaths, 'current' | 'journal' | 'pendingRecord' | 'pendingJournal'>;
 
 async function readJournal(file: string): Promise<string[]> {
   try {
-    return (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.length > 0);
+    return (await readInputFile(file, { what: 'journal lbfw keeps', maxBytes: STATE_MAX_BYTES })).split('\n').filter((l) => l.length > 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (error instanceof InputFileError && error.reason === 'missing') return [];
     throw new StateError(`cannot read ${file}: ${(error as Error).message}`);
   }
 }
@@ -130,6 +132,86 @@ export async function recordEdits(paths: RecordPaths, record: CurrentRecord, ope
 
 /** forgetCurrent drops the record: the table now running is not one lbfw rendered. */
 export async function forgetCurrent(paths: RecordPaths): Promise<void> {
+  await fs.rm(paths.pendingJournal, { force: true });
+  await fs.rm(paths.pendingRecord, { force: true });
   await fs.rm(paths.journal, { force: true });
   await fs.rm(paths.current, { force: true });
+}
+
+/*
+ * Pending records. A kill between a commit and the record of it would leave
+ * a record of the table before, from which the next backup is rendered. So
+ * what is about to run is written first as pending; once it runs (read back,
+ * or committed as one kernel transaction), it becomes the record. A pending
+ * record found on start is reconciled with the kernel (firewall/reconcile.ts).
+ */
+
+/** writePendingRecord records `ruleset` as about to replace the running table. */
+export async function writePendingRecord(paths: RecordPaths, ruleset: Ruleset): Promise<void> {
+  await fs.mkdir(path.dirname(paths.pendingRecord), { recursive: true, mode: 0o700 });
+  await fs.rm(paths.pendingJournal, { force: true });
+  await writeRulesetFile(paths.pendingRecord, ruleset);
+}
+
+/** readPendingRecord returns the pending record, if one was left. */
+export async function readPendingRecord(paths: RecordPaths): Promise<Ruleset | undefined> {
+  return readRulesetFile(paths.pendingRecord);
+}
+
+/** confirmPendingRecord makes the pending record the record: its table runs now. */
+export async function confirmPendingRecord(paths: RecordPaths): Promise<void> {
+  // The journal belongs to the old base: it goes before the new base takes the name.
+  await fs.rm(paths.journal, { force: true });
+  await fs.rename(paths.pendingRecord, paths.current);
+}
+
+/** writePendingEdits records the journal lines of a live edit about to be committed. */
+export async function writePendingEdits(paths: RecordPaths, operations: readonly TxOperation[]): Promise<void> {
+  await writeFileAtomic(paths.pendingJournal, `${journalLinesOf(operations).join('\n')}\n`);
+}
+
+/** readPendingEdits returns the journal lines of a live edit left pending, if any. */
+export async function readPendingEdits(paths: RecordPaths): Promise<string[] | undefined> {
+  try {
+    await fs.stat(paths.pendingJournal);
+  } catch {
+    return undefined;
+  }
+  return readJournal(paths.pendingJournal);
+}
+
+/** confirmPendingEdits appends the pending edit's lines to the journal: the edit ran. */
+export async function confirmPendingEdits(paths: RecordPaths, lines: readonly string[]): Promise<void> {
+  if (lines.length > 0) await fs.appendFile(paths.journal, `${lines.join('\n')}\n`, { mode: 0o600 });
+  await fs.rm(paths.pendingJournal, { force: true });
+}
+
+/** dropPendingEdits discards the pending edit's lines: the edit did not run. */
+export async function dropPendingEdits(paths: RecordPaths): Promise<void> {
+  await fs.rm(paths.pendingJournal, { force: true });
+}
+
+/** journalLineCount counts the journal's lines without reading the base (a live edit's fast path). */
+export async function journalLineCount(paths: RecordPaths): Promise<number> {
+  return (await readJournal(paths.journal)).length;
+}
+
+/** hasCurrent says whether lbfw has a record, without reading it. */
+export async function hasCurrent(paths: RecordPaths): Promise<boolean> {
+  return fs.stat(paths.current).then(() => true, () => false);
+}
+
+/**
+ * appendEdits journals a committed live edit: lines appended, or, when the
+ * journal has grown long, folded into a new base. No-op without a record.
+ */
+export async function appendEdits(paths: RecordPaths, operations: readonly TxOperation[]): Promise<void> {
+  const lines = journalLinesOf(operations);
+  if (lines.length === 0 || !(await hasCurrent(paths))) return;
+  if ((await journalLineCount(paths)) + lines.length > JOURNAL_FOLD_LINES) {
+    const record = await readCurrent(paths);
+    if (record !== undefined) await writeCurrent(paths, replayJournal(record.ruleset, lines, paths.journal));
+    return;
+  }
+  await fs.appendFile(paths.journal, `${lines.join('\n')}\n`, { mode: 0o600 });
 }

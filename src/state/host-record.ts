@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { StateError } from '../errors.js';
+import { readInputFile, readInputFileIfPresent } from '../system/input-file.js';
 import type { VipAction } from '../vip/plan.js';
 
 /** How many host records are kept (as many as firewall backups). */
@@ -41,9 +42,8 @@ export function hostRecordsDir(stateDir: string): string {
 /** readFileBefore reads a file's current content for a record (null when missing). */
 export async function readFileBefore(file: string): Promise<FileBefore> {
   try {
-    return { file, previous: await fs.readFile(file, 'utf8') };
+    return { file, previous: (await readInputFileIfPresent(file, { what: 'file lbfw manages', maxBytes: 16 * 1024 * 1024 })) ?? null };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { file, previous: null };
     throw error;
   }
 }
@@ -78,7 +78,7 @@ export async function listHostRecords(stateDir: string): Promise<HostRecord[]> {
       const stat = await fs.stat(file);
       // Records are a few KB; anything huge is not lbfw's.
       if (!stat.isFile() || stat.size > 4 * 1024 * 1024) throw new Error('not a regular file of a sane size');
-      const data = JSON.parse(await fs.readFile(file, 'utf8')) as HostRecord;
+      const data = JSON.parse(await readInputFile(file, { what: 'host record', maxBytes: 4 * 1024 * 1024 })) as HostRecord;
       if (typeof data.id !== 'string' || !Array.isArray(data.sysctls) || !Array.isArray(data.vips) || !Array.isArray(data.files)) throw new Error('not a host record');
       records.push(data);
     } catch (error) {

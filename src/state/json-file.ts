@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { StateError } from '../errors.js';
+import { readInputFileIfPresent } from '../system/input-file.js';
 
 /**
  * readJsonFile returns the parsed file, or undefined when it does not exist.
@@ -14,10 +15,12 @@ import { StateError } from '../errors.js';
 export async function readJsonFile(file: string, remedy: string): Promise<unknown> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // Bounded and FIFO-safe: a state file is read like any input.
+    const read = await readInputFileIfPresent(file, { what: 'state file lbfw keeps', maxBytes: 16 * 1024 * 1024 });
+    if (read === undefined) return undefined;
+    text = read;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw new StateError(`${(error as Error).message}; ${remedy}`);
   }
   try {
     return JSON.parse(text) as unknown;

@@ -16,6 +16,10 @@ export interface StatePaths {
   readonly current: string;
   /** Live element edits since that record was written (see state/current.ts). */
   readonly journal: string;
+  /** The record of a table about to be committed, confirmed once it runs (see state/current.ts). */
+  readonly pendingRecord: string;
+  /** Journal lines of a live edit about to be committed, confirmed once it ran. */
+  readonly pendingJournal: string;
   readonly pending: string;
   readonly confirmLog: string;
 }
@@ -29,6 +33,8 @@ export function statePaths(dir?: string, env: Record<string, string | undefined>
     backups: path.join(root, 'backups'),
     current: path.join(root, 'current.table'),
     journal: path.join(root, 'current.journal'),
+    pendingRecord: path.join(root, 'pending.table'),
+    pendingJournal: path.join(root, 'pending.journal'),
     pending: path.join(root, 'pending-confirm.json'),
     confirmLog: path.join(root, 'confirm.log'),
   };

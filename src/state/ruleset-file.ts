@@ -5,7 +5,8 @@
  * without parsing a string per element.
  */
 import { promises as fs } from 'node:fs';
-import { StateError } from '../errors.js';
+import { InputFileError, StateError } from '../errors.js';
+import { readInputBytes, STATE_MAX_BYTES } from '../system/input-file.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { assertAscending, ElementOrderError, type ElementList } from '../nft/model/elements.js';
 import { keyWidth, type SetKey } from '../nft/model/keys.js';
@@ -115,9 +116,9 @@ export async function writeRulesetFile(file: string, ruleset: Ruleset): Promise<
 export async function readRulesetFile(file: string): Promise<Ruleset | undefined> {
   let data: Buffer;
   try {
-    data = await fs.readFile(file);
+    data = await readInputBytes(file, { what: 'table lbfw saved', maxBytes: STATE_MAX_BYTES });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof InputFileError && error.reason === 'missing') return undefined;
     throw new StateError(`cannot read ${file}: ${(error as Error).message}`);
   }
   return decodeRuleset(data, file);

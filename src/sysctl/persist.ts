@@ -22,6 +22,7 @@
  */
 import { mkdir, readFile, readdir, realpath } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { readInputFileIfPresent } from '../system/input-file.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import { preferredText } from './expectation.js';
@@ -249,10 +250,8 @@ async function realOrSelf(file: string): Promise<string> {
  */
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readInputFileIfPresent(file, { what: 'sysctl file', maxBytes: 1024 * 1024 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new ConfigError([{ file, line: 0, message: `cannot read: ${(error as Error).message}` }]);
   }
 }

@@ -221,7 +221,11 @@ function readSysctls(reader: Reader, field: Field, profile: string): ProfileEntr
 function readValue(reader: Reader, field: Field, template: string): string | undefined {
   const node = field.value;
   if (isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value)) return String(node.value);
-  if (isScalar(node) && typeof node.value === 'string') return node.value.trim();
+  if (isScalar(node) && typeof node.value === 'string') {
+    // "1\n2" would read as the two-integer form and be written as two lines to /proc/sys.
+    if (/[\r\n]/.test(node.value.trim())) return reader.report(reader.lineOf(node, field.line), `${template}.value: one line expected; got a value with a line break`);
+    return node.value.trim();
+  }
   return reader.report(reader.lineOf(node, field.line), `${template}.value: expected ${VALUE_FORMS}; got ${describe(node)}`);
 }
 

@@ -13,6 +13,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { readInputFileIfPresent } from '../system/input-file.js';
 import { PROFILE_NAME, parseProfile, type ProfileDocument, type ProfileEntry } from './profile.js';
 import { packageRoot } from '../package-info.js';
 
@@ -65,10 +66,8 @@ function dirsOf(options: ProfileDirs): { user: string; builtin: string } {
 
 async function readIfPresent(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readInputFileIfPresent(file, { what: 'sysctl profile', maxBytes: 1024 * 1024 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new ConfigError([{ file, line: 0, message: `cannot read the profile: ${(error as Error).message}` }]);
   }
 }

@@ -64,6 +64,11 @@ function kindOf(mode: number): string {
  * the limit is enforced on the bytes read, not on the size stat claims).
  */
 export async function readInputFile(file: string, options: ReadInputOptions = {}): Promise<string> {
+  return (await readInputBytes(file, options)).toString('utf8');
+}
+
+/** readInputBytes is {@link readInputFile} for binary files (lbfw's saved tables): the same checks, the bytes. */
+export async function readInputBytes(file: string, options: ReadInputOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_INPUT_MAX_BYTES;
   const what = options.what ?? 'input file';
   let handle;
@@ -95,11 +100,41 @@ export async function readInputFile(file: string, options: ReadInputOptions = {}
       }
       chunks.push(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    return Buffer.concat(chunks, total);
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     throw new InputFileError(file, reasonOf(error), `${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await handle.close();
   }
+}
+
+/** readInputFileIfPresent is {@link readInputFile}, with undefined for a file that does not exist. */
+export async function readInputFileIfPresent(file: string, options: ReadInputOptions = {}): Promise<string | undefined> {
+  try {
+    return await readInputFile(file, options);
+  } catch (error) {
+    if (error instanceof InputFileError && error.reason === 'missing') return undefined;
+    throw error;
+  }
+}
+
+/** Byte limit of lbfw's own state files (records, journals, saved tables of a million-element set). */
+export const STATE_MAX_BYTES = 256 * 1024 * 1024;
+
+/** shortReason: the few words an error names an unreadable input by (`no such file`, ...). */
+export function shortReason(error: unknown): string {
+  if (error instanceof InputFileError) {
+    switch (error.reason) {
+      case 'missing':
+        return 'no such file';
+      case 'permission':
+        return 'permission denied';
+      case 'directory':
+        return 'it is a directory';
+      default:
+        return error.message;
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
 }

@@ -76,3 +76,16 @@ test('Concurrent writes leave one complete content and no temporary files.', asy
   t.true(contents.includes(await readFile(path, 'utf8')));
   t.deepEqual(await readdir(dir), ['static_blacklist']);
 });
+
+test('Replacing a file keeps its owner and group (root rewriting an operator\'s file).', async (t) => {
+  if (process.getuid?.() !== 0) return t.pass('needs root to give a file to another owner');
+  const dir = await tempDir(t);
+  const path = join(dir, 'static_blacklist');
+  await writeFile(path, 'old\n');
+  const { chown } = await import('node:fs/promises');
+  await chown(path, 1234, 5678);
+  await chmod(path, 0o640);
+  await writeFileAtomic(path, 'new\n');
+  const after = await stat(path);
+  t.deepEqual([after.uid, after.gid, after.mode & 0o7777], [1234, 5678, 0o640]);
+});

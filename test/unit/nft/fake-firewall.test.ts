@@ -126,3 +126,81 @@ test('blacklist test finds the host element or the covering range in the running
   t.deepEqual((await testBlacklist(config, '203.0.113.200', options)).liveMatches, [{ set: 'bl4_nets', element: '203.0.113.128/25' }]);
   t.false((await testBlacklist(config, '192.0.2.99', options)).blocked);
 });
+
+test('a record left pending by a run killed after its commit is confirmed by the next command; the next backup is that table', async (t) => {
+  const { config, options } = await setUp(t, '203.0.113.7\n');
+  const paths = statePaths(options.stateDir, {});
+  await applyFirewall(config, options);
+  // A run killed between the commit and its confirmation: the kernel runs T1, only the pending record knows.
+  const { writePendingRecord, readCurrent } = await import('../../../src/state/current.js');
+  const { Transaction } = await import('../../../src/nft/transaction.js');
+  await writeFile(config.blacklistPath, '203.0.113.7\n203.0.113.8\n');
+  const { prepareFirewall } = await import('../../../src/firewall/prepare.js');
+  const t1 = (await prepareFirewall(config, {}, {})).ruleset;
+  await writePendingRecord(paths, t1);
+  await options.backend.run(new Transaction().replaceTable(t1));
+  // The next command: the record is reconciled with the kernel, so the backup it takes holds T1.
+  await writeFile(config.blacklistPath, '203.0.113.9\n');
+  await applyFirewall(config, options);
+  await rollbackFirewall(options);
+  t.deepEqual(elementsOf(options.backend, 'bl4_hosts'), ['203.0.113.7', '203.0.113.8'], 'rollback restores the table that ran before the last apply');
+  t.deepEqual(elementTexts((await readCurrent(paths))?.ruleset.sets.find((s) => s.name === 'bl4_hosts')?.elements ?? { key: ['ipv4_addr'], interval: false, count: 0, keys: new Uint8Array() }), ['203.0.113.7', '203.0.113.8'], 'the record is of the restored table');
+});
+
+test('a pending record of a commit that never happened is dropped: the next backup is read from the kernel', async (t) => {
+  const { config, options } = await setUp(t, '203.0.113.7\n');
+  const paths = statePaths(options.stateDir, {});
+  await applyFirewall(config, options);
+  const { writePendingRecord } = await import('../../../src/state/current.js');
+  const { prepareFirewall } = await import('../../../src/firewall/prepare.js');
+  await writeFile(config.blacklistPath, '203.0.113.8\n');
+  await writePendingRecord(paths, (await prepareFirewall(config, {}, {})).ruleset);
+  await writeFile(config.blacklistPath, '203.0.113.9\n');
+  await applyFirewall(config, options);
+  await rollbackFirewall(options);
+  t.deepEqual(elementsOf(options.backend, 'bl4_hosts'), ['203.0.113.7']);
+});
+
+test('backups are bounded by content: applies killed before their commit add no second backup of the same table', async (t) => {
+  const { config, options } = await setUp(t, '203.0.113.7\n');
+  const { listBackups } = await import('../../../src/state/backups.js');
+  await applyFirewall(config, options);
+  await writeFile(config.blacklistPath, '203.0.113.8\n');
+  // Each failed commit leaves the backup it took; the same running table is not saved again.
+  for (let i = 0; i < 3; i++) {
+    options.backend.failNext();
+    await t.throwsAsync(applyFirewall(config, options));
+  }
+  t.is((await listBackups(path.join(options.stateDir, 'backups'))).length, 2, 'no table, then the first table: one backup each');
+});
+
+test('blacklist add converges: a host in the file but not in the running set is added by the retry', async (t) => {
+  const { config, options } = await setUp(t, '203.0.113.7\n');
+  await applyFirewall(config, options);
+  // A run killed after the file rename, before the live update.
+  await writeFile(config.blacklistPath, '203.0.113.7\n203.0.113.8\n');
+  const retry = await addToBlacklist(config, '203.0.113.8', options);
+  t.true(retry.changed);
+  t.is(retry.live, 'updated');
+  t.deepEqual(elementsOf(options.backend, 'bl4_hosts'), ['203.0.113.7', '203.0.113.8']);
+  const again = await addToBlacklist(config, '203.0.113.8', options);
+  t.false(again.changed, 'file and running set agree: nothing changed');
+  // And remove: gone from the file, still in the set.
+  await writeFile(config.blacklistPath, '203.0.113.7\n');
+  t.is((await removeFromBlacklist(config, '203.0.113.8', options)).live, 'updated');
+  t.deepEqual(elementsOf(options.backend, 'bl4_hosts'), ['203.0.113.7']);
+  t.is((await verifyFirewall(config, options)).drift.length, 0);
+});
+
+test('--skip-invalid refuses to shrink the running blacklist below half unless forced', async (t) => {
+  const hosts = Array.from({ length: 10 }, (_, i) => `203.0.113.${i + 1}`);
+  const { config, options } = await setUp(t, `${hosts.join('\n')}\n`);
+  await applyFirewall(config, options);
+  // The format changed: a count column after each address.
+  await writeFile(config.blacklistPath, `${hosts.slice(0, 3).join('\n')}\n${hosts.slice(3).map((h) => `${h};5`).join('\n')}\n`);
+  const error = await t.throwsAsync(applyFirewall(config, { ...options, skipInvalid: true }));
+  t.regex(error?.message ?? '', /7 bad lines skipped .* leave 3 blacklist elements where 10 run now/);
+  t.is(elementsOf(options.backend, 'bl4_hosts').length, 10, 'nothing changed');
+  await applyFirewall(config, { ...options, skipInvalid: true, force: true });
+  t.is(elementsOf(options.backend, 'bl4_hosts').length, 3);
+});

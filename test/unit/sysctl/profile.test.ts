@@ -115,3 +115,4 @@ test(accepts, 'net.ipv6.conf.{vip}.accept_ra');
 test(accepts, 'net.ipv4.vs.conntrack');
 test(accepts, 'net.core.somaxconn');
 test('A key a newer kernel may add under net.ipv4 is accepted when it is no near miss.', accepts, 'net.ipv4.tcp_brand_new_feature');
+test('A value with a line break ("1\\n2") is refused at its line before anything is written.', refuses, oneKey('net.ipv4.vs.expire_nodest_conn', '"1\\n2"'), 3, /one line expected/);
