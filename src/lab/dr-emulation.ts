@@ -24,6 +24,17 @@
  * server's MAC (found by ND) still addressed to the IPv6 VIP, as IPVS DR does
  * for IPv6. That table exists only while an IPv6 service does.
  *
+ * NAT (`lvs_method NAT`, IPv4 address services) is emulated as IPVS NAT
+ * moves packets: the request's destination is rewritten to the real server in
+ * the input hook and the packet sent again with `dup to ip daddr` (LOCAL_OUT,
+ * as IPVS's NAT transmit), so requests never traverse the forward hook; the
+ * real servers' replies (their default route is the director) do, and a
+ * forward chain at priority 100, after the filter chains (0), rewrites their
+ * source back to the VIP, where IPVS's ip_vs_reply4 hooks FORWARD. So
+ * ip_forward=0 or a forward chain dropping the replies breaks it as it
+ * breaks IPVS NAT. Stateless: ports are not remapped (real servers listen on
+ * the service's port).
+ *
  * `lbfw doctor` recognises the table name `lbfw_lab_dr` (ip or ip6) as "IPVS
  * emulated by the lbfw lab".
  */
@@ -51,6 +62,8 @@ export interface DrService {
   readonly fwmark?: number;
   /** Real server addresses in keepalived.conf order: bucket i of the hash goes to realServers[i]. */
   readonly realServers: readonly string[];
+  /** Forwarded by NAT (IPv4 address services only); absent for Direct Routing. */
+  readonly nat?: true;
 }
 
 /** DrEmulation: what the director's table holds. */
@@ -73,18 +86,23 @@ function serviceRules(service: DrService, emulation: DrEmulation): string[] {
   if (service.realServers.length === 0) return [`${match} counter drop`];
   const map = service.realServers.map((address, i) => `${i} : ${address}`).join(', ');
   const hash = `jhash ${ip} saddr . tcp sport mod ${service.realServers.length} seed 0x${emulation.seed.toString(16)}`;
+  // NAT: once rewritten the packet no longer matches VIP:PORT, so the drop is in the same rule.
+  if (service.nat === true) return [`${match} counter ip daddr set ${hash} map { ${map} } dup to ip daddr device "${emulation.device}" drop`];
   return [`${match} counter dup to ${hash} map { ${map} } device "${emulation.device}"`, `${match} counter drop`];
 }
 
-function tableLines(table: string, rules: readonly string[]): string[] {
-  return [
-    `table ${table} {`,
-    '\tchain input {',
-    `\t\ttype filter hook input priority ${DR_EMULATION_PRIORITY}; policy accept;`,
-    ...rules.map((r) => `\t\t${r}`),
-    '\t}',
-    '}',
-  ];
+/** natReplyRules give the NAT real servers' replies the VIP back as their source. */
+function natReplyRules(service: DrService): string[] {
+  if (service.nat !== true || service.vip === undefined) return [];
+  return service.realServers.map((address) => `ip saddr ${address} tcp sport ${service.port ?? 0} counter ip saddr set ${service.vip ?? ''}`);
+}
+
+function chainLines(name: string, hook: string, rules: readonly string[]): string[] {
+  return [`\tchain ${name} {`, `\t\ttype filter hook ${hook} priority ${DR_EMULATION_PRIORITY}; policy accept;`, ...rules.map((r) => `\t\t${r}`), '\t}'];
+}
+
+function tableLines(table: string, rules: readonly string[], replies: readonly string[] = []): string[] {
+  return [`table ${table} {`, ...chainLines('input', 'input', rules), ...(replies.length === 0 ? [] : chainLines('forward', 'forward', replies)), '}'];
 }
 
 /**
@@ -100,7 +118,7 @@ export function drEmulationScript(emulation: DrEmulation): string {
     `delete table ${DR_EMULATION_TABLE}`,
     `table ${DR_EMULATION_TABLE6} {}`,
     `delete table ${DR_EMULATION_TABLE6}`,
-    ...tableLines(DR_EMULATION_TABLE, rules4),
+    ...tableLines(DR_EMULATION_TABLE, rules4, emulation.services.flatMap(natReplyRules)),
     ...(rules6.length === 0 ? [] : tableLines(DR_EMULATION_TABLE6, rules6)),
     '',
   ].join('\n');
@@ -111,7 +129,8 @@ export function drEmulationScript(emulation: DrEmulation): string {
  * model, as keepalived would configure IPVS: TCP address:port services of
  * either family, IPv4 fwmark services, and their real servers' addresses.
  * Real server ports are ignored, as IPVS DR ignores them: DR cannot remap
- * ports. Real servers of the other family are not there (keepalived skips
+ * ports. An IPv4 address service whose real servers all forward by NAT is
+ * a NAT service. Real servers of the other family are not there (keepalived skips
  * them: the model holds them in skippedServers), and a service left without
  * real servers is left out, as keepalived ignores it ("has no real servers -
  * ignoring"): its packets reach the director's own stack.
@@ -124,7 +143,13 @@ export function drServicesFromKeepalived(model: KeepalivedModel): DrService[] {
     if (target.kind === 'address' && target.port === undefined) continue;
     if ((server.protocol ?? 'UDP') !== 'TCP') continue;
     const family = target.kind === 'address' ? target.family : 4;
-    const realServers = server.realServers.filter((r) => r.family === family && forwardingMethod(server, r) === 'DR').map((r) => r.address);
+    const ownFamily = server.realServers.filter((r) => r.family === family);
+    const nat = target.kind === 'address' && family === 4 && ownFamily.length > 0 && ownFamily.every((r) => forwardingMethod(server, r) === 'NAT');
+    if (nat && target.port !== undefined) {
+      services.push({ vip: target.address, port: target.port, realServers: ownFamily.map((r) => r.address), nat: true });
+      continue;
+    }
+    const realServers = ownFamily.filter((r) => forwardingMethod(server, r) === 'DR').map((r) => r.address);
     if (realServers.length === 0) continue;
     if (target.kind === 'fwmark') services.push({ fwmark: target.fwmark, realServers });
     else if (target.port !== undefined) services.push({ vip: target.address, port: target.port, realServers });

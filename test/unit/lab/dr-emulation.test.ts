@@ -106,3 +106,18 @@ test('realServerFor refuses to guess the bucket of an IPv6 client among several 
   t.throws(() => realServerFor(service, emulation, '2001:db8::100', 41001), { message: /IPv6 client/ });
   t.is(realServerFor({ ...service, realServers: ['2001:db8::11'] }, emulation, '2001:db8::100', 41001), '2001:db8::11');
 });
+
+test('a NAT service rewrites the request to the real server and sends it again (input, LOCAL_OUT); its replies get the VIP back in a forward chain after the filters', (t) => {
+  const nat = drServicesFromKeepalived(parseKeepalived(CONF.replace('lvs_method DR', 'lvs_method NAT'), 'keepalived.conf'));
+  t.deepEqual(nat, [{ vip: '203.0.113.10', port: 80, realServers: ['203.0.113.11', '203.0.113.12'], nat: true }]);
+  const script = drEmulationScript({ services: nat, seed: 0x1b5e, device: 'eth0' });
+  t.regex(
+    script,
+    /\t\tip daddr 203\.0\.113\.10 tcp dport 80 counter ip daddr set jhash ip saddr \. tcp sport mod 2 seed 0x1b5e map \{ 0 : 203\.0\.113\.11, 1 : 203\.0\.113\.12 \} dup to ip daddr device "eth0" drop\n\t\}\n/,
+  );
+  t.regex(
+    script,
+    /\tchain forward \{\n\t\ttype filter hook forward priority 100; policy accept;\n\t\tip saddr 203\.0\.113\.11 tcp sport 80 counter ip saddr set 203\.0\.113\.10\n\t\tip saddr 203\.0\.113\.12 tcp sport 80 counter ip saddr set 203\.0\.113\.10\n\t\}\n/,
+  );
+  t.notRegex(drEmulationScript({ services: drServicesFromKeepalived(parseKeepalived(CONF, 'keepalived.conf')), seed: 1, device: 'eth0' }), /forward/, 'DR forwards nothing');
+});
