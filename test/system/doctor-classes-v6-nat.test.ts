@@ -103,3 +103,93 @@ systemTest('keepalived-family-mismatch: an IPv6 virtual_server whose real server
     t.deepEqual(errorFindings(after).map((f) => `${f.id}: ${f.what}`), []);
   });
 });
+
+/**
+ * natCounters reads the emulation's counters: requests the director's "IPVS
+ * NAT" rewrote and sent to a real server (input), and real server replies it
+ * gave the VIP back after the forward hook's filters (forward).
+ */
+async function natCounters(lab: Lab): Promise<{ requests: number; replies: number }> {
+  const listed = await lab.sh('director', 'nft list table ip lbfw_lab_dr');
+  const sum = (chain: string): number => {
+    const body = new RegExp(`chain ${chain} \\{([\\s\\S]*?)\\n\\t\\}`).exec(listed.stdout)?.[1] ?? '';
+    return [...body.matchAll(/counter packets (\d+)/g)].reduce((total, m) => total + Number(m[1]), 0);
+  };
+  return { requests: sum('input'), replies: sum('forward') };
+}
+
+/** curlVip is one HTTP request from the client to the VIP by the uplink (192.0.2.100 to the director's eth1). */
+async function curlVip(lab: Lab): Promise<{ ok: boolean; answer: string }> {
+  const result = await lab.sh('client', `curl -sS -m 2 http://${LAB.vip}:${LAB.port}/`);
+  return { ok: result.code === 0, answer: (result.code === 0 ? result.stdout : result.stderr).trim() };
+}
+
+/** The NAT fix as the doctor prints it: `lbfw apply ... (or at once, until the next boot: sysctl -w ...)`. */
+function natFixParts(fix: string): [string, string] | undefined {
+  const parts = /^(lbfw apply .+?) \(or at once, until the next boot: (sysctl -w \S+)\)$/.exec(fix);
+  return parts === null ? undefined : [parts[1] ?? '', parts[2] ?? ''];
+}
+
+systemTest('NAT profile: a NAT director (lb_kind NAT) with ip_forward 0 forwards no real server reply and every request fails; the doctor judges it by director-nat and names ip_forward; both printed fixes make requests work, no error left', async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    // The service by NAT: keepalived.conf says so, lbfw.yaml too (lbfw's forward chain then accepts the replies).
+    for (const node of DIRECTORS) {
+      const conf = keepalivedPathOf(lab, node);
+      await writeFile(conf, (await readFile(conf, 'utf8')).replace('lvs_method DR', 'lb_kind NAT'));
+      const yaml = path.join(lab[node].dir, 'lbfw.yaml');
+      await writeFile(yaml, `${await readFile(yaml, 'utf8')}forwarding: nat\n`);
+    }
+    await reloadKeepalived(lab);
+    const applied = await applyLbfw(lab, DIRECTORS);
+    for (const node of DIRECTORS) t.is(applied[node]?.code, 0, `lbfw apply on ${node}: ${applied[node]?.stdout}${applied[node]?.stderr}`);
+    // NAT real servers route their replies through the director. Their own firewall (lbfw's DR real server
+    // profile accepts the VIP, not RIP:80 from clients) is not what this test judges: they run without one.
+    for (const node of ['rs1', 'rs2'] as const) await sh(lab, node, `ip route replace default via ${LAB.lan.director} && nft delete table inet lbfw`);
+    // The client reaches the VIP by the uplink, so the replies must come back through the director (on the LAN they would not).
+    await sh(lab, 'client', `ip route add ${LAB.vip}/32 via ${LAB.uplink.director} dev eth2`);
+
+    // The twin: lbfw's director-nat profile set ip_forward 1.
+    t.is((await lab.sh('director', 'cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1');
+    const served = await curlVip(lab);
+    t.true(served.ok && /^rs[12]$/.test(served.answer), `by NAT a real server answers: ${served.answer}`);
+    t.true((await natCounters(lab)).replies > 0, 'its replies were forwarded and given the VIP back');
+    const twin = await doctor(t, lab, 'director');
+    t.is(twin.findings.filter((f) => f.id === 'lbfw-sysctl').length, 0, JSON.stringify(twin.findings, null, 2));
+    t.deepEqual(errorFindings(twin).map((f) => `${f.id}: ${f.what}`), []);
+
+    const breakForwarding = async (): Promise<void> => {
+      await lab.director.ns.sysctl('net.ipv4.ip_forward', '0');
+      const before = await natCounters(lab);
+      const broken = await curlVip(lab);
+      t.false(broken.ok, broken.answer);
+      t.regex(broken.answer, /timed out/, 'the SYN-ACK never comes back: the request waits until curl gives up');
+      const after = await natCounters(lab);
+      t.true(after.requests > before.requests, 'the requests reached the director and went to a real server');
+      t.is(after.replies, before.replies, 'no reply of a real server was forwarded');
+    };
+    await breakForwarding();
+    const report = await doctor(t, lab, 'director');
+    const finding = report.findings.find((f) => f.id === 'lbfw-sysctl' && f.subject === 'net.ipv4.ip_forward');
+    t.is(finding?.severity, 'error', JSON.stringify(report.findings, null, 2));
+    t.regex(finding?.what ?? '', /net\.ipv4\.ip_forward.* 0.*\(profile director-nat\)/);
+    t.regex(finding?.breaks ?? '', /replies are routed through the director, which must forward them/);
+    const [apply, now] = natFixParts(finding?.fix ?? '') ?? [];
+    t.is(apply, `lbfw apply --config ${path.join(lab.director.dir, 'lbfw.yaml')} --keepalived ${keepalivedPathOf(lab, 'director')} --profile director-nat`, finding?.fix);
+    t.is(now, 'sysctl -w net.ipv4.ip_forward=1', finding?.fix);
+
+    // First fix as printed, in a shell without LBFW_CONFIG: the flags alone name the host's files.
+    await sh(lab, 'director', `unset LBFW_CONFIG; ${apply ?? 'false'}`);
+    const fixed = await curlVip(lab);
+    t.true(fixed.ok, `after \`${apply ?? ''}\`: ${fixed.answer}`);
+    const after = await doctor(t, lab, 'director');
+    t.false(after.findings.some((f) => f.id === 'lbfw-sysctl'), JSON.stringify(after.findings, null, 2));
+    t.deepEqual(errorFindings(after).map((f) => `${f.id}: ${f.what}`), []);
+
+    // Second fix as printed, from the same fault.
+    await breakForwarding();
+    await sh(lab, 'director', now ?? 'false');
+    const atOnce = await curlVip(lab);
+    t.true(atOnce.ok, `after \`${now ?? ''}\`: ${atOnce.answer}`);
+    t.false((await doctor(t, lab, 'director')).findings.some((f) => f.id === 'lbfw-sysctl'));
+  });
+});

@@ -664,6 +664,7 @@ test('A NAT director is judged by the director-nat profile, and its fix says so.
     } as never;
   });
   const finding = runChecks(facts, ['lbfw-sysctl']).findings[0];
+  t.is(finding?.severity, 'error', 'without forwarding no NAT reply reaches a client');
   t.regex(finding?.what ?? '', /ip_forward .*\(profile director-nat\)/);
   t.regex(finding?.fix ?? '', /^lbfw apply --config \/etc\/lbfw\/lbfw\.yaml --profile director-nat \(or at once.*ip_forward=1\)/);
 });
