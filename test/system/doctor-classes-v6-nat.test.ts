@@ -193,3 +193,48 @@ systemTest('NAT profile: a NAT director (lb_kind NAT) with ip_forward 0 forwards
     t.false((await doctor(t, lab, 'director')).findings.some((f) => f.id === 'lbfw-sysctl'));
   });
 });
+
+/** The host's own nf_conntrack_max, read (never written) from the test's namespace. */
+async function hostConntrackMax(): Promise<string> {
+  return (await readFile('/proc/sys/net/netfilter/nf_conntrack_max', 'utf8')).trim();
+}
+
+systemTest('global sysctl in a namespace: nf_conntrack_max is the machine\'s one value and read-only in the director\'s namespace; the doctor says so and offers no command that would work there (a full table is simulated in facts: a test never writes a global sysctl)', async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    const file = '/proc/sys/net/netfilter/nf_conntrack_max';
+    // What the doctor's statement rests on, read in the namespace: the host's value, and no write permission even for root.
+    t.is((await lab.sh('director', `cat ${file}`)).stdout.trim(), await hostConntrackMax(), 'one table size for every namespace');
+    t.is((await lab.sh('director', `stat -c %a ${file}`)).stdout.trim(), '444', 'read-only outside the initial namespace');
+
+    const collected = await lab.lbfw('director', ['facts']);
+    t.is(collected.code, 0, collected.stderr);
+    const facts = JSON.parse(collected.stdout) as { netns?: { initial?: boolean }; conntrack?: { count: number; max: number } };
+    t.is(facts.netns?.initial, false, 'the facts know they were read in a network namespace');
+    t.is(String(facts.conntrack?.max), await hostConntrackMax());
+    const max = facts.conntrack?.max ?? 0;
+
+    // The twin: the namespace's real table, nearly empty, gives no conntrack finding.
+    const real = path.join(lab.director.dir, 'facts-real.json');
+    await writeFile(real, collected.stdout);
+    const twin = await doctor(t, lab, 'director', ['--facts', real, 'conntrack-full']);
+    t.deepEqual(twin.findings.map((f) => f.id), []);
+
+    // A full table (count = max), which the test cannot make for real without changing the host's global value.
+    const full = path.join(lab.director.dir, 'facts-full.json');
+    await writeFile(full, JSON.stringify({ ...facts, conntrack: { count: max, max } }));
+    const finding = one(t, await doctor(t, lab, 'director', ['--facts', full, 'conntrack-full']), 'conntrack-full');
+    t.is(finding?.severity, 'error');
+    t.is(finding?.what, `the conntrack table holds ${max} of ${max} entries (100%): it is full`);
+    t.regex(
+      finding?.fix ?? '',
+      new RegExp(`^net\\.netfilter\\.nf_conntrack_max is global \\(one table size for every namespace of the machine\\) and read-only inside this network namespace: on the host itself, sysctl -w net\\.netfilter\\.nf_conntrack_max=${max * 2} `),
+    );
+    t.notRegex(finding?.fix ?? '', /^sysctl -w/, 'no command offered as if it worked in this namespace');
+
+    // The same table read in the initial namespace: there the command is the fix, still marked global.
+    const initial = path.join(lab.director.dir, 'facts-initial.json');
+    await writeFile(initial, JSON.stringify({ ...facts, netns: { ...facts.netns, initial: true }, conntrack: { count: max, max } }));
+    const onHost = one(t, await doctor(t, lab, 'director', ['--facts', initial, 'conntrack-full']), 'conntrack-full');
+    t.regex(onHost?.fix ?? '', new RegExp(`^sysctl -w net\\.netfilter\\.nf_conntrack_max=${max * 2} +\\(global: it sizes the table for every network namespace of the machine`));
+  });
+});
