@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Netns } from './netns.js';
 
@@ -50,9 +50,29 @@ export async function keepalivedPid(node: KeepalivedNode): Promise<number | unde
   return comm.trim() === 'keepalived' ? pid : undefined;
 }
 
-/** startKeepalived starts keepalived's VRRP subsystem inside the node's namespace and returns its pid. */
+/** isKeepalived says whether `pid` is a live keepalived process (its comm, which a bare kill -0 would not check). */
+async function isKeepalived(pid: number | undefined): Promise<boolean> {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
+  return (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'keepalived';
+}
+
+/** What the VRRP child logs once it has read the configuration and set up its instances. */
+const STARTUP_COMPLETE = /: Startup complete$/m;
+
+/** What keepalived logs when it gives up (a refused configuration, a failed child). */
+const GAVE_UP = /exited with permanent error|Terminating|Stopped Keepalived/;
+
+/**
+ * startKeepalived starts keepalived's VRRP subsystem inside the node's
+ * namespace and returns its pid once it is really up: the VRRP child logged
+ * "Startup complete" (this run's part of the log) and, after that, both the
+ * parent and the child are still alive. A pid file alone does not tell: a
+ * keepalived whose configuration is refused writes it and exits a moment
+ * later. Bounded polls, no fixed sleep; throws with the log's last lines.
+ */
 export async function startKeepalived(node: KeepalivedNode): Promise<number> {
   const f = files(node);
+  const offset = (await stat(f.log).catch(() => undefined))?.size ?? 0;
   const log = openSync(f.log, 'a');
   try {
     const child = spawn('ip', ['netns', 'exec', node.ns.name, KEEPALIVED_BIN, '--vrrp', '-n', '-l', '-D', '-f', f.conf, '-p', f.pid, '-r', f.vrrpPid], {
@@ -63,8 +83,19 @@ export async function startKeepalived(node: KeepalivedNode): Promise<number> {
   } finally {
     closeSync(log);
   }
+  const thisRun = async (): Promise<string> => (await readFile(f.log, 'utf8').catch(() => '')).slice(offset);
+  const failed = async (why: string): Promise<Error> => new Error(`keepalived ${why} in ${node.ns.name}: ${(await thisRun()).trim().split('\n').slice(-5).join('\n')}`);
   const pid = await waitFor(() => keepalivedPid(node), 5000);
-  if (pid === undefined) throw new Error(`keepalived did not start in ${node.ns.name}: ${(await readFile(f.log, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n')}`);
+  if (pid === undefined) throw await failed('did not start');
+  const outcome = await waitFor(async () => {
+    const text = await thisRun();
+    if (STARTUP_COMPLETE.test(text)) return 'up' as const;
+    if (GAVE_UP.test(text) || !(await isKeepalived(pid))) return 'gone' as const;
+    return undefined;
+  }, 10000);
+  if (outcome !== 'up') throw await failed(outcome === 'gone' ? 'exited right after starting' : 'did not complete its startup within 10 s');
+  const vrrpPid = Number((await readFile(f.vrrpPid, 'utf8').catch(() => '')).trim());
+  if (!(await isKeepalived(pid)) || !(await isKeepalived(vrrpPid))) throw await failed('exited after its startup');
   return pid;
 }
 

@@ -125,14 +125,14 @@ systemTest('keepalived-fwmark-unset: a fwmark virtual_server without a rule sett
 
 /**
  * refusedBy starts keepalived on both directors and asserts that each exits
- * with a permanent CONFIG error after logging `message` (startKeepalived may
- * see the pid file in the moment before keepalived exits: what counts is
- * that it is gone).
+ * with a permanent CONFIG error after logging `message`: startKeepalived
+ * refuses to call it started (a pid file seen in the moment before keepalived
+ * exits is not a running daemon), and the daemon is gone.
  */
 async function refusedBy(t: ExecutionContext, lab: Parameters<typeof sh>[0], message: RegExp): Promise<void> {
   for (const node of DIRECTORS) await stopKeepalived(keepalivedNode(lab, node));
   for (const node of DIRECTORS) {
-    await startKeepalived(keepalivedNode(lab, node)).catch(() => undefined);
+    await t.throwsAsync(startKeepalived(keepalivedNode(lab, node)), { message: /^keepalived (did not start|exited right after starting) in / }, `${node}: not reported as started`);
     t.true(await waitFor(async () => ((await keepalivedPid(keepalivedNode(lab, node))) === undefined ? true : undefined), 10000), `${node}: keepalived exits`);
     const log = await readFile(path.join(lab[node].dir, 'keepalived.log'), 'utf8');
     t.regex(log, new RegExp(`${message.source}[\\s\\S]*exited with permanent error CONFIG`), `${node}: keepalived refuses the file`);

@@ -11,7 +11,7 @@ import { formatEndpoint } from '../../config/merge.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
 import type { Facts } from '../facts.js';
 import { chainName, describeDrop, describeRule, EXTERNAL, droppedBy, unjudgedExpressions, untrackedBy, type HookVerdict, type Packet } from '../nft-eval.js';
-import { LAB_DR_TABLE } from './ipvs.js';
+import { isLabDrTable } from './ipvs.js';
 import type { Check, Finding, Severity } from '../types.js';
 import { clientIfaces, directorRsIfaces, directorVipIfaces, lbfwCommand, nftModel, sysctlNumber } from '../view.js';
 
@@ -38,7 +38,7 @@ function isLbfwTable(verdict: HookVerdict): boolean {
  * not filtering.
  */
 function isLabEmulation(verdict: HookVerdict): boolean {
-  return verdict.chain.family === LAB_DR_TABLE.family && verdict.chain.table === LAB_DR_TABLE.name;
+  return isLabDrTable(verdict.chain);
 }
 
 function ipWord(family: Family): string {

@@ -22,7 +22,7 @@ import type { Facts } from '../facts.js';
 import { LEGACY_TABLE_PREFIX } from '../iptables-save.js';
 import { baseChains, describePass, EXTERNAL, passedBy, type HookVerdict, type NftModel, type Packet } from '../nft-eval.js';
 import type { Check, Finding } from '../types.js';
-import { LAB_DR_TABLE } from './ipvs.js';
+import { isLabDrTable } from './ipvs.js';
 import { clientIfaces, directorVipIfaces, hasTable, lbfwCommand, nftModel, sysctlNumber, vips } from '../view.js';
 
 /** A hole's fix in both syntaxes: the nft rule body and the iptables options after `-I CHAIN`. */
@@ -31,7 +31,7 @@ interface HandRule {
   readonly iptables: string;
 }
 
-const isLabEmulation = (v: HookVerdict): boolean => v.chain.family === LAB_DR_TABLE.family && v.chain.table === LAB_DR_TABLE.name;
+const isLabEmulation = (v: HookVerdict): boolean => isLabDrTable(v.chain);
 
 /**
  * foreignModel is the ruleset to judge, or undefined when the checks do not
@@ -41,7 +41,7 @@ const isLabEmulation = (v: HookVerdict): boolean => v.chain.family === LAB_DR_TA
 function foreignModel(facts: Facts): NftModel | undefined {
   const model = nftModel(facts);
   if (model === undefined || hasTable(facts, TABLE_FAMILY, TABLE_NAME)) return undefined;
-  const filters = baseChains(model, 'input').some((c) => !(c.family === LAB_DR_TABLE.family && c.table === LAB_DR_TABLE.name));
+  const filters = baseChains(model, 'input').some((c) => !isLabDrTable(c));
   return filters ? model : undefined;
 }
 

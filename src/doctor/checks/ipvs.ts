@@ -13,6 +13,11 @@ import { applyFix, hasTable, lbfwCommand, sysctlNumber, where } from '../view.js
 /** The table the lbfw lab uses to emulate IPVS DR forwarding with nftables (DESIGN.md section 5). */
 export const LAB_DR_TABLE = { family: 'ip', name: 'lbfw_lab_dr' } as const;
 
+/** isLabDrTable: a chain of the lab's DR emulation, its IPv4 table or its IPv6 twin (`ip6 lbfw_lab_dr`). */
+export function isLabDrTable(chain: { readonly family: string; readonly table: string }): boolean {
+  return (chain.family === LAB_DR_TABLE.family || chain.family === 'ip6') && chain.table === LAB_DR_TABLE.name;
+}
+
 const MODPROBE = 'modprobe ip_vs && echo ip_vs > /etc/modules-load.d/ip_vs.conf';
 
 /** ipvs-missing: the IPVS module is not loaded. */

@@ -6,6 +6,7 @@ import type { KeepalivedModel, VrrpInstance } from '../../keepalived/model.js';
 import type { Facts, KeepalivedFacts } from '../facts.js';
 import type { Check, Finding } from '../types.js';
 import { holders, linkNamed, nftModel, where } from '../view.js';
+import { formatEndpoint } from '../../config/merge.js';
 
 /** keepalived uses at most this many characters of auth_pass (vrrp.h VRRP_AUTH_LEN). */
 export const AUTH_PASS_MAX = 8;
@@ -302,18 +303,33 @@ export const keepalivedFamilyMismatch: Check = {
   roles: ['director'],
   run: (facts) =>
     (facts.keepalived?.model?.virtualServers ?? []).flatMap((vs): Finding[] => {
-      if (vs.target.kind !== 'address') return [];
-      const family = vs.target.family;
+      const target = vs.target;
+      if (target.kind !== 'address') return [];
+      const family = target.family;
       // keepalived drops a server of the other family (the model keeps it apart); one that slipped in is judged too.
       const others = [...(vs.skippedServers ?? []), ...vs.realServers, ...(vs.sorryServer === undefined ? [] : [vs.sorryServer])].filter((rs) => rs.family !== family);
-      return others.map((rs) => ({
-        id: 'keepalived-family-mismatch',
-        severity: 'error' as const,
-        subject: where(rs),
-        what: `virtual_server ${vs.target.kind === 'address' ? vs.target.address : ''} (${where(vs)}) is IPv${family} but ${'healthCheckers' in rs ? 'real_server' : 'sorry_server'} ${rs.address} (${where(rs)}) is IPv${rs.family}`,
-        breaks: `IPVS cannot forward an IPv${family} packet to an IPv${rs.family} server by Direct Routing (DR only rewrites the MAC): keepalived refuses the entry or the kernel rejects it, so ${rs.address} never gets traffic`,
-        fix: `name ${rs.address}'s IPv${family} address at ${where(rs)} (or put it under a virtual_server of its own family), then ${RELOAD}`,
-      }));
+      // keepalived 2.2.7, measured with -t: a virtual_server left with no real server is ignored whole, sorry_server or not.
+      const ownFamily = vs.realServers.filter((rs) => rs.family === family).length;
+      const service = target.port === undefined ? target.address : formatEndpoint({ family, address: target.address, port: target.port });
+      return others.map((rs) => {
+        const kind = 'healthCheckers' in rs ? 'real_server' : 'sorry_server';
+        const skipped = (vs.skippedServers ?? []).includes(rs);
+        const outcome = skipped
+          ? `keepalived skips ${kind} ${rs.address} ("Address family of virtual server and ${kind.replace('_', ' ')} ${rs.address} don't match - skipping ${kind.replace('_', ' ')}"), so it never gets traffic`
+          : `keepalived refuses the entry or the kernel rejects it, so ${rs.address} never gets traffic`;
+        const empty =
+          ownFamily === 0
+            ? `; with no real server left, keepalived ignores the whole virtual_server ("has no real servers - ignoring"): IPVS has no service for ${service}, and its clients' requests reach this director's own stack (refused where nothing listens)`
+            : '';
+        return {
+          id: 'keepalived-family-mismatch',
+          severity: 'error' as const,
+          subject: where(rs),
+          what: `virtual_server ${target.address} (${where(vs)}) is IPv${family} but ${kind} ${rs.address} (${where(rs)}) is IPv${rs.family}`,
+          breaks: `IPVS cannot send an IPv${family} packet to an IPv${rs.family} server (Direct Routing only rewrites the MAC): ${outcome}${empty}`,
+          fix: `name ${rs.address}'s IPv${family} address at ${where(rs)} (or put it under a virtual_server of its own family), then ${RELOAD}`,
+        };
+      });
     }),
 };
 

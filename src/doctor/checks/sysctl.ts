@@ -227,6 +227,14 @@ export const rsRpFilterStrict: Check = {
 /** Keys with a check of their own; lbfw-sysctl does not report them twice. */
 const COVERED = /\.(rp_filter|arp_ignore|arp_announce|send_redirects|proxy_arp)$|^net\.ipv4\.vs\.expire_(nodest_conn|quiescent_template)$/;
 
+/**
+ * A NAT director's forwarding keys: without them no real server's reply
+ * reaches a client, so every request fails (shown with real traffic in
+ * doctor-classes-v6-nat.test.ts): an error, where the profile's other keys
+ * are warnings.
+ */
+const NAT_FORWARDING = /^net\.ipv4\.(ip_forward|conf\.[^.]+\.forwarding)$/;
+
 /** Every other key of lbfw's profile that `lbfw verify` finds failing. */
 export const lbfwSysctl: Check = {
   id: 'lbfw-sysctl',
@@ -239,7 +247,7 @@ export const lbfwSysctl: Check = {
       .filter((r) => r.status === 'fail' && !COVERED.test(r.key))
       .map((r) => ({
         id: 'lbfw-sysctl',
-        severity: 'warning' as const,
+        severity: sysctl.profile === 'director-nat' && NAT_FORWARDING.test(r.key) ? ('error' as const) : ('warning' as const),
         subject: r.key,
         what: `${r.message} (profile ${sysctl.profile})`,
         breaks: r.reason,

@@ -64,6 +64,8 @@ interface Expected {
   /** The finding's `what` must match each of these. */
   readonly what: readonly RegExp[];
   readonly fix?: RegExp;
+  /** The finding's `breaks` must match this. */
+  readonly breaks?: RegExp;
   /** How many findings of the id with that severity; default 1. */
   readonly count?: number;
   /** How many more findings of the id with another severity (the probe's listing); default 0. */
@@ -86,6 +88,7 @@ const finds = test.macro({
     for (const finding of found) {
       for (const pattern of expected.what) t.regex(finding.what, pattern);
       t.true(finding.breaks.length > 20, 'it says what it breaks');
+      if (expected.breaks !== undefined) t.regex(finding.breaks, expected.breaks);
       if (expected.fix !== undefined) t.regex(finding.fix ?? '', expected.fix);
     }
   },
@@ -521,6 +524,7 @@ test('A missing interface named by keepalived.conf is not blamed on a flag.', (t
 test('an IPv6 virtual_server with IPv4 real servers', finds, 'keepalived-family-mismatch', withKeepalived(KEEPALIVED_CONF.replace('virtual_server 192.0.2.10 443', 'virtual_server 2001:db8::10 443')), {
   severity: 'error',
   what: [/virtual_server 2001:db8::10 \(\/etc\/keepalived\/keepalived\.conf:\d+\) is IPv6 but real_server 198\.51\.100\.2[12] .* is IPv4/],
+  breaks: /keepalived skips real_server 198\.51\.100\.2[12] .*; with no real server left, keepalived ignores the whole virtual_server \("has no real servers - ignoring"\): IPVS has no service for \[2001:db8::10\]:443/,
   count: 2,
 });
 
@@ -660,6 +664,7 @@ test('A NAT director is judged by the director-nat profile, and its fix says so.
     } as never;
   });
   const finding = runChecks(facts, ['lbfw-sysctl']).findings[0];
+  t.is(finding?.severity, 'error', 'without forwarding no NAT reply reaches a client');
   t.regex(finding?.what ?? '', /ip_forward .*\(profile director-nat\)/);
   t.regex(finding?.fix ?? '', /^lbfw apply --config \/etc\/lbfw\/lbfw\.yaml --profile director-nat \(or at once.*ip_forward=1\)/);
 });
