@@ -4,6 +4,13 @@
  * Pure text builders; topology.ts writes them.
  */
 
+/**
+ * The lab directors' `overlimit:` limits: a client holding more than 20
+ * ESTABLISHED connections is banned for 10 s (long enough to show a
+ * dropped request on a loaded machine, short enough to watch it expire).
+ */
+export const LAB_OVERLIMIT = { maxConnections: 20, banSeconds: 10 } as const;
+
 /** LabRealServerEntry: one `real_server` line of the director's keepalived.conf. */
 export interface LabRealServerEntry {
   readonly address: string;
@@ -67,6 +74,10 @@ interfaces:
   realservers: eth0
 keepalived: ${keepalivedPath}
 blacklist: /dev/null
+# Low, short limits so that the lab demo shows a ban and its expiry in seconds.
+overlimit:
+  max_connections: ${LAB_OVERLIMIT.maxConnections}
+  ban_time: ${LAB_OVERLIMIT.banSeconds}s
 `;
 }
 
