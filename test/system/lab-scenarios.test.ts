@@ -18,6 +18,7 @@ import { answeredNodes, describeRequest, probeVip, symptomsOf, type VipProbe } f
 import { run } from '../../src/system/run.js';
 import { applyLbfw, createLab, LAB, LBFW_BIN, LBFW_NODES, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
 import { labConnTable } from '../../src/lab/conn-table.js';
+import { LAB_OVERLIMIT } from '../../src/lab/node-config.js';
 import { HELD_CONNECTIONS, holdConnections, isBanned, runOverlimitScenario, served } from '../../src/lab/overlimit-step.js';
 import { LBFW, systemTest } from '../helpers/system.js';
 
@@ -145,7 +146,7 @@ systemTest('a client holding too many connections through the VIP is banned by `
       const story = JSON.stringify(s, null, 2);
       t.is(s.rowsFromClient2, HELD_CONNECTIONS, story);
       t.is(s.overlimit.code, 0, story);
-      t.regex(s.overlimit.stdout, /203\.0\.113\.50: 25 > 20 .* -> banned 10s/, story);
+      t.regex(s.overlimit.stdout, new RegExp(`203\\.0\\.113\\.50: ${HELD_CONNECTIONS} > ${LAB_OVERLIMIT.maxConnections} .* -> banned ${LAB_OVERLIMIT.banSeconds}s`), story);
       t.true(s.bannedAfterRun, story);
       t.is(s.bannedRequest.error, 'timeout', `the banned client's request must be dropped: ${story}`);
       t.true(served(s.otherRequest), `the other client's request must be served: ${story}`);
@@ -159,7 +160,7 @@ systemTest('a client holding too many connections through the VIP is banned by `
         const table = await labConnTable([{ ns: lab.rs1.ns, address: LAB.lan.rs1 }, { ns: lab.rs2.ns, address: LAB.lan.rs2 }], LAB.vip);
         const run = await lab.exec(s.director, [process.execPath, LBFW_BIN, 'overlimit', '--conn-file', '-'], table);
         t.is(run.code, 0, run.stdout + run.stderr);
-        t.regex(run.stdout, /203\.0\.113\.100: 25 > 20[^\n]*default gateway/, run.stdout);
+        t.regex(run.stdout, new RegExp(`203\\.0\\.113\\.100: ${HELD_CONNECTIONS} > ${LAB_OVERLIMIT.maxConnections}[^\\n]*default gateway`), run.stdout);
         t.false(await isBanned(lab, s.director, LAB.lan.client));
       } finally {
         await hold.stop();
