@@ -3,7 +3,9 @@
  * lab built with the classic mistakes. Real requests through the VIP fail,
  * `lbfw doctor` explains why on every node, `lbfw apply` on every node fixes
  * it, the doctor comes back clean, and real requests reach both real servers
- * through the director. Everything it creates is removed at the end.
+ * through the director; a client holding too many connections is banned by
+ * `lbfw overlimit` until the ban expires, and a VRRP failover keeps the
+ * service. Everything it creates is removed at the end.
  */
 import { errorFindings, findingIds, runDoctor } from './doctor-run.js';
 import { renderReport } from '../doctor/report.js';
@@ -15,6 +17,8 @@ import { answeredNodes, describeRequest, probeVip, symptomsOf, type VipProbe } f
 import { systemNft } from '../nft/cli-backend.js';
 import { createLab, keepalivedNode, LAB, labRecordOf, LBFW_NODES, waitForVipHolders, type Lab, type LbfwNodeName } from './topology.js';
 import { stopKeepalived } from './keepalived.js';
+import { LAB_OVERLIMIT } from './node-config.js';
+import { describeClientRequest, overlimitScenarioOk, runOverlimitScenario } from './overlimit-step.js';
 import { existsSync } from 'node:fs';
 
 /** DrDemoOptions: where the demo reports progress, and its namespace prefix. */
@@ -158,7 +162,41 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
     checks.push(after.ok && reached.includes('rs1') && reached.includes('rs2'));
     log(after.ok ? `  => served by ${reached.join(' and ')}` : '  !! some requests still fail');
 
-    section('\n== 8. Failover: keepalived stops on the director (the VRRP MASTER)');
+    section(`\n== 8. Too many connections from one client: lbfw overlimit bans it for ${LAB_OVERLIMIT.banSeconds} s`);
+    log(
+      [
+        `  The directors' lbfw.yaml allow a client ${LAB_OVERLIMIT.maxConnections} ESTABLISHED connections (overlimit.max_connections; ban_time ${LAB_OVERLIMIT.banSeconds}s).`,
+        `  client2 (${LAB.lan.client2}) is a plain client; the client (${LAB.lan.client}) is the directors' default gateway,`,
+        '  which lbfw overlimit never bans (nor VIPs, real servers, the peer, management sources or the host\'s own addresses).',
+      ].join('\n'),
+    );
+    const scenario = await runOverlimitScenario(lab, {
+      progress: (step, s) => {
+        if (step === 'held') {
+          log(`  client2 opens ${s.held} connections to ${LAB.vip}:${LAB.port} and keeps them open`);
+          log(`  the director's connection table (emulated from the real servers' sockets) lists ${s.rowsFromClient2} from client2`);
+          log(`[${s.director}] $ lbfw overlimit --conn-file -   (that table on standard input)`);
+        } else if (step === 'scanned') {
+          const text = `${s.overlimit?.stdout ?? ''}${s.overlimit?.stderr ?? ''}`.trimEnd();
+          if (text !== '') log(indent(text));
+          log(s.bannedAfterRun === true ? `  lbfw ban list: ${LAB.lan.client2} is banned` : `  !! lbfw ban list does not list ${LAB.lan.client2}`);
+        } else if (step === 'requests') {
+          if (s.bannedRequest !== undefined) log(`  ${describeClientRequest(s.bannedRequest)}`);
+          if (s.otherRequest !== undefined) log(`  ${describeClientRequest(s.otherRequest)}`);
+          log(`  client2 closes its connections; waiting for the ban to expire`);
+        } else if (s.expiredAfterMs === undefined) {
+          log('  !! the ban did not expire');
+        } else {
+          log(`  the ban expired ${(s.expiredAfterMs / 1000).toFixed(1)} s after lbfw overlimit banned client2`);
+          if (s.requestAfterExpiry !== undefined) log(`  ${describeClientRequest(s.requestAfterExpiry)}`);
+        }
+      },
+    });
+    const overlimitOk = overlimitScenarioOk(scenario);
+    checks.push(overlimitOk);
+    log(overlimitOk ? '  => the client over the limit was shut out for a while, the other client was served throughout' : '  !! the overlimit step did not go as expected');
+
+    section('\n== 9. Failover: keepalived stops on the director (the VRRP MASTER)');
     if (!lab.keepalived) {
       log('  keepalived is not installed here (apt-get install keepalived): the lab holds the VIP statically, no failover to show');
     } else {
@@ -180,7 +218,7 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
     log(options.signal?.aborted === true ? '!! interrupted' : `!! the demo stopped: ${(error as Error).message}`);
     checks.push(false);
   } finally {
-    log('\n== 9. Tearing down');
+    log('\n== 10. Tearing down');
     const mine = lab === undefined ? [] : Object.values(labRecordOf(lab).namespaces);
     const dir = lab?.dir;
     if (lab !== undefined) await lab.destroy();

@@ -48,7 +48,7 @@ export async function readLabRecords(stateDir: string): Promise<LabRecord[]> {
 /** A namespace a lab of `prefix` made: PREFIX-NODE-RANDOM (Netns.create). */
 export function isLabNamespace(name: string, prefix: string): boolean {
   if (!name.startsWith(`${prefix}-`)) return false;
-  return /^(sw|client|dir|dir2|rs1|rs2)-[0-9a-f]{6}$/.test(name.slice(prefix.length + 1));
+  return /^(sw|client|client2|dir|dir2|rs1|rs2)-[0-9a-f]{6}$/.test(name.slice(prefix.length + 1));
 }
 
 /** existingNamespaces lists the namespaces of this host (`ip netns list`). */

@@ -4,6 +4,14 @@
  * Pure text builders; topology.ts writes them.
  */
 
+/**
+ * The lab directors' `overlimit:` limits: a client holding more than 20
+ * ESTABLISHED connections is banned for 15 s: long enough that the
+ * requests showing the ban happen inside it on a loaded machine (10 s was
+ * not, with four labs on two busy cores), short enough to watch it expire.
+ */
+export const LAB_OVERLIMIT = { maxConnections: 20, banSeconds: 15 } as const;
+
 /** LabRealServerEntry: one `real_server` line of the director's keepalived.conf. */
 export interface LabRealServerEntry {
   readonly address: string;
@@ -67,6 +75,10 @@ interfaces:
   realservers: eth0
 keepalived: ${keepalivedPath}
 blacklist: /dev/null
+# Low, short limits so that the lab demo shows a ban and its expiry in seconds.
+overlimit:
+  max_connections: ${LAB_OVERLIMIT.maxConnections}
+  ban_time: ${LAB_OVERLIMIT.banSeconds}s
 `;
 }
 

@@ -92,7 +92,7 @@ interface RawResult {
 
 /** flushNeighbours empties the ARP caches of the client, the director and the real servers, so ARP is exercised anew. */
 export async function flushNeighbours(lab: Lab): Promise<void> {
-  for (const node of [lab.client, lab.director, lab.director2, lab.rs1, lab.rs2]) await node.ns.ok(['ip', 'neigh', 'flush', 'all']);
+  for (const node of [lab.client, lab.client2, lab.director, lab.director2, lab.rs1, lab.rs2]) await node.ns.ok(['ip', 'neigh', 'flush', 'all']);
 }
 
 /** ProbeOptions: how long to wait for each answer. */

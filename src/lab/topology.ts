@@ -6,11 +6,13 @@
  * routing, rp_filter, firewalls) is the real kernel's: what `lbfw doctor`
  * explains and `lbfw apply` fixes can be watched with real traffic.
  *
- *   LAN      203.0.113.0/24  br0  client .100, director .1 (VIP .10), rs1 .11, rs2 .12
+ *   LAN      203.0.113.0/24  br0  client .100, client2 .50, director .1 (VIP .10), rs1 .11, rs2 .12
  *   backend  198.51.100.0/24 br1  client .100, rs1 .11, rs2 .12  (multi-homed real servers)
  *   uplink   192.0.2.0/24    br2  client .100, director .1       (a second way to the director)
  *
  * The client is also the LAN's default gateway (.100) and does not forward.
+ * client2 is a plain client on the LAN, nothing else: being the directors'
+ * gateway exempts the client from `lbfw overlimit`, client2 is exempt from nothing.
  * Every node has lbfw's files in its own directory of the lab's temp dir
  * (LBFW_CONFIG, LBFW_ROOT, LBFW_STATE_DIR), so nothing writes the host's
  * /etc or /var/lib.
@@ -33,7 +35,7 @@ export const LAB = {
   prefix: 24,
   vip: DR_LAB.vip,
   port: 80,
-  lan: { client: DR_LAB.client, director: DR_LAB.director, rs1: DR_LAB.realServers[0], rs2: DR_LAB.realServers[1] },
+  lan: { client: DR_LAB.client, client2: '203.0.113.50', director: DR_LAB.director, rs1: DR_LAB.realServers[0], rs2: DR_LAB.realServers[1] },
   /** director2, the other director of the VRRP pair (BACKUP). */
   peerDirector: '203.0.113.2',
   backend: { client: '198.51.100.100', rs1: '198.51.100.11', rs2: '198.51.100.12' },
@@ -43,7 +45,7 @@ export const LAB = {
 } as const;
 
 /** Names of the lab's nodes. */
-export type LabNodeName = 'client' | 'director' | 'director2' | 'rs1' | 'rs2';
+export type LabNodeName = 'client' | 'client2' | 'director' | 'director2' | 'rs1' | 'rs2';
 
 /** Names of the nodes lbfw runs on. */
 export type LbfwNodeName = 'director' | 'director2' | 'rs1' | 'rs2';
@@ -71,6 +73,8 @@ export interface Lab {
   readonly dir: string;
   readonly switchNs: Netns;
   readonly client: LabNode;
+  /** A second client with no other role (not a gateway, not exempt from `lbfw overlimit`). */
+  readonly client2: LabNode;
   readonly director: LabNode;
   readonly director2: LabNode;
   readonly rs1: LabNode;
@@ -127,6 +131,7 @@ export function labRecordOf(lab: Lab): LabRecord {
     namespaces: {
       switch: lab.switchNs.name,
       client: lab.client.ns.name,
+      client2: lab.client2.ns.name,
       director: lab.director.ns.name,
       director2: lab.director2.ns.name,
       rs1: lab.rs1.ns.name,
@@ -148,7 +153,7 @@ async function labFromParts(prefix: string, dir: string, switchNs: Netns, spaces
   });
   const env = (name: LabNodeName): Record<string, string> => {
     const base = { PATH: nodePath(dir) };
-    if (name === 'client') return base;
+    if (name === 'client' || name === 'client2') return base;
     const own = nodeDir(dir, name);
     return {
       ...base,
@@ -163,12 +168,13 @@ async function labFromParts(prefix: string, dir: string, switchNs: Netns, spaces
   };
   // Below the kernel's ephemeral range (32768-60999), so ports the kernel picks never collide.
   let port = 20000 + Math.floor(Math.random() * 10000);
-  const all = [spaces.client, spaces.director, spaces.director2, spaces.rs1, spaces.rs2, switchNs];
+  const all = [spaces.client, spaces.client2, spaces.director, spaces.director2, spaces.rs1, spaces.rs2, switchNs];
   return {
     prefix,
     dir,
     switchNs,
     client: await node('client'),
+    client2: await node('client2'),
     director: await node('director'),
     director2: await node('director2'),
     rs1: await node('rs1'),
@@ -192,6 +198,7 @@ export async function openLab(record: LabRecord): Promise<Lab> {
   const n = record.namespaces;
   return labFromParts(record.prefix, record.dir, Netns.open(n.switch), {
     client: Netns.open(n.client),
+    client2: Netns.open(n.client2),
     director: Netns.open(n.director),
     director2: Netns.open(n.director2),
     rs1: Netns.open(n.rs1),
@@ -271,7 +278,7 @@ export async function waitForVipHolders(lab: Lab, expected: readonly string[], m
 /** nodeOwning names the node that has `address` (LAN or backend), if any. */
 export function nodeOwning(address: string): LabNodeName | undefined {
   if (address === LAB.peerDirector) return 'director2';
-  for (const name of ['client', 'director', 'rs1', 'rs2'] as const) {
+  for (const name of ['client', 'client2', 'director', 'rs1', 'rs2'] as const) {
     const lan = (LAB.lan as Record<string, string>)[name];
     const backend = (LAB.backend as Record<string, string>)[name];
     if (address === lan || address === backend) return name;
@@ -310,6 +317,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
   try {
     const switchNs = await make('sw');
     const client = await make('client');
+    const client2 = await make('client2');
     const director = await make('dir');
     const director2 = await make('dir2');
     const rs1 = await make('rs1');
@@ -329,6 +337,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     // answer (arp.c: later ones within LOCKTIME are ignored): a real server
     // that answers ARP for the VIP always wins, as a fast one does in production.
     await attach('br0', 'p-client', client, 'eth0', LAB.lan.client);
+    await attach('br0', 'p-client2', client2, 'eth0', LAB.lan.client2);
     await attach('br0', 'p-dir', director, 'eth0', LAB.lan.director);
     await attach('br0', 'p-dir2', director2, 'eth0', LAB.peerDirector);
     await attach('br0', 'p-rs1', rs1, 'eth0', LAB.lan.rs1);
@@ -353,7 +362,7 @@ export async function createLab(options: CreateLabOptions): Promise<Lab> {
     const keepalived = options.keepalived ?? keepalivedInstalled();
     if (!keepalived) await director.ok(['ip', 'addr', 'add', `${LAB.vip}/32`, 'dev', 'eth0']);
 
-    const lab = await labFromParts(prefix, dir, switchNs, { client, director, director2, rs1, rs2 }, keepalived);
+    const lab = await labFromParts(prefix, dir, switchNs, { client, client2, director, director2, rs1, rs2 }, keepalived);
     const binDir = path.join(dir, 'bin');
     await mkdir(binDir, { recursive: true });
     await writeFile(path.join(binDir, 'lbfw'), `#!/bin/sh\nexec ${quoteSh(process.execPath)} ${quoteSh(LBFW_BIN)} "$@"\n`);

@@ -16,7 +16,10 @@ import { FAULTS, type Fault } from '../../src/lab/faults.js';
 import { existingNamespaces, isLabNamespace } from '../../src/lab/lab-state.js';
 import { answeredNodes, describeRequest, probeVip, symptomsOf, type VipProbe } from '../../src/lab/probe.js';
 import { run } from '../../src/system/run.js';
-import { applyLbfw, createLab, LBFW_NODES, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
+import { applyLbfw, createLab, LAB, LBFW_BIN, LBFW_NODES, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
+import { labConnTable } from '../../src/lab/conn-table.js';
+import { LAB_OVERLIMIT } from '../../src/lab/node-config.js';
+import { HELD_CONNECTIONS, holdConnections, isBanned, runOverlimitScenario, served } from '../../src/lab/overlimit-step.js';
 import { LBFW, systemTest } from '../helpers/system.js';
 
 /**
@@ -128,6 +131,44 @@ systemTest('the demo shows the mistakes, fixes them with lbfw apply and leaves n
   t.regex(text, /BYPASSING the director|no answer within/);
   t.regex(text, /answered by rs1 via the director/);
   t.regex(text, /answered by rs2 via the director/);
+  t.regex(text, /client2 \(203\.0\.113\.50\) -> http:\/\/203\.0\.113\.10\/: no answer within/);
+  t.regex(text, /the ban expired/);
+  t.deepEqual((await existingNamespaces()).filter((n) => n.startsWith(prefix)), []);
+});
+
+systemTest('a client holding too many connections through the VIP is banned by `lbfw overlimit` until the ban expires; the gateway client is exempt; the lab is removed after', async (t) => {
+  const prefix = `lbfw-t-over-${randomBytes(3).toString('hex')}`;
+  await withSlot(async () => {
+    const lab = await createLab({ prefix });
+    try {
+      await makeHealthy(t, lab);
+      const s = await runOverlimitScenario(lab);
+      const story = JSON.stringify(s, null, 2);
+      t.is(s.rowsFromClient2, HELD_CONNECTIONS, story);
+      t.is(s.overlimit.code, 0, story);
+      t.regex(s.overlimit.stdout, new RegExp(`203\\.0\\.113\\.50: ${HELD_CONNECTIONS} > ${LAB_OVERLIMIT.maxConnections} .* -> banned ${LAB_OVERLIMIT.banSeconds}s`), story);
+      t.true(s.bannedAfterRun, story);
+      t.is(s.bannedRequest.error, 'timeout', `the banned client's request must be dropped: ${story}`);
+      t.true(served(s.otherRequest), `the other client's request must be served: ${story}`);
+      t.true(s.bannedAfterRequests, `the ban must still be there, so the drop was the ban's: ${story}`);
+      t.not(s.expiredAfterMs, undefined, `the ban must expire: ${story}`);
+      t.true(s.requestAfterExpiry !== undefined && served(s.requestAfterExpiry), `after the expiry client2 is served again: ${story}`);
+
+      // The client is the directors' default gateway: over the limit, yet never banned.
+      const hold = await holdConnections(lab, 'client', HELD_CONNECTIONS);
+      try {
+        const table = await labConnTable([{ ns: lab.rs1.ns, address: LAB.lan.rs1 }, { ns: lab.rs2.ns, address: LAB.lan.rs2 }], LAB.vip);
+        const run = await lab.exec(s.director, [process.execPath, LBFW_BIN, 'overlimit', '--conn-file', '-'], table);
+        t.is(run.code, 0, run.stdout + run.stderr);
+        t.regex(run.stdout, new RegExp(`203\\.0\\.113\\.100: ${HELD_CONNECTIONS} > ${LAB_OVERLIMIT.maxConnections}[^\\n]*default gateway`), run.stdout);
+        t.false(await isBanned(lab, s.director, LAB.lan.client));
+      } finally {
+        await hold.stop();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
   t.deepEqual((await existingNamespaces()).filter((n) => n.startsWith(prefix)), []);
 });
 
@@ -140,7 +181,7 @@ systemTest('`lbfw lab up` builds a lab that `lbfw lab exec|probe` use and `lbfw 
       const up = await lbfw('up', '--prefix', prefix, '--apply');
       t.is(up.code, 0, up.stdout + up.stderr);
       t.regex(up.stdout, new RegExp(`lab ${prefix} is up`));
-      t.is((await existingNamespaces()).filter((n) => isLabNamespace(n, prefix)).length, 6);
+      t.is((await existingNamespaces()).filter((n) => isLabNamespace(n, prefix)).length, 7);
       const again = await lbfw('up', '--prefix', prefix);
       t.is(again.code, 1);
       t.regex(again.stderr, /already up/);
@@ -153,7 +194,7 @@ systemTest('`lbfw lab up` builds a lab that `lbfw lab exec|probe` use and `lbfw 
       t.regex(probe.stdout, /answered by rs1 via the director/);
       const down = await lbfw('down', '--prefix', prefix);
       t.is(down.code, 0, down.stderr);
-      t.regex(down.stdout, /removed 6 namespaces/);
+      t.regex(down.stdout, /removed 7 namespaces/);
       t.deepEqual((await existingNamespaces()).filter((n) => n.startsWith(prefix)), []);
       const twice = await lbfw('down', '--prefix', prefix);
       t.is(twice.code, 0, twice.stderr);

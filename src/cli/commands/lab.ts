@@ -15,7 +15,7 @@ import { systemNft } from '../../nft/cli-backend.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, type ExitCode } from '../exit-codes.js';
 import { printJson, type Io } from '../io.js';
 
-const NODE_NAMES: readonly LabNodeName[] = ['client', 'director', 'director2', 'rs1', 'rs2'];
+const NODE_NAMES: readonly LabNodeName[] = ['client', 'client2', 'director', 'director2', 'rs1', 'rs2'];
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -41,6 +41,7 @@ async function findRecord(io: Io, prefix: string | undefined): Promise<LabRecord
 function describeLab(lab: Lab): string {
   const nodes = [
     `client    ${lab.client.ns.name.padEnd(28)} eth0 ${LAB.lan.client}  eth1 ${LAB.backend.client}  eth2 ${LAB.uplink.client}`,
+    `client2   ${lab.client2.ns.name.padEnd(28)} eth0 ${LAB.lan.client2}`,
     `director  ${lab.director.ns.name.padEnd(28)} eth0 ${LAB.lan.director} + VIP ${LAB.vip}${lab.keepalived ? ' (keepalived MASTER)' : ''}  eth1 ${LAB.uplink.director}`,
     `director2 ${lab.director2.ns.name.padEnd(28)} eth0 ${LAB.peerDirector}${lab.keepalived ? ' (keepalived BACKUP)' : ' (no keepalived installed: never holds the VIP)'}`,
     `rs1       ${lab.rs1.ns.name.padEnd(28)} eth0 ${LAB.lan.rs1}  eth1 ${LAB.backend.rs1}  lo ${LAB.vip}/32  web service :${LAB.port}`,

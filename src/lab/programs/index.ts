@@ -16,3 +16,5 @@ export const SERVICE_PROGRAM = program('service');
 export const TCP_CONNECT_PROGRAM = program('tcp-connect');
 /** HTTP requests through the VIP: `http-probe.js VIP PORT TIMEOUT_MS SOURCE_PORT...`. */
 export const HTTP_PROBE_PROGRAM = program('http-probe');
+/** Idle TCP connections held open: `hold-connections.js HOST PORT COUNT TIMEOUT_MS`. */
+export const HOLD_CONNECTIONS_PROGRAM = program('hold-connections');

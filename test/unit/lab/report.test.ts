@@ -69,6 +69,7 @@ test('the demo expects the kernel-default ARP findings on both real servers plus
 test('lab namespaces are recognised by prefix, node and random suffix only', (t) => {
   t.true(isLabNamespace('lbfw-lab-rs1-a1b2c3', 'lbfw-lab'));
   t.true(isLabNamespace('lbfw-lab-sw-a1b2c3', 'lbfw-lab'));
+  t.true(isLabNamespace('lbfw-lab-client2-a1b2c3', 'lbfw-lab'));
   t.false(isLabNamespace('lbfw-lab-x-rs1-a1b2c3', 'lbfw-lab'));
   t.false(isLabNamespace('lbfw-lab2-rs1-a1b2c3', 'lbfw-lab'));
   t.false(isLabNamespace('lbfw-lab-rs1', 'lbfw-lab'));
