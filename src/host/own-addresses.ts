@@ -18,19 +18,17 @@ function inNetns(argv: readonly string[], netns: string | undefined): string[] {
   return netns === undefined ? [...argv] : ['ip', 'netns', 'exec', netns, ...argv];
 }
 
-async function gateways(netns: string | undefined): Promise<Address[]> {
+async function gateways(family: '-4' | '-6', netns: string | undefined): Promise<Address[]> {
   const found: Address[] = [];
-  for (const family of ['-4', '-6']) {
-    const result = await run(inNetns(['ip', '-j', family, 'route', 'show', 'default'], netns));
-    if (result.code !== 0) continue;
-    try {
-      for (const route of JSON.parse(result.stdout) as { gateway?: string }[]) {
-        const gw = route.gateway === undefined ? undefined : parseAddress(route.gateway);
-        if (gw !== undefined) found.push(gw);
-      }
-    } catch {
-      // Output that is not JSON (an old ip): nothing learnt, nothing refused for it.
+  const result = await run(inNetns(['ip', '-j', family, 'route', 'show', 'default'], netns));
+  if (result.code !== 0) return found;
+  try {
+    for (const route of JSON.parse(result.stdout) as { gateway?: string }[]) {
+      const gw = route.gateway === undefined ? undefined : parseAddress(route.gateway);
+      if (gw !== undefined) found.push(gw);
     }
+  } catch {
+    // Output that is not JSON (an old ip): nothing learnt, nothing refused for it.
   }
   return found;
 }
@@ -40,10 +38,11 @@ async function gateways(netns: string | undefined): Promise<Address[]> {
  * effort: what cannot be read is left out rather than failing the command.
  */
 export async function readOwnAddresses(netns?: string): Promise<OwnAddresses> {
-  const links = await readLinks(netns).catch(() => []);
+  // Three independent reads, run at once: each is a child process, and start-up pays for them in wall time.
+  const [links, gw4, gw6] = await Promise.all([readLinks(netns).catch(() => []), gateways('-4', netns), gateways('-6', netns)]);
   const addresses = links
     .filter((l) => !l.loopback)
     .flatMap((l) => l.addresses.map((a) => parseAddress(a.address)))
     .filter((a): a is Address => a !== undefined);
-  return { addresses, gateways: await gateways(netns) };
+  return { addresses, gateways: [...gw4, ...gw6] };
 }
