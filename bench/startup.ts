@@ -1,7 +1,9 @@
 /**
  * Start-up: the boot-time `lbfw apply` of a small config (10 services, 100
  * blacklist entries) against `node -e 0`, both run RUNS times in the same
- * namespace in this run; medians, and their ratio (goal: at most 2x).
+ * namespace in this run; medians, and their ratio (goal: at most 2x). Also
+ * `lbfw overlimit --dry-run` of an empty saved table: its start-up is part of
+ * every overlimit run (issue 8 compares overlimit with mawk).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,18 +37,25 @@ async function main(): Promise<void> {
     const config = path.join(dir, 'lbfw.yaml');
     await writeFile(config, `role: director\nservices: [${services}]\nmanagement:\n  sources: [198.51.100.0/24]\nblacklist: ${blacklist}\n`);
     const apply = [process.execPath, LBFW, 'apply', '--config', config, '--state-dir', path.join(dir, 'state'), '--root', path.join(dir, 'root')];
+    const emptyTable = path.join(dir, 'ip_vs_conn');
+    await writeFile(emptyTable, '');
+    const overlimit = [process.execPath, LBFW, 'overlimit', '--dry-run', '--conn-file', emptyTable, '--config', config, '--state-dir', path.join(dir, 'state')];
     const node: number[] = [];
     const lbfw: number[] = [];
-    // Interleaved, so a load spike of the machine hits both alike.
+    const over: number[] = [];
+    // Interleaved, so a load spike of the machine hits all alike.
     for (let i = 0; i < RUNS; i++) {
       node.push(await seconds(ns, [process.execPath, '-e', '0']));
       lbfw.push(await seconds(ns, apply));
+      over.push(await seconds(ns, overlimit));
     }
     const base = median(node);
     const own = median(lbfw);
+    const overOwn = median(over);
     console.log(`start-up, median of ${RUNS} runs each, interleaved (LBFW_BACKEND=${process.env['LBFW_BACKEND'] ?? 'auto'}); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log(`${'node -e 0 (baseline)'.padEnd(44)} ${base.toFixed(3).padStart(7)} s  1.00x`);
     console.log(`${'lbfw apply (10 services, 100 entries)'.padEnd(44)} ${own.toFixed(3).padStart(7)} s  ${(own / base).toFixed(2)}x  target <= 2x ${own <= 2 * base ? 'met' : 'NOT met'}`);
+    console.log(`${'lbfw overlimit --dry-run (empty table)'.padEnd(44)} ${overOwn.toFixed(3).padStart(7)} s  ${(overOwn / base).toFixed(2)}x`);
   } finally {
     await ns.delete();
     await rm(dir, { recursive: true, force: true });

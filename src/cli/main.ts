@@ -2,6 +2,7 @@
  * The lbfw command line: parses flags, calls the library, renders. Errors are
  * caught here, in one place, and mapped to exit codes.
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { LbfwError, NftError } from '../errors.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './exit-codes.js';
@@ -92,8 +93,13 @@ async function warnMissedConfirm(io: Io, action: Command): Promise<void> {
   if (REPORTS_CONFIRM.has(action.name()) || REPORTS_CONFIRM.has(action.parent?.name() ?? '')) return;
   const stateDir = (action.opts() as { stateDir?: string }).stateDir;
   try {
-    const [{ confirmState }, { statePaths }] = await Promise.all([import('../firewall/confirm.js'), import('../state/paths.js')]);
-    const state = await confirmState(statePaths(stateDir, io.env));
+    const { statePaths } = await import('../state/paths.js');
+    const paths = statePaths(stateDir, io.env);
+    // Nearly always there is no pending confirmation: confirm.js pulls in the
+    // firewall backends, so it is loaded only when the file is there.
+    if (!existsSync(paths.pending)) return;
+    const { confirmState } = await import('../firewall/confirm.js');
+    const state = await confirmState(paths);
     if (state?.problem !== undefined) io.err(`lbfw: warning: ${state.problem}\n`);
   } catch {
     // An unreadable state directory is the command's own business to report.

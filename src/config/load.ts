@@ -11,10 +11,8 @@ import { readInputFile, shortReason } from '../system/input-file.js';
 const CONFIG_MAX_BYTES = 4 * 1024 * 1024;
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, DEFAULT_KEEPALIVED_PATH, type HostConfig } from './model.js';
-import { keepalivedItems, mergeKeepalived, type KeepalivedNote } from '../keepalived/to-host.js';
-import { readKeepalived } from '../keepalived/include.js';
+import type { KeepalivedNote } from '../keepalived/to-host.js';
 import type { KeepalivedModel } from '../keepalived/model.js';
-import { parseConfig } from './parse.js';
 import { type QuickFlags, buildQuickConfig, mergeFlags } from './quick.js';
 
 /** LoadOptions says where to look for the config and which flags to lay over it. */
@@ -81,6 +79,7 @@ export async function loadConfigWithNotes(options: LoadOptions = {}): Promise<Lo
       const keepalived = keepalivedToRead(options, undefined);
       if (keepalived === undefined) throw new UsageError(NO_CONFIG_MESSAGE);
       const id = nonEmpty(options.keepalivedId);
+      const { readKeepalived } = await import('../keepalived/include.js');
       model = await readKeepalived(keepalived, { ...(id === undefined ? {} : { configId: id }), env });
       if (model.vrrpInstances.length === 0 && model.virtualServers.length === 0) {
         throw new UsageError(`${keepalived} has no vrrp_instance or virtual_server, so lbfw cannot tell this host's role: pass --role director|realserver or write /etc/lbfw/lbfw.yaml`);
@@ -89,10 +88,17 @@ export async function loadConfigWithNotes(options: LoadOptions = {}): Promise<Lo
     }
     config = buildQuickConfig({ ...flags, role });
   } else {
+    // Loaded on use: with flags alone no YAML is read.
+    const { parseConfig } = await import('./parse.js');
     config = mergeFlags(parseConfig(text, file), flags);
   }
   const keepalived = keepalivedToRead(options, config);
   if (keepalived === undefined) return { config, notes: [] };
+  // The keepalived reader and its merge are loaded only when there is a keepalived.conf to read.
+  const [{ readKeepalived }, { keepalivedItems, mergeKeepalived }] = await Promise.all([
+    import('../keepalived/include.js'),
+    import('../keepalived/to-host.js'),
+  ]);
   const id = nonEmpty(options.keepalivedId);
   const readOptions = { ...(id === undefined ? {} : { configId: id }), env };
   const derived = keepalivedItems(model ?? (await readKeepalived(keepalived, readOptions)));

@@ -14,6 +14,7 @@ import type { BlacklistOptions } from './options.js';
 import { protectedRanges } from './protected.js';
 import { lockoutFor } from './lockout.js';
 import { readOwnAddresses } from '../host/own-addresses.js';
+import type { HostLink } from '../vip/addresses.js';
 
 /** PreparedFirewall: the ruleset to load and what was noticed on the way. */
 export interface PreparedFirewall {
@@ -46,13 +47,15 @@ export function formatHint(problems: readonly InputProblem[]): string {
 /**
  * prepareFirewall reads the blacklist, refuses bad or dangerous entries
  * (unless told otherwise) and builds the ruleset. Throws BlacklistError or
- * SafetyError; never touches nftables.
+ * SafetyError; never touches nftables. `links` reads the host's links in
+ * `netns` (default: read them; apply passes the ones it read already).
  */
 export async function prepareFirewall(
   config: HostConfig,
   env: Record<string, string | undefined>,
   options: BlacklistOptions = {},
   netns?: string,
+  links?: () => Promise<HostLink[]>,
 ): Promise<PreparedFirewall> {
   // The default path may legitimately not exist yet; a path the operator named must.
   const parsed = await readBlacklist(config.blacklistPath, { optional: config.blacklistPath === DEFAULT_BLACKLIST_PATH });
@@ -69,7 +72,7 @@ export async function prepareFirewall(
       },
     ]);
   }
-  const hits = findProtectedHits(parsed, protectedRanges(config, env, await readOwnAddresses(netns)));
+  const hits = findProtectedHits(parsed, protectedRanges(config, env, await readOwnAddresses(netns, links)));
   if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
   const lockout = lockoutFor(config, env);
   if (lockout !== undefined && options.force !== true) throw lockout;

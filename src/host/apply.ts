@@ -13,6 +13,7 @@ import { withLock } from '../state/lock.js';
 import { applySysctls, defaultProfile, persistSysctls, planSysctls, type SysctlApplyResult, type SysctlPersistResult } from '../sysctl/host.js';
 import { loadProfile } from '../sysctl/profiles.js';
 import { applyVips, planVips, type VipApplyResult } from '../vip/apply.js';
+import { readLinks, type HostLink } from '../vip/addresses.js';
 import { readFileBefore, saveHostRecord } from '../state/host-record.js';
 import { writeLastApply } from '../state/last-apply.js';
 import { DEFAULT_PERSIST_DIR, DEFAULT_PERSIST_NAME } from '../sysctl/persist.js';
@@ -76,15 +77,20 @@ async function recordHostBefore(config: HostConfig, options: HostOptions, paths:
  * the operator out, and `--confirm` guards it.
  */
 export async function applyHost(given: HostConfig, options: HostOptions = {}): Promise<HostApplyResult> {
-  const inferred = await readInferredInterfaces(given);
-  const config = withInferred(given, inferred);
   const resolved = resolveOptions(options);
+  // One `ip -j addr show` serves the interface inference and, in the same
+  // namespace, the blacklist's own-address guard: lbfw itself only changes
+  // addresses on lo, which that guard leaves out.
+  let linksRead: Promise<HostLink[]> | undefined;
+  const links = (): Promise<HostLink[]> => (linksRead ??= readLinks());
+  const inferred = await readInferredInterfaces(given, links);
+  const config = withInferred(given, inferred);
   const paths = sysctlPaths(options);
   assertNetAdmin('apply');
   return withLock(resolved.paths.lock, { waitSeconds: resolved.waitSeconds, purpose: 'apply' }, async () => {
     // Inputs are read under the lock (a `blacklist add` that just finished is
     // in them) and all of them before the first change, so bad input changes nothing.
-    const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options, hostNetns(resolved)) : undefined;
+    const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options, hostNetns(resolved), hostNetns(resolved) === undefined ? links : undefined) : undefined;
     if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? defaultProfile(config), paths.sysctl);
     // sysctl.d is applied to the host's namespace at boot: persisting from
     // inside another network namespace would change the host, not this one.

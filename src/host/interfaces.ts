@@ -65,12 +65,16 @@ async function defaultRouteInterface(): Promise<string | undefined> {
   }
 }
 
-/** readInferredInterfaces reads the host and infers what the config leaves out. */
-export async function readInferredInterfaces(config: HostConfig): Promise<InferredInterface[]> {
+/**
+ * readInferredInterfaces reads the host and infers what the config leaves
+ * out. `links` reads the host's links (default {@link readLinks}; apply
+ * passes one whose answer it reuses).
+ */
+export async function readInferredInterfaces(config: HostConfig, links: () => Promise<HostLink[]> = readLinks): Promise<InferredInterface[]> {
   const needed =
     config.role === 'director'
       ? config.interfaces.vip === undefined || config.interfaces.realServers === undefined
       : config.interfaces.client === undefined;
   if (!needed) return [];
-  return inferInterfaces(config, await readLinks(), config.role === 'realserver' ? await defaultRouteInterface() : undefined);
+  return inferInterfaces(config, await links(), config.role === 'realserver' ? await defaultRouteInterface() : undefined);
 }

@@ -3,8 +3,8 @@
  * to the kernel over lbfw-netlink as one batch each, encoded in
  * src/nft/netlink/ban-elements.ts: 10k bans with timeout and comment cost
  * the kernel's time only, where `nft -f` spends most of a second parsing
- * the text. Everything else (creating the table, listing, fill, counters)
- * is the nft program's ({@link NftBanCli}).
+ * the text. Whether the table exists is one GETTABLE request. Everything
+ * else (creating the table, listing, fill, counters) is the nft program's ({@link NftBanCli}).
  *
  * Ban elements are plain keys with a timeout and a comment: unlike the
  * hardened firewall's rules they are fully covered by the encoder, so
@@ -19,8 +19,13 @@ import { encodeBanPut, encodeBanRemove, type BanBatch } from './netlink/ban-elem
 import { describeErrno } from './netlink/errors.js';
 import type { NativeBinding } from './netlink/native.js';
 import { kernelErrors, messages } from './netlink/reader.js';
+import { msgType } from './netlink/encode.js';
+import { NFPROTO_INET, NFTA_TABLE_NAME, NFT_MSG, NLM_F_ACK, NLM_F_REQUEST } from './netlink/uapi.js';
+import { MessageWriter } from './netlink/writer.js';
+import { BAN_TABLE } from '../ban/table.js';
 
 const EPERM = 1;
+const ENOENT = 2;
 const ENOBUFS = 105;
 
 export type { NetlinkBanOptions } from './ban-select.js';
@@ -52,8 +57,22 @@ export class NetlinkBanBackend implements BanBackend {
     if (result.errno === ENOBUFS) throw new NftError('netlink: the kernel dropped its replies (ENOBUFS): run `lbfw ban list` to see whether the bans landed', '', '', null);
   }
 
-  tableExists(): Promise<boolean> {
-    return this.#nft.tableExists();
+  /** One NFT_MSG_GETTABLE: no `nft` child (every overlimit run asks this first). */
+  async tableExists(): Promise<boolean> {
+    const w = new MessageWriter();
+    w.begin(msgType(NFT_MSG.GETTABLE), NLM_F_REQUEST | NLM_F_ACK, this.#seq++, NFPROTO_INET);
+    w.string(NFTA_TABLE_NAME, BAN_TABLE);
+    w.end();
+    const result = await this.#native.transact([w.finish()], { dump: 0, ...(this.#nsPath === undefined ? {} : { netns: this.#nsPath }) });
+    if (result.errno === EPERM) throw new PermissionError('nftables refused: netlink needs root or CAP_NET_ADMIN');
+    // A lost reply (ENOBUFS) or a failed socket call: nft answers instead.
+    if (result.errno !== 0) return this.#nft.tableExists();
+    const replies = messages(result.replies);
+    const error = kernelErrors(replies)[0];
+    if (error === undefined) return replies.some((r) => r.type === msgType(NFT_MSG.NEWTABLE));
+    if (error.errno === ENOENT) return false;
+    if (error.errno === EPERM) throw new PermissionError('nftables refused: reading needs root or CAP_NET_ADMIN');
+    throw new NftError(`netlink get table ${BAN_TABLE} failed: ${describeErrno(error.errno)}`, '', '', null);
   }
 
   ensure(spec: BanTableSpec): Promise<void> {

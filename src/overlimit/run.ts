@@ -10,7 +10,6 @@ import { UsageError } from '../errors.js';
 import { banTableSpec, overlimitSettings } from '../ban/spec.js';
 import { fillAlarms, type FillAlarm } from '../ban/fill.js';
 import type { BanBackend, BanCounter, ListedBan, SetFill } from '../nft/ban-backend.js';
-import { NftBanCli } from '../nft/ban-cli.js';
 import { assertNetAdmin, hasNetAdmin } from '../nft/privilege.js';
 import { readJsonFile, writeJsonFile } from '../state/json-file.js';
 import { withLock } from '../state/lock.js';
@@ -137,7 +136,8 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   // What the scan does not need is read while it runs: the host's links and
   // gateways (three `ip` runs) and, for a dry run, whether the ban table exists.
   // Writes go over netlink when the binding loads (loaded only when writing: start-up stays cheap).
-  const backend = options.banBackend ?? (dryRun ? new NftBanCli() : (await import('../nft/ban-select.js')).banBackend({ env }));
+  // A dry run asks netlink whether the ban table exists (no `nft` child) and lists with nft only when it does.
+  const backend = options.banBackend ?? (await import('../nft/ban-select.js')).banBackend({ env });
   const pending = settle(Promise.all([
     options.surroundings ?? readSurroundings(),
     dryRun && hasNetAdmin() ? backend.tableExists() : Promise.resolve(false),

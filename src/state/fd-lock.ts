@@ -5,15 +5,18 @@
  * crashed run can never leave a lock behind and nothing ever judges a lock
  * "stale" or deletes it.
  *
- * Node has no flock(2). Until the native addon provides one, util-linux's
+ * Node has no flock(2). The native addon (native/) has one: it takes the
+ * lock at once when it is free, which is nearly always, with no child
+ * process. Waiting for a held lock, or without the addon, util-linux's
  * `flock FD` does it: the child inherits lbfw's descriptor (the same open
  * file), locks it and exits; the lock stays with the open file, that is with
- * lbfw. The locker is pluggable so the addon's flock can replace the child.
+ * lbfw. Both lock the same open file, so the result is the same lock.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { LockError } from '../errors.js';
 import { withParentDeathSignal } from '../system/run.js';
+import { loadNative } from '../nft/netlink/native.js';
 
 /** FdLocker takes an exclusive flock(2) on an open file descriptor. */
 export interface FdLocker {
@@ -52,7 +55,30 @@ export const flockProgram: FdLocker = {
   },
 };
 
-let locker: FdLocker = flockProgram;
+/**
+ * nativeThenProgram tries the addon's non-blocking flock(2) first (no child
+ * process: the boot-time apply's start-up); a lock held by another run, or
+ * no addon, goes to {@link flockProgram}, which can wait with a timeout.
+ */
+export const nativeThenProgram: FdLocker = {
+  name: 'flock(2) by the netlink binding, else util-linux flock(1)',
+  async lock(fd: number, waitSeconds: number): Promise<boolean> {
+    const binding = loadNative();
+    if (typeof binding !== 'string') {
+      try {
+        binding.flock(fd, binding.LOCK_EX | binding.LOCK_NB);
+        return true;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === 'EWOULDBLOCK' || code === 'EAGAIN') && waitSeconds <= 0) return false;
+        // Held (wait with a timeout, which flock(2) itself cannot), or any other failure: flock(1) decides.
+      }
+    }
+    return flockProgram.lock(fd, waitSeconds);
+  },
+};
+
+let locker: FdLocker = nativeThenProgram;
 
 /** fdLocker returns the locker in use. */
 export function fdLocker(): FdLocker {

@@ -61,6 +61,7 @@ const DANGEROUS: readonly (readonly [string, RegExp])[] = [
   ['192.0.2.1', /192\.0\.2\.1 \(an address of this host\)/],
   ['192.0.2.254', /192\.0\.2\.254 \(the default gateway\)/],
   ['::ffff:0:0/96', /127\.0\.0\.0\/8 \(loopback/],
+  ['2001:db8::fe', /2001:db8::fe \(the default gateway\)/],
 ];
 
 systemTest('entries that cut the host off from itself are refused by apply and blacklist add, naming the line, changing nothing', async (t) => {
@@ -72,6 +73,8 @@ systemTest('entries that cut the host off from itself are refused by apply and b
       await ns.ok(['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'eth0']);
       await ns.ok(['ip', 'link', 'set', 'eth0', 'up']);
       await ns.ok(['ip', 'route', 'add', 'default', 'via', '192.0.2.254']);
+      await ns.ok(['ip', '-6', 'addr', 'add', '2001:db8::1/64', 'dev', 'eth0', 'nodad']);
+      await ns.ok(['ip', '-6', 'route', 'add', 'default', 'via', '2001:db8::fe', 'dev', 'eth0']);
       t.is((await lbfwIn(ns, ['apply', '--only', 'firewall', ...args])).code, 0);
       const table = await listTable(ns);
       // One file with every dangerous line: one refusal that names each of them.
