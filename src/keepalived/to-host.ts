@@ -6,7 +6,7 @@
  * host model cannot (firewall-mark services, all-port persistent services,
  * SCTP, multicast VRRP without named peers) becomes a note, never a guess.
  */
-import type { HostConfig, Interfaces, IpvsSync, Origin, Peer, Protocol, RealServer, VipService } from '../config/model.js';
+import type { ForwardingMethod, HostConfig, Interfaces, IpvsSync, Origin, Peer, Protocol, RealServer, VipService } from '../config/model.js';
 import { IPVS_SYNC_GROUP4, IPVS_SYNC_PORT } from '../net/dr-protocol.js';
 import { forwardingMethod } from './model.js';
 import { DEFAULT_BLACKLIST_PATH, DEFAULT_SSH_PORT } from '../config/model.js';
@@ -35,6 +35,12 @@ export interface KeepalivedItems {
   readonly vipInterface?: { readonly name: string; readonly origin: Origin };
   /** lvs_sync_daemon's port and group (the kernel's defaults for what it leaves out). */
   readonly ipvsSync?: IpvsSync;
+  /**
+   * `nat` when any virtual_server forwards by NAT (lvs_method NAT, or none:
+   * keepalived's default): the forward chain must then pass the real
+   * servers' replies, or every NAT request fails at the director.
+   */
+  readonly forwarding?: ForwardingMethod;
 }
 
 /** KeepalivedDerived: the items, the notes, and the complete host config built from `base` and the items. */
@@ -66,6 +72,8 @@ class Collector {
   readonly realServers: RealServer[] = [];
   readonly peers: Peer[] = [];
   readonly notes: KeepalivedNote[] = [];
+  /** Some virtual_server forwards by NAT. */
+  nat = false;
 
   note(at: Located, message: string): void {
     this.notes.push({ file: at.file, line: at.line, message, severity: 'note' });
@@ -99,9 +107,13 @@ function addVirtualServer(c: Collector, server: VirtualServer, groups: ReadonlyM
     const s = server.sorryServer;
     c.realServers.push({ family: s.family, address: s.address, ...(s.port === undefined ? {} : { port: s.port }), origin: origin(s) });
   }
-  if (forwardingMethod(server) !== 'DR') {
-    const method = server.lvsMethod === undefined ? 'no lvs_method (keepalived defaults to NAT)' : `lvs_method ${server.lvsMethod}`;
-    c.note(server, `${describeTarget(server)}: ${method}; lbfw's director rules are made for Direct Routing (DR)`);
+  const method = forwardingMethod(server);
+  const written = server.lvsMethod === undefined ? 'no lvs_method (keepalived defaults to NAT)' : `lvs_method ${server.lvsMethod}`;
+  if (method === 'NAT') {
+    c.nat = true;
+    c.note(server, `${describeTarget(server)}: ${written}; lbfw's forward chain passes the real servers' replies (forwarding: nat, unless lbfw.yaml says otherwise), and the director needs the director-nat profile (ip_forward)`);
+  } else if (method !== 'DR') {
+    c.note(server, `${describeTarget(server)}: ${written}; lbfw's director rules are made for Direct Routing (DR) and NAT`);
   }
   if (target.kind === 'fwmark') {
     c.note(server, `${describeTarget(server)}: a firewall-mark service has no address, protocol and port; list the traffic it marks as services in lbfw.yaml`);
@@ -175,6 +187,7 @@ export function keepalivedItems(model: KeepalivedModel): KeepalivedItems & { rea
     peers: addUnique([], c.peers, peerKey),
     ...(vipInterface === undefined ? {} : { vipInterface }),
     ...(ipvsSync === undefined ? {} : { ipvsSync }),
+    ...(c.nat ? { forwarding: 'nat' as const } : {}),
     notes: [...warnings, ...c.notes],
   };
 }
@@ -198,6 +211,8 @@ export function mergeKeepalived(config: HostConfig, items: KeepalivedItems): Hos
     peers: addUnique(config.peers, items.peers, peerKey),
     realServers: addUnique(config.realServers, items.realServers, realServerKey),
     ...(config.ipvsSync === undefined && items.ipvsSync !== undefined ? { ipvsSync: items.ipvsSync } : {}),
+    // An explicit `forwarding` in lbfw.yaml wins; otherwise keepalived.conf's lvs_method decides.
+    ...(config.forwarding === undefined && items.forwarding !== undefined ? { forwarding: items.forwarding } : {}),
   };
 }
 
@@ -220,6 +235,7 @@ export function hostFromKeepalived(model: KeepalivedModel, base: Partial<HostCon
     management: base.management ?? { sources: [], sshPort: DEFAULT_SSH_PORT, allow: [] },
     blacklistPath: base.blacklistPath ?? DEFAULT_BLACKLIST_PATH,
     inputPolicy: base.inputPolicy ?? 'drop',
+    ...(base.forwarding === undefined ? {} : { forwarding: base.forwarding }),
   };
   return { ...items, config: mergeKeepalived(explicit, items) };
 }

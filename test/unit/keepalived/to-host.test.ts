@@ -148,6 +148,17 @@ test('a NAT virtual server is noted but still gives its service', (t) => {
   t.true(result.notes.some((n) => n.message.includes('lvs_method NAT')));
 });
 
+test('a NAT virtual server makes the director forward by NAT unless lbfw.yaml says otherwise; DR alone leaves the default', (t) => {
+  const nat = hostFromKeepalived(parseKeepalived(vs('192.0.2.10 80', '  protocol TCP\n  lvs_method NAT'), 'k.conf'));
+  t.is(nat.config.forwarding, 'nat');
+  t.true(nat.notes.some((n) => n.message.includes('forwarding: nat')));
+  // keepalived's default lvs_method is NAT too.
+  t.is(hostFromKeepalived(parseKeepalived(vs('192.0.2.10 80', '  protocol TCP'), 'k.conf')).config.forwarding, 'nat');
+  t.is(hostFromKeepalived(parseKeepalived(vs('192.0.2.10 80', '  protocol TCP\n  lvs_method DR'), 'k.conf')).config.forwarding, undefined);
+  const explicit = hostFromKeepalived(parseKeepalived(vs('192.0.2.10 80', '  protocol TCP\n  lvs_method NAT'), 'k.conf'), { forwarding: 'dr' });
+  t.is(explicit.config.forwarding, 'dr');
+});
+
 test('a second VRRP interface is noted; the first one is the VIP interface', (t) => {
   const result = hostFromKeepalived(
     parseKeepalived('vrrp_instance A {\n  interface eth0\n  unicast_peer {\n    192.0.2.3\n  }\n}\nvrrp_instance B {\n  interface eth2\n  unicast_peer {\n    192.0.2.3\n  }\n}\n', 'k.conf'),
