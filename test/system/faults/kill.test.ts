@@ -13,7 +13,7 @@ import test from 'ava';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { connect, Netns } from '../../../src/lab/netns.js';
-import { hostSetName, shardCount, shardOf } from '../../../src/ruleset/shards.js';
+import { hostSetName, SHARD_ELEMENTS, shardCount, shardOf } from '../../../src/ruleset/shards.js';
 import { NFT, lbfwIn, serialSystemTest } from '../../helpers/system.js';
 import { bigHosts, seeded, writeSetup } from './helpers.js';
 
@@ -76,8 +76,8 @@ test.after.always(async () => {
 });
 
 const FILLER = bigHosts(200_000);
-/** Host counts that give 1, 2 and 4 shards. */
-const LAYOUTS = [1000, 66_000, 132_000] as const;
+/** Host counts that give 1, 2 and 4 shards (from the shard policy, so a new SHARD_ELEMENTS keeps the layouts). */
+const LAYOUTS = [1000, SHARD_ELEMENTS + 1000, 3 * SHARD_ELEMENTS + 1000] as const;
 
 async function addRemoveWithPings(t: ExecutionContext, l: Lab, shards: number): Promise<void> {
   t.true(await pings(l.client), `${shards} shards: the client passes before the add`);
@@ -92,6 +92,7 @@ async function addRemoveWithPings(t: ExecutionContext, l: Lab, shards: number): 
 
 serialSystemTest('shard layouts 1, 2, 4 applied in turn: add/remove of the client on the 4-shard table drops, then passes its real pings', async (t) => {
   const l = await theLab();
+  t.deepEqual(LAYOUTS.map(shardCount), [1, 2, 4], 'the layouts are 1, 2 and 4 shards');
   for (const size of LAYOUTS) {
     await writeFile(l.file, `${FILLER.slice(0, size).join('\n')}\n`);
     await expectOk(t, l.director, ['apply', '--only', 'firewall', ...l.args], `apply of ${size} hosts`);
