@@ -4,9 +4,9 @@
  * wrong or truncated file is a {@link FactsError} naming the file, the place
  * in it and what was expected, never a crash inside a check.
  */
-import { readFile } from 'node:fs/promises';
 import { FactsError } from './errors.js';
 import { readInputFile, shortReason } from '../system/input-file.js';
+import { BACKEND_NAMES } from '../nft/backend.js';
 import { FACTS_VERSION, type Facts } from './facts.js';
 
 type Json = unknown;
@@ -204,7 +204,7 @@ export function validateFacts(data: Json, file: string): Facts {
   v.optional(top, 'peerKeepalived', '', (p, x) => validateKeepalived(v, p, x));
   v.optional(top, 'os', '', (p, x) => v.object(p, x));
   v.optional(top, 'backend', '', (p, x) => {
-    const backend = v.fields(p, x, { name: (q, y) => v.oneOf(q, y, ['nft', 'netlink', 'fake']), reason: (q, y) => v.string(q, y) });
+    const backend = v.fields(p, x, { name: (q, y) => v.oneOf(q, y, BACKEND_NAMES), reason: (q, y) => v.string(q, y) });
     v.optional(backend, 'version', p, (q, y) => v.string(q, y));
   });
   v.optional(top, 'peerBan', '', (p, x) => v.object(p, x));

@@ -11,8 +11,10 @@ import type { BaseChain, NftSetSpec } from './model/objects.js';
 import type { NftRule } from './model/rules.js';
 import type { Transaction } from './transaction.js';
 
+/** Every backend kind, for readers that validate a recorded name (facts files). */
+export const BACKEND_NAMES = ['nft', 'netlink', 'fake'] as const;
 /** BackendName names a backend kind. */
-export type BackendName = 'nft' | 'netlink' | 'fake';
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** SetSnapshot: a set as the kernel holds it. */
 export interface SetSnapshot extends NftSetSpec {

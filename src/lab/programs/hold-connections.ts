@@ -9,9 +9,13 @@ import { connect, type Socket } from 'node:net';
 
 const [, , host = '', port = '0', count = '0', timeoutMs = '5000'] = process.argv;
 
+/** Every socket opened, so a failure can close the ones that did connect and let the program end by itself. */
+const opened: Socket[] = [];
+
 function open(): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port: Number(port) });
+    opened.push(socket);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`));
@@ -33,11 +37,13 @@ try {
   for (const s of sockets) s.on('error', () => undefined);
   process.stdout.write(`held ${sockets.length}\n`);
   process.stdin.resume();
+  // Once stdin ends and the sockets are closed nothing holds the event loop: the program ends with status 0.
   process.stdin.on('end', () => {
     for (const s of sockets) s.destroy();
-    process.exit(0);
+    process.stdin.pause();
   });
 } catch (error) {
   process.stdout.write(`failed: ${(error as Error).message}\n`);
-  process.exit(1);
+  for (const s of opened) s.destroy();
+  process.exitCode = 1;
 }
