@@ -2,14 +2,10 @@
  * NftBanCli: the {@link BanBackend} over the `nft` program (the same program
  * and namespace handling as {@link NftCli}).
  */
-import { NftError, PermissionError } from '../errors.js';
 import { BAN_FAMILY, BAN_SETS, BAN_TABLE, elementCommands, renderEnsureScript, type BanSetName, type BanTableSpec } from '../ban/table.js';
-import { run, type RunResult } from '../system/run.js';
 import type { BanBackend, BanCounter, BanElement, ListedBan, SetFill } from './ban-backend.js';
-import type { NftCliOptions } from './cli-backend.js';
-import { systemNft } from './nft-program.js';
+import { NftProgram, type NftCliOptions } from './nft-program.js';
 
-const NOT_PERMITTED = /Operation not permitted/;
 const NO_SUCH_OBJECT = /No such file or directory/;
 
 /** The sized sets whose fill is watched (meters exist only with syn_rate). */
@@ -50,49 +46,30 @@ function bySet<T extends { readonly set: BanSetName }>(items: readonly T[]): Map
 
 /** NftBanCli implements BanBackend with the nft program. */
 export class NftBanCli implements BanBackend {
-  readonly #nft: string;
-  readonly #netns: string | undefined;
+  readonly #program: NftProgram;
 
   constructor(options: NftCliOptions = {}) {
-    this.#nft = options.nft ?? systemNft();
-    this.#netns = options.netns;
+    this.#program = new NftProgram(options);
   }
 
-  async #exec(args: readonly string[], stdin?: string): Promise<RunResult> {
-    const argv = this.#netns === undefined ? [this.#nft, ...args] : ['ip', 'netns', 'exec', this.#netns, this.#nft, ...args];
-    try {
-      return await run(argv, stdin);
-    } catch (error) {
-      throw new NftError(`cannot run ${argv[0]}: ${(error as Error).message} (is the nftables package installed?)`, '', stdin ?? '', null);
-    }
-  }
-
-  #fail(what: string, result: RunResult, payload: string): never {
-    const stderr = result.stderr.trim();
-    if (NOT_PERMITTED.test(stderr)) throw new PermissionError(`nftables refused: ${what} needs root or CAP_NET_ADMIN`);
-    const first = stderr.split('\n').find((l) => l.startsWith('Error:')) ?? stderr.split('\n')[0] ?? '';
-    throw new NftError(`nft ${what} failed: ${first}`, stderr, payload, result.code);
-  }
-
-  async #load(what: string, script: string): Promise<void> {
-    const result = await this.#exec(['-f', '-'], script);
-    if (result.code !== 0) this.#fail(what, result, script);
+  #load(what: string, script: string): Promise<void> {
+    return this.#program.runScript(what, script);
   }
 
   /** Lists one set as JSON; undefined when the set (or the table) does not exist. */
   async #listSet(name: string): Promise<JsonSet | undefined> {
-    const result = await this.#exec(['-j', 'list', 'set', BAN_FAMILY, BAN_TABLE, name]);
+    const result = await this.#program.exec(['-j', 'list', 'set', BAN_FAMILY, BAN_TABLE, name]);
     if (result.code !== 0) {
       if (NO_SUCH_OBJECT.test(result.stderr)) return undefined;
-      return this.#fail('list set', result, '');
+      return this.#program.fail('list set', result, '');
     }
     const data = JSON.parse(result.stdout) as { nftables?: readonly { set?: JsonSet }[] };
     return data.nftables?.find((item) => item.set !== undefined)?.set;
   }
 
   async tableExists(): Promise<boolean> {
-    const result = await this.#exec(['list', 'chains', BAN_FAMILY]);
-    if (result.code !== 0) this.#fail('list chains', result, '');
+    const result = await this.#program.exec(['list', 'chains', BAN_FAMILY]);
+    if (result.code !== 0) this.#program.fail('list chains', result, '');
     return result.stdout.split('\n').some((line) => line === `table ${BAN_FAMILY} ${BAN_TABLE} {`);
   }
 
@@ -146,10 +123,10 @@ export class NftBanCli implements BanBackend {
   }
 
   async counters(): Promise<BanCounter[]> {
-    const result = await this.#exec(['-j', 'list', 'counters', 'table', BAN_FAMILY, BAN_TABLE]);
+    const result = await this.#program.exec(['-j', 'list', 'counters', 'table', BAN_FAMILY, BAN_TABLE]);
     if (result.code !== 0) {
       if (NO_SUCH_OBJECT.test(result.stderr)) return [];
-      return this.#fail('list counters', result, '');
+      return this.#program.fail('list counters', result, '');
     }
     const data = JSON.parse(result.stdout) as { nftables?: readonly { counter?: { name?: string; packets?: number; bytes?: number } }[] };
     return (data.nftables ?? []).flatMap((item) =>

@@ -5,7 +5,7 @@
  * emulation table (test infrastructure, src/lab), the only code in lbfw
  * that runs nft.
  */
-import { NftError, PermissionError } from '../errors.js';
+import { NftError } from '../errors.js';
 import { TABLE_FAMILY, TABLE_NAME } from './model/objects.js';
 import type { BackendName, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
 import { elementsFromTexts, elementTexts, emptyElements, type ElementList } from './model/elements.js';
@@ -13,21 +13,10 @@ import { renderScript } from './render/script.js';
 import type { Transaction } from './transaction.js';
 import { parseListing } from './parse/listing.js';
 import { snapshotOfListing } from './parse/snapshot.js';
-import { run, type RunResult } from '../system/run.js';
-import { systemNft } from './nft-program.js';
+import { run } from '../system/run.js';
+import { NftProgram, type NftCliOptions } from './nft-program.js';
 
-/** Options of {@link NftCli}. */
-export interface NftCliOptions {
-  /** Path of the nft program. Default: the system's nft (see {@link systemNft}). */
-  readonly nft?: string;
-  /**
-   * Run nft inside this named network namespace (`ip netns exec NS nft`).
-   * Tests use it; in production lbfw runs inside the namespace it manages.
-   */
-  readonly netns?: string;
-}
-
-export { systemNft } from './nft-program.js';
+export { systemNft, type NftCliOptions } from './nft-program.js';
 
 /** nftVersion runs `nft --version` and returns its first line, or undefined when nft cannot run. */
 export async function nftVersion(nft: string): Promise<string | undefined> {
@@ -40,68 +29,43 @@ export async function nftVersion(nft: string): Promise<string | undefined> {
   }
 }
 
-const NOT_PERMITTED = /Operation not permitted/;
 const NO_SUCH_OBJECT = /No such file or directory/;
 
 /** NftCli implements NftBackend with the nft command-line program. */
 export class NftCli implements NftBackend {
-  readonly #nft: string;
-  readonly #netns: string | undefined;
+  readonly #program: NftProgram;
 
   constructor(options: NftCliOptions = {}) {
-    this.#nft = options.nft ?? systemNft();
-    this.#netns = options.netns;
+    this.#program = new NftProgram(options);
   }
 
   /** The network namespace nft runs in, when one was named. */
   get netns(): string | undefined {
-    return this.#netns;
-  }
-
-  async #exec(args: readonly string[], stdin?: string): Promise<RunResult> {
-    const argv = this.#netns === undefined ? [this.#nft, ...args] : ['ip', 'netns', 'exec', this.#netns, this.#nft, ...args];
-    try {
-      return await run(argv, stdin);
-    } catch (error) {
-      throw new NftError(`cannot run ${argv[0]}: ${(error as Error).message} (is the nftables package installed?)`, '', stdin ?? '', null);
-    }
-  }
-
-  #fail(what: string, result: RunResult, payload: string): never {
-    const stderr = result.stderr.trim();
-    if (NOT_PERMITTED.test(stderr)) {
-      throw new PermissionError(`nftables refused: ${what} needs root or CAP_NET_ADMIN`);
-    }
-    const first = stderr.split('\n').find((l) => l.startsWith('Error:')) ?? stderr.split('\n')[0] ?? '';
-    throw new NftError(`nft ${what} failed: ${first}`, stderr, payload, result.code);
+    return this.#program.netns;
   }
 
   readonly name: BackendName = 'nft';
 
   version(): Promise<string | undefined> {
-    return nftVersion(this.#nft);
+    return nftVersion(this.#program.nft);
   }
 
   async run(tx: Transaction): Promise<void> {
     if (tx.empty) return;
-    const script = renderScript(tx);
-    const result = await this.#exec(['-f', '-'], script);
-    if (result.code !== 0) this.#fail('load', result, script);
+    await this.#program.runScript('load', renderScript(tx));
   }
 
   async check(tx: Transaction): Promise<void> {
     if (tx.empty) return;
-    const script = renderScript(tx);
-    const result = await this.#exec(['-c', '-f', '-'], script);
-    if (result.code !== 0) this.#fail('check', result, script);
+    await this.#program.runScript('check', renderScript(tx), ['-c']);
   }
 
   /** listTableText returns `nft list table inet lbfw`, or undefined when there is no table. */
   async #listTableText(): Promise<string | undefined> {
-    const result = await this.#exec(['list', 'table', TABLE_FAMILY, TABLE_NAME]);
+    const result = await this.#program.exec(['list', 'table', TABLE_FAMILY, TABLE_NAME]);
     if (result.code === 0) return result.stdout;
     if (NO_SUCH_OBJECT.test(result.stderr)) return undefined;
-    return this.#fail('list table', result, '');
+    return this.#program.fail('list table', result, '');
   }
 
   async readTable(_options: ReadTableOptions = {}): Promise<TableSnapshot | undefined> {
@@ -114,17 +78,17 @@ export class NftCli implements NftBackend {
     // `list chains` reads chain headers only; `list tables` (and anything
     // that lists rules) makes nft 1.0.6 fetch every set element first, which
     // takes tens of seconds with a million-element set.
-    const result = await this.#exec(['list', 'chains', TABLE_FAMILY]);
-    if (result.code !== 0) this.#fail('list chains', result, '');
+    const result = await this.#program.exec(['list', 'chains', TABLE_FAMILY]);
+    if (result.code !== 0) this.#program.fail('list chains', result, '');
     return result.stdout.split('\n').some((line) => line === `table ${TABLE_FAMILY} ${TABLE_NAME} {`);
   }
 
   /** The elements of `set` that contain any of `texts`; nft fails the whole command when one is absent. */
   async #getElements(set: string, texts: readonly string[]): Promise<string[]> {
     if (texts.length === 0) return [];
-    const result = await this.#exec(['get', 'element', TABLE_FAMILY, TABLE_NAME, set, `{ ${texts.join(', ')} }`]);
+    const result = await this.#program.exec(['get', 'element', TABLE_FAMILY, TABLE_NAME, set, `{ ${texts.join(', ')} }`]);
     if (result.code !== 0) {
-      if (!NO_SUCH_OBJECT.test(result.stderr)) return this.#fail('get element', result, '');
+      if (!NO_SUCH_OBJECT.test(result.stderr)) return this.#program.fail('get element', result, '');
       if (texts.length === 1) return [];
       // Some are absent: halve, so each present one is still found.
       const half = Math.ceil(texts.length / 2);
@@ -146,8 +110,8 @@ export class NftCli implements NftBackend {
 
   async setNames(): Promise<string[]> {
     // -t (terse) leaves the elements out, and nft then does not fetch them: milliseconds with a million.
-    const result = await this.#exec(['-t', 'list', 'sets', TABLE_FAMILY]);
-    if (result.code !== 0) this.#fail('list sets', result, '');
+    const result = await this.#program.exec(['-t', 'list', 'sets', TABLE_FAMILY]);
+    if (result.code !== 0) this.#program.fail('list sets', result, '');
     const names: string[] = [];
     let inLbfw = false;
     for (const line of result.stdout.split('\n')) {
@@ -159,8 +123,8 @@ export class NftCli implements NftBackend {
   }
 
   async listElements(set: string): Promise<ElementList> {
-    const result = await this.#exec(['list', 'set', TABLE_FAMILY, TABLE_NAME, set]);
-    if (result.code !== 0) this.#fail('list set', result, '');
+    const result = await this.#program.exec(['list', 'set', TABLE_FAMILY, TABLE_NAME, set]);
+    if (result.code !== 0) this.#program.fail('list set', result, '');
     const snapshot = snapshotOfListing(parseListing(result.stdout));
     const listed = snapshot.sets.find((s) => s.name === set);
     if (listed?.elements === undefined) throw new NftError(`nft list set ${set}: no elements could be read`, result.stderr, '', result.code);
@@ -168,8 +132,8 @@ export class NftCli implements NftBackend {
   }
 
   async listRulesetJson(_options: ListRulesetOptions = {}): Promise<readonly unknown[]> {
-    const result = await this.#exec(['-j', 'list', 'ruleset']);
-    if (result.code !== 0) this.#fail('list ruleset', result, '');
+    const result = await this.#program.exec(['-j', 'list', 'ruleset']);
+    if (result.code !== 0) this.#program.fail('list ruleset', result, '');
     const data = JSON.parse(result.stdout) as { nftables?: unknown };
     if (!Array.isArray(data.nftables)) throw new NftError('expected {"nftables": [...]} from nft -j list ruleset', result.stderr, '', result.code);
     return data.nftables as unknown[];

@@ -45,11 +45,17 @@ export function inheritInChildren(fd: number): () => void {
   };
 }
 
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** Descriptors the program gets as fd 3, 4, ... (before any inherited lock descriptor). */
+  readonly fds?: readonly number[];
+}
+
 /** run executes `argv` and collects its output. */
-export function run(argv: readonly string[], input?: string): Promise<RunResult> {
+export function run(argv: readonly string[], input?: string, options: RunOptions = {}): Promise<RunResult> {
   const [command, ...args] = withParentDeathSignal(argv);
   return new Promise((resolve, reject) => {
-    const child = spawn(command ?? 'false', args, { stdio: ['pipe', 'pipe', 'pipe', ...inherited] });
+    const child = spawn(command ?? 'false', args, { stdio: ['pipe', 'pipe', 'pipe', ...(options.fds ?? []), ...inherited] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));

@@ -4,7 +4,7 @@
  * build big blacklists from the IPv6 documentation prefix.
  */
 import { spawn } from 'node:child_process';
-import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Netns } from '../../../src/lab/netns.js';
@@ -122,25 +122,14 @@ export async function writeSetup(dir: string, blacklist: string, config = FAULTS
   return { args: ['--config', path.join(dir, 'lbfw.yaml'), '--state-dir', path.join(dir, 'state')], file };
 }
 
-async function fdLinks(pid: number): Promise<string[]> {
-  try {
-    const fds = await readdir(`/proc/${pid}/fd`);
-    return await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
-  } catch {
-    return [];
-  }
-}
-
 /**
- * inputHandedOver says whether `writer` has closed its end of `reader`'s
- * stdin pipe: all of the script is on its way to nft, so a kill of the
- * writer now can no longer cut the script short.
+ * NFT_SCRIPT_RUN matches the command line of nft itself running a script lbfw
+ * wrote (`nft -f /dev/fd/3`, a file written in full before nft started). It is anchored so that it never matches
+ * `setpriv --pdeathsig KILL -- nft ...` (the same process before setpriv
+ * armed the parent-death signal and exec'd nft): stopping it there would
+ * test a process lbfw has not finished starting.
  */
-export async function inputHandedOver(writer: number, reader: number): Promise<boolean> {
-  const stdin = await readlink(`/proc/${reader}/fd/0`).catch(() => undefined);
-  if (stdin === undefined) return false;
-  return !(await fdLinks(writer)).includes(stdin);
-}
+export const NFT_SCRIPT_RUN = /^\S*\bnft -f \/dev\/fd\/3$/;
 
 /**
  * bigNets gives `n` IPv6 /64s of 2001:db8::/32 with a gap after each, so

@@ -11,7 +11,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Netns } from '../../../src/lab/netns.js';
 import { NftCli } from '../../../src/nft/cli-backend.js';
 import { NFT, lbfwIn, listTable, serialSystemTest, withNamespace, withTempDir } from '../../helpers/system.js';
-import { bigHosts, childMatching, commandLine, inputHandedOver, isGone, kill9, startLbfw, waitFor, writeSetup } from './helpers.js';
+import { NFT_SCRIPT_RUN, bigHosts, childMatching, commandLine, isGone, kill9, startLbfw, waitFor, writeSetup } from './helpers.js';
 
 const SMALL = '203.0.113.5\n';
 
@@ -68,10 +68,9 @@ serialSystemTest('kill -9 of apply during a 200k load: the killed run\'s nft nev
       // (The netlink backend has no child: its one batch is sent by lbfw itself, all or nothing.)
       const big = startLbfw(ns, ['apply', '--only', 'firewall', ...args], { LBFW_BACKEND: 'nft' });
       let nft: number | undefined;
-      await waitFor('the big apply to start nft', async () => (nft = await childMatching(big.pid, /nft -f -/)) !== undefined, 60_000);
-      // Killed once the whole script is nft's (a cut script fails to parse anyway). nft is
-      // held still meanwhile, as a loaded host may hold it, so the next apply surely runs first.
-      await waitFor('the script to be handed to nft', () => inputHandedOver(big.pid, nft ?? 0), 60_000);
+      // nft itself, past setpriv: the parent-death signal is armed and the script is whole.
+      await waitFor('the big apply to start nft', async () => (nft = await childMatching(big.pid, NFT_SCRIPT_RUN)) !== undefined, 60_000);
+      // nft is held still, as a loaded host may hold it, so the next apply surely runs first.
       process.kill(nft ?? 0, 'SIGSTOP');
       kill9(big.pid);
       await big.done;
