@@ -159,6 +159,8 @@ export {
   type DoctorReport,
   type Facts,
   type Finding,
+  type FixSteps,
+  fixText,
   type Severity,
 } from './doctor/index.js';
 

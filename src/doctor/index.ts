@@ -1,7 +1,8 @@
 /**
  * `lbfw doctor` as a library: facts (the only I/O), checks (pure), report.
  */
-export type { Check, DoctorReport, Finding, Severity } from './types.js';
+export type { Check, DoctorReport, Finding, FixSteps, Severity } from './types.js';
+export { fixText } from './fix.js';
 export { SEVERITIES } from './types.js';
 export { FactsError, ProcFileError } from './errors.js';
 export {

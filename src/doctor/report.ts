@@ -4,7 +4,7 @@
  * it. Colour only when asked (a terminal without NO_COLOR); the JSON form is
  * the report itself.
  */
-import type { Check, DoctorReport, Finding, Severity } from './types.js';
+import type { Check, DoctorReport, Finding, FixSteps, Severity } from './types.js';
 import { SEVERITIES } from './types.js';
 
 /** Style: how text is decorated; identity when colour is off. */
@@ -47,7 +47,23 @@ function plural(n: number, word: string): string {
 function findingLines(finding: Finding, s: Style): string[] {
   const head = `  ${s.severity(finding.severity, `${MARKS[finding.severity]} ${finding.id}`)}${finding.subject === undefined ? '' : `  ${s.bold(finding.subject)}`}`;
   const lines = [head, `      ${finding.what}`, `      ${s.dim('breaks:')} ${finding.breaks}`];
-  if (finding.fix !== undefined) lines.push(`      ${s.dim('fix:')}    ${finding.fix}`);
+  const steps = finding.fixSteps;
+  if (steps !== undefined) lines.push(...stepLines(steps, s));
+  else if (finding.fix !== undefined) lines.push(`      ${s.dim('fix:')}    ${finding.fix}`);
+  return lines;
+}
+
+/**
+ * stepLines shows a fix as steps: the edit, then each command on a line of
+ * its own (so it can be copied whole), then the note.
+ */
+function stepLines(steps: FixSteps, s: Style): string[] {
+  const indent = ' '.repeat(14);
+  const body: string[] = [];
+  if (steps.edit !== undefined) body.push(steps.run.length === 0 ? steps.edit : `${steps.edit}, then run:`);
+  body.push(...steps.run);
+  const lines = body.map((line, i) => (i === 0 ? `      ${s.dim('fix:')}    ${line}` : `${indent}${line}`));
+  if (steps.note !== undefined) lines.push(`      ${s.dim('note:')}   ${steps.note}`);
   return lines;
 }
 

@@ -2,6 +2,7 @@
  * runChecks runs checks against facts. A check that throws becomes an error
  * finding of its own id, never a crash: the other checks still run.
  */
+import { editFix } from './fix.js';
 import { suggest } from '../config/values.js';
 import { UsageError } from '../errors.js';
 import type { Facts } from './facts.js';
@@ -31,7 +32,7 @@ export function crashFinding(check: Pick<Check, 'id'>, error: unknown): Finding 
     severity: 'error',
     what: `check ${check.id} crashed: ${message}`,
     breaks: `the host was not judged by ${check.id}`,
-    fix: 'report it to the lbfw maintainers with the facts: lbfw facts > facts.json',
+    ...editFix('report it to the lbfw maintainers with the facts: lbfw facts > facts.json'),
   };
 }
 

@@ -23,8 +23,29 @@ export interface Finding {
   readonly what: string;
   /** What it breaks. */
   readonly breaks: string;
-  /** The exact command that fixes it (the `lbfw` command where lbfw fixes it). */
+  /** The fix on one line, for people (rendered from fixSteps, which a program should follow). */
   readonly fix?: string;
+  /** The fix as steps: what to edit by hand, then the exact command lines to run on this host. */
+  readonly fixSteps?: FixSteps;
+}
+
+/**
+ * FixSteps: how to fix a finding, in a form a program can follow. `run`
+ * holds complete shell command lines, each runnable on this host as printed
+ * (`sh -c LINE`, in this network namespace), in order; they repeat the
+ * doctor's own --config, --keepalived and --blacklist. When the fix needs a
+ * change no command line makes (keepalived.conf, a service's own
+ * configuration), `edit` says what to change, and `run` (often a reload)
+ * follows it. `note` is never needed for the fix to work now: how to make it
+ * last across boots, or an alternative.
+ */
+export interface FixSteps {
+  /** The change to make by hand first, naming file:line where there is one. */
+  readonly edit?: string;
+  /** Command lines to run in order after the edit; empty when the edit is all. */
+  readonly run: readonly string[];
+  /** An alternative, or what the commands do not do (e.g. last across boots). */
+  readonly note?: string;
 }
 
 /** Check: a named unit that judges facts; pure, never reads the host. */

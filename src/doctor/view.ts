@@ -16,6 +16,8 @@ import { confKey, keyToPath } from '../sysctl/key.js';
 import type { Setting } from '../sysctl/resolve.js';
 import type { HostAddress, HostLink } from '../vip/addresses.js';
 import type { Facts } from './facts.js';
+import { runFix } from './fix.js';
+import type { Finding } from './types.js';
 import { readNftModel, type NftModel } from './nft-eval.js';
 import { explainXt, legacyAsNft, parseIptablesSave } from './iptables-save.js';
 
@@ -225,10 +227,13 @@ export function lbfwCommand(facts: Pick<Facts, 'config' | 'invocation' | 'profil
   return words.map(quote).join(' ');
 }
 
-/** applyFix is the fix line for what `lbfw apply` corrects, with the immediate command when there is one. */
-export function applyFix(facts: Facts, now?: string): string {
-  const apply = lbfwCommand(facts, 'apply');
-  return now === undefined ? apply : `${apply} (or at once, until the next boot: ${now})`;
+/**
+ * applyFix is the fix of what `lbfw apply` corrects: apply itself (now, and
+ * for every boot after), with the immediate command as a note when there is
+ * one (it fixes the host now but is lost at the next boot).
+ */
+export function applyFix(facts: Facts, now?: string): Pick<Finding, 'fix' | 'fixSteps'> {
+  return runFix(lbfwCommand(facts, 'apply'), now === undefined ? undefined : `or at once, until the next boot: ${now}`);
 }
 
 /** where renders file:line. */

@@ -12,6 +12,15 @@ export interface DoctorFinding {
   readonly what: string;
   readonly breaks: string;
   readonly fix?: string;
+  readonly fixSteps?: DoctorFixSteps;
+}
+
+/** DoctorFixSteps: a finding's fix as steps (`fixSteps` of `lbfw doctor --json`). */
+export interface DoctorFixSteps {
+  readonly edit?: string;
+  /** Complete shell command lines to run in the node, in order. */
+  readonly run: readonly string[];
+  readonly note?: string;
 }
 
 /** DoctorReport: what `lbfw doctor --json` prints. */

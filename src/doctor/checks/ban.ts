@@ -11,6 +11,7 @@ import { DEFAULT_OVERLIMIT } from '../../config/overlimit.js';
 import type { SetFill } from '../../nft/ban-backend.js';
 import { ELEMENTS_OMITTED } from '../nft-eval.js';
 import type { Facts } from '../facts.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { hasTable, lbfwCommand } from '../view.js';
 
@@ -39,7 +40,7 @@ export const banSetFillCheck: Check = {
       subject: `${BAN_FAMILY} ${BAN_TABLE} ${alarm.set}`,
       what: fillAlarmText(alarm),
       breaks: 'when a dynamic set is full the kernel drops new elements silently: new bans and SYN-rate meters stop working (fail-open)',
-      fix: `raise overlimit.set_size${alarm.set.startsWith('synmeter') ? ' (or syn_rate.meter_size)' : ''} in the config, then \`nft delete table inet lbfw_ban\` and \`${lbfwCommand(facts, 'overlimit')}\` to rebuild it`,
+      ...editFix(`raise overlimit.set_size${alarm.set.startsWith('synmeter') ? ' (or syn_rate.meter_size)' : ''} in the config`, [`nft delete table ${BAN_FAMILY} ${BAN_TABLE}`, lbfwCommand(facts, 'overlimit')], 'the two commands rebuild the ban table at the new size'),
     })),
 };
 
@@ -69,7 +70,7 @@ export const banPeerCheck: Check = {
     const subject = peer.hostname ?? peer.file;
     const findings: Finding[] = [];
     if (peer.error !== undefined) {
-      return [{ id: 'ban-peer', severity: 'warning', subject: peer.file, what: `the peer's facts file cannot be read: ${peer.error}`, breaks: 'the peer\'s overlimit protection cannot be compared', fix: 'on the peer: lbfw facts > peer-facts.json, and pass that file with --peer-facts' }];
+      return [{ id: 'ban-peer', severity: 'warning', subject: peer.file, what: `the peer's facts file cannot be read: ${peer.error}`, breaks: 'the peer\'s overlimit protection cannot be compared', ...editFix('on the peer: lbfw facts > peer-facts.json, and pass that file with --peer-facts') }];
     }
     if (peer.hasBanTable === false) {
       findings.push({
@@ -78,7 +79,7 @@ export const banPeerCheck: Check = {
         subject,
         what: `the peer director ${subject} has no ban table (inet ${BAN_TABLE}): lbfw overlimit has not run there`,
         breaks: 'after a VRRP failover to the peer, clients over the connection limit are no longer banned',
-        fix: 'on the peer: install the lbfw-overlimit timer (examples/lbfw-overlimit.timer) and run `lbfw overlimit` once',
+        ...editFix('on the peer: install the lbfw-overlimit timer (examples/lbfw-overlimit.timer) and run `lbfw overlimit` once'),
       });
     }
     if (thresholds(peer.overlimit) !== thresholds(facts.config.overlimit)) {
@@ -88,7 +89,7 @@ export const banPeerCheck: Check = {
         subject,
         what: `the peer director ${subject} runs lbfw overlimit with other thresholds than this host (overlimit: in lbfw.yaml differs)`,
         breaks: 'a VRRP failover changes who gets banned and for how long',
-        fix: 'copy the overlimit: section of lbfw.yaml so both directors have the same one',
+        ...editFix('copy the overlimit: section of lbfw.yaml so both directors have the same one'),
       });
     }
     return findings;
@@ -110,7 +111,7 @@ export const banTableMissing: Check = {
             subject: `${BAN_FAMILY} ${BAN_TABLE}`,
             what: `overlimit: is configured but table ${BAN_FAMILY} ${BAN_TABLE} is not loaded: lbfw overlimit has not run on this host`,
             breaks: 'clients over the connection limit are not banned, and the SYN-rate autoban is off',
-            fix: `${lbfwCommand(facts, 'overlimit')} (and enable the lbfw-overlimit timer)`,
+            ...runFix(lbfwCommand(facts, 'overlimit'), 'enable the lbfw-overlimit timer so it keeps running'),
           },
         ],
 };

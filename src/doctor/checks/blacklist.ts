@@ -2,6 +2,7 @@
  * The static blacklist against the addresses it must never cover: VIPs, real
  * servers, peer directors, management sources and the operator's session.
  */
+import { editFix, runFix } from '../fix.js';
 import type { Check } from '../types.js';
 import { lbfwCommand } from '../view.js';
 
@@ -17,7 +18,7 @@ export const blacklistProtected: Check = {
       subject: `${hit.file}:${hit.line}`,
       what: `blacklist entry ${hit.entry} (${hit.file}:${hit.line}) covers ${hit.address} (${hit.role})`,
       breaks: `once loaded (apply --force), packets from ${hit.address} are dropped before anything else sees them: ${hit.role} is cut off`,
-      fix: `${lbfwCommand(facts, 'blacklist remove')} ${hit.entry}`,
+      ...runFix(`${lbfwCommand(facts, 'blacklist remove')} ${hit.entry}`),
     })),
 };
 

@@ -12,6 +12,7 @@ import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
 import type { Facts } from '../facts.js';
 import { chainName, describeDrop, describeRule, EXTERNAL, droppedBy, unjudgedExpressions, untrackedBy, type HookVerdict, type Packet } from '../nft-eval.js';
 import { isLabDrTable } from './ipvs.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding, Severity } from '../types.js';
 import { clientIfaces, directorRsIfaces, directorVipIfaces, lbfwCommand, nftModel, sysctlNumber } from '../view.js';
 
@@ -63,9 +64,11 @@ function blockedFindings(facts: Facts, id: string, severity: Severity, needed: r
         subject: `${n.label} / ${chainName(c)}`,
         what: `${n.label}: ${describeDrop(dropped)}`,
         breaks: breaks(n),
-        fix: isLbfwTable(dropped)
-          ? `${n.configHint === undefined ? '' : `${n.configHint}, then `}${lbfwCommand(facts, 'apply')}`
-          : `nft insert rule ${c.family} ${c.table} ${c.name} ${n.accept} accept`,
+        ...(!isLbfwTable(dropped)
+          ? runFix(`nft insert rule ${c.family} ${c.table} ${c.name} ${n.accept} accept`)
+          : n.configHint === undefined
+            ? runFix(lbfwCommand(facts, 'apply'))
+            : editFix(n.configHint, lbfwCommand(facts, 'apply'))),
       },
     ];
   });
@@ -223,9 +226,11 @@ export const outputChainDrop: Check = {
           subject: chainName(c),
           what: `${n.label}: ${describeDrop(dropped)}${byPolicy ? '' : ` (its policy is ${c.policy ?? 'accept'}, but the rule drops first)`}`,
           breaks: 'IPVS sends Direct Routing packets to the real servers through LOCAL_OUT: the output chain drops them, so no request reaches a real server',
-          fix: byPolicy
-            ? `nft 'chain ${c.family} ${c.table} ${c.name} { type ${c.type ?? 'filter'} hook output priority ${c.prio ?? 0}; policy accept; }'`
-            : `nft insert rule ${c.family} ${c.table} ${c.name} ${n.accept} accept`,
+          ...runFix(
+            byPolicy
+              ? `nft 'chain ${c.family} ${c.table} ${c.name} { type ${c.type ?? 'filter'} hook output priority ${c.prio ?? 0}; policy accept; }'`
+              : `nft insert rule ${c.family} ${c.table} ${c.name} ${n.accept} accept`,
+          ),
         },
       ];
     });
@@ -292,7 +297,10 @@ export const conntrackTcpLoose: Check = {
             subject: `${formatEndpoint(s)} / ${chainName(c)}`,
             what: `net.netfilter.nf_conntrack_tcp_loose is 0 and ${describeDrop(dropped)} for tcp ${formatEndpoint(s)} when conntrack calls it invalid`,
             breaks: 'the director sees only the client-to-VIP half of each connection: with tcp_loose 0 conntrack marks every packet after the first SYN invalid, the rule drops it, and no connection through the VIP completes',
-            fix: `sysctl -w net.netfilter.nf_conntrack_tcp_loose=1   (or accept the VIP services before that rule: nft insert rule ${c.family} ${c.table} ${c.name} ${ipWord(s.family)} daddr ${s.address} tcp dport ${s.port} accept)`,
+            ...runFix(
+              'sysctl -w net.netfilter.nf_conntrack_tcp_loose=1',
+              `or accept the VIP services before that rule: nft insert rule ${c.family} ${c.table} ${c.name} ${ipWord(s.family)} daddr ${s.address} tcp dport ${s.port} accept`,
+            ),
           },
         ];
       });
@@ -320,7 +328,7 @@ export const fwUnjudged: Check = {
             subject: `${rule.family} ${rule.table} ${rule.chain}${rule.handle === undefined ? '' : ` handle ${rule.handle}`}`,
             what: `rule ${describeRule(rule)} of chain ${rule.family} ${rule.table} ${rule.chain} could not be judged: ${unjudged.join('; ')}`,
             breaks: 'the doctor cannot say whether this rule drops DR traffic (VIP services, VRRP, sync): it gave the traffic the benefit of the doubt',
-            fix: `check the rule by hand: ${rule.family === 'ip6' ? 'ip6tables' : 'iptables'}-nft-save | grep -n -- '-A ${rule.chain}' (or install iptables so the doctor can read it)`,
+            ...editFix(`check the rule by hand: ${rule.family === 'ip6' ? 'ip6tables' : 'iptables'}-nft-save | grep -n -- '-A ${rule.chain}' (or install iptables so the doctor can read it)`),
           },
         ];
       });
@@ -351,7 +359,7 @@ export const fwLegacyIptables: Check = {
           breaks: judged
             ? `nothing by itself: the doctor read them with ${tool} and judged them with the nft rules (their findings name "iptables-legacy" tables)`
             : `the doctor cannot see those rules (${tool} is not installed): any of them may drop DR traffic unnoticed`,
-          fix: judged ? `${tool}   (to see them; move them to nftables or iptables-nft to manage one firewall)` : `apt-get install iptables && ${tool}`,
+          ...(judged ? editFix(`move them to nftables or iptables-nft to manage one firewall (${tool} shows them)`) : runFix(['apt-get install iptables', tool])),
         },
       ];
     });

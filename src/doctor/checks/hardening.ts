@@ -21,6 +21,7 @@ import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
 import type { Facts } from '../facts.js';
 import { LEGACY_TABLE_PREFIX } from '../iptables-save.js';
 import { baseChains, describePass, EXTERNAL, passedBy, type HookVerdict, type NftModel, type Packet } from '../nft-eval.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { isLabDrTable } from './ipvs.js';
 import { clientIfaces, directorVipIfaces, hasTable, lbfwCommand, nftModel, sysctlNumber, vips } from '../view.js';
@@ -67,12 +68,12 @@ function byHand(verdicts: readonly HookVerdict[], family: Family, rule: HandRule
   return `nft insert rule ${target.family} ${target.table} ${target.name} '${rule.nft}'`;
 }
 
-/** The fix of every hole: lbfw's firewall has the protection; by hand, the one rule. */
-function fixLine(facts: Facts, verdicts: readonly HookVerdict[], family: Family, rule: HandRule | undefined, configHint?: string): string {
+/** The fix of every hole: lbfw's firewall has the protection (`lbfw apply` builds it); by hand, the one rule. */
+function fixLine(facts: Facts, verdicts: readonly HookVerdict[], family: Family, rule: HandRule | undefined, configHint?: string): Pick<Finding, 'fix' | 'fixSteps'> {
   const apply = lbfwCommand(facts, 'apply');
   const hand = rule === undefined ? undefined : byHand(verdicts, family, rule);
-  const lbfw = configHint === undefined ? `let lbfw build the firewall: ${apply}` : `${configHint}, then let lbfw build the firewall: ${apply}`;
-  return hand === undefined ? lbfw : `${lbfw}   (or by hand: ${hand})`;
+  const note = `lbfw's firewall has this protection${hand === undefined ? '' : `; or by hand: ${hand}`}`;
+  return configHint === undefined ? runFix(apply, note) : editFix(configHint, apply, note);
 }
 
 /** A subject naming the chains that let the packet through. */
@@ -140,7 +141,7 @@ export const fwVrrpSpoofable: Check = {
           subject: chainsSubject(`VRRP IPv${family} TTL`, offLink),
           what: `${from} ${peer === undefined ? 'with' : 'and'} ${family === 4 ? 'TTL' : 'hop limit'} 63 (routed, so not from the link) is accepted${iface === undefined ? '' : ` on ${iface}`}: ${describePass(offLink)}`,
           breaks: `anyone who can route a packet here can forge the peer's advert with priority 255 and take the VIPs or make this director give them up${unicast ? ' (keepalived skips its own TTL check with unicast_peer)' : ''}: a real peer's VRRP always arrives with ${family === 4 ? 'TTL' : 'hop limit'} ${VRRP_TTL}`,
-          fix: fixLine(facts, offLink, family, { nft: `meta l4proto vrrp ${hopWord(family)} != ${VRRP_TTL} drop`, iptables: `-p vrrp -m ${family === 4 ? 'ttl ! --ttl-eq' : 'hl ! --hl-eq'} ${VRRP_TTL} -j DROP` }),
+          ...fixLine(facts, offLink, family, { nft: `meta l4proto vrrp ${hopWord(family)} != ${VRRP_TTL} drop`, iptables: `-p vrrp -m ${family === 4 ? 'ttl ! --ttl-eq' : 'hl ! --hl-eq'} ${VRRP_TTL} -j DROP` }),
         });
       }
       if (iface !== undefined && other !== undefined) {
@@ -152,7 +153,7 @@ export const fwVrrpSpoofable: Check = {
             subject: chainsSubject(`VRRP IPv${family} interface`, wrongLink),
             what: `${from} arriving on ${other}, not keepalived's interface ${iface}, is accepted: ${describePass(wrongLink)}`,
             breaks: `a host on the ${other} link can send adverts that keepalived takes for the peer's and take the VIPs: VRRP belongs on ${iface} only`,
-            fix: fixLine(facts, wrongLink, family, { nft: `meta l4proto vrrp iifname != "${iface}" drop`, iptables: `-p vrrp ! -i ${iface} -j DROP` }),
+            ...fixLine(facts, wrongLink, family, { nft: `meta l4proto vrrp iifname != "${iface}" drop`, iptables: `-p vrrp ! -i ${iface} -j DROP` }),
           });
         }
       }
@@ -189,7 +190,7 @@ export const fwVrrp6AnyLinkLocal: Check = {
         subject: chainsSubject('VRRPv3 IPv6', passed),
         what: `VRRPv3 to ${VRRP_GROUP6} from ${ROGUE_LINK_LOCAL}, a link-local address of no peer${iface === undefined ? '' : ` on ${iface}`}, is accepted: ${describePass(passed)}`,
         breaks: 'VRRPv3 has no authentication: any host on the link can send adverts with priority 255 and take the IPv6 VIPs (traffic hijacked, or dropped)',
-        fix: fixLine(facts, passed, 6, rule, known.length > 0 ? undefined : "list the peer director's link-local address (fe80::...) under peers: in the config"),
+        ...fixLine(facts, passed, 6, rule, known.length > 0 ? undefined : "list the peer director's link-local address (fe80::...) under peers: in the config"),
       },
     ];
   },
@@ -226,7 +227,7 @@ export const fwIpv4Mapped: Check = {
         subject: chainsSubject('IPv4-mapped sources', first.passed),
         what: `a packet from ${MAPPED_SOURCE} to ${services} is accepted: ${describePass(first.passed)}`,
         breaks: 'a dual-stack socket sees an IPv4-mapped source as the IPv4 address itself: a blacklisted IPv4 host gets past the IPv4 blacklist, and a forged source makes the service send its replies (UDP: amplified) to an IPv4 victim',
-        fix: fixLine(facts, first.passed, 6, { nft: 'ip6 saddr ::ffff:0.0.0.0/96 drop', iptables: '-s ::ffff:0.0.0.0/96 -j DROP' }),
+        ...fixLine(facts, first.passed, 6, { nft: 'ip6 saddr ::ffff:0.0.0.0/96 drop', iptables: '-s ::ffff:0.0.0.0/96 -j DROP' }),
       },
     ];
   },
@@ -268,7 +269,7 @@ export const fwInvalidAccepted: Check = {
           subject: chainsSubject(`ct state invalid IPv${family}`, passed),
           what: `a TCP packet to ${formatEndpoint({ family, address: own.address, port })} that conntrack calls invalid (SYN+FIN, out of window, no connection) is accepted: ${describePass(passed)}`,
           breaks: "scans and state tricks that conntrack already recognises (flag combinations, forged segments of the host's own connections) reach its services and TCP stack instead of being dropped",
-          fix: fixLine(facts, passed, family, {
+          ...fixLine(facts, passed, family, {
             nft: `${vipExclusion(facts, family)}ct state invalid drop`,
             iptables: `${iptablesVipExclusion(facts, family)}-m conntrack --ctstate INVALID -j DROP`,
           }),
@@ -303,7 +304,7 @@ export const fwIcmpErrorUnrelated: Check = {
           subject: chainsSubject(`ICMP errors IPv${family}`, passed),
           what: `an ICMP${family === 4 ? '' : 'v6'} ${error.text} to ${own.address} that quotes no flow of this host is accepted: ${describePass(passed)}`,
           breaks: "anyone can forge errors for this host's own connections (SSH, package updates, keepalived's checks): a forged \"fragmentation needed\" shrinks their path MTU, forged unreachables abort connections being set up; a real error is always ct state related",
-          fix: fixLine(facts, passed, family, {
+          ...fixLine(facts, passed, family, {
             nft: `${vipExclusion(facts, family)}${icmp} type ${error.name} ct state != related drop`,
             iptables: `${iptablesVipExclusion(facts, family)}-p ${family === 4 ? 'icmp --icmp-type' : 'ipv6-icmp --icmpv6-type'} ${error.name} -m conntrack ! --ctstate RELATED -j DROP`,
           }),
@@ -338,7 +339,7 @@ export const fwIcmpRedirect: Check = {
           subject: chainsSubject(`ICMP redirects IPv${family}`, passed),
           what: `an ${family === 4 ? 'ICMP redirect' : 'ICMPv6 redirect'} to ${own.address} quoting a live flow (ct state related) is accepted: ${describePass(passed)}`,
           breaks: `wherever ${sysctl} is not 0 the kernel follows it and reroutes the flow's destination through the attacker's gateway (traffic hijacked); a director or real server never needs a redirect${facts.role === 'director' ? " (lbfw's director profile sets accept_redirects 0: lbfw-sysctl reports it when it is not)" : ''}`,
-          fix: fixLine(facts, passed, family, { nft: `${name} drop`, iptables: family === 4 ? '-p icmp --icmp-type redirect -j DROP' : '-p ipv6-icmp --icmpv6-type redirect -j DROP' }),
+          ...fixLine(facts, passed, family, { nft: `${name} drop`, iptables: family === 4 ? '-p icmp --icmp-type redirect -j DROP' : '-p ipv6-icmp --icmpv6-type redirect -j DROP' }),
         },
       ];
     });
@@ -378,7 +379,7 @@ export const rsFwServiceAnyAddress: Check = {
             subject: chainsSubject(`${s.protocol} ${endpoint}`, passed),
             what: `${s.protocol} ${endpoint} is accepted from any source (${a.family === s.family ? `${a.address} is not among the config's addresses:` : `the service ${formatEndpoint(s)} is IPv${s.family} only;`} the health checks never connect there): ${describePass(passed)}`,
             breaks: `clients can reach the backend directly on ${a.address}, past the director's balancing and blacklist${a.family === s.family ? '' : `, and in IPv${a.family}, where nobody meant to offer it`}`,
-            fix: fixLine(
+            ...fixLine(
               facts,
               passed,
               a.family,
@@ -420,9 +421,9 @@ export const fwForwardOpen: Check = {
         subject: passed.length === 0 ? 'forward hook' : chainsSubject('forward', passed),
         what: `net.ipv4.ip_forward is 1 and a new TCP connection from outside to ${target} is forwarded: ${how}`,
         breaks: `this director routes anyone to the real servers' other ports (SSH, admin interfaces), which ${nat ? 'NAT' : 'Direct Routing'} never exposes: ${nat ? 'NAT needs only the real servers\' replies forwarded' : 'DR forwards nothing (IPVS transmits through LOCAL_OUT), so ip_forward is not needed at all'}`,
-        fix: nat
-          ? `let lbfw build the firewall (its forward chain drops by policy and accepts the real servers' replies): ${lbfwCommand(facts, 'apply')}`
-          : `sysctl -w net.ipv4.ip_forward=0 (and remove it from /etc/sysctl.d), and let lbfw build the firewall (a forward chain with policy drop): ${lbfwCommand(facts, 'apply')}`,
+        ...(nat
+          ? runFix(lbfwCommand(facts, 'apply'), "lbfw's forward chain drops by policy and accepts the real servers' replies")
+          : runFix(['sysctl -w net.ipv4.ip_forward=0', lbfwCommand(facts, 'apply')], "remove ip_forward from /etc/sysctl.d too; lbfw's forward chain drops by policy")),
       },
     ];
   },

@@ -7,6 +7,7 @@ import { formatEndpoint } from '../../config/merge.js';
 import { forwardingMethod } from '../../keepalived/model.js';
 import type { Facts } from '../facts.js';
 import { parseIpvs, type IpvsService } from '../proc-net.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { applyFix, hasTable, lbfwCommand, sysctlNumber, where } from '../view.js';
 
@@ -18,7 +19,8 @@ export function isLabDrTable(chain: { readonly family: string; readonly table: s
   return (chain.family === LAB_DR_TABLE.family || chain.family === 'ip6') && chain.table === LAB_DR_TABLE.name;
 }
 
-const MODPROBE = 'modprobe ip_vs && echo ip_vs > /etc/modules-load.d/ip_vs.conf';
+/** Loads IPVS now; the modules-load.d file loads it at every boot. */
+const MODPROBE = ['modprobe ip_vs', 'echo ip_vs > /etc/modules-load.d/ip_vs.conf'];
 
 /** ipvs-missing: the IPVS module is not loaded. */
 export const ipvsMissing: Check = {
@@ -45,7 +47,7 @@ export const ipvsMissing: Check = {
         subject: '/proc/net/ip_vs',
         what: 'the IPVS module is not loaded: /proc/net/ip_vs does not exist in this kernel',
         breaks: 'keepalived cannot create the virtual services, so no VIP traffic is forwarded to the real servers',
-        fix: MODPROBE,
+        ...runFix(MODPROBE),
       },
     ];
   },
@@ -71,9 +73,9 @@ export const ipvsServiceMissing: Check = {
         subject: `${formatEndpoint(s)}/${s.protocol}`,
         what: `IPVS has no virtual service ${s.protocol.toUpperCase()} ${formatEndpoint(s)} (/proc/net/ip_vs lists ${services.length} service${services.length === 1 ? '' : 's'})`,
         breaks: `connections to ${formatEndpoint(s)} reach the director and are not forwarded to any real server`,
-        fix: facts.keepalived?.model === undefined
-          ? `ipvsadm -A -${s.protocol === 'tcp' ? 't' : 'u'} ${formatEndpoint(s)} -s wlc   (then add real servers with ipvsadm -a ... -g)`
-          : `systemctl reload keepalived   (then journalctl -u keepalived for why the virtual_server was not created)`,
+        ...(facts.keepalived?.model === undefined
+          ? runFix(`ipvsadm -A -${s.protocol === 'tcp' ? 't' : 'u'} ${formatEndpoint(s)} -s wlc`, 'then add real servers with ipvsadm -a ... -g')
+          : runFix('systemctl reload keepalived', 'then journalctl -u keepalived for why the virtual_server was not created')),
       }));
   },
 };
@@ -98,7 +100,7 @@ export const drPortRemap: Check = {
           subject: where(rs),
           what: `virtual_server ${formatEndpoint(vs.target)} (${where(vs)}) uses lvs_method DR but real_server ${rs.address} port ${rs.port} differs from ${vs.target.port}`,
           breaks: breaks(vs.target.port, rs.port),
-          fix: `change real_server ${rs.address} ${rs.port} to ${rs.address} ${vs.target.port} at ${where(rs)} (or use lvs_method NAT), then systemctl reload keepalived`,
+          ...editFix(`change real_server ${rs.address} ${rs.port} to ${rs.address} ${vs.target.port} at ${where(rs)} (or use lvs_method NAT)`, 'systemctl reload keepalived'),
         });
       }
     }
@@ -114,7 +116,7 @@ export const drPortRemap: Check = {
           subject: `${service} -> ${real}`,
           what: `IPVS forwards ${vs.protocol} ${service} to ${real} by Direct Routing (Route) with a different port`,
           breaks: breaks(vs.port, dest.port),
-          fix: `ipvsadm -e -${vs.protocol === 'UDP' ? 'u' : 't'} ${service} -r ${formatEndpoint({ ...dest, port: vs.port })} -g   (and fix the source of this entry, usually keepalived.conf)`,
+          ...runFix(`ipvsadm -e -${vs.protocol === 'UDP' ? 'u' : 't'} ${service} -r ${formatEndpoint({ ...dest, port: vs.port })} -g`, 'and fix the source of this entry, usually keepalived.conf'),
         });
       }
     }
@@ -129,7 +131,7 @@ export const drPortRemap: Check = {
           subject: formatEndpoint(rs),
           what: `real server ${formatEndpoint(rs)} (${at}) has port ${rs.port}, which no VIP service uses (${[...ports].join(', ')})`,
           breaks: breaks([...ports][0] ?? 0, rs.port),
-          fix: `make the real server listen on the VIP service port and set its port to it in ${facts.config.file ?? 'the --realserver flag'}, then ${lbfwCommand(facts, 'apply')}`,
+          ...editFix(`make the real server listen on the VIP service port and set its port to it in ${facts.config.file ?? 'the --realserver flag'}`, lbfwCommand(facts, 'apply')),
         });
       }
     }
@@ -151,7 +153,7 @@ export const expireNodestConn: Check = {
         subject: 'net.ipv4.vs.expire_nodest_conn',
         what: 'net.ipv4.vs.expire_nodest_conn is 0: IPVS keeps connections to a real server that keepalived removed',
         breaks: 'when a real server fails, its clients hang until their connections time out instead of getting a reset and reconnecting to a healthy server',
-        fix: applyFix(facts, 'sysctl -w net.ipv4.vs.expire_nodest_conn=1'),
+        ...applyFix(facts, 'sysctl -w net.ipv4.vs.expire_nodest_conn=1'),
       },
     ];
   },
@@ -183,7 +185,7 @@ export const expireQuiescentTemplate: Check = {
         subject: 'net.ipv4.vs.expire_quiescent_template',
         what: `net.ipv4.vs.expire_quiescent_template is 0 while ${services.length} service${services.length === 1 ? ' uses' : 's use'} persistence: ${services.join('; ')}`,
         breaks: 'persistent clients keep being sent to a real server that keepalived quiesced (weight 0, inhibit_on_failure) until their persistence timeout ends',
-        fix: applyFix(facts, 'sysctl -w net.ipv4.vs.expire_quiescent_template=1'),
+        ...applyFix(facts, 'sysctl -w net.ipv4.vs.expire_quiescent_template=1'),
       },
     ];
   },
@@ -198,6 +200,7 @@ export const conntrackFull: Check = {
     const ct = facts.conntrack;
     if (ct === undefined || ct.max <= 0 || ct.count < ct.max * 0.9) return [];
     const full = ct.count >= ct.max;
+    const ipvsTracking = facts.role === 'director' ? `IPVS's own tracking is off with net.ipv4.vs.conntrack=0: ${lbfwCommand(facts, 'apply')}` : undefined;
     const percent = Math.floor((ct.count / ct.max) * 100);
     return [
       {
@@ -208,11 +211,13 @@ export const conntrackFull: Check = {
         breaks: `${full ? 'the kernel drops' : 'once full, the kernel drops'} every packet that would start a new tracked connection ("nf_conntrack: table full, dropping packet")`,
         // nf_conntrack_max is one value for the whole machine: outside the initial
         // network namespace it is read-only (measured: Permission denied).
-        fix:
-          (facts.netns?.initial === false
-            ? `net.netfilter.nf_conntrack_max is global (one table size for every namespace of the machine) and read-only inside this network namespace: on the host itself, sysctl -w net.netfilter.nf_conntrack_max=${ct.max * 2} (and persist it in /etc/sysctl.d there)`
-            : `sysctl -w net.netfilter.nf_conntrack_max=${ct.max * 2}   (global: it sizes the table for every network namespace of the machine; persist it in /etc/sysctl.d)`) +
-          (facts.role === 'director' ? `; IPVS's own tracking is off with net.ipv4.vs.conntrack=0: ${lbfwCommand(facts, 'apply')}` : ''),
+        ...(facts.netns?.initial === false
+          ? editFix(
+              `net.netfilter.nf_conntrack_max is global (one table size for every namespace of the machine) and read-only inside this network namespace: on the host itself, sysctl -w net.netfilter.nf_conntrack_max=${ct.max * 2} (and persist it in /etc/sysctl.d there)`,
+              [],
+              ipvsTracking,
+            )
+          : runFix(`sysctl -w net.netfilter.nf_conntrack_max=${ct.max * 2}`, `global: it sizes the table for every network namespace of the machine; persist it in /etc/sysctl.d${ipvsTracking === undefined ? '' : `; ${ipvsTracking}`}`)),
       },
     ];
   },

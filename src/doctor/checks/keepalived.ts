@@ -4,6 +4,7 @@
  */
 import type { KeepalivedModel, VrrpInstance } from '../../keepalived/model.js';
 import type { Facts, KeepalivedFacts } from '../facts.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { holders, linkNamed, nftModel, where } from '../view.js';
 import { formatEndpoint } from '../../config/merge.js';
@@ -44,7 +45,7 @@ export const keepalivedConfigError: Check = {
                 severity === 'error'
                   ? 'keepalived ignores or refuses what it cannot parse, and the doctor cannot check the VRRP and virtual_server settings'
                   : "the peer's VRRP settings cannot be compared with this director's",
-              fix: `keepalived --config-test${k.configId === undefined ? '' : ` --config-id ${k.configId}`} --use-file ${k.file}`,
+              ...editFix('fix what keepalived reports', `keepalived --config-test${k.configId === undefined ? '' : ` --config-id ${k.configId}`} --use-file ${k.file}`),
             },
           ],
     ),
@@ -67,7 +68,7 @@ export const keepalivedAuthPassLong: Check = {
           subject: where(auth),
           what: `vrrp_instance ${instance.name}: auth_pass is ${length} characters; keepalived silently uses only the first ${AUTH_PASS_MAX}`,
           breaks: 'two passwords that differ only after the 8th character authenticate each other, and a peer or VRRP implementation that uses the whole password rejects the adverts (both directors become MASTER)',
-          fix: `shorten auth_pass to ${AUTH_PASS_MAX} characters at ${where(auth)} and on the peer director, then ${RELOAD}`,
+          ...editFix(`shorten auth_pass to ${AUTH_PASS_MAX} characters at ${where(auth)} and on the peer director`, RELOAD),
         },
       ];
     }),
@@ -97,7 +98,7 @@ export const keepalivedDuplicateVrid: Check = {
           what: `vrrp_instances ${names} all use virtual_router_id ${first?.virtualRouterId ?? ''} on ${first?.interface ?? ''}`,
           // Seen with keepalived 2.2.7 in the lab: "(VI_1) duplicate VRID conflict with VI_2 VRID 51", then it exits.
           breaks: 'keepalived refuses the whole configuration ("duplicate VRID conflict", exit with a permanent CONFIG error): it does not start, so this director holds none of its VIPs and sends no adverts (with the file shared, neither director does)',
-          fix: `give each vrrp_instance on ${first?.interface ?? 'the interface'} its own virtual_router_id (1-255) on both directors, then ${RELOAD}`,
+          ...editFix(`give each vrrp_instance on ${first?.interface ?? 'the interface'} its own virtual_router_id (1-255) on both directors`, RELOAD),
         };
       });
   },
@@ -130,7 +131,7 @@ export const keepalivedBothMaster: Check = {
       // equal priority, so after the MASTER restarts it never gets the VIPs back.
       breaks:
         "neither is the real MASTER: at equal priority keepalived's BACKUP never takes the VIPs over from the other, so after a restart or failover of the director meant to be MASTER the VIPs stay on the peer (and when both start at once, whichever times out first keeps them)",
-      fix: `set state BACKUP and a lower priority on one of them (e.g. priority ${Math.max(1, priorityOf(a) - 50)} at ${where(b)}), then ${RELOAD}`,
+      ...editFix(`set state BACKUP and a lower priority on one of them (e.g. priority ${Math.max(1, priorityOf(a) - 50)} at ${where(b)})`, RELOAD),
     });
     // Two instances of THIS file with one virtual_router_id on one interface are
     // keepalived-duplicate-vrid (one VRRP router cannot be configured twice);
@@ -157,7 +158,7 @@ export const keepalivedDeprecated: Check = {
       subject: where(d),
       what: `${where(d)}: ${d.keyword}${d.block === '' ? '' : ` in ${d.block}`} is deprecated`,
       breaks: 'nothing yet; a later keepalived release may drop the keyword, and the configuration then silently loses that setting',
-      fix: `replace ${d.keyword} with ${d.replacement} at ${where(d)}`,
+      ...editFix(`replace ${d.keyword} with ${d.replacement} at ${where(d)}`),
     })),
 };
 
@@ -176,7 +177,7 @@ export const keepalivedUnicastPeerSelf: Check = {
           subject: where(peer),
           what: `vrrp_instance ${instance.name}: unicast_peer ${peer.address} (${where(peer)}) is an address of this host (${holders(facts, peer.address).map((a) => a.ifname).join(', ')})`,
           breaks: 'this director sends its VRRP adverts to itself and the other director never hears them: both become MASTER (usually a keepalived.conf copied from the peer without swapping unicast_src_ip and unicast_peer)',
-          fix: `replace ${peer.address} with the other director's address at ${where(peer)}, then ${RELOAD}`,
+          ...editFix(`replace ${peer.address} with the other director's address at ${where(peer)}`, RELOAD),
         })),
     ),
 };
@@ -199,7 +200,7 @@ export const keepalivedUnicastSrcMissing: Check = {
               subject: where(src),
               what: `vrrp_instance ${instance.name}: unicast_src_ip ${src.address} (${where(src)}) is not an address of this host`,
               breaks: 'keepalived cannot send VRRP adverts from it; the peer hears nothing and both directors become MASTER',
-              fix: `set unicast_src_ip to an address of ${instance.interface ?? 'the VRRP interface'} at ${where(src)}, then ${RELOAD}`,
+              ...editFix(`set unicast_src_ip to an address of ${instance.interface ?? 'the VRRP interface'} at ${where(src)}`, RELOAD),
             },
           ];
         }),
@@ -227,7 +228,7 @@ export const syncDaemonIface: Check = {
         subject: n.iface,
         what: `${n.keyword} (${where(n.at)}) names interface ${n.iface}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
         breaks: 'the IPVS sync daemon does not start, so the backup director does not know the connections of the master and they break on failover',
-        fix: `set the interface facing the peer director in ${n.keyword} at ${where(n.at)}, then ${RELOAD}`,
+        ...editFix(`set the interface facing the peer director in ${n.keyword} at ${where(n.at)}`, RELOAD),
       }));
   },
 };
@@ -254,7 +255,7 @@ function vipDevMissing(facts: Facts, instance: VrrpInstance): Finding[] {
       what: `virtual_ipaddress ${vip.address} of vrrp_instance ${instance.name} (${where(vip)}) names dev ${vip.dev ?? ''}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
       // Seen with keepalived 2.2.7 in the lab: "Non-existent interface specified in configuration", then it exits.
       breaks: `keepalived refuses the whole configuration ("Non-existent interface specified in configuration", exit with a permanent CONFIG error): it does not start, so this director holds none of its VIPs, ${vip.address} included`,
-      fix: `set dev to the VIP interface at ${where(vip)}, then ${RELOAD}`,
+      ...editFix(`set dev to the VIP interface at ${where(vip)}`, RELOAD),
     }));
 }
 
@@ -267,7 +268,7 @@ function instanceIfaceMissing(facts: Facts, instance: VrrpInstance): Finding[] {
               subject: instance.interface,
               what: `vrrp_instance ${instance.name} (${where(instance)}) uses interface ${instance.interface}, which does not exist here (interfaces: ${facts.links.map((l) => l.ifname).join(', ')})`,
               breaks: `keepalived disables vrrp_instance ${instance.name}: this director never holds its VIPs and sends no adverts`,
-              fix: `set interface to the VIP interface at ${where(instance)}, then ${RELOAD}`,
+              ...editFix(`set interface to the VIP interface at ${where(instance)}`, RELOAD),
             },
           ];
 }
@@ -290,7 +291,7 @@ export const keepalivedNotRunning: Check = {
           `keepalived is not running in this network namespace, although ${facts.keepalived?.file ?? 'keepalived.conf'} defines ${model.vrrpInstances.length} vrrp_instance(s) and ${model.virtualServers.length} virtual_server(s)` +
           ((service.elsewhere ?? []).length === 0 ? '' : ` (keepalived runs in another network namespace: pid ${(service.elsewhere ?? []).join(', ')})`),
         breaks: 'nobody holds the VIPs by VRRP or manages the IPVS virtual services on this director',
-        fix: 'systemctl enable --now keepalived',
+        ...runFix('systemctl enable --now keepalived'),
       },
     ];
   },
@@ -327,7 +328,7 @@ export const keepalivedFamilyMismatch: Check = {
           subject: where(rs),
           what: `virtual_server ${target.address} (${where(vs)}) is IPv${family} but ${kind} ${rs.address} (${where(rs)}) is IPv${rs.family}`,
           breaks: `IPVS cannot send an IPv${family} packet to an IPv${rs.family} server (Direct Routing only rewrites the MAC): ${outcome}${empty}`,
-          fix: `name ${rs.address}'s IPv${family} address at ${where(rs)} (or put it under a virtual_server of its own family), then ${RELOAD}`,
+          ...editFix(`name ${rs.address}'s IPv${family} address at ${where(rs)} (or put it under a virtual_server of its own family)`, RELOAD),
         };
       });
     }),
@@ -363,15 +364,15 @@ function nftSet(values: readonly (string | number)[]): string {
  * none, as a port-less fwmark service takes them all). Without VIPs to name
  * it says what to write instead.
  */
-function markRuleFix(facts: Facts, mark: number, vs: KeepalivedModel['virtualServers'][number] | undefined): string {
+function markRuleFix(facts: Facts, mark: number, vs: KeepalivedModel['virtualServers'][number] | undefined): Pick<Finding, 'fix' | 'fixSteps'> {
   const family = vs?.realServers[0]?.family ?? 4;
   const vips = [...new Set((facts.keepalived?.model?.vrrpInstances ?? []).flatMap((i) => i.virtualIpaddress.filter((v) => v.family === family).map((v) => v.address)))];
   const generic = `mark the service's traffic before IPVS sees it, e.g. nft add rule inet lbfw_mark prerouting ip daddr VIP tcp dport { PORTS } meta mark set ${mark} (in a table with a chain of type filter hook prerouting priority mangle)`;
-  if (vs === undefined || vips.length === 0) return generic;
+  if (vs === undefined || vips.length === 0) return editFix(generic);
   const protocol = (vs.protocol ?? 'TCP').toLowerCase();
   const ports = [...new Set(vs.realServers.map((r) => r.port ?? 0).filter((p) => p > 0))].sort((a, b) => a - b);
   const match = `${family === 4 ? 'ip' : 'ip6'} daddr ${nftSet(vips)} ${ports.length === 0 ? `meta l4proto ${protocol}` : `${protocol} dport ${nftSet(ports)}`}`;
-  return `nft 'add table inet lbfw_mark; add chain inet lbfw_mark prerouting { type filter hook prerouting priority mangle; policy accept; }; add rule inet lbfw_mark prerouting ${match} meta mark set ${mark}'`;
+  return runFix(`nft 'add table inet lbfw_mark; add chain inet lbfw_mark prerouting { type filter hook prerouting priority mangle; policy accept; }; add rule inet lbfw_mark prerouting ${match} meta mark set ${mark}'`);
 }
 
 /** keepalived-fwmark-unset: a fwmark virtual_server whose mark no firewall rule sets. */
@@ -401,7 +402,7 @@ export const keepalivedFwmarkUnset: Check = {
           subject: `fwmark ${mark}`,
           what: `virtual_server fwmark ${mark} (${where(at)}) matches packets carrying mark ${mark}, and ${unsure ? 'no rule the doctor could read sets it (a MARK rule of iptables-nft could not be read)' : 'no rule of the nftables ruleset sets that mark'}`,
           breaks: `IPVS gives the service only packets marked ${mark}: without a rule marking the VIP traffic nothing reaches it, and clients of those VIPs get no answer`,
-          fix: markRuleFix(facts, mark, servers.get(mark)),
+          ...markRuleFix(facts, mark, servers.get(mark)),
         },
       ];
     });

@@ -3,6 +3,7 @@
  * facts themselves.
  */
 import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { hasTable, lbfwCommand } from '../view.js';
 
@@ -25,7 +26,7 @@ export const lbfwDrift: Check = {
           subject: `table ${TABLE_FAMILY} ${TABLE_NAME}`,
           what: `lbfw verify could not compare the running table: ${verify.error}`,
           breaks: 'drift of the running firewall from the config goes unnoticed',
-          fix: lbfwCommand(facts, 'verify'),
+          ...runFix(lbfwCommand(facts, 'verify')),
         },
       ];
     }
@@ -40,7 +41,7 @@ export const lbfwDrift: Check = {
         subject: `table ${TABLE_FAMILY} ${TABLE_NAME}`,
         what: `the running table ${TABLE_FAMILY} ${TABLE_NAME} differs from what the config and blacklist build (${drift.length} difference${drift.length === 1 ? '' : 's'}): ${shown.join('; ')}${more}`,
         breaks: 'the firewall does not do what the config says: someone changed it by hand, or the config changed without an apply',
-        fix: `${lbfwCommand(facts, 'apply')}   (${lbfwCommand(facts, 'verify')} lists every difference)`,
+        ...runFix(lbfwCommand(facts, 'apply'), `${lbfwCommand(facts, 'verify')} lists every difference`),
       },
     ];
   },
@@ -62,7 +63,7 @@ export const lbfwConfirm: Check = {
         subject: `confirm deadline ${firewall?.pendingConfirm?.deadline ?? ''}`.trim(),
         what: problem,
         breaks: 'the firewall loaded by `apply --confirm` stays even if it locked you out: the safety net is gone',
-        fix: 'lbfw rollback   (or `lbfw confirm` to keep the running firewall)',
+        ...runFix('lbfw rollback', 'or `lbfw confirm` to keep the running firewall'),
       },
     ];
   },
@@ -80,7 +81,7 @@ export const factsIncomplete: Check = {
       subject: e.source,
       what: `could not read ${e.source}: ${e.message}`,
       breaks: 'the checks that need it had nothing to judge, so problems there go unreported',
-      fix: 'run lbfw doctor as root inside the network namespace of the host (ip netns exec NS lbfw doctor)',
+      ...editFix('run lbfw doctor as root inside the network namespace of the host (ip netns exec NS lbfw doctor)'),
     })),
 };
 

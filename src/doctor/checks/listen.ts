@@ -8,6 +8,7 @@ import { formatEndpoint } from '../../config/merge.js';
 import { addressToBigInt, bigIntToAddress } from '../../net/address.js';
 import type { ListeningSocket } from '../proc-net.js';
 import type { V6onlySocket } from '../ss.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 
 /** socketIpv4: the IPv4 address a socket listens on, for IPv4 sockets and IPv4-mapped IPv6 ones. */
@@ -68,9 +69,9 @@ export const rsNotListening: Check = {
           subject: `${formatEndpoint(service)}/${service.protocol}`,
           what: `nothing listens for ${service.protocol} ${formatEndpoint(service)}: ${elsewhere}`,
           breaks: `DR delivers clients' packets to ${formatEndpoint(service)} unchanged; with no socket there the kernel answers with a reset (tcp) or ICMP port unreachable (udp)`,
-          fix: v6onlyWildcard
-            ? `make the service also listen on 0.0.0.0:${service.port} (or turn IPV6_V6ONLY off for its [::]:${service.port} socket, e.g. its ipv6only/bindv6only setting) and restart it (check with: ss -ltne 'sport = :${service.port}')`
-            : `make the service listen on ${service.family === 4 ? '0.0.0.0' : '[::]'}:${service.port} or ${formatEndpoint(service)} and restart it (check with: ${ss} 'sport = :${service.port}')`,
+          ...(v6onlyWildcard
+            ? editFix(`make the service also listen on 0.0.0.0:${service.port} (or turn IPV6_V6ONLY off for its [::]:${service.port} socket, e.g. its ipv6only/bindv6only setting) and restart it`, [], `check with: ss -ltne 'sport = :${service.port}'`)
+            : editFix(`make the service listen on ${service.family === 4 ? '0.0.0.0' : '[::]'}:${service.port} or ${formatEndpoint(service)} and restart it`, [], `check with: ${ss} 'sport = :${service.port}'`)),
         },
       ];
     });

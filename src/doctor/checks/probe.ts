@@ -3,7 +3,9 @@
  */
 import type { Facts } from '../facts.js';
 import type { ArpAnswer } from '../probe.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
+import { lbfwCommand } from '../view.js';
 
 function owner(facts: Facts, answer: ArpAnswer): { readonly name: string; readonly kind: 'real server' | 'peer' | 'unknown' } {
   const rs = answer.addresses.find((a) => facts.config.realServers.some((r) => r.address === a));
@@ -33,7 +35,7 @@ export const arpProbe: Check = {
             subject: `${probe.vip} on ${probe.iface}`,
             what: `the ARP probe for ${probe.vip} could not run: ${probe.error}`,
             breaks: 'real servers answering ARP for the VIP go undetected',
-            fix: 'apt-get install iputils-arping, then lbfw doctor --probe',
+            ...runFix(['apt-get install iputils-arping', `${lbfwCommand(facts, 'doctor')} --probe`]),
           },
         ];
       }
@@ -51,12 +53,13 @@ export const arpProbe: Check = {
       const problems = foreign.flatMap((answer): Finding[] => {
         const who = owner(facts, answer);
         if (who.kind === 'peer' && !probe.local) return [];
+        // Every fix here is on another host, so it is an edit: no command line runs here.
         const fix =
           who.kind === 'real server'
-            ? `on ${who.name.replace('real server ', '')}: lbfw apply --role realserver --vip ${probe.vip} (arp_ignore 1 and arp_announce 2 on its client-facing interface), then flush the router's ARP entry: ip neigh flush to ${probe.vip}`
+            ? editFix(`on ${who.name.replace('real server ', '')}: lbfw apply --role realserver --vip ${probe.vip} (arp_ignore 1 and arp_announce 2 on its client-facing interface), then flush the router's ARP entry: ip neigh flush to ${probe.vip}`)
             : who.kind === 'peer'
-              ? `find out why both directors hold ${probe.vip}: journalctl -u keepalived on both (VRRP adverts not heard?)`
-              : `find the host with MAC ${answer.mac} (ip neigh | grep -i ${answer.mac}) and remove ${probe.vip} from its ARP-answering interfaces or set arp_ignore=1 there`;
+              ? editFix(`find out why both directors hold ${probe.vip}: journalctl -u keepalived on both (VRRP adverts not heard?)`)
+              : editFix(`find the host with MAC ${answer.mac} (ip neigh | grep -i ${answer.mac}) and remove ${probe.vip} from its ARP-answering interfaces or set arp_ignore=1 there`);
         return [
           {
             id: 'arp-probe',
@@ -64,7 +67,7 @@ export const arpProbe: Check = {
             subject: `${probe.vip} ${answer.mac}`,
             what: `${answer.mac}, ${who.name}, answers ARP for VIP ${probe.vip} on ${probe.iface}${probe.local ? ' beside this director' : ''}`,
             breaks: `clients and the router that cache ${answer.mac} for ${probe.vip} send VIP traffic straight to it, bypassing the director's balancing and failover`,
-            fix,
+            ...fix,
           },
         ];
       });

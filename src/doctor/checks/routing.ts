@@ -6,6 +6,7 @@
  */
 import type { Family } from '../../config/model.js';
 import type { Facts, RouteLookup } from '../facts.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { vips } from '../view.js';
 
@@ -31,7 +32,7 @@ function lookupFinding(facts: Facts, lookup: RouteLookup): Finding[] {
         subject: lookup.target,
         what: `there is no route from this real server back to client ${lookup.target} (ip route get ${lookup.target}: ${lookup.error ?? 'no answer'})`,
         breaks: breaksFor(lookup.target),
-        fix: `ip route add default via GATEWAY   (a router on ${facts.config.interfaces.client ?? 'the client-facing interface'} that reaches ${lookup.target})`,
+        ...editFix(`add a route through a router on ${facts.config.interfaces.client ?? 'the client-facing interface'} that reaches ${lookup.target}: ip route add default via GATEWAY (GATEWAY: that router's address)`),
       },
     ];
   }
@@ -46,7 +47,7 @@ function lookupFinding(facts: Facts, lookup: RouteLookup): Finding[] {
       subject: lookup.target,
       what: `the route back to client ${lookup.target} goes via gateway ${gateway} on ${lookup.route.dev ?? '?'}, which does not answer ARP (neighbour state ${state})`,
       breaks: breaksFor(lookup.target),
-      fix: `route ${lookup.target} through a gateway that answers: ip route replace ${lookup.target} via GATEWAY dev ${lookup.route.dev ?? 'IFACE'}   (check with: ip neigh show ${gateway})`,
+      ...editFix(`route ${lookup.target} through a gateway that answers: ip route replace ${lookup.target} via GATEWAY dev ${lookup.route.dev ?? 'IFACE'} (GATEWAY: that router's address)`, [], `ip neigh show ${gateway} shows that ${gateway} does not answer`),
     },
   ];
 }
@@ -71,7 +72,7 @@ export const rsNoRouteBack: Check = {
             subject: `IPv${family} default route`,
             what: `this real server has no IPv${family} default route: it reaches only ${facts.routes.filter((r) => r.family === family).map((r) => r.dst).join(', ') || 'no network'}`,
             breaks: `replies to clients outside those networks have no way out: the director delivers their requests, the answers are dropped here (run lbfw doctor --client ADDR to check a given client)`,
-            fix: `ip ${family === 6 ? '-6 ' : ''}route add default via GATEWAY`,
+            ...editFix(`add a default route through a router that answers: ip ${family === 6 ? '-6 ' : ''}route add default via GATEWAY (GATEWAY: that router's address)`),
           },
         ];
       }
@@ -85,7 +86,7 @@ export const rsNoRouteBack: Check = {
             subject: `default via ${route.gateway}`,
             what: `the IPv${family} default gateway ${route.gateway} on ${route.dev ?? '?'} does not answer ARP (neighbour state ${state})`,
             breaks: 'replies to every client outside the connected networks are lost: the director delivers the requests, the answers never leave this server',
-            fix: `ip ${family === 6 ? '-6 ' : ''}route replace default via GATEWAY   (a router that answers; check with: ip neigh show ${route.gateway})`,
+            ...editFix(`route through a router that answers: ip ${family === 6 ? '-6 ' : ''}route replace default via GATEWAY (GATEWAY: that router's address)`, [], `ip neigh show ${route.gateway} shows that ${route.gateway} does not answer`),
           },
         ];
       });

@@ -53,7 +53,7 @@ function confCheck(rule: ConfRule): Check {
             subject: iface,
             what: `${result.message}${side === '' ? '' : `; ${side}`}`,
             breaks: rule.breaks(iface, facts),
-            fix: applyFix(facts, result.fix),
+            ...applyFix(facts, result.fix),
           },
         ];
       }),
@@ -89,7 +89,7 @@ export const rpFilterVip: Check = {
             subject: iface,
             what,
             breaks: `the kernel drops client packets for the VIPs arriving on ${iface} whenever its route back to the client leaves by another interface (several uplinks, VRRP failover, policy routing), before IPVS sees them`,
-            fix,
+            ...fix,
           },
         ];
       }
@@ -105,7 +105,7 @@ export const rpFilterVip: Check = {
             defaults.length === 0
               ? `loose mode drops a client packet when this host has no route at all back to its source, and there is no IPv4 default route: clients outside the connected networks${facts.routes.length === 0 ? '' : ` (${facts.routes.filter((r) => r.family === 4 && r.dst !== 'default').map((r) => r.dst).join(', ')})`} get no answer`
               : `nothing today: loose mode drops only packets from sources with no route back at all, and the default route (${via.join('; ')}) covers every client; if that route goes (a failover, a policy-routing change), clients it covered are dropped before IPVS sees them`,
-          fix,
+          ...fix,
         },
       ];
     }),
@@ -174,7 +174,7 @@ export const rsArpIgnore: Check = {
           subject: iface,
           what: `${result.message}${side === '' ? '' : `; ${side}`}`,
           breaks: arpIgnoreBreaks(result.effective ?? 0, iface),
-          fix: applyFix(facts, result.fix),
+          ...applyFix(facts, result.fix),
         },
       ];
     }),
@@ -217,7 +217,7 @@ export const rsRpFilterStrict: Check = {
           breaks: many
             ? `client packets for the VIP arriving on ${iface} are dropped whenever the route back to the client leaves by another interface`
             : 'a second interface or a policy route added later will silently drop client packets whose return route leaves by another interface',
-          fix: applyFix(facts, result.fix),
+          ...applyFix(facts, result.fix),
         },
       ];
     });
@@ -251,7 +251,7 @@ export const lbfwSysctl: Check = {
         subject: r.key,
         what: `${r.message} (profile ${sysctl.profile})`,
         breaks: r.reason,
-        fix: r.fix === undefined ? lbfwCommand(facts, 'apply') : applyFix(facts, r.fix),
+        ...applyFix(facts, r.fix),
       }));
   },
 };

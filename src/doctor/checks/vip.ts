@@ -8,6 +8,7 @@ import { familyBits, formatCidr, parseCidr } from '../../net/address.js';
 import { forwardingMethod } from '../../keepalived/model.js';
 import { planLoVips } from '../../vip/plan.js';
 import type { Facts } from '../facts.js';
+import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { applyFix, directorVipIfaces, holders, lbfwCommand, linkNamed, linksKnown, vips, where } from '../view.js';
 
@@ -29,7 +30,7 @@ export const vipAbsent: Check = {
             subject: vip.address,
             what: `VIP ${vip.address} is on no interface; vrrp_instance ${instance.name} (${where(instance)}) is configured as BACKUP, so the peer director should hold it`,
             breaks: 'nothing while the peer is MASTER; if the peer is down and this director does not take over, the VIP is unreachable',
-            fix: 'ip -br addr show on the peer director (it should hold the VIP); journalctl -u keepalived here for VRRP state changes',
+            ...editFix('check that the peer director holds the VIP (ip -br addr show there); journalctl -u keepalived here shows VRRP state changes'),
           },
         ];
       }
@@ -44,10 +45,9 @@ export const vipAbsent: Check = {
               ? `VIP ${vip.address} is on no interface of this director`
               : `VIP ${vip.address} is on no interface although vrrp_instance ${instance.name} (${where(instance)}) is configured as ${instance.state ?? 'BACKUP (default)'}`,
           breaks: `nobody answers ARP for ${vip.address} here: clients cannot reach the VIP services through this director`,
-          fix:
-            instance === undefined
-              ? `ip addr add ${host} dev ${dev}`
-              : `systemctl restart keepalived   (journalctl -u keepalived says why it did not add ${vip.address} on ${dev})`,
+          ...(instance === undefined
+            ? runFix(`ip addr add ${host} dev ${dev}`)
+            : runFix('systemctl restart keepalived', `journalctl -u keepalived says why it did not add ${vip.address} on ${dev}`)),
         },
       ];
     }),
@@ -69,7 +69,7 @@ export const vipIfaceDown: Check = {
           subject: ifname,
           what: `the VIP interface ${ifname} is down`,
           breaks: `no client traffic for the VIPs arrives on ${ifname} and keepalived sends no VRRP adverts there`,
-          fix: `ip link set ${ifname} up`,
+          ...runFix(`ip link set ${ifname} up`),
         },
       ];
     }),
@@ -101,10 +101,9 @@ export const ifaceMissing: Check = {
           subject: ifname,
           what: `${field} names ${ifname}, which does not exist here (interfaces: ${existing.join(', ')})`,
           breaks: `the kernel settings lbfw keeps on ${ifname} cannot be applied or checked, so DR's ARP and rp_filter rules are not enforced where traffic really flows`,
-          fix:
-            facts.config.file === undefined
-              ? `name the right interface with --iface: ${lbfwCommand(facts, 'apply').replace(`--iface ${ifname}`, '--iface IFACE')}`
-              : `set ${field} to the right interface in ${facts.config.file}, then ${lbfwCommand(facts, 'apply')}`,
+          ...(facts.config.file === undefined
+            ? editFix(`name the right interface with --iface: ${lbfwCommand(facts, 'apply').replace(`--iface ${ifname}`, '--iface IFACE')}`)
+            : editFix(`set ${field} to the right interface in ${facts.config.file}`, lbfwCommand(facts, 'apply'))),
         },
       ];
     });
@@ -131,7 +130,7 @@ export const loDown: Check = {
         breaks:
           `traffic over loopback: nothing reaches 127.0.0.1 or ::1, so local clients of local services (monitoring agents, a local resolver, health checks run on this host) fail` +
           (facts.role === 'realserver' ? `; DR traffic for the VIPs on ${lo.ifname} is still delivered (their addresses stay local), so clients do not notice yet` : ''),
-        fix: `ip link set ${lo.ifname} up`,
+        ...runFix(`ip link set ${lo.ifname} up`),
       },
     ];
   },
@@ -161,7 +160,7 @@ export const rsVipNotOnLo: Check = {
           subject: action.address,
           what: `VIP ${action.address} is not on ${lo}`,
           breaks: `packets the director forwards to this real server for ${action.address} are not addressed to it: the kernel drops them (or forwards them) instead of handing them to the service`,
-          fix: applyFix(facts, `ip addr add ${action.address}/${familyBits(action.family)} dev ${lo}`),
+          ...applyFix(facts, `ip addr add ${action.address}/${familyBits(action.family)} dev ${lo}`),
         },
       ];
     }),
@@ -186,7 +185,7 @@ export const rsVipWidePrefix: Check = {
           subject: action.address,
           what: `VIP ${action.address} is on ${lo} as /${action.fromPrefix}, not /${host}: the whole of ${range} becomes local to this server`,
           breaks: `this server treats every address of ${range} as its own: it cannot reach its neighbours in that range (the director, the router, other servers) and answers for them`,
-          fix: applyFix(facts, `ip addr del ${action.address}/${action.fromPrefix} dev ${lo} && ip addr add ${action.address}/${host} dev ${lo}`),
+          ...applyFix(facts, `ip addr del ${action.address}/${action.fromPrefix} dev ${lo} && ip addr add ${action.address}/${host} dev ${lo}`),
         },
       ];
     }),
@@ -207,7 +206,7 @@ export const rsVipOnArpIface: Check = {
         subject: `${warning.address} on ${warning.ifname}`,
         what: `VIP ${warning.address} is on ${warning.ifname}, which answers ${protocol}${nd ? ' for it (arp_ignore does not apply to ND; an address on lo is never answered)' : ''}`,
         breaks: `clients and routers can learn this real server's MAC for the VIP ${nd ? 'by neighbour discovery ' : ''}and send VIP traffic straight to it, bypassing the director (and it fights the director over the address)`,
-        fix: warning.fix,
+        ...runFix(warning.fix),
       };
     }),
 };
@@ -223,6 +222,18 @@ function forwardedByDr(facts: Facts, address: string): boolean {
   const methods = servers.flatMap((vs) => vs.realServers.filter((rs) => rs.address === address).map((rs) => forwardingMethod(vs, rs)));
   const configured = facts.config.realServers.some((rs) => rs.address === address && rs.origin.kind !== 'keepalived');
   return configured || methods.length === 0 || methods.some((m) => m === 'DR');
+}
+
+/**
+ * gatewayFix: name the real server by an address on the director's own
+ * network where keepalived.conf names it (then reload keepalived), or
+ * connect the director to its network, or forward it by TUN or NAT.
+ */
+function gatewayFix(facts: Facts, target: string, dev: string | undefined): Pick<Finding, 'fix' | 'fixSteps'> {
+  const connect = `give ${dev ?? 'the interface facing the real servers'} an address in ${target}'s network (ip addr add ADDRESS/PREFIX dev ${dev ?? 'IFACE'}) or forward to it with lvs_method TUN or NAT instead of DR`;
+  const origin = facts.config.realServers.find((rs) => rs.address === target)?.origin;
+  if (origin?.kind !== 'keepalived') return editFix(connect);
+  return editFix(`name the real server by its address on a network of this director at ${where(origin)}`, 'systemctl reload keepalived', `or ${connect}`);
 }
 
 /** rs-not-connected: a real server is reached through a router. */
@@ -243,7 +254,7 @@ export const rsNotConnected: Check = {
               subject: lookup.target,
               what: `there is no route from this director to real server ${lookup.target} (ip route get ${lookup.target}: ${lookup.error ?? 'no answer'})`,
               breaks,
-              fix: `connect the director to ${lookup.target}'s network: ip addr add ADDRESS/PREFIX dev IFACE with an address of that network`,
+              ...editFix(`connect the director to ${lookup.target}'s network: ip addr add ADDRESS/PREFIX dev IFACE with an address of that network`),
             },
           ];
         }
@@ -255,7 +266,7 @@ export const rsNotConnected: Check = {
             subject: lookup.target,
             what: `real server ${lookup.target} is reached via gateway ${lookup.route.gateway} on ${lookup.route.dev ?? '?'}, not on a directly connected network`,
             breaks,
-            fix: `give ${lookup.route.dev ?? 'the interface facing the real servers'} an address in ${lookup.target}'s network (ip addr add ADDRESS/PREFIX dev ${lookup.route.dev ?? 'IFACE'}) or forward to it with lvs_method TUN or NAT instead of DR`,
+            ...gatewayFix(facts, lookup.target, lookup.route.dev),
           },
         ];
       }),

@@ -3,11 +3,12 @@
  * broken variant each (exactly the expected id and severity, in the host's
  * own names and values).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { Facts } from '../../../src/doctor/facts.js';
 import { CHECKS } from '../../../src/doctor/registry.js';
 import { runChecks } from '../../../src/doctor/run.js';
-import type { Severity } from '../../../src/doctor/types.js';
+import type { Finding, Severity } from '../../../src/doctor/types.js';
+import { fixText } from '../../../src/doctor/fix.js';
 import {
   ACCEPT,
   DROP,
@@ -75,6 +76,25 @@ interface Expected {
 /** Ids a broken variant below has covered, so the last test can see that none is left out. */
 const covered = new Set<string>();
 
+/** A word of a fix that stands for something the operator must fill in: never in a command line to run. */
+const PLACEHOLDER = /\b(GATEWAY|IFACE|ADDRESS|PREFIX|VIP|PORTS|NS|CMD)\b/;
+
+/**
+ * stepsAreRunnable: a finding with a fix has its steps, its text is theirs,
+ * and every command line is complete (no placeholder, no prose, one line).
+ */
+function stepsAreRunnable(t: ExecutionContext, finding: Finding): void {
+  if (finding.fix === undefined) return;
+  const steps = finding.fixSteps;
+  t.truthy(steps, `${finding.id}: a fix without steps: ${finding.fix}`);
+  if (steps === undefined) return;
+  t.is(finding.fix, fixText(steps), `${finding.id}: the text is the steps'`);
+  for (const line of steps.run) {
+    t.notRegex(line, PLACEHOLDER, `${finding.id}: \`${line}\` is not runnable as printed`);
+    t.notRegex(line, /\n|\(or |, then /, `${finding.id}: \`${line}\` is one command line`);
+  }
+}
+
 const finds = test.macro({
   exec(t, id: string, facts: Facts, expected: Expected) {
     covered.add(id);
@@ -83,6 +103,7 @@ const finds = test.macro({
     const all = runChecks(facts, [id]).findings;
     t.true(all.every((f) => f.id === id));
     t.is(all.length, (expected.count ?? 1) + (expected.others ?? 0), JSON.stringify(all, null, 2));
+    for (const finding of all) stepsAreRunnable(t, finding);
     const found = all.filter((f) => f.severity === expected.severity);
     t.is(found.length, expected.count ?? 1, JSON.stringify(all, null, 2));
     for (const finding of found) {
@@ -809,7 +830,7 @@ const HARDENING_IDS = ['fw-vrrp-spoofable', 'fw-vrrp6-any-link-local', 'fw-ipv4-
 test('another tool accepting VRRP by protocol alone', finds, 'fw-vrrp-spoofable', foreignDirector(), {
   severity: 'warning',
   what: [/^VRRP \(IP protocol 112\) with the peer's source 192\.0\.2\.3 (and TTL 63 \(routed, so not from the link\) is accepted on eth0|arriving on eth1, not keepalived's interface eth0, is accepted): rule "meta l4proto vrrp accept" \(handle 4\) of chain inet filter input accepts it$/],
-  fix: /^let lbfw build the firewall: lbfw apply .*\(or by hand: nft insert rule inet filter input 'meta l4proto vrrp (ip ttl != 255|iifname != "eth0") drop'\)$/,
+  fix: /^lbfw apply .*\(lbfw's firewall has this protection; or by hand: nft insert rule inet filter input 'meta l4proto vrrp (ip ttl != 255|iifname != "eth0") drop'\)$/,
   count: 2,
 });
 
@@ -820,7 +841,7 @@ test('iptables-nft with a TTL check still accepting VRRP on every interface', fi
     nftRule('ip', 'filter', 'INPUT', 2, [match(meta('l4proto'), 'vrrp'), { xt: { type: 'match', name: 'ttl' } }, counted, ACCEPT]),
   ];
   (d as { iptables?: unknown }).iptables = { nftSave: { ip: '*filter\n:INPUT DROP [0:0]\n-A INPUT -p vrrp -m ttl --ttl-eq 255 -j ACCEPT\nCOMMIT\n' }, legacyTables: { ip: [], ip6: [] } };
-}), { severity: 'warning', what: [/arriving on eth1, not keepalived's interface eth0, is accepted: rule "meta l4proto vrrp ip ttl 255 accept comment "iptables-nft-save: -A INPUT -p vrrp -m ttl --ttl-eq 255 -j ACCEPT""/], fix: /\(or by hand: iptables-nft -I INPUT -p vrrp ! -i eth0 -j DROP\)$/ });
+}), { severity: 'warning', what: [/arriving on eth1, not keepalived's interface eth0, is accepted: rule "meta l4proto vrrp ip ttl 255 accept comment "iptables-nft-save: -A INPUT -p vrrp -m ttl --ttl-eq 255 -j ACCEPT""/], fix: /; or by hand: iptables-nft -I INPUT -p vrrp ! -i eth0 -j DROP\)$/ });
 
 test('VRRPv3 over IPv6 accepted from any link-local sender', finds, 'fw-vrrp6-any-link-local', foreignDirector((d) => {
   d.config.peers.push({ family: 6, address: 'fe80::3', origin: { kind: 'default' } });

@@ -68,7 +68,7 @@ test('doctor --facts exits 2 when a finding is an error.', async (t) => {
   t.is(run.code, 2);
   t.regex(run.out, /^Errors \(1\)$/m);
   t.regex(run.out, /^ {2}x rs-arp-ignore {2}eth0$/m);
-  t.regex(run.out, /^ {6}fix: {4}lbfw apply --config \/etc\/lbfw\/lbfw\.yaml \(or at once, until the next boot: sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1\)$/m);
+  t.regex(run.out, /^ {6}fix: {4}lbfw apply --config \/etc\/lbfw\/lbfw\.yaml\n {6}note: {3}or at once, until the next boot: sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1$/m);
 });
 
 test('doctor exits 0 when findings are only warnings.', async (t) => {

@@ -83,3 +83,25 @@ test('The report names the nftables backend in use, why, and its nft version, un
       '\ndoctor: no problems found\n',
   );
 });
+
+test('A fix given as steps shows the edit, each command on a line of its own, then the note.', (t) => {
+  const stepped: DoctorReport = {
+    ok: false,
+    role: 'director',
+    checksRun: ['vrrp-iface-missing'],
+    findings: [
+      {
+        id: 'vrrp-iface-missing',
+        severity: 'error',
+        what: 'dev eth9 does not exist',
+        breaks: 'no VIP',
+        fix: 'set dev at k.conf:3, then systemctl reload keepalived (journalctl -u keepalived)',
+        fixSteps: { edit: 'set dev at k.conf:3', run: ['systemctl reload keepalived', 'lbfw apply'], note: 'journalctl -u keepalived' },
+      },
+    ],
+  };
+  const lines = renderReport(stepped, { colour: false }).split('\n');
+  const at = lines.indexOf('      fix:    set dev at k.conf:3, then run:');
+  t.not(at, -1, lines.join('\n'));
+  t.deepEqual(lines.slice(at + 1, at + 4), ['              systemctl reload keepalived', '              lbfw apply', '      note:   journalctl -u keepalived']);
+});
