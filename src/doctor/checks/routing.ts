@@ -5,6 +5,7 @@
  * not answer ARP, every reply is lost although the requests arrive.
  */
 import type { Family } from '../../config/model.js';
+import { addressToRange, cidrToRange, parseAddress, parseCidr, rangesOverlap } from '../../net/address.js';
 import type { Facts, RouteLookup } from '../facts.js';
 import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
@@ -47,9 +48,35 @@ function lookupFinding(facts: Facts, lookup: RouteLookup): Finding[] {
       subject: lookup.target,
       what: `the route back to client ${lookup.target} goes via gateway ${gateway} on ${lookup.route.dev ?? '?'}, which does not answer ARP (neighbour state ${state})`,
       breaks: breaksFor(lookup.target),
-      ...editFix(`route ${lookup.target} through a gateway that answers: ip route replace ${lookup.target} via GATEWAY dev ${lookup.route.dev ?? 'IFACE'} (GATEWAY: that router's address)`, [], `ip neigh show ${gateway} shows that ${gateway} does not answer`),
+      ...deadRouteFix(facts, lookup.target, gateway, lookup.route.dev),
     },
   ];
+}
+
+/** covers says whether a route's destination (`default`, a prefix or an address) holds `target`. */
+function covers(dst: string, target: string): boolean {
+  if (dst === 'default') return true;
+  const network = parseCidr(dst.includes('/') ? dst : `${dst}/${dst.includes(':') ? 128 : 32}`)?.cidr;
+  const address = parseAddress(target);
+  if (network === undefined || address === undefined) return false;
+  return rangesOverlap(cidrToRange(network), addressToRange(address));
+}
+
+/**
+ * deadRouteFix: when a route more specific than the default sends the
+ * replies to a dead gateway while the default route's gateway answers,
+ * deleting that route is the fix (one command); otherwise the operator must
+ * name a gateway that answers.
+ */
+function deadRouteFix(facts: Facts, target: string, gateway: string, dev: string | undefined): Pick<Finding, 'fix' | 'fixSteps'> {
+  const family = target.includes(':') ? 6 : 4;
+  const alive = facts.routes.find((r) => r.family === family && r.dst === 'default' && r.gateway !== undefined && r.gateway !== gateway && deadGateway(facts, r.gateway, r.dev) === undefined);
+  const specific = facts.routes.filter((r) => r.family === family && r.dst !== 'default' && r.gateway === gateway && (dev === undefined || r.dev === dev) && covers(r.dst, target));
+  const only = specific.length === 1 ? specific[0] : undefined;
+  if (alive !== undefined && only !== undefined) {
+    return runFix(`ip ${family === 6 ? '-6 ' : ''}route del ${only.dst} via ${gateway}${only.dev === undefined ? '' : ` dev ${only.dev}`}`, `the default route via ${alive.gateway ?? '?'} then carries the replies; ip neigh show ${gateway} shows that ${gateway} does not answer`);
+  }
+  return editFix(`route ${target} through a gateway that answers: ip route replace ${target} via GATEWAY dev ${dev ?? 'IFACE'} (GATEWAY: that router's address)`, [], `ip neigh show ${gateway} shows that ${gateway} does not answer`);
 }
 
 /** rs-no-route-back: the real server cannot send its replies back to the clients. */

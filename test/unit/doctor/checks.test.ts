@@ -637,6 +637,12 @@ test('--client routes are used: a client route via a dead gateway', finds, 'rs-n
   d.neighbours = [{ address: '198.51.100.99', dev: 'eth0', state: ['INCOMPLETE'] }];
 }), { severity: 'error', what: [/route back to client 203\.0\.113\.100 goes via gateway 198\.51\.100\.99 on eth0, which does not answer ARP/] });
 
+test('--client routes are used: a host route via a dead gateway beside a default route that answers', finds, 'rs-no-route-back', realServer((d) => {
+  d.routes = [...d.routes, { family: 4, dst: '203.0.113.100', gateway: '198.51.100.99', dev: 'eth0' }];
+  d.routeLookups = [{ target: '203.0.113.100', purpose: 'client', route: { family: 4, dst: '203.0.113.100', gateway: '198.51.100.99', dev: 'eth0' } }];
+  d.neighbours = [{ address: '198.51.100.99', dev: 'eth0', state: ['FAILED'] }];
+}), { severity: 'error', what: [/via gateway 198\.51\.100\.99/], fix: /^ip route del 203\.0\.113\.100 via 198\.51\.100\.99 dev eth0 \(the default route via 198\.51\.100\.254 then carries the replies/ });
+
 test('A working --client route is no finding, even without a default route.', (t) => {
   const facts = variant(healthyRealServer(), (d) => {
     d.routes = [{ family: 4, dst: '198.51.100.0/24', dev: 'eth0' }];
