@@ -1,9 +1,10 @@
 /**
  * Named faults of the DR lab: the mistakes that break Direct Routing in
  * production, each reproducible in the lab with real traffic. A fault knows
- * the doctor check that must report it, how VIP traffic fails with it, the
- * fix as the operator types it (or does it) on the node, and how the lab
- * applies that fix.
+ * the doctor check that must report it, how VIP traffic fails with it and
+ * the fix in words. The fix the lab runs is the doctor's own (its --json
+ * fixSteps, run-fix.ts); where that fix asks for an edit by hand, the fault
+ * says how the lab makes it.
  */
 import { UsageError } from '../errors.js';
 import { restartHttpService } from './http-service.js';
@@ -47,10 +48,15 @@ export interface Fault {
   readonly symptom: Symptom;
   /** Extra arguments of the node's `lbfw doctor` (e.g. `--client ADDR`). */
   readonly doctorArgs?: readonly string[];
-  /** The documented fix, as the operator would type it on `node` (or do it, when it is no single command). */
+  /** The fix in words, for `lbfw lab faults` (the doctor prints the exact one). */
   readonly fix: string;
   readonly inject: (lab: Lab) => Promise<void>;
-  readonly applyFix: (lab: Lab) => Promise<void>;
+  /**
+   * The edit by hand that the doctor's fix asks for first (its
+   * fixSteps.edit: a service's configuration, keepalived.conf), as the lab
+   * makes it; absent when the doctor's fix is command lines only.
+   */
+  readonly edit?: (lab: Lab) => Promise<void>;
 }
 
 /** sh runs command lines in a node and throws with their output when one fails. */
@@ -69,9 +75,9 @@ async function sysctls(lab: Lab, node: LbfwNodeName, values: Readonly<Record<str
 /** Strict reverse-path filtering on the LAN interface (the larger of all and eth0 counts). */
 const STRICT_RP_FILTER = { 'net.ipv4.conf.all.rp_filter': '1', 'net.ipv4.conf.eth0.rp_filter': '1' } as const;
 
-/** A fix that is one command line typed on the fault's node. */
-function commandFix(node: LbfwNodeName, command: string): Pick<Fault, 'fix' | 'applyFix'> {
-  return { fix: command, applyFix: (lab) => sh(lab, node, command) };
+/** A fix that is one command line typed on the fault's node: the doctor prints it. */
+function commandFix(command: string): Pick<Fault, 'fix'> {
+  return { fix: command };
 }
 
 const VIP = LAB.vip;
@@ -146,7 +152,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'bypass',
     inject: (lab) => sysctls(lab, 'rs1', { 'net.ipv4.conf.all.arp_ignore': '0', 'net.ipv4.conf.eth0.arp_ignore': '0' }),
-    ...commandFix('rs1', APPLY),
+    ...commandFix(APPLY),
   },
   {
     id: 'rs-announces-vip',
@@ -156,7 +162,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'bypass',
     inject: (lab) => sysctls(lab, 'rs1', { 'net.ipv4.conf.all.arp_announce': '0', 'net.ipv4.conf.eth0.arp_announce': '0' }),
-    ...commandFix('rs1', APPLY),
+    ...commandFix(APPLY),
   },
   {
     id: 'rs-vip-missing',
@@ -166,7 +172,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'dropped',
     inject: (lab) => sh(lab, 'rs1', `ip addr del ${VIP}/32 dev lo`),
-    ...commandFix('rs1', APPLY),
+    ...commandFix(APPLY),
   },
   {
     id: 'rs-vip-slash24',
@@ -176,7 +182,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'dropped',
     inject: (lab) => sh(lab, 'rs2', `ip addr del ${VIP}/32 dev lo`, `ip addr add ${VIP}/24 dev lo`),
-    ...commandFix('rs2', APPLY),
+    ...commandFix(APPLY),
   },
   {
     id: 'rs-vip-on-eth0',
@@ -186,7 +192,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'bypass',
     inject: (lab) => sh(lab, 'rs1', `ip addr add ${VIP}/32 dev eth0`),
-    ...commandFix('rs1', `ip addr del ${VIP}/32 dev eth0`),
+    ...commandFix(`ip addr del ${VIP}/32 dev eth0`),
   },
   {
     id: 'rs-strict-rp-filter',
@@ -200,7 +206,7 @@ export const FAULTS: readonly Fault[] = [
       await sh(lab, 'rs1', `ip route add ${LAB.lan.client}/32 via ${LAB.backend.client} dev eth1`);
       await sysctls(lab, 'rs1', STRICT_RP_FILTER);
     },
-    ...commandFix('rs1', APPLY),
+    ...commandFix(APPLY),
   },
   {
     id: 'rs-service-on-rip',
@@ -211,7 +217,7 @@ export const FAULTS: readonly Fault[] = [
     symptom: 'refused',
     inject: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: LAB.lan.rs1, port: LAB.port }),
     fix: `make the service listen on 0.0.0.0:${LAB.port} (or ${VIP}:${LAB.port}) and restart it`,
-    applyFix: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port }),
+    edit: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port }),
   },
   {
     id: 'rs-distro-firewall',
@@ -221,7 +227,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'dropped',
     inject: (lab) => sh(lab, 'rs1', DISTRO_INPUT_FIREWALL),
-    ...commandFix('rs1', `nft insert rule inet filter input ip daddr ${VIP} tcp dport ${LAB.port} accept`),
+    ...commandFix(`nft insert rule inet filter input ip daddr ${VIP} tcp dport ${LAB.port} accept`),
   },
   {
     id: 'director-strict-rp-filter',
@@ -234,7 +240,7 @@ export const FAULTS: readonly Fault[] = [
       await sh(lab, 'director', `ip route add ${LAB.lan.client}/32 via ${LAB.uplink.client} dev eth1`);
       await sysctls(lab, 'director', STRICT_RP_FILTER);
     },
-    ...commandFix('director', APPLY),
+    ...commandFix(APPLY),
   },
   {
     id: 'director-distro-firewall',
@@ -244,7 +250,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'dropped',
     inject: (lab) => sh(lab, 'director', DISTRO_INPUT_FIREWALL),
-    ...commandFix('director', `nft insert rule inet filter input ip daddr ${VIP} tcp dport ${LAB.port} accept`),
+    ...commandFix(`nft insert rule inet filter input ip daddr ${VIP} tcp dport ${LAB.port} accept`),
   },
   {
     id: 'director-output-drop',
@@ -256,7 +262,7 @@ export const FAULTS: readonly Fault[] = [
     inject: (lab) => sh(lab, 'director', DISTRO_OUTPUT_FIREWALL),
     // Accepting only VIP traffic would do for this service, but every other DR
     // service and health check would hit the same wall: the policy is the mistake.
-    ...commandFix('director', `nft 'chain inet filter output { type filter hook output priority 0; policy accept; }'`),
+    ...commandFix(`nft 'chain inet filter output { type filter hook output priority 0; policy accept; }'`),
   },
   {
     id: 'real-server-port-8080',
@@ -271,10 +277,10 @@ export const FAULTS: readonly Fault[] = [
       await reloadKeepalived(lab);
     },
     fix: `in keepalived.conf write \`real_server ${LAB.lan.rs1} ${LAB.port}\` (the virtual server's port), make rs1's service listen on port ${LAB.port}, then \`systemctl reload keepalived\``,
-    applyFix: async (lab) => {
+    // The doctor's fix: change the real_server line, then `systemctl reload keepalived`.
+    edit: async (lab) => {
       await restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port });
       await writeKeepalived(lab, LAB_REAL_SERVERS);
-      await reloadKeepalived(lab);
     },
   },
   {
@@ -289,10 +295,8 @@ export const FAULTS: readonly Fault[] = [
       await reloadKeepalived(lab);
     },
     fix: `in keepalived.conf name rs1 by its address on the director's own network: \`real_server ${LAB.lan.rs1} ${LAB.port}\`, then \`systemctl reload keepalived\``,
-    applyFix: async (lab) => {
-      await writeKeepalived(lab, LAB_REAL_SERVERS);
-      await reloadKeepalived(lab);
-    },
+    // The doctor's fix: name rs1 by its LAN address at the real_server line, then `systemctl reload keepalived`.
+    edit: (lab) => writeKeepalived(lab, LAB_REAL_SERVERS),
   },
   {
     id: 'director-without-vip',
@@ -308,13 +312,8 @@ export const FAULTS: readonly Fault[] = [
       const holders = await waitForVipHolders(lab, []);
       if (holders.length > 0) throw new Error(`the VIP is still held by ${holders.join(', ')}`);
     },
-    fix: `start keepalived on the director (systemctl start keepalived); without keepalived: ip addr add ${VIP}/32 dev eth0`,
-    applyFix: async (lab) => {
-      if (!lab.keepalived) return sh(lab, 'director', `ip addr add ${VIP}/32 dev eth0`);
-      for (const node of DIRECTORS) await startKeepalived(keepalivedNode(lab, node));
-      const holders = await waitForVipHolders(lab, ['director']);
-      if (holders.join(',') !== 'director') throw new Error(`after starting keepalived the VIP is held by ${holders.join(', ') || 'nobody'}`);
-    },
+    // The doctor's fix is `systemctl restart keepalived`, which the lab runs with its keepalived stand-in (run-fix.ts).
+    fix: `start keepalived on the director (systemctl restart keepalived); without keepalived: ip addr add ${VIP}/32 dev eth0`,
   },
   {
     id: 'rs-arp-ignore-8',
@@ -324,7 +323,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'dropped',
     inject: (lab) => sysctls(lab, 'rs1', { 'net.ipv4.conf.all.arp_ignore': '8' }),
-    ...commandFix('rs1', APPLY),
+    ...commandFix(APPLY),
   },
   {
     id: 'rs-service-v6only',
@@ -335,7 +334,7 @@ export const FAULTS: readonly Fault[] = [
     symptom: 'refused',
     inject: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '::', port: LAB.port, ipv6Only: true }),
     fix: `make the service listen on 0.0.0.0:${LAB.port} too (or without IPV6_V6ONLY) and restart it`,
-    applyFix: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port }),
+    edit: (lab) => restartHttpService(lab.rs1.ns, { name: 'rs1', host: '0.0.0.0', port: LAB.port }),
   },
   {
     id: 'rs-dead-gateway',
@@ -346,7 +345,7 @@ export const FAULTS: readonly Fault[] = [
     symptom: 'dropped',
     doctorArgs: ['--client', LAB.lan.client],
     inject: (lab) => sh(lab, 'rs1', `ip route add ${LAB.lan.client}/32 via ${DEAD_GATEWAY} dev eth0`),
-    ...commandFix('rs1', `ip route del ${LAB.lan.client}/32 via ${DEAD_GATEWAY} dev eth0`),
+    ...commandFix(`ip route del ${LAB.lan.client}/32 via ${DEAD_GATEWAY} dev eth0`),
   },
   {
     id: 'director-ct-invalid-drop',
@@ -362,7 +361,7 @@ export const FAULTS: readonly Fault[] = [
       await sh(lab, 'director', INVALID_DROP_FIREWALL);
       await sysctls(lab, 'director', { 'net.netfilter.nf_conntrack_tcp_loose': '0' });
     },
-    ...commandFix('director', 'sysctl -w net.netfilter.nf_conntrack_tcp_loose=1'),
+    ...commandFix('sysctl -w net.netfilter.nf_conntrack_tcp_loose=1'),
   },
   {
     id: 'director-output-last-drop',
@@ -372,7 +371,7 @@ export const FAULTS: readonly Fault[] = [
     severity: 'error',
     symptom: 'dropped',
     inject: (lab) => sh(lab, 'director', LAST_RULE_DROP_OUTPUT_FIREWALL),
-    ...commandFix('director', `nft insert rule inet filter output ip daddr ${VIP} tcp dport ${LAB.port} accept`),
+    ...commandFix(`nft insert rule inet filter output ip daddr ${VIP} tcp dport ${LAB.port} accept`),
   },
 ];
 

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { errorFindings, findingIds } from '../../src/lab/doctor-run.js';
 import { restartHttpService } from '../../src/lab/http-service.js';
 import { applyLbfw, DIRECTORS, keepalivedPathOf, LAB, reloadKeepalived, type Lab } from '../../src/lab/topology.js';
+import type { DoctorFixSteps } from '../../src/lab/doctor-run.js';
+import type { ExecutionContext } from 'ava';
 import { doctor, one, sh, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
 
@@ -124,29 +126,47 @@ async function curlVip(lab: Lab): Promise<{ ok: boolean; answer: string }> {
   return { ok: result.code === 0, answer: (result.code === 0 ? result.stdout : result.stderr).trim() };
 }
 
-/** The NAT fix as the doctor prints it: `lbfw apply ... (or at once, until the next boot: sysctl -w ...)`. */
-function natFixParts(fix: string): [string, string] | undefined {
-  const parts = /^(lbfw apply .+?) \(or at once, until the next boot: (sysctl -w \S+)\)$/.exec(fix);
-  return parts === null ? undefined : [parts[1] ?? '', parts[2] ?? ''];
+/** The NAT fix as the doctor gives it in --json: `lbfw apply ...` to run, `sysctl -w ...` as the note's immediate alternative. */
+function natFixParts(steps: DoctorFixSteps | undefined): [string, string] | undefined {
+  const now = /^or at once, until the next boot: (sysctl -w \S+)$/.exec(steps?.note ?? '')?.[1];
+  return steps?.run.length !== 1 || steps.edit !== undefined || now === undefined ? undefined : [steps.run[0] ?? '', now];
+}
+
+/**
+ * natLab makes the lab's service a NAT one (keepalived.conf says `lb_kind
+ * NAT`; lbfw.yaml says `forwarding: FORWARDING` or, when undefined, nothing:
+ * lbfw derives it from keepalived.conf), applies lbfw on the directors, and
+ * routes the real servers' and the client's traffic through the director.
+ */
+async function natLab(t: ExecutionContext, lab: Lab, forwarding: 'dr' | 'nat' | undefined): Promise<void> {
+  for (const node of DIRECTORS) {
+    const conf = keepalivedPathOf(lab, node);
+    await writeFile(conf, (await readFile(conf, 'utf8')).replace('lvs_method DR', 'lb_kind NAT'));
+    const yaml = path.join(lab[node].dir, 'lbfw.yaml');
+    if (forwarding !== undefined) await writeFile(yaml, `${await readFile(yaml, 'utf8')}forwarding: ${forwarding}\n`);
+  }
+  await reloadKeepalived(lab);
+  const applied = await applyLbfw(lab, DIRECTORS);
+  for (const node of DIRECTORS) t.is(applied[node]?.code, 0, `lbfw apply on ${node}: ${applied[node]?.stdout}${applied[node]?.stderr}`);
+  // NAT real servers route their replies through the director. Their own firewall (lbfw's DR real server
+  // profile accepts the VIP, not RIP:80 from clients) is not what these tests judge: they run without one.
+  for (const node of ['rs1', 'rs2'] as const) await sh(lab, node, `ip route replace default via ${LAB.lan.director} && nft delete table inet lbfw`);
+  // The client reaches the VIP by the uplink, so the replies must come back through the director (on the LAN they would not).
+  await sh(lab, 'client', `ip route add ${LAB.vip}/32 via ${LAB.uplink.director} dev eth2`);
+}
+
+/** lbfwForward reads lbfw's forward chain on the director: its policy and what its NAT reply rule accepted. */
+async function lbfwForward(lab: Lab): Promise<{ policy: string; repliesAccepted: number }> {
+  const listed = await lab.sh('director', 'nft list chain inet lbfw forward');
+  const policy = /hook forward priority \S+; policy (\w+);/.exec(listed.stdout)?.[1] ?? `? (${listed.stdout}${listed.stderr})`;
+  const accepted = /@rs_replies4 counter packets (\d+) bytes \d+ accept/.exec(listed.stdout)?.[1];
+  return { policy, repliesAccepted: accepted === undefined ? 0 : Number(accepted) };
 }
 
 systemTest('NAT profile: a NAT director (lb_kind NAT) with ip_forward 0 forwards no real server reply and every request fails; the doctor judges it by director-nat and names ip_forward; both printed fixes make requests work, no error left', async (t) => {
   await withHealthyLab(t, async (lab) => {
     // The service by NAT: keepalived.conf says so, lbfw.yaml too (lbfw's forward chain then accepts the replies).
-    for (const node of DIRECTORS) {
-      const conf = keepalivedPathOf(lab, node);
-      await writeFile(conf, (await readFile(conf, 'utf8')).replace('lvs_method DR', 'lb_kind NAT'));
-      const yaml = path.join(lab[node].dir, 'lbfw.yaml');
-      await writeFile(yaml, `${await readFile(yaml, 'utf8')}forwarding: nat\n`);
-    }
-    await reloadKeepalived(lab);
-    const applied = await applyLbfw(lab, DIRECTORS);
-    for (const node of DIRECTORS) t.is(applied[node]?.code, 0, `lbfw apply on ${node}: ${applied[node]?.stdout}${applied[node]?.stderr}`);
-    // NAT real servers route their replies through the director. Their own firewall (lbfw's DR real server
-    // profile accepts the VIP, not RIP:80 from clients) is not what this test judges: they run without one.
-    for (const node of ['rs1', 'rs2'] as const) await sh(lab, node, `ip route replace default via ${LAB.lan.director} && nft delete table inet lbfw`);
-    // The client reaches the VIP by the uplink, so the replies must come back through the director (on the LAN they would not).
-    await sh(lab, 'client', `ip route add ${LAB.vip}/32 via ${LAB.uplink.director} dev eth2`);
+    await natLab(t, lab, 'nat');
 
     // The twin: lbfw's director-nat profile set ip_forward 1.
     t.is((await lab.sh('director', 'cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1');
@@ -173,7 +193,7 @@ systemTest('NAT profile: a NAT director (lb_kind NAT) with ip_forward 0 forwards
     t.is(finding?.severity, 'error', JSON.stringify(report.findings, null, 2));
     t.regex(finding?.what ?? '', /net\.ipv4\.ip_forward.* 0.*\(profile director-nat\)/);
     t.regex(finding?.breaks ?? '', /replies are routed through the director, which must forward them/);
-    const [apply, now] = natFixParts(finding?.fix ?? '') ?? [];
+    const [apply, now] = natFixParts(finding?.fixSteps) ?? [];
     t.is(apply, `lbfw apply --config ${path.join(lab.director.dir, 'lbfw.yaml')} --keepalived ${keepalivedPathOf(lab, 'director')} --profile director-nat`, finding?.fix);
     t.is(now, 'sysctl -w net.ipv4.ip_forward=1', finding?.fix);
 
@@ -191,6 +211,34 @@ systemTest('NAT profile: a NAT director (lb_kind NAT) with ip_forward 0 forwards
     const atOnce = await curlVip(lab);
     t.true(atOnce.ok, `after \`${now ?? ''}\`: ${atOnce.answer}`);
     t.false((await doctor(t, lab, 'director')).findings.some((f) => f.id === 'lbfw-sysctl'));
+  });
+});
+
+systemTest("NAT derived from keepalived.conf: with lb_kind NAT and no forwarding: in lbfw.yaml, lbfw's forward chain (policy drop) accepts the real servers' replies and requests work; lbfw.yaml saying forwarding: dr drops them at that chain, and the doctor says so", async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    await natLab(t, lab, undefined);
+    const forward = await lbfwForward(lab);
+    t.is(forward.policy, 'drop', "lbfw's forward chain drops what it does not accept");
+    t.is((await lab.sh('director', 'cat /proc/sys/net/ipv4/ip_forward')).stdout.trim(), '1', 'the derived NAT director gets the director-nat profile');
+    const served = await curlVip(lab);
+    t.true(served.ok && /^rs[12]$/.test(served.answer), `by NAT a real server answers: ${served.answer}`);
+    t.true((await lbfwForward(lab)).repliesAccepted > forward.repliesAccepted, "the reply passed lbfw's forward chain by its NAT reply rule");
+    t.true((await natCounters(lab)).replies > 0, 'and was given the VIP back');
+    const twin = await doctor(t, lab, 'director');
+    t.deepEqual(errorFindings(twin).map((f) => `${f.id}: ${f.what}`), []);
+  });
+  // The failing twin: the operator's lbfw.yaml overrides the derivation.
+  await withHealthyLab(t, async (lab) => {
+    await natLab(t, lab, 'dr');
+    const before = await natCounters(lab);
+    const broken = await curlVip(lab);
+    t.false(broken.ok, `with forwarding: dr the replies die at the director: ${broken.answer}`);
+    const after = await natCounters(lab);
+    t.true(after.requests > before.requests, 'the requests reached a real server');
+    t.is(after.replies, before.replies, 'no reply got past the forward hook');
+    const report = await doctor(t, lab, 'director');
+    t.log(JSON.stringify(report.findings, null, 2));
+    t.not(errorFindings(report).length, 0, 'the doctor reports an error for a NAT director that forwards no reply');
   });
 });
 
