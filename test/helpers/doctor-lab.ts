@@ -6,6 +6,7 @@
 import type { ExecutionContext } from 'ava';
 import { runDoctor, type DoctorFinding, type DoctorReport } from '../../src/lab/doctor-run.js';
 import { keepalivedInstalled } from '../../src/lab/keepalived.js';
+import { runFixSteps } from '../../src/lab/run-fix.js';
 import { describeRequest, type VipProbe } from '../../src/lab/probe.js';
 import { applyLbfw, createLab, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
 import { systemTest } from './system.js';
@@ -58,4 +59,20 @@ export function one(t: ExecutionContext, report: DoctorReport, id: string): Doct
 export async function sh(lab: Lab, node: Parameters<Lab['sh']>[0], command: string): Promise<void> {
   const result = await lab.sh(node, command);
   if (result.code !== 0) throw new Error(`${node}: ${command}: ${result.stdout}${result.stderr}`);
+}
+
+/**
+ * runPrinted runs a finding's fix exactly as the doctor gave it in --json:
+ * each command line of its fixSteps in the node (`sh -c LINE`), in order. A
+ * fix that needs an edit by hand fails the test unless the test made that
+ * edit itself and says so (`edited`).
+ */
+export async function runPrinted(t: ExecutionContext, lab: Lab, node: LbfwNodeName, finding: DoctorFinding | undefined, options: { readonly edited?: boolean } = {}): Promise<void> {
+  const steps = finding?.fixSteps;
+  if (steps === undefined) return t.fail(`${finding?.id ?? 'the finding'} has no fixSteps: ${JSON.stringify(finding)}`);
+  if (options.edited === true) t.not(steps.edit, undefined, `${finding?.id ?? ''}: the test edited, but the fix asks for no edit`);
+  else t.is(steps.edit, undefined, `${finding?.id ?? ''}: the fix needs an edit by hand: ${steps.edit ?? ''}`);
+  t.not(steps.run.length, 0, `${finding?.id ?? ''}: the fix has no command line`);
+  const ran = await runFixSteps(lab, node, steps);
+  t.deepEqual(ran.map((r) => r.code), steps.run.map(() => 0), `${finding?.id ?? ''}'s fix as printed: ${JSON.stringify(ran, null, 2)}`);
 }

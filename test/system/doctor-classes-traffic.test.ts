@@ -9,12 +9,12 @@
 import type { ExecutionContext } from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorFindings, findingIds } from '../../src/lab/doctor-run.js';
+import { errorFindings, findingIds, type DoctorFixSteps } from '../../src/lab/doctor-run.js';
 import { restartHttpService } from '../../src/lab/http-service.js';
 import { answeredNodes, probeVip, symptomsOf } from '../../src/lab/probe.js';
 import { holdsAddress, keepalivedPid, startKeepalived, stopKeepalived, waitFor } from '../../src/lab/keepalived.js';
 import { applyLbfw, DIRECTORS, keepalivedNode, keepalivedPathOf, LAB, reloadKeepalived, waitForVipHolders } from '../../src/lab/topology.js';
-import { doctor, one, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
+import { doctor, one, runPrinted, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
 
 /** Another tool's firewall on the director: drop what conntrack calls invalid, before IPVS (input, priority -10). */
@@ -45,10 +45,10 @@ async function halfOpen(lab: Parameters<typeof sh>[0]): Promise<string[]> {
   return lines;
 }
 
-/** The two ways the conntrack-tcp-loose fix offers: `CMD   (or accept the VIP services before that rule: CMD)`. */
-function fixAlternatives(fix: string): [string, string] | undefined {
-  const parts = /^(.+?)\s+\(or accept the VIP services before that rule: (.+)\)$/.exec(fix);
-  return parts === null ? undefined : [parts[1] ?? '', parts[2] ?? ''];
+/** The two ways the conntrack-tcp-loose fix offers: the command to run, and the alternative in its note (`or accept the VIP services before that rule: CMD`). */
+function fixAlternatives(steps: DoctorFixSteps | undefined): [string, string] | undefined {
+  const accept = /^or accept the VIP services before that rule: (.+)$/.exec(steps?.note ?? '')?.[1];
+  return steps?.run.length !== 1 || accept === undefined ? undefined : [steps.run[0] ?? '', accept];
 }
 
 systemTest("conntrack-tcp-loose: with lbfw's notrack VIP traffic is untracked and works (no finding); under another tool's invalid drop the second packet of each DR flow dies, the doctor names it and both printed fixes work", async (t) => {
@@ -73,7 +73,7 @@ systemTest("conntrack-tcp-loose: with lbfw's notrack VIP traffic is untracked an
     const finding = one(t, await doctor(t, lab, 'director'), 'conntrack-tcp-loose');
     t.is(finding?.severity, 'error');
     t.regex(finding?.what ?? '', /nf_conntrack_tcp_loose is 0 and rule "ct state invalid drop" \(handle \d+\) of chain inet filter input drops it for tcp 203\.0\.113\.10:80/);
-    const [sysctl, accept] = fixAlternatives(finding?.fix ?? '') ?? [];
+    const [sysctl, accept] = fixAlternatives(finding?.fixSteps) ?? [];
     t.truthy(accept, `two alternatives expected in: ${finding?.fix ?? ''}`);
 
     // Second alternative as printed: accept the VIP service before the invalid drop.
@@ -113,7 +113,7 @@ systemTest('keepalived-fwmark-unset: a fwmark virtual_server without a rule sett
     t.is(finding?.severity, 'error');
     t.regex(finding?.what ?? '', /virtual_server fwmark 1 \(.*keepalived\.conf:\d+\) matches packets carrying mark 1, and no rule of the nftables ruleset sets that mark/);
 
-    await sh(lab, 'director', finding?.fix ?? 'false');
+    await runPrinted(t, lab, 'director', finding);
     const fixed = await probeVip(lab);
     t.true(fixed.ok, `after \`${finding?.fix ?? ''}\`:\n${show(fixed)}`);
     t.deepEqual(answeredNodes(fixed), ['rs1', 'rs2']);
@@ -265,7 +265,7 @@ systemTest('IPv6 VIPs: a real server whose VIPs are all IPv6 gets no ARP finding
     t.is(finding?.severity, 'error');
     t.regex(finding?.what ?? '', /VIP 2001:db8::10 is on eth0, which answers neighbour solicitations \(IPv6 ND\)/);
     t.notRegex(`${finding?.what ?? ''} ${finding?.breaks ?? ''}`, /\bARP\b/);
-    await sh(lab, 'rs1', finding?.fix ?? 'false');
+    await runPrinted(t, lab, 'rs1', finding);
     t.is(await ndAnswer(lab, V6.vip), '', `after \`${finding?.fix ?? ''}\` nobody answers ND for the VIP`);
     t.false(findingIds(await doctor(t, lab, 'rs1')).includes('rs-vip-on-arp-iface'));
   });
@@ -278,8 +278,8 @@ systemTest('fixes run as printed: given --config and --blacklist, the doctor rep
     const broken = await probeVip(lab);
     t.deepEqual(symptomsOf(broken), ['bypass'], show(broken));
     const finding = one(t, await doctor(t, lab, 'rs1', ['--config', config, '--blacklist', '/dev/null']), 'rs-arp-ignore');
-    const apply = /^(lbfw apply .+?) \(or at once/.exec(finding?.fix ?? '')?.[1];
-    t.is(apply, `lbfw apply --config ${config} --blacklist /dev/null`, finding?.fix);
+    const apply = finding?.fixSteps?.run[0];
+    t.deepEqual(finding?.fixSteps?.run, [`lbfw apply --config ${config} --blacklist /dev/null`], finding?.fix);
     // As printed, in a shell that has no LBFW_CONFIG: the flags alone name the host's config.
     await sh(lab, 'rs1', `unset LBFW_CONFIG; ${apply ?? 'false'}`);
     const fixed = await probeVip(lab);

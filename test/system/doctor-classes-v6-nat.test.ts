@@ -14,7 +14,7 @@ import { restartHttpService } from '../../src/lab/http-service.js';
 import { applyLbfw, DIRECTORS, keepalivedPathOf, LAB, reloadKeepalived, type Lab } from '../../src/lab/topology.js';
 import type { DoctorFixSteps } from '../../src/lab/doctor-run.js';
 import type { ExecutionContext } from 'ava';
-import { doctor, one, sh, withHealthyLab } from '../helpers/doctor-lab.js';
+import { doctor, one, runPrinted, sh, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
 
 /** The IPv6 addresses of the family test (documentation prefix): the LAN gets a /64 beside its IPv4 /24. */
@@ -214,7 +214,7 @@ systemTest('NAT profile: a NAT director (lb_kind NAT) with ip_forward 0 forwards
   });
 });
 
-systemTest("NAT derived from keepalived.conf: with lb_kind NAT and no forwarding: in lbfw.yaml, lbfw's forward chain (policy drop) accepts the real servers' replies and requests work; lbfw.yaml saying forwarding: dr drops them at that chain, and the doctor says so", async (t) => {
+systemTest("NAT derived from keepalived.conf: with lb_kind NAT and no forwarding: in lbfw.yaml, lbfw's forward chain (policy drop) accepts the real servers' replies and requests work; lbfw.yaml saying forwarding: dr drops them at that chain, fw-blocks-nat-replies names it and its fix (the edit, then the printed lbfw apply) makes requests work", async (t) => {
   await withHealthyLab(t, async (lab) => {
     await natLab(t, lab, undefined);
     const forward = await lbfwForward(lab);
@@ -237,8 +237,23 @@ systemTest("NAT derived from keepalived.conf: with lb_kind NAT and no forwarding
     t.true(after.requests > before.requests, 'the requests reached a real server');
     t.is(after.replies, before.replies, 'no reply got past the forward hook');
     const report = await doctor(t, lab, 'director');
-    t.log(JSON.stringify(report.findings, null, 2));
-    t.not(errorFindings(report).length, 0, 'the doctor reports an error for a NAT director that forwards no reply');
+    const yaml = path.join(lab.director.dir, 'lbfw.yaml');
+    const replies = report.findings.filter((f) => f.id === 'fw-blocks-nat-replies');
+    t.is(replies.length, 2, JSON.stringify(report.findings, null, 2));
+    for (const finding of replies) {
+      t.is(finding.severity, 'error');
+      t.regex(finding.what, /^NAT reply of real server tcp 203\.0\.113\.1[12]:80: chain inet lbfw forward \(hook forward, policy drop\) has no rule that accepts it/);
+    }
+    // ip_forward alone (the director-nat profile's finding) would not do: lbfw's forward chain still drops the replies.
+    const steps = replies[0]?.fixSteps;
+    t.is(steps?.edit, `set forwarding: nat in ${yaml} (or remove its forwarding: dr)`);
+    await writeFile(yaml, (await readFile(yaml, 'utf8')).replace('forwarding: dr\n', 'forwarding: nat\n'));
+    await runPrinted(t, lab, 'director', replies[0], { edited: true });
+    const fixed = await curlVip(lab);
+    t.true(fixed.ok && /^rs[12]$/.test(fixed.answer), `after the edit and \`${steps?.run.join(' && ') ?? ''}\`: ${fixed.answer}`);
+    const cleared = await doctor(t, lab, 'director');
+    t.false(findingIds(cleared).includes('fw-blocks-nat-replies'), JSON.stringify(cleared.findings, null, 2));
+    t.deepEqual(errorFindings(cleared).map((f) => `${f.id}: ${f.what}`), []);
   });
 });
 

@@ -14,7 +14,7 @@ import { startKeepalived, stopKeepalived } from '../../src/lab/keepalived.js';
 import { tcpConnects } from '../../src/lab/netns.js';
 import { probeVip } from '../../src/lab/probe.js';
 import { keepalivedNode, keepalivedPathOf, LAB, vipHolders, waitForVipHolders, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
-import { doctor, one, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
+import { doctor, one, runPrinted, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
 import { readFile, writeFile } from 'node:fs/promises';
 
@@ -40,7 +40,7 @@ systemTest('healthy twins give no error; iptables-nft, legacy iptables and healt
     t.regex(lo?.breaks ?? '', /nothing reaches 127\.0\.0\.1.*DR traffic for the VIPs on lo is still delivered/);
     await sh(lab, 'rs1', 'ip link set lo down');
     t.not((await lab.sh('rs1', 'ping -c1 -W1 127.0.0.1')).code, 0, 'with lo down loopback traffic fails, as the doctor says');
-    await sh(lab, 'rs1', lo?.fix ?? 'false');
+    await runPrinted(t, lab, 'rs1', lo);
     t.is((await lab.sh('rs1', 'ping -c1 -W1 127.0.0.1')).code, 0);
     t.false(findingIds(await doctor(t, lab, 'rs1')).includes('lo-down'));
 
@@ -53,7 +53,7 @@ systemTest('healthy twins give no error; iptables-nft, legacy iptables and healt
     t.false(blocked.ok, show(blocked));
     const nftFinding = one(t, await doctor(t, lab, 'rs1'), 'rs-fw-blocks-vip');
     t.regex(nftFinding?.what ?? '', /chain ip filter INPUT \(hook input, policy drop\) has no rule that accepts it/);
-    await sh(lab, 'rs1', nftFinding?.fix ?? 'false');
+    await runPrinted(t, lab, 'rs1', nftFinding);
     t.true((await probeVip(lab)).ok);
     const after = await doctor(t, lab, 'rs1');
     t.false(findingIds(after).includes('rs-fw-blocks-vip'));
@@ -77,7 +77,7 @@ systemTest('healthy twins give no error; iptables-nft, legacy iptables and healt
     t.false(await tcpConnects(lab.director.ns, LAB.lan.rs1, LAB.port, 2), "the director's health check to rs1's own address fails");
     const hc = one(t, await doctor(t, lab, 'rs1'), 'rs-fw-blocks-health-check');
     t.is(hc?.severity, 'error');
-    await sh(lab, 'rs1', hc?.fix ?? 'false');
+    await runPrinted(t, lab, 'rs1', hc);
     t.true(await tcpConnects(lab.director.ns, LAB.lan.rs1, LAB.port, 2));
     t.false(findingIds(await doctor(t, lab, 'rs1')).includes('rs-fw-blocks-health-check'));
   });
@@ -92,7 +92,7 @@ vrrpTest('real keepalived: dropping VRRP between the directors gives split brain
     const finding = one(t, await doctor(t, lab, 'director2'), 'fw-blocks-vrrp');
     t.is(finding?.severity, 'error');
     t.regex(finding?.what ?? '', /VRRP \(IP protocol 112\) from peer 203\.0\.113\.1/);
-    await sh(lab, 'director2', finding?.fix ?? 'false');
+    await runPrinted(t, lab, 'director2', finding);
     t.deepEqual(await waitForVipHolders(lab, ['director']), ['director'], 'director2 hears the MASTER again and gives the VIP back');
     t.false(findingIds(await doctor(t, lab, 'director2')).includes('fw-blocks-vrrp'));
     t.true((await probeVip(lab)).ok);

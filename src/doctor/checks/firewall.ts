@@ -11,6 +11,7 @@ import { formatEndpoint } from '../../config/merge.js';
 import { TABLE_FAMILY, TABLE_NAME } from '../../ruleset/types.js';
 import type { Facts } from '../facts.js';
 import { chainName, describeDrop, describeRule, EXTERNAL, droppedBy, unjudgedExpressions, untrackedBy, type HookVerdict, type Packet } from '../nft-eval.js';
+import { forwardingMethod } from '../../keepalived/model.js';
 import { isLabDrTable } from './ipvs.js';
 import { editFix, runFix } from '../fix.js';
 import type { Check, Finding, Severity } from '../types.js';
@@ -46,12 +47,12 @@ function ipWord(family: Family): string {
   return family === 4 ? 'ip' : 'ip6';
 }
 
-function blockedFindings(facts: Facts, id: string, severity: Severity, needed: readonly Needed[], breaks: (n: Needed) => string): Finding[] {
+function blockedFindings(facts: Facts, id: string, severity: Severity, needed: readonly Needed[], breaks: (n: Needed) => string, hook = 'input'): Finding[] {
   const model = nftModel(facts);
   if (model === undefined) return [];
   const seen = new Set<string>();
   return needed.flatMap((n): Finding[] => {
-    const dropped = droppedBy(model, 'input', n.packet, isLabEmulation);
+    const dropped = droppedBy(model, hook, n.packet, isLabEmulation);
     if (dropped === undefined) return [];
     const key = `${n.label}|${chainName(dropped.chain)}`;
     if (seen.has(key)) return [];
@@ -150,6 +151,47 @@ export const fwBlocksSync: Check = {
   run: (facts) =>
     blockedFindings(facts, 'fw-blocks-sync', 'warning', syncNeeded(facts), () =>
       'the backup director never learns the master\'s connections, so on failover every established connection through the VIPs breaks'),
+};
+
+/**
+ * The replies of NAT real servers: keepalived.conf forwards them by NAT
+ * (lvs_method NAT, or none: keepalived's default), so they come back through
+ * this director's forward hook, from the real server's address and port.
+ * lbfw's forward chain accepts them only with `forwarding: nat` (derived
+ * from keepalived.conf unless lbfw.yaml says otherwise).
+ */
+function natRepliesNeeded(facts: Facts): Needed[] {
+  const iifname = singleOr(directorRsIfaces(facts));
+  const hint = facts.config.file === undefined ? undefined : `set forwarding: nat in ${facts.config.file} (or remove its forwarding: dr)`;
+  return (facts.keepalived?.model?.virtualServers ?? []).flatMap((vs) =>
+    vs.realServers
+      .filter((rs) => forwardingMethod(vs, rs) === 'NAT' && rs.port !== undefined && vs.protocol !== 'SCTP')
+      .map((rs): Needed => {
+        const protocol = vs.protocol === 'UDP' ? 'udp' : 'tcp';
+        return {
+          label: `NAT reply of real server ${protocol} ${formatEndpoint({ family: rs.family, address: rs.address, port: rs.port ?? 0 })}`,
+          packet: { family: rs.family, saddr: rs.address, l4proto: protocol === 'tcp' ? 6 : 17, sport: rs.port ?? 0, iifname },
+          accept: `${ipWord(rs.family)} saddr ${rs.address} ${protocol} sport ${rs.port ?? 0}`,
+          ...(facts.config.forwarding === 'nat' || hint === undefined ? {} : { configHint: hint }),
+        };
+      }),
+  );
+}
+
+/** fw-blocks-nat-replies: the forward hook drops the replies of NAT real servers. */
+export const fwBlocksNatReplies: Check = {
+  id: 'fw-blocks-nat-replies',
+  title: 'the forward hook accepts the replies of real servers that keepalived forwards by NAT',
+  roles: ['director'],
+  run: (facts) =>
+    blockedFindings(
+      facts,
+      'fw-blocks-nat-replies',
+      'error',
+      natRepliesNeeded(facts),
+      (n) => `with NAT every reply of ${n.packet.saddr ?? 'the real server'} is routed through this director, which drops it: clients of its virtual_server get no answer`,
+      'forward',
+    ),
 };
 
 function serviceNeeded(facts: Facts, iifname: string): Needed[] {
@@ -367,4 +409,4 @@ export const fwLegacyIptables: Check = {
 };
 
 /** The firewall checks. */
-export const FIREWALL_CHECKS: readonly Check[] = [fwBlocksVrrp, fwBlocksSync, fwBlocksVip, rsFwBlocksVip, rsFwBlocksHealthCheck, outputChainDrop, conntrackTcpLoose, fwUnjudged, fwLegacyIptables];
+export const FIREWALL_CHECKS: readonly Check[] = [fwBlocksVrrp, fwBlocksSync, fwBlocksNatReplies, fwBlocksVip, rsFwBlocksVip, rsFwBlocksHealthCheck, outputChainDrop, conntrackTcpLoose, fwUnjudged, fwLegacyIptables];

@@ -37,7 +37,7 @@ test('The healthy director gives no finding at all.', (t) => {
   t.deepEqual(report.checksRun, [
     'vip-absent', 'vip-iface-down', 'iface-missing', 'lo-down', 'rs-not-connected', 'rp-filter-vip', 'send-redirects', 'proxy-arp',
     'lbfw-sysctl', 'ipvs-missing', 'ipvs-service-missing', 'dr-port-remap', 'expire-nodest-conn', 'expire-quiescent-template',
-    'conntrack-full', 'fw-blocks-vrrp', 'fw-blocks-sync', 'fw-blocks-vip', 'output-chain-drop', 'conntrack-tcp-loose', 'fw-unjudged',
+    'conntrack-full', 'fw-blocks-vrrp', 'fw-blocks-sync', 'fw-blocks-nat-replies', 'fw-blocks-vip', 'output-chain-drop', 'conntrack-tcp-loose', 'fw-unjudged',
     'fw-legacy-iptables', 'fw-vrrp-spoofable', 'fw-vrrp6-any-link-local', 'fw-ipv4-mapped', 'fw-invalid-accepted', 'fw-icmp-error-unrelated',
     'fw-icmp-redirect', 'fw-forward-open', 'keepalived-config-error', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
     'keepalived-deprecated', 'keepalived-unicast-peer-self', 'keepalived-unicast-src-missing', 'sync-daemon-iface', 'vrrp-iface-missing',
@@ -298,6 +298,18 @@ test("lbfw's table without the peer (stale)", finds, 'fw-blocks-vrrp', director(
 test("another tool's input chain without IPVS sync", finds, 'fw-blocks-sync', director((d) => {
   d.nftRuleset!.push(...sshOnlyFilter());
 }), { severity: 'warning', what: [/IPVS sync \(UDP 8848 to 224\.0\.0\.81\) from peer 192\.0\.2\.3/] });
+
+test("lbfw's forward chain of a DR director under a NAT virtual_server (lbfw.yaml says forwarding: dr)", finds, 'fw-blocks-nat-replies', director((d) => {
+  d.keepalived = keepalivedFacts(KEEPALIVED_CONF.replace('lvs_method DR', 'lvs_method NAT')) as NonNullable<typeof d.keepalived>;
+  d.config = { ...d.config, forwarding: 'dr' };
+  d.nftRuleset!.push(nftChain('inet', 'lbfw', 'forward', 'forward', 'drop'), nftRule('inet', 'lbfw', 'forward', 40, [{ counter: { packets: 0, bytes: 0 } }], 'forward-policy-drop'));
+}), {
+  severity: 'error',
+  what: [/^NAT reply of real server tcp 198\.51\.100\.2\d:\d+: chain inet lbfw forward \(hook forward, policy drop\) has no rule that accepts it/],
+  breaks: /routed through this director, which drops it/,
+  fix: /^set forwarding: nat in \/etc\/lbfw\/lbfw\.yaml \(or remove its forwarding: dr\), then lbfw apply --config \/etc\/lbfw\/lbfw\.yaml$/,
+  count: 2,
+});
 
 test("another tool's input chain without the VIP services", finds, 'fw-blocks-vip', director((d) => {
   d.nftRuleset!.push(...sshOnlyFilter());

@@ -67,7 +67,7 @@ test('Check ids are unique, and there are at least 25 across both roles.', (t) =
 test('Every id the lab scenarios use exists.', (t) => {
   const wanted = [
     'ipvs-missing', 'rp-filter-vip', 'vip-absent', 'send-redirects', 'proxy-arp', 'rs-not-connected', 'dr-port-remap',
-    'fw-blocks-vrrp', 'fw-blocks-sync', 'fw-blocks-vip', 'output-chain-drop', 'conntrack-full', 'expire-nodest-conn',
+    'fw-blocks-vrrp', 'fw-blocks-sync', 'fw-blocks-nat-replies', 'fw-blocks-vip', 'output-chain-drop', 'conntrack-full', 'expire-nodest-conn',
     'expire-quiescent-template', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
     'keepalived-deprecated', 'sync-daemon-iface', 'vrrp-iface-missing', 'blacklist-protected', 'lbfw-drift',
     'rs-vip-not-on-lo', 'rs-vip-wide-prefix', 'rs-vip-on-arp-iface', 'rs-arp-ignore', 'rs-arp-announce',
