@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { restartHttpService } from './http-service.js';
 import type { Symptom } from './probe.js';
 import { DIRECTORS, keepalivedNode, LAB, LAB_REAL_SERVERS, reloadKeepalived, waitForVipHolders, writeKeepalived, type Lab, type LbfwNodeName } from './topology.js';
-import { startKeepalived, stopKeepalived } from './keepalived.js';
+import { stopKeepalived } from './keepalived.js';
 
 /** The doctor check ids the lab's faults are reported under. */
 export type DoctorCheckId =

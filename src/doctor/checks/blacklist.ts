@@ -2,7 +2,7 @@
  * The static blacklist against the addresses it must never cover: VIPs, real
  * servers, peer directors, management sources and the operator's session.
  */
-import { editFix, runFix } from '../fix.js';
+import { runFix } from '../fix.js';
 import type { Check } from '../types.js';
 import { lbfwCommand } from '../view.js';
 

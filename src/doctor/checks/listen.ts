@@ -8,7 +8,7 @@ import { formatEndpoint } from '../../config/merge.js';
 import { addressToBigInt, bigIntToAddress } from '../../net/address.js';
 import type { ListeningSocket } from '../proc-net.js';
 import type { V6onlySocket } from '../ss.js';
-import { editFix, runFix } from '../fix.js';
+import { editFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 
 /** socketIpv4: the IPv4 address a socket listens on, for IPv4 sockets and IPv4-mapped IPv6 ones. */

@@ -8,7 +8,7 @@ import type { Role } from '../../config/model.js';
 import type { SysctlResult } from '../../sysctl/judge.js';
 import type { Facts } from '../facts.js';
 import type { Check, Finding, Severity } from '../types.js';
-import { applyFix, clientIfaces, directorRsIfaces, directorVipIfaces, judgeConf, lbfwCommand, vips } from '../view.js';
+import { applyFix, clientIfaces, directorRsIfaces, directorVipIfaces, judgeConf, vips } from '../view.js';
 
 /** sidePhrase says which of `all` and the interface must change, from the judge's writes. */
 export function sidePhrase(result: SysctlResult, iface: string): string {
