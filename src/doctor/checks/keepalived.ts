@@ -45,7 +45,8 @@ export const keepalivedConfigError: Check = {
                 severity === 'error'
                   ? 'keepalived ignores or refuses what it cannot parse, and the doctor cannot check the VRRP and virtual_server settings'
                   : "the peer's VRRP settings cannot be compared with this director's",
-              ...editFix('fix what keepalived reports', `keepalived --config-test${k.configId === undefined ? '' : ` --config-id ${k.configId}`} --use-file ${k.file}`),
+              // Validating is no fix: the command that shows the problems belongs in the edit, not in `run`.
+              ...editFix(`fix what \`keepalived --config-test${k.configId === undefined ? '' : ` --config-id ${k.configId}`} --use-file ${k.file}\` reports`),
             },
           ],
     ),

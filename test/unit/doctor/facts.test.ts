@@ -302,5 +302,5 @@ test("A peer keepalived.conf that cannot be read gives a fix that repeats the pe
   });
   const facts = await collectFacts(config, { system, env: {}, peerKeepalived: PEER, peerKeepalivedId: 'lb2' });
   const [finding] = runChecks(facts, ['keepalived-config-error']).findings;
-  t.deepEqual(finding?.fixSteps?.run, [`keepalived --config-test --config-id lb2 --use-file ${PEER}`]);
+  t.is(finding?.fixSteps?.edit, `fix what \`keepalived --config-test --config-id lb2 --use-file ${PEER}\` reports`);
 });
