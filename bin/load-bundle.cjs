@@ -39,7 +39,7 @@ function loadBundle(file, { useCache = true } = {}) {
   const module = { exports: {}, filename: file, id: file, loaded: false };
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
   module.loaded = true;
-  return { exports: module.exports, script, bytes, cacheRejected: cachedData !== undefined && script.cachedDataRejected === true };
+  return { exports: module.exports, script, bytes, cacheUsed: cachedData !== undefined && script.cachedDataRejected !== true };
 }
 
 /**

@@ -30,7 +30,7 @@ try {
   console.error(`lbfw: no start-up bundle (esbuild is not installed: ${error.message.split('\n')[0]}); lbfw runs from dist/src`);
   process.exit(0);
 }
-const entry = path.join(root, 'dist', 'src', 'cli', 'main.js');
+const entry = path.join(root, 'dist', 'src', 'cli', 'bundle-entry.js');
 await stat(entry);
 const outfile = path.join(outdir, 'lbfw.cjs');
 await esbuild.build({
@@ -53,14 +53,10 @@ await esbuild.build({
 // vm.Script runs without an ES module loader: an import() left in the bundle would fail at run time.
 if (/\bimport\(/.test(await readFile(outfile, 'utf8'))) throw new Error(`${outfile}: esbuild left a dynamic import() in the bundle`);
 
-// The cache holds what a start-up compiles: the CLI's own set-up and each
-// hot command's (its --help builds it). Made in a child, whose output is not ours.
+// The cache holds what a start-up compiles: src/cli/warm-up.ts runs that
+// path once, unprivileged and in a temporary directory. Made in a child, whose output is not ours.
 const warm = `
   const { writeCodeCache } = require(${JSON.stringify(path.join(root, 'bin', 'load-bundle.cjs'))});
-  writeCodeCache(${JSON.stringify(outfile)}, async ({ main }) => {
-    for (const args of [['--version'], ['apply', '--help'], ['verify', '--help'], ['plan', '--help'], ['overlimit', '--help'], ['blacklist', 'add', '--help']]) {
-      await main(['node', 'lbfw', ...args]);
-    }
-  }).catch((error) => { console.error(error); process.exitCode = 1; });`;
+  writeCodeCache(${JSON.stringify(outfile)}, ({ warmUp }) => warmUp()).catch((error) => { console.error(error); process.exitCode = 1; });`;
 const cached = spawnSync(process.execPath, ['-e', warm], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (cached.status !== 0) throw new Error(`${outfile}.cache: the code cache was not made (exit ${cached.status})`);
