@@ -36,6 +36,8 @@ const outfile = path.join(outdir, 'lbfw.cjs');
 await esbuild.build({
   entryPoints: [entry],
   outfile,
+  // ASCII: bin/load-bundle.cjs then reads the source as one-byte text, without UTF-8 decoding.
+  charset: 'ascii',
   minifyWhitespace: true,
   bundle: true,
   platform: 'node',
@@ -44,14 +46,21 @@ await esbuild.build({
   format: 'cjs',
   target: 'node20',
   // The native binding and the nft program are found at run time, by path.
-  external: ['*.node'],
+  // systeminformation (the doctor's facts only) stays a package, loaded when
+  // the doctor runs: a third of the bundle, and its non-ASCII regular
+  // expressions would make the whole source two-byte text.
+  external: ['*.node', 'systeminformation'],
   // The modules find lbfw's files from their own URL (src/package-info.ts).
   define: { 'import.meta.url': 'lbfwBundleUrl' },
   banner: { js: "const lbfwBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 // vm.Script runs without an ES module loader: an import() left in the bundle would fail at run time.
-if (/\bimport\(/.test(await readFile(outfile, 'utf8'))) throw new Error(`${outfile}: esbuild left a dynamic import() in the bundle`);
+const bundled = await readFile(outfile, 'utf8');
+if (/\bimport\(/.test(bundled)) throw new Error(`${outfile}: esbuild left a dynamic import() in the bundle`);
+// Non-ASCII source is read as UTF-8 and held as two-byte text (slower to decode and to compile lazily).
+const nonAscii = /[^\x00-\x7f]/.exec(bundled);
+if (nonAscii !== null) console.warn(`lbfw: the bundle is not ASCII (${JSON.stringify(bundled.slice(Math.max(0, nonAscii.index - 40), nonAscii.index + 10))}): it starts slower`);
 
 // The cache holds what a start-up compiles: src/cli/warm-up.ts runs that
 // path once, unprivileged and in a temporary directory. Made in a child, whose output is not ours.
