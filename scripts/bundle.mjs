@@ -12,7 +12,7 @@
 // when it first runs. Without esbuild (no devDependencies) this says so and
 // exits 0: lbfw then runs from dist/src as before.
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,4 +68,8 @@ const warm = `
   const { writeCodeCache } = require(${JSON.stringify(path.join(root, 'bin', 'load-bundle.cjs'))});
   writeCodeCache(${JSON.stringify(outfile)}, ({ warmUp }) => warmUp()).catch((error) => { console.error(error); process.exitCode = 1; });`;
 const cached = spawnSync(process.execPath, ['-e', warm], { stdio: ['ignore', 'ignore', 'inherit'] });
-if (cached.status !== 0) throw new Error(`${outfile}.cache: the code cache was not made (exit ${cached.status})`);
+// Without a cache lbfw works, only starts slower: say so, and let the build (npm install) go on.
+if (cached.status !== 0) {
+  await rm(`${outfile}.cache`, { force: true });
+  console.warn(`lbfw: no code cache for the start-up bundle (the warm-up exited ${cached.status ?? cached.signal}); lbfw starts slower`);
+}
