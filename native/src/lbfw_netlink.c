@@ -1,5 +1,6 @@
 /*
- * lbfw-netlink: socket I/O for NETLINK_NETFILTER, nothing else.
+ * lbfw-netlink: socket I/O for NETLINK_NETFILTER (and read-only NETLINK_ROUTE
+ * dumps of links and addresses), nothing else.
  *
  * Every message is built and every reply decoded in TypeScript
  * (src/nft/netlink/); this file only moves bytes, off the main thread:
