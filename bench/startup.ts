@@ -2,6 +2,7 @@
  * Start-up: the boot-time `lbfw apply` of a small config (10 services, 100
  * blacklist entries) against `node -e 0`, both run RUNS times in the same
  * namespace in this run; medians, and their ratio (goal: at most 2x). Also
+ * `lbfw verify` of the same config (the timers' and operators' check), and
  * `lbfw overlimit --dry-run` of an empty saved table: its start-up is part of
  * every overlimit run (issue 8 compares overlimit with mawk).
  */
@@ -37,24 +38,30 @@ async function main(): Promise<void> {
     const config = path.join(dir, 'lbfw.yaml');
     await writeFile(config, `role: director\nservices: [${services}]\nmanagement:\n  sources: [198.51.100.0/24]\nblacklist: ${blacklist}\n`);
     const apply = [process.execPath, LBFW, 'apply', '--config', config, '--state-dir', path.join(dir, 'state'), '--root', path.join(dir, 'root')];
+    const verify = [process.execPath, LBFW, 'verify', '--config', config, '--state-dir', path.join(dir, 'state'), '--root', path.join(dir, 'root')];
     const emptyTable = path.join(dir, 'ip_vs_conn');
     await writeFile(emptyTable, '');
     const overlimit = [process.execPath, LBFW, 'overlimit', '--dry-run', '--conn-file', emptyTable, '--config', config, '--state-dir', path.join(dir, 'state')];
     const node: number[] = [];
     const lbfw: number[] = [];
     const over: number[] = [];
+    const ver: number[] = [];
     // Interleaved, so a load spike of the machine hits all alike.
     for (let i = 0; i < RUNS; i++) {
       node.push(await seconds(ns, [process.execPath, '-e', '0']));
       lbfw.push(await seconds(ns, apply));
       over.push(await seconds(ns, overlimit));
+      // After an apply: verify checks the table that apply loaded.
+      ver.push(await seconds(ns, verify));
     }
     const base = median(node);
     const own = median(lbfw);
     const overOwn = median(over);
+    const verOwn = median(ver);
     console.log(`start-up, median of ${RUNS} runs each, interleaved (LBFW_BACKEND=${process.env['LBFW_BACKEND'] ?? 'auto'}); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log(`${'node -e 0 (baseline)'.padEnd(44)} ${base.toFixed(3).padStart(7)} s  1.00x`);
     console.log(`${'lbfw apply (10 services, 100 entries)'.padEnd(44)} ${own.toFixed(3).padStart(7)} s  ${(own / base).toFixed(2)}x  target <= 2x ${own <= 2 * base ? 'met' : 'NOT met'}`);
+    console.log(`${'lbfw verify (same config)'.padEnd(44)} ${verOwn.toFixed(3).padStart(7)} s  ${(verOwn / base).toFixed(2)}x`);
     console.log(`${'lbfw overlimit --dry-run (empty table)'.padEnd(44)} ${overOwn.toFixed(3).padStart(7)} s  ${(overOwn / base).toFixed(2)}x`);
   } finally {
     await ns.delete();

@@ -1,5 +1,6 @@
 /*
- * lbfw-netlink: socket I/O for NETLINK_NETFILTER, nothing else.
+ * lbfw-netlink: socket I/O for NETLINK_NETFILTER (and read-only NETLINK_ROUTE
+ * dumps of links and addresses), nothing else.
  *
  * Every message is built and every reply decoded in TypeScript
  * (src/nft/netlink/); this file only moves bytes, off the main thread:
@@ -17,6 +18,9 @@
  *     `replies` is every received datagram concatenated (netlink messages
  *     are self-delimiting); `errno` is 0, or the error of sendmsg/recvmsg
  *     (ENOBUFS: replies were lost, the outcome of a batch is unknown).
+ *
+ *   options.protocol: NETLINK_ROUTE (exported) instead of NETLINK_NETFILTER,
+ *     for the dumps of links and addresses that replace `ip -j addr show`.
  *
  *   options.netns: a namespace file (/run/netns/NAME): the socket is made
  *     there (setns on the worker thread, then back).
@@ -76,6 +80,7 @@ typedef struct {
   size_t total;
   int rcvbuf;
   int dump;
+  int protocol;
   char *netns;
   /* results */
   char *out;
@@ -124,7 +129,7 @@ static void size_buffer(int fd, int force, int plain, int bytes) {
  * thread pool's thread is left as it was.
  */
 static int open_socket(transact_t *t) {
-  if (t->netns == NULL) return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+  if (t->netns == NULL) return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, t->protocol);
   int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (home < 0) {
     t->where = "open /proc/thread-self/ns/net";
@@ -142,7 +147,7 @@ static int open_socket(transact_t *t) {
   if (setns(target, CLONE_NEWNET) != 0) {
     t->where = "setns";
   } else {
-    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, t->protocol);
     int e = errno;
     if (setns(home, CLONE_NEWNET) != 0) abort(); /* a pool thread stuck in another namespace would be worse */
     errno = e;
@@ -334,11 +339,14 @@ static napi_value transact(napi_env env, napi_callback_info info) {
     t->count = i + 1;
   }
   t->rcvbuf = 1 << 20;
+  t->protocol = NETLINK_NETFILTER;
   if (argc >= 2) {
     napi_valuetype type;
     if (napi_typeof(env, argv[1], &type) == napi_ok && type == napi_object) {
       t->rcvbuf = get_int_property(env, argv[1], "rcvbuf", t->rcvbuf);
       t->dump = get_int_property(env, argv[1], "dump", 0) != 0;
+      /* NETLINK_ROUTE only for the read-only dumps of links and addresses (src/vip/rtnetlink.ts). */
+      if (get_int_property(env, argv[1], "protocol", NETLINK_NETFILTER) == NETLINK_ROUTE) t->protocol = NETLINK_ROUTE;
       napi_value ns;
       bool has = false;
       napi_valuetype nstype;
@@ -452,5 +460,6 @@ NAPI_MODULE_INIT() {
   export_int(env, exports, "LOCK_NB", LOCK_NB);
   export_int(env, exports, "LOCK_UN", LOCK_UN);
   export_int(env, exports, "ABI", 1);
+  export_int(env, exports, "NETLINK_ROUTE", NETLINK_ROUTE);
   return exports;
 }

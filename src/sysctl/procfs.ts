@@ -4,8 +4,8 @@
  * the process that opens it; run `ip netns exec NS lbfw ...` for another one).
  * The root is injectable so that tests use a directory with the same layout.
  */
-import { constants } from 'node:fs';
-import { open, readFile, readdir } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LbfwError, PermissionError } from '../errors.js';
 import type { Family } from '../config/model.js';
@@ -66,11 +66,15 @@ export function sysctlIoError(error: unknown, key: string, file: string, value?:
   return new SysctlError(`cannot ${action} (${code})`, key, { ...(value === undefined ? {} : { value }), errno: code, cause: error });
 }
 
-/** readSysctl reads one key; undefined when the file does not exist. Trailing white space is removed. */
+/**
+ * readSysctl reads one key; undefined when the file does not exist. Trailing white space is removed.
+ * Synchronously: a /proc/sys read never waits, and an apply reads a key a few
+ * times, each of which cost four thread-pool trips asynchronously.
+ */
 export async function readSysctl(key: string, options: ProcOptions = {}): Promise<string | undefined> {
   const file = fileOf(key, options);
   try {
-    return (await readFile(file, 'utf8')).trimEnd();
+    return readFileSync(file, 'utf8').trimEnd();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

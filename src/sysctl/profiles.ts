@@ -14,7 +14,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { readInputFileIfPresent } from '../system/input-file.js';
-import { PROFILE_NAME, parseProfile, type ProfileDocument, type ProfileEntry } from './profile.js';
+import { PROFILE_NAME, type ProfileDocument, type ProfileEntry } from './profile.js';
+import { parseProfileOnce } from './profile-cache.js';
 import { packageRoot } from '../package-info.js';
 
 /** Default directory of the operator's own profiles. */
@@ -111,7 +112,7 @@ export async function listProfiles(options: ProfileDirs = {}): Promise<ProfileSu
   for (const name of await profileNames(options)) {
     const located = await locate(name, dirs);
     if (located === undefined) continue;
-    const doc = parseProfile(located.text, located.file, name);
+    const doc = await parseProfileOnce(located.text, located.file, name);
     const { text: _text, ...file } = located;
     summaries.push({ ...file, ...(doc.description === undefined ? {} : { description: doc.description }) });
   }
@@ -138,7 +139,7 @@ export async function loadProfile(name: string, options: ProfileDirs = {}): Prom
   let topDoc: ProfileDocument | undefined;
 
   const visit = async (located: Located, stack: readonly string[]): Promise<void> => {
-    const doc = parseProfile(located.text, located.file, located.name);
+    const doc = await parseProfileOnce(located.text, located.file, located.name);
     if (topDoc === undefined) topDoc = doc;
     const chain = [...stack, located.name];
     for (const ref of doc.include) {

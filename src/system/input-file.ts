@@ -5,8 +5,7 @@
  * its kind allows. Every reader of input goes through here so that the
  * refusal reads the same everywhere.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { InputFileError, type InputFileReason } from '../errors.js';
 
 /** Default byte limit of one input file: far above any real config, far below what hurts. */
@@ -21,6 +20,8 @@ export interface ReadInputOptions {
 }
 
 const CHUNK = 1024 * 1024;
+/** First read: the size stat gives and a little (a file that grows is read on), at least this. */
+const FIRST_READ_MIN = 16 * 1024;
 
 function reasonOf(error: unknown): InputFileReason {
   switch ((error as NodeJS.ErrnoException | undefined)?.code) {
@@ -67,21 +68,30 @@ export async function readInputFile(file: string, options: ReadInputOptions = {}
   return (await readInputBytes(file, options)).toString('utf8');
 }
 
-/** readInputBytes is {@link readInputFile} for binary files (lbfw's saved tables): the same checks, the bytes. */
+/**
+ * readInputBytes is {@link readInputFile} for binary files (lbfw's saved tables): the same checks, the bytes.
+ * The calls are synchronous: nothing here can wait long (O_NONBLOCK open, and
+ * only a regular file is read), and a start-up reads some twenty small files,
+ * each of which cost five trips through the thread pool asynchronously.
+ */
 export async function readInputBytes(file: string, options: ReadInputOptions = {}): Promise<Buffer> {
+  return readInputBytesSync(file, options);
+}
+
+function readInputBytesSync(file: string, options: ReadInputOptions): Buffer {
   const maxBytes = options.maxBytes ?? DEFAULT_INPUT_MAX_BYTES;
   const what = options.what ?? 'input file';
-  let handle;
+  let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     const reason = reasonOf(error);
     const detail = reason === 'missing' ? 'does not exist' : reason === 'permission' ? 'cannot be read: permission denied' : reason === 'directory' ? 'is a directory' : `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
     throw new InputFileError(file, reason, `${file} ${detail}; expected the ${what}`);
   }
   try {
-    const stat = await handle.stat();
+    const stat = fstatSync(fd);
     if (!stat.isFile()) {
       throw new InputFileError(file, stat.isDirectory() ? 'directory' : 'not-regular', `${file} is ${kindOf(stat.mode)}; expected the ${what} as a regular file`);
     }
@@ -90,22 +100,22 @@ export async function readInputBytes(file: string, options: ReadInputOptions = {
     }
     const chunks: Buffer[] = [];
     let total = 0;
-    for (;;) {
-      const buffer = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+    for (let size = Math.max(FIRST_READ_MIN, Math.min(stat.size + 1, maxBytes + 1)); ; size = CHUNK) {
+      const buffer = Buffer.allocUnsafe(size);
+      const bytesRead = readSync(fd, buffer, 0, size, null);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > maxBytes) {
         throw new InputFileError(file, 'too-large', `${file} has more than ${maxBytes} bytes; the ${what} may be at most ${maxBytes} bytes`);
       }
-      chunks.push(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
+      chunks.push(bytesRead === size ? buffer : buffer.subarray(0, bytesRead));
     }
-    return Buffer.concat(chunks, total);
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     throw new InputFileError(file, reasonOf(error), `${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -1,9 +1,12 @@
 /**
- * Reads the host's interfaces and addresses (`ip -j addr show`). The only
- * code of src/vip that reads the system.
+ * Reads the host's interfaces and addresses: by rtnetlink dumps through
+ * lbfw's netlink binding (src/vip/rtnetlink.ts), or `ip -j addr show` when the
+ * binding is not there or the dump fails. The only code of src/vip that reads the system.
  */
 import { ConfigError } from '../errors.js';
+import { loadNative } from '../nft/netlink/native.js';
 import { runOk } from '../system/run.js';
+import { addressDumpRequest, decodeLinks, linkDumpRequest } from './rtnetlink.js';
 import type { Family } from '../config/model.js';
 import { parseAddress } from '../net/address.js';
 
@@ -60,8 +63,28 @@ export function parseIpAddrJson(text: string, source = 'ip -j addr show'): HostL
   });
 }
 
+/**
+ * dumpLinks reads the links (of `netns`, a name under /run/netns) by two rtnetlink dumps; undefined when the
+ * binding cannot (not built, LBFW_NO_NATIVE=1, an older build without
+ * NETLINK_ROUTE) or the kernel refused: iproute2 then answers as before.
+ */
+export async function dumpLinks(netns: string | undefined): Promise<HostLink[] | undefined> {
+  const native = loadNative();
+  if (typeof native === 'string' || typeof native.NETLINK_ROUTE !== 'number') return undefined;
+  const options = { dump: 1, protocol: native.NETLINK_ROUTE, ...(netns === undefined ? {} : { netns: `/run/netns/${netns}` }) } as const;
+  try {
+    const [links, addresses] = await Promise.all([native.transact([linkDumpRequest()], options), native.transact([addressDumpRequest()], options)]);
+    if (links.errno !== 0 || addresses.errno !== 0) return undefined;
+    return decodeLinks(links.replies, addresses.replies);
+  } catch {
+    return undefined;
+  }
+}
+
 /** readLinks reads the links of the namespace lbfw runs in (or of `netns`). */
 export async function readLinks(netns?: string): Promise<HostLink[]> {
+  const dumped = await dumpLinks(netns);
+  if (dumped !== undefined) return dumped;
   const argv = ['ip', '-j', 'addr', 'show'];
   const text = await runOk(netns === undefined ? argv : ['ip', 'netns', 'exec', netns, ...argv]);
   return parseIpAddrJson(text);

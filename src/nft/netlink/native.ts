@@ -28,6 +28,8 @@ export interface TransactOptions {
   readonly dump?: 0 | 1;
   /** Open the socket in this network namespace (a path such as /run/netns/NAME). */
   readonly netns?: string;
+  /** NETLINK_ROUTE ({@link NativeBinding.NETLINK_ROUTE}) for rtnetlink dumps; default NETLINK_NETFILTER. */
+  readonly protocol?: number;
 }
 
 /** NativeBinding is the addon's surface (see native/src/lbfw_netlink.c and native/README.md). */
@@ -42,6 +44,8 @@ export interface NativeBinding {
   readonly LOCK_NB: number;
   readonly LOCK_UN: number;
   readonly ABI: number;
+  /** Present when `transact` takes `protocol` (older builds send every socket to NETLINK_NETFILTER). */
+  readonly NETLINK_ROUTE?: number;
 }
 
 /** Where native/build.sh puts the addon and, when it could not build it, the reason (ends with `/`). */

@@ -1,11 +1,13 @@
 /**
  * The start-up bundle (scripts/bundle.mjs): built from tsc's output, it is
- * the same CLI in a few files (one per lazily loaded command). It finds lbfw's own files (package.json,
- * profiles) although its modules no longer sit at their tsc depths.
+ * the same CLI in one CommonJS file with V8's code cache beside it
+ * (bin/load-bundle.cjs). It finds lbfw's own files (package.json,
+ * profiles) although its modules no longer sit at their tsc depths; the
+ * cache is used only for the bundle it was made from.
  */
 import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../src/system/run.js';
@@ -15,18 +17,30 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 test('the bundle runs the CLI: --version names the package version, apply --help its options', async (t) => {
   const dir = await mkdtemp(path.join(ROOT, 'dist', 'bundle-test-'));
   try {
-    const out = path.join(dir, 'lbfw.mjs');
+    const out = path.join(dir, 'lbfw.cjs');
     const built = await run(['env', `LBFW_BUNDLE_OUT=${dir}`, process.execPath, path.join(ROOT, 'scripts', 'bundle.mjs')]);
     t.is(built.code, 0, built.stderr);
     t.is(built.stderr, '', 'esbuild is a devDependency: the bundle must be built, not skipped');
-    const driver = `const { main } = await import(${JSON.stringify(out)}); process.exitCode = await main(process.argv);`;
-    const version = await run([process.execPath, '--input-type=module', '-e', driver, 'lbfw', '--version']);
+    const loader = JSON.stringify(path.join(ROOT, 'bin', 'load-bundle.cjs'));
+    const driver = `const loaded = require(${loader}).loadBundle(${JSON.stringify(out)});
+      if (process.env.EXPECT_CACHE === '1' && (loaded.cacheUsed !== true)) throw new Error('the code cache was not used');
+      if (process.env.EXPECT_CACHE === '0' && (loaded.cacheUsed !== false)) throw new Error('a code cache was used');
+      loaded.exports.main(process.argv).then((code) => { process.exitCode = code; });`;
+    const version = await run(['env', 'EXPECT_CACHE=1', process.execPath, '-e', driver, 'lbfw', '--version']);
     t.is(version.code, 0, version.stderr);
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     t.is(version.stdout.trim(), manifest.version);
-    const help = await run([process.execPath, '--input-type=module', '-e', driver, 'lbfw', 'apply', '--help']);
+    const help = await run(['env', 'EXPECT_CACHE=1', process.execPath, '-e', driver, 'lbfw', 'apply', '--help']);
     t.is(help.code, 0, help.stderr);
     t.regex(help.stdout, /--config/);
+    t.true(JSON.parse(readFileSync(path.join(dir, 'profiles.json'), 'utf8')).profiles['director-dr'] !== undefined, 'the shipped profiles are compiled');
+    // A bundle changed after its cache was made (same length, so V8's own check passes) runs without the cache.
+    const source = readFileSync(out, 'utf8');
+    t.true(source.includes('firewall and kernel settings for IPVS'));
+    writeFileSync(out, source.replace('firewall and kernel settings for IPVS', 'FIREWALL AND KERNEL SETTINGS FOR IPVS'));
+    const changed = await run(['env', 'EXPECT_CACHE=0', process.execPath, '-e', driver, 'lbfw', '--version']);
+    t.is(changed.code, 0, changed.stderr);
+    t.is(changed.stdout.trim(), manifest.version);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

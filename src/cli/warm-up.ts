@@ -1,0 +1,52 @@
+/**
+ * What the build runs once, in a child process, before it saves V8's code
+ * cache of the start-up bundle (scripts/bundle.mjs, bin/load-bundle.cjs):
+ * a cache holds only the functions that have run, so this runs the parts of
+ * a boot-time `lbfw apply` that need no privilege and change nothing outside
+ * a temporary directory: the hot commands' set-up, the config and blacklist
+ * read, the ruleset and transaction built and "applied" to the in-memory
+ * backend (and encoded as netlink messages), lbfw's state records, and the
+ * sysctl profile judged against /proc/sys (read only). Only the kernel I/O
+ * and the read-back's decoding compile at run time.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfigWithNotes } from '../config/load.js';
+import { applyFirewall } from '../firewall/apply.js';
+import { verifyFirewall } from '../firewall/verify.js';
+import { FakeBackend } from '../nft/fake-backend.js';
+import { encodeTransaction } from '../nft/netlink/batch.js';
+import type { Transaction } from '../nft/transaction.js';
+import { planSysctls } from '../sysctl/host.js';
+import { main } from './main.js';
+
+/** The commands whose set-up a start-up runs most (boot, timers, operators). */
+const HOT_COMMANDS: readonly (readonly string[])[] = [['--version'], ['apply', '--help'], ['verify', '--help'], ['plan', '--help'], ['overlimit', '--help'], ['blacklist', 'add', '--help']];
+
+/** The in-memory backend, encoding each transaction as the netlink backend would (the bytes are dropped). */
+class EncodingFake extends FakeBackend {
+  override async run(tx: Transaction): Promise<void> {
+    if (!tx.empty) encodeTransaction(tx);
+    await super.run(tx);
+  }
+}
+
+/** warmUp runs the start-up path once (see the file comment); its output is the caller's to discard. */
+export async function warmUp(): Promise<void> {
+  for (const args of HOT_COMMANDS) await main(['node', 'lbfw', ...args]);
+  const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-warm-up-'));
+  try {
+    const blacklist = path.join(dir, 'static_blacklist');
+    await writeFile(blacklist, '203.0.113.1\n203.0.113.0/28\n2001:db8::1\n');
+    const configPath = path.join(dir, 'lbfw.yaml');
+    await writeFile(configPath, `role: director\nservices: ["192.0.2.10:80/tcp", "[2001:db8::10]:443/tcp"]\nmanagement:\n  sources: [198.51.100.0/24]\nblacklist: ${blacklist}\n`);
+    const { config } = await loadConfigWithNotes({ configPath, env: {} });
+    const options = { backend: new EncodingFake(), stateDir: path.join(dir, 'state'), env: {} };
+    await applyFirewall(config, options);
+    await verifyFirewall(config, options);
+    await planSysctls(config, { userDir: path.join(dir, 'profiles') });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
