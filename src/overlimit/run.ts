@@ -145,10 +145,13 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
 
   const counter = new ConnCounter(settings);
   const started = process.hrtime.bigint();
-  const stats = await pending.unlessThrows(scanConnTable(source.chunks, source.name, (row) => {
-    counter.add(row);
-    if (slowKernel && row.line > settings.maxRowsOldKernel) throw new ConnTableTooSlowError(row.line, kernel, settings.maxRowsOldKernel);
-  }));
+  const limit = settings.maxRowsOldKernel;
+  const stats = await pending.unlessThrows(
+    scanConnTable(source.chunks, source.name, (row) => counter.add(row), {
+      onRows4: (batch) => counter.addRows4(batch),
+      ...(slowKernel ? { rowLimit: { rows: limit, error: (rows: number) => new ConnTableTooSlowError(rows, kernel, limit) } } : {}),
+    }),
+  );
   const scanSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (slowKernel && stats.rows > OLD_KERNEL_WARN_ROWS) {
     warnings.push(`kernel ${kernel} reads /proc/net/ip_vs_conn in quadratic time (fixed in 6.14): ${stats.rows} rows took ${scanSeconds.toFixed(1)} s`);

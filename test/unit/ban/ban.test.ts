@@ -145,6 +145,25 @@ test('on a kernel before 6.14 a big kernel table is refused past overlimit.max_r
   });
 });
 
+test('the old-kernel limit counts rows, not lines: a table of exactly the limit is read, one row more stops at that row', async (t) => {
+  await withTempDir(async (dir) => {
+    const config = { ...CONFIG, overlimit: { ...CONFIG.overlimit, maxRowsOldKernel: 1000 } };
+    const options = { connFile: '-', banBackend: new FakeBanBackend(), stateDir: dir, surroundings: NO_HOST, env: {}, kernelTable: true, kernel: '6.1.0-27-amd64', dryRun: true };
+    // In 4 KiB pieces, as a pipe gives them, and whole.
+    const pieces = (text: string): Readable => {
+      const bytes = Buffer.from(text, 'latin1');
+      return Readable.from(Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) => bytes.subarray(i * 4096, (i + 1) * 4096)));
+    };
+    for (const source of [stdin, pieces]) {
+      const exact = await runOverlimit(config, { ...options, stdin: source(bigTable(1000)) });
+      t.is(exact.stats.rows, 1000);
+      const over = await t.throwsAsync(runOverlimit(config, { ...options, stdin: source(bigTable(1001) + bigTable(500).slice(CONN_HEADER.length)) }), { instanceOf: ConnTableTooSlowError });
+      t.is(over?.rows, 1001);
+      t.regex(over?.message ?? '', /more than 1000 rows \(stopped after 1001\)/);
+    }
+  });
+});
+
 test('on a kernel before 6.14 a kernel table of more than 50k rows (under the limit) is read with a warning', async (t) => {
   await withTempDir(async (dir) => {
     const result = await runOverlimit(CONFIG, { connFile: '-', stdin: stdin(bigTable(60_000)), dryRun: true, banBackend: new FakeBanBackend(), stateDir: dir, surroundings: NO_HOST, env: {}, kernelTable: true, kernel: '6.12.9' });
