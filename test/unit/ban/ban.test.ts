@@ -118,6 +118,13 @@ test('the overlimit section of lbfw.yaml is read with its defaults, and wrong va
   t.deepEqual((error as ConfigError).problems.map((p) => p.line), [3, 4]);
 });
 
+test('overlimit.exempt_connected_networks is true by default, takes true or false, and names its line otherwise', (t) => {
+  t.true(parseConfig(['role: director', 'overlimit:', '  max_connections: 50', ''].join('\n'), 'a.yaml').overlimit?.exemptConnectedNetworks);
+  t.false(parseConfig(['role: director', 'overlimit:', '  exempt_connected_networks: false', ''].join('\n'), 'b.yaml').overlimit?.exemptConnectedNetworks);
+  const error = t.throws(() => parseConfig(['role: director', 'overlimit:', '  exempt_connected_networks: maybe', ''].join('\n'), 'c.yaml'), { instanceOf: ConfigError });
+  t.deepEqual((error as ConfigError).problems.map((p) => [p.line, p.message]), [[3, 'overlimit.exempt_connected_networks: expected true or false; got "maybe"']]);
+});
+
 /** A table of `rows` connections over a few clients (none over the limit). */
 function bigTable(rows: number): string {
   const clients: Record<string, number> = {};
