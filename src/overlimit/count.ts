@@ -100,6 +100,17 @@ export class ConnCounter {
   #lastPort4 = -1;
   #lastService4 = -1;
   readonly #services6 = new Map<string, number>();
+  /** IPv6 client prefixes up to /64: (high, low) 32 bits -> id; #masks6 masks groups 0-3. */
+  readonly #clients6Short = new PairTable(1024);
+  readonly #masks6: Uint16Array;
+  readonly #lastVip6 = new Uint16Array(8);
+  /** IPv6 services by (folded VIP, protocol << 16 | port): ordinal -> its VIP's groups (8 each) and service. */
+  readonly #services6Fold = new PairTable(64);
+  #foldVips = new Uint16Array(0);
+  readonly #foldServices: number[] = [];
+  #lastProto6 = -1;
+  #lastPort6 = -1;
+  #lastService6 = -1;
   readonly #serviceNames: string[] = [];
   readonly #serviceTotals = new GrowingCounts();
   /** Services past the client records: (client id, or V6_CLIENT | id, service index) -> count. */
@@ -124,6 +135,7 @@ export class ConnCounter {
     this.#countedOther = new Set(options.states);
     this.#prefix4 = options.prefix4;
     this.#prefix6 = options.prefix6;
+    this.#masks6 = masked6(new Uint16Array(8).fill(0xffff), options.prefix6).subarray(0, 4);
     this.#mask4 = mask4(options.prefix4);
   }
 
@@ -162,16 +174,8 @@ export class ConnCounter {
       const client = this.#clients4.count((v.ipv4[IPV4_CLIENT] as number) & this.#mask4, service);
       if (service >= SLOT_SERVICES) this.#pairCounts.increment(this.#pairs.add(client, service));
     } else {
-      const groups = masked6(v.client6, this.#prefix6);
-      const key = groups.join(':');
-      let client = this.#clients6.get(key);
-      if (client === undefined) {
-        client = this.#groups6.length;
-        this.#groups6.push(groups);
-        this.#clients6.set(key, client);
-      }
-      const serviceKey = `${Array.from(v.vip6).join(':')}/${v.proto}/${v.vport}`;
-      service = this.#services6.get(serviceKey) ?? this.#newService6(serviceKey, v);
+      const client = this.#client6(v.client6);
+      service = this.#service6(v);
       if (!this.#records6.add(client, service)) this.#pairCounts.increment(this.#pairs.add((V6_CLIENT | client) >>> 0, service));
     }
     this.#serviceTotals.increment(service);
@@ -238,6 +242,75 @@ export class ConnCounter {
     this.#serviceNames.push(serviceText(4, ipv4Text(vip), vport, protocol));
     this.#serviceOf4.push(index);
     return index;
+  }
+
+  /**
+   * The id of an IPv6 client's prefix. Up to /64 (the default) the prefix is
+   * two 32-bit halves keyed into a PairTable, without allocating; longer
+   * prefixes by their text.
+   */
+  #client6(groups: Uint16Array): number {
+    const prefix = this.#prefix6;
+    if (prefix <= 64) {
+      const m = this.#masks6;
+      const high = (((groups[0] as number) & (m[0] as number)) << 16) | ((groups[1] as number) & (m[1] as number));
+      const low = (((groups[2] as number) & (m[2] as number)) << 16) | ((groups[3] as number) & (m[3] as number));
+      const id = this.#clients6Short.add(high, low);
+      if (id === this.#groups6.length) this.#groups6.push(masked6(groups, prefix));
+      return id;
+    }
+    const masked = masked6(groups, prefix);
+    const key = masked.join(':');
+    let id = this.#clients6.get(key);
+    if (id === undefined) {
+      id = this.#groups6.length;
+      this.#groups6.push(masked);
+      this.#clients6.set(key, id);
+    }
+    return id;
+  }
+
+  /** The service of an IPv6 row: the last one found when the row repeats it (most rows do), else by its text. */
+  #service6(v: ConnRowView): number {
+    const last = this.#lastVip6;
+    const vip = v.vip6;
+    if (v.proto === this.#lastProto6 && v.vport === this.#lastPort6) {
+      let same = true;
+      for (let g = 0; g < 8; g++) {
+        if (vip[g] !== last[g]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#lastService6;
+    }
+    // (VIP folded to 32 bits, protocol and port) finds the service without
+    // allocating; a fold shared by two VIPs (checked) falls back to the text.
+    const ordinal = this.#services6Fold.add(fold6(vip), (v.proto << 16) | v.vport);
+    if (ordinal === this.#foldVips.length / 8) {
+      const grown = new Uint16Array(this.#foldVips.length + 8);
+      grown.set(this.#foldVips);
+      grown.set(vip, ordinal * 8);
+      this.#foldVips = grown;
+      this.#foldServices.push(this.#serviceByText(v));
+    }
+    let service = this.#foldServices[ordinal] as number;
+    for (let g = 0; g < 8; g++) {
+      if (this.#foldVips[ordinal * 8 + g] !== vip[g]) {
+        service = this.#serviceByText(v);
+        break;
+      }
+    }
+    last.set(vip);
+    this.#lastProto6 = v.proto;
+    this.#lastPort6 = v.vport;
+    this.#lastService6 = service;
+    return service;
+  }
+
+  #serviceByText(v: ConnRowView): number {
+    const key = `${Array.from(v.vip6).join(':')}/${v.proto}/${v.vport}`;
+    return this.#services6.get(key) ?? this.#newService6(key, v);
   }
 
   #newService6(key: string, v: ConnRowView): number {
@@ -307,6 +380,13 @@ export class ConnCounter {
       clients: this.#clients4.size + this.#groups6.length,
     };
   }
+}
+
+/** fold6 folds an IPv6 address (eight groups) to 32 bits; two addresses may share a fold. */
+export function fold6(groups: Uint16Array): number {
+  let fold = 0;
+  for (let g = 0; g < 8; g += 2) fold = Math.imul(fold ^ (((groups[g] as number) << 16) | (groups[g + 1] as number)), 0x9e3779b1);
+  return fold;
 }
 
 function masked6(groups: Uint16Array, prefix: number): Uint16Array {
