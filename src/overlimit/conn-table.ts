@@ -289,7 +289,8 @@ function paddedState(b: Uint8Array, p: number): number {
 
 /**
  * decodePlainRows decodes the plain IPv4 rows from `s` on into `batch`
- * until the batch holds `room` rows, the chunk ends (a row must end with its
+ * (from its row `batch.length`, which it leaves to the caller to advance by
+ * the rows decoded: one per 66 bytes) until the batch holds `room` rows, the chunk ends (a row must end with its
  * line break inside `total`) or a row is not plain. Returns where it
  * stopped. A plain row is exactly `%-3s %08X %04X %08X %04X %08X %04X %-11s
  * %7u\n` with protocol TCP or UDP and a known state; the checks are byte
@@ -334,7 +335,9 @@ function decodePlainRows(b: Uint8Array, s: number, total: number, batch: ConnRow
     n++;
     s += PLAIN_ROW_BYTES + 1;
   }
-  batch.length = n;
+  // The caller counts the rows from the bytes passed: code after this loop
+  // would first run in the optimized code V8 compiles for the loop (on-stack
+  // replacement), without the feedback it needs, and throw that code away.
   return s;
 }
 
@@ -396,8 +399,10 @@ export class ConnTableScanner {
     while (start < total) {
       // Plain rows first, into the batch: a full batch goes out and decoding goes on.
       batch.firstLine = this.#line + 1;
+      const from = start;
       start = decodePlainRows(chunk, start, total, batch, Math.min(BATCH_ROWS, this.#maxRows - this.#rows));
-      const decoded = batch.length;
+      const decoded = (start - from) / (PLAIN_ROW_BYTES + 1);
+      batch.length = decoded;
       if (decoded > 0) this.#deliver(chunk);
       if (decoded === BATCH_ROWS) continue;
       if (start >= total) break;
