@@ -251,6 +251,12 @@ export interface ScanOptions {
    * rows, before the first row past the limit is delivered.
    */
   readonly rowLimit?: { readonly rows: number; readonly error: (rows: number) => Error };
+  /**
+   * false reads every row with the general parser, field by field: the
+   * reference the fixed-offset fast paths are tested against (same rows,
+   * same errors), slower.
+   */
+  readonly fastPaths?: boolean;
 }
 
 /** Padded 11-byte state fields (`%-11s`) of the known states, for the plain row's state column. */
@@ -353,6 +359,7 @@ export class ConnTableScanner {
   readonly #onRows4: ((batch: ConnRows4) => void) | undefined;
   readonly #maxRows: number;
   readonly #tooMany: ((rows: number) => Error) | undefined;
+  readonly #fast: boolean;
   readonly #view: RowView = newView();
   readonly #batch = new ConnRows4();
   /** The start of a row cut by a chunk boundary. */
@@ -371,6 +378,7 @@ export class ConnTableScanner {
     this.#onRows4 = options.onRows4;
     this.#maxRows = options.rowLimit?.rows ?? Number.POSITIVE_INFINITY;
     this.#tooMany = options.rowLimit?.error;
+    this.#fast = options.fastPaths !== false;
   }
 
   /** Rows read so far (templates included, the header and blank lines not). */
@@ -400,7 +408,7 @@ export class ConnTableScanner {
       // Plain rows first, into the batch: a full batch goes out and decoding goes on.
       batch.firstLine = this.#line + 1;
       const from = start;
-      start = decodePlainRows(chunk, start, total, batch, Math.min(BATCH_ROWS, this.#maxRows - this.#rows));
+      start = this.#fast ? decodePlainRows(chunk, start, total, batch, Math.min(BATCH_ROWS, this.#maxRows - this.#rows)) : start;
       const decoded = (start - from) / (PLAIN_ROW_BYTES + 1);
       batch.length = decoded;
       if (decoded > 0) this.#deliver(chunk);
@@ -510,7 +518,10 @@ export class ConnTableScanner {
     v.lineEnd = end;
     // Fast path: an IPv4 row with a 3-letter protocol and an IPv4 real server
     // has its first seven fields at fixed offsets (the %08X/%04X widths).
+    // Only what it accepts counts: on any problem the general parser below
+    // reads the row again and names the problem as it always does.
     if (
+      this.#fast &&
       end - start >= 58 &&
       b[start + 3] === SPACE &&
       b[start + 12] === SPACE &&
@@ -519,10 +530,40 @@ export class ConnTableScanner {
       b[start + 31] === SPACE &&
       b[start + 40] === SPACE &&
       b[start + 45] === SPACE &&
-      b[start + 2] !== SPACE
+      b[start] !== SPACE &&
+      b[start + 1] !== SPACE &&
+      b[start + 2] !== SPACE &&
+      b[start + 46] !== SPACE
     ) {
-      this.#fastRow(b, start, end);
-      return;
+      try {
+        this.#fastRow(b, start, end);
+        return;
+      } catch (error) {
+        if (!(error instanceof RowProblem)) throw error;
+      }
+    }
+    // The same for an IPv6 row (`%pI6`: 39 bytes each) with an IPv6 real server.
+    if (
+      this.#fast &&
+      end - start >= 140 &&
+      b[start + 3] === SPACE &&
+      b[start + 43] === SPACE &&
+      b[start + 48] === SPACE &&
+      b[start + 88] === SPACE &&
+      b[start + 93] === SPACE &&
+      b[start + 133] === SPACE &&
+      b[start + 138] === SPACE &&
+      b[start] !== SPACE &&
+      b[start + 1] !== SPACE &&
+      b[start + 2] !== SPACE &&
+      b[start + 139] !== SPACE
+    ) {
+      try {
+        this.#fastRow6(b, start, end);
+        return;
+      } catch (error) {
+        if (!(error instanceof RowProblem)) throw error;
+      }
     }
     let p = start;
     // Protocol: letters, digits, _ and -.
@@ -594,6 +635,26 @@ export class ConnTableScanner {
     const q = tokenEnd(b, start + 46, end);
     if (q === start + 46) throw new RowProblem('no state');
     setState(v, b, start + 46, q);
+    this.#tail(b, skipSpaces(b, q, end), end);
+  }
+
+  #fastRow6(b: Uint8Array, start: number, end: number): void {
+    const v = this.#view;
+    const p0 = b[start] as number;
+    const p1 = b[start + 1] as number;
+    const p2 = b[start + 2] as number;
+    if (p0 === 0x54 && p1 === 0x43 && p2 === 0x50) v.proto = PROTO_TCP;
+    else if (p0 === 0x55 && p1 === 0x44 && p2 === 0x50) v.proto = PROTO_UDP;
+    else v.proto = PROTO_OTHER;
+    v.protoName = v.proto === PROTO_OTHER ? latin1(b, start, start + 3) : (PROTO_NAMES[v.proto] as string);
+    v.family = this.#address(b, start + 4, start + 43, v.client6, 'client address');
+    v.clientPort = hex4(b, start + 44, 'client port');
+    this.#address(b, start + 49, start + 88, v.vip6, 'virtual address');
+    v.vport = hex4(b, start + 89, 'virtual port');
+    v.destFamily = this.#address(b, start + 94, start + 133, v.dest6, 'real server address');
+    v.dport = hex4(b, start + 134, 'real server port');
+    const q = tokenEnd(b, start + 139, end);
+    setState(v, b, start + 139, q);
     this.#tail(b, skipSpaces(b, q, end), end);
   }
 

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { ConnTableScanner, parseConnTable, toConnRow, type ConnRow } from '../../../src/overlimit/conn-table.js';
 import { ConnTableError } from '../../../src/overlimit/errors.js';
 import { CONN_HEADER, CONN_SYNC_HEADER, formatConnRow, type KernelRow } from '../../../src/overlimit/format.js';
@@ -124,24 +124,22 @@ test('the counter fed batches of plain IPv4 rows counts exactly what it counts f
   }
 });
 
-test('a plain IPv4 row with any one byte changed reads as the general parser reads it: same rows or the same error', (t) => {
-  const plain = formatConnRow({ protocol: 'TCP', client: '203.0.113.7', clientPort: 0xd431, vip: '192.0.2.10', vport: 80, realServer: '192.0.2.21', rport: 80, state: 'ESTABLISHED', expires: 897 });
-  t.is(plain.length, 66, 'the plain row is 65 bytes and a line break');
-  const bytes = ['0', '9', 'A', 'F', 'a', 'f', 'G', ' ', '\n', 'x', 'E', 'S', 'T', 'U', 'D', 'P', '\r', '-'];
-  for (let at = 0; at < plain.length; at++) {
-    for (const byte of bytes) {
-      const changed = plain.slice(0, at) + byte + plain.slice(at + 1);
-      const text = CONN_HEADER + plain + changed + plain;
-      // The view path: each row through the general parser (one byte per push bypasses the batch decoder).
+const CORRUPTIONS = ['0', '9', 'A', 'F', 'a', 'f', 'G', ' ', '\n', 'x', 'E', 'S', 'T', 'U', 'D', 'P', '\r', '-', ':'];
+
+/**
+ * Each byte of `row` changed to each of CORRUPTIONS, between two good rows:
+ * the parse must give what the general parser alone gives (fastPaths:
+ * false), the same rows or the same error, whole or in 4 KiB pieces.
+ */
+function sameAsGeneralParser(t: ExecutionContext, row: string): void {
+  for (let at = 0; at < row.length; at++) {
+    for (const byte of CORRUPTIONS) {
+      const text = CONN_HEADER + row + row.slice(0, at) + byte + row.slice(at + 1) + row;
       const general = (): unknown => {
         const rows: ConnRow[] = [];
-        const scanner = new ConnTableScanner('t', (v) => rows.push(toConnRow(v)));
-        for (const c of Buffer.from(text, 'latin1')) scanner.push(Uint8Array.of(c));
+        const scanner = new ConnTableScanner('t', (v) => rows.push(toConnRow(v)), { fastPaths: false });
+        scanner.push(Buffer.from(text, 'latin1'));
         return { rows, stats: scanner.end() };
-      };
-      const fast = (): unknown => {
-        const { rows, stats } = parseConnTable(text, 't');
-        return { rows, stats: { ...stats } };
       };
       let expectedResult: unknown;
       let expectedError: string | undefined;
@@ -150,8 +148,22 @@ test('a plain IPv4 row with any one byte changed reads as the general parser rea
       } catch (error) {
         expectedError = (error as Error).message;
       }
+      const fast = (): unknown => parseConnTable(text, 't');
       if (expectedError === undefined) t.deepEqual(fast(), expectedResult, `byte ${at} -> ${JSON.stringify(byte)}`);
       else t.throws(fast, { message: expectedError }, `byte ${at} -> ${JSON.stringify(byte)}`);
     }
   }
+}
+
+test('a plain IPv4 row with any one byte changed reads as the general parser reads it: same rows or the same error', (t) => {
+  const plain = formatConnRow({ protocol: 'TCP', client: '203.0.113.7', clientPort: 0xd431, vip: '192.0.2.10', vport: 80, realServer: '192.0.2.21', rport: 80, state: 'ESTABLISHED', expires: 897 });
+  t.is(plain.length, 66, 'the plain row is 65 bytes and a line break');
+  sameAsGeneralParser(t, plain);
+});
+
+test('an IPv6 row (IPv6 or IPv4 real server) with any one byte changed reads as the general parser reads it', (t) => {
+  const six = { protocol: 'TCP', client: '2001:db8::7', clientPort: 0xd431, vip: '2001:db8::10', vport: 443, realServer: '2001:db8::21', rport: 443, state: 'ESTABLISHED', expires: 897 };
+  t.is(formatConnRow(six).length, 159, 'the IPv6 row is 158 bytes and a line break');
+  sameAsGeneralParser(t, formatConnRow(six));
+  sameAsGeneralParser(t, formatConnRow({ ...six, protocol: 'UDP', realServer: '192.0.2.21', state: 'SYN_RECV' }));
 });
