@@ -210,9 +210,10 @@ class RowProblem {
 /**
  * Rows in one {@link ConnRows4} batch (its columns: about 6 KiB). Measured
  * on the 1M-row benchmark table, one cold run: 256 rows cost 0.37 s of CPU,
- * 1,024 rows 0.48 s (128: the same as 256, 64: a little more). Shorter loops
- * are optimized by V8 sooner than long ones, which wait for on-stack
- * replacement, and a single pass is mostly warm-up.
+ * 1,024 rows 0.48 s (128: the same as 256, 64: a little more). A single pass
+ * is much warm-up: with 1,024, V8 (--trace-opt) compiled decodePlainRows
+ * twice, on-stack inside the first long loop and then for calls; with 256,
+ * once.
  */
 export const BATCH_ROWS = 256;
 
