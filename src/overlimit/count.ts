@@ -88,7 +88,8 @@ export class ConnCounter {
   readonly #prefix4: number;
   readonly #prefix6: number;
   /** Masked IPv4 client -> its total and first per-service counts. */
-  readonly #clients4 = new ClientTable4(65536);
+  /** Starts small (an empty table costs nothing to allocate or walk) and doubles as clients come. */
+  readonly #clients4 = new ClientTable4(4096);
   /** IPv6 client prefix (masked groups joined) -> id. */
   readonly #clients6 = new Map<string, number>();
   readonly #groups6: Uint16Array[] = [];

@@ -176,7 +176,8 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   const offenders = findOffenders(counter, settings);
   const surroundings = offenders.length > 0 || host !== undefined ? await readHost().value() : NO_SURROUNDINGS;
   const tableThere = await present.value();
-  const exempt = exemptRanges(config, env, surroundings);
+  // Exemptions matter for offenders and the ban table only.
+  const exempt = offenders.length > 0 || !dryRun ? exemptRanges(config, env, surroundings) : [];
   const stateDir = statePaths(options.stateDir, env).dir;
   const now = options.now ?? new Date();
 
