@@ -166,7 +166,10 @@ export {
 
 // lbfw overlimit and the ban table (inet lbfw_ban).
 export {
+  BATCH_ROWS,
+  ConnRows4,
   ConnTableScanner,
+  type ScanOptions,
   parseConnTable,
   scanConnTable,
   toConnRow,

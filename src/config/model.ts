@@ -191,4 +191,10 @@ export interface OverlimitConfig {
   readonly maxRowsOldKernel: number;
   /** Prometheus textfile written after every run, when set. */
   readonly metricsFile?: string;
+  /**
+   * Whether clients on a network this host is connected to (the prefix of
+   * any of its addresses) are exempt (`exempt_connected_networks`, default
+   * true): they are the site's own routers, peers and servers.
+   */
+  readonly exemptConnectedNetworks: boolean;
 }

@@ -9,6 +9,7 @@
  *     states: [ESTABLISHED]
  *     ipv6_prefix: 64
  *     exempt: [203.0.113.0/28]
+ *     exempt_connected_networks: true  # clients on the host's own networks
  *     ban_time: 10m
  *     escalation: [1h, 1d]
  *     syn_rate: { rate: 50, burst: 100, meter_size: 65536, ban_time: 10m }
@@ -36,6 +37,7 @@ export const DEFAULT_OVERLIMIT: OverlimitConfig = {
   historySeconds: 86400,
   setSize: 65536,
   maxRowsOldKernel: 200000,
+  exemptConnectedNetworks: true,
 };
 
 /** Defaults of `syn_rate:` entries left out. */
@@ -48,6 +50,7 @@ const KEYS = [
   'ipv4_prefix',
   'ipv6_prefix',
   'exempt',
+  'exempt_connected_networks',
   'ban_time',
   'escalation',
   'history',
@@ -187,6 +190,12 @@ export function readOverlimit(reader: Reader, field: Field | undefined): Overlim
       case 'exempt':
         config.exempt = readExempt(reader, f);
         break;
+      case 'exempt_connected_networks': {
+        const node = f.value;
+        if (isScalar(node) && typeof node.value === 'boolean') config.exemptConnectedNetworks = node.value;
+        else reader.report(reader.lineOf(node, f.line), `overlimit.exempt_connected_networks: expected true or false; got ${describe(node)}`);
+        break;
+      }
       case 'ban_time': {
         const v = duration(reader, f.value, f.line, 'overlimit.ban_time');
         if (v !== undefined) config.banSeconds = v;

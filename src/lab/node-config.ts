@@ -76,9 +76,13 @@ interfaces:
 keepalived: ${keepalivedPath}
 blacklist: /dev/null
 # Low, short limits so that the lab demo shows a ban and its expiry in seconds.
+# The lab's one LAN stands for the internet as well as the site's network: its
+# clients are on a network the director is connected to, which lbfw overlimit
+# exempts by default (a real site's clients come through its gateway).
 overlimit:
   max_connections: ${LAB_OVERLIMIT.maxConnections}
   ban_time: ${LAB_OVERLIMIT.banSeconds}s
+  exempt_connected_networks: false
 `;
 }
 

@@ -9,7 +9,9 @@
  * Why client2 and not the client: the client is the directors' default
  * gateway, which `lbfw overlimit` never bans (overlimit/exempt.ts). client2
  * (203.0.113.50) is no VIP, real server, peer, management source, gateway or
- * address of the director, so nothing exempts it.
+ * address of the director, so nothing exempts it: the LAN is a network the
+ * directors are connected to, whose exemption their lab config turns off
+ * (node-config.ts), as the LAN stands for the internet.
  */
 import { spawn } from 'node:child_process';
 import { labConnTable } from './conn-table.js';

@@ -12,7 +12,9 @@
  *
  * The client is also the LAN's default gateway (.100) and does not forward.
  * client2 is a plain client on the LAN, nothing else: being the directors'
- * gateway exempts the client from `lbfw overlimit`, client2 is exempt from nothing.
+ * gateway exempts the client from `lbfw overlimit`, client2 is exempt from
+ * nothing (the directors' configs turn off the exemption of connected
+ * networks: the LAN stands for the internet too).
  * Every node has lbfw's files in its own directory of the lab's temp dir
  * (LBFW_CONFIG, LBFW_ROOT, LBFW_STATE_DIR), so nothing writes the host's
  * /etc or /var/lib.

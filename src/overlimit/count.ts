@@ -6,7 +6,7 @@
  */
 import type { Family } from '../config/model.js';
 import { bigIntToAddress } from '../net/address.js';
-import { CONN_STATES, IPV4_CLIENT, IPV4_VIP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, ipv4Text, ipv6BigInt, type ConnRowView } from './conn-table.js';
+import { BATCH_ROWS, CONN_STATES, IPV4_CLIENT, IPV4_VIP, PROTO_SCTP, PROTO_TCP, PROTO_UDP, ipv4Text, ipv6BigInt, type ConnRows4, type ConnRowView } from './conn-table.js';
 import { ClientRecords, ClientTable4, GrowingCounts, PairTable, RECORD_SERVICES, SLOT_SERVICES } from './pair-table.js';
 
 /** CountOptions: what counts and how clients are grouped. */
@@ -58,8 +58,8 @@ export interface ConnCounts {
 
 const PROTO_TEXT = ['tcp', 'udp', 'sctp'];
 
-function protoText(view: ConnRowView): string {
-  return view.proto === PROTO_TCP || view.proto === PROTO_UDP || view.proto === PROTO_SCTP ? (PROTO_TEXT[view.proto] as string) : view.protoName.toLowerCase();
+function protoText(proto: number, protoName: string): string {
+  return proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP ? (PROTO_TEXT[proto] as string) : protoName.toLowerCase();
 }
 
 /** serviceText formats a VIP service as the config writes it. */
@@ -88,7 +88,8 @@ export class ConnCounter {
   readonly #prefix4: number;
   readonly #prefix6: number;
   /** Masked IPv4 client -> its total and first per-service counts. */
-  readonly #clients4 = new ClientTable4(65536);
+  /** Starts small (an empty table costs nothing to allocate or walk) and doubles as clients come. */
+  readonly #clients4 = new ClientTable4(4096);
   /** IPv6 client prefix (masked groups joined) -> id. */
   readonly #clients6 = new Map<string, number>();
   readonly #groups6: Uint16Array[] = [];
@@ -100,6 +101,17 @@ export class ConnCounter {
   #lastPort4 = -1;
   #lastService4 = -1;
   readonly #services6 = new Map<string, number>();
+  /** IPv6 client prefixes up to /64: (high, low) 32 bits -> id; #masks6 masks groups 0-3. */
+  readonly #clients6Short = new PairTable(1024);
+  readonly #masks6: Uint16Array;
+  readonly #lastVip6 = new Uint16Array(8);
+  /** IPv6 services by (folded VIP, protocol << 16 | port): ordinal -> its VIP's groups (8 each) and service. */
+  readonly #services6Fold = new PairTable(64);
+  #foldVips = new Uint16Array(0);
+  readonly #foldServices: number[] = [];
+  #lastProto6 = -1;
+  #lastPort6 = -1;
+  #lastService6 = -1;
   readonly #serviceNames: string[] = [];
   readonly #serviceTotals = new GrowingCounts();
   /** Services past the client records: (client id, or V6_CLIENT | id, service index) -> count. */
@@ -108,6 +120,9 @@ export class ConnCounter {
   readonly #byStateIndex = new Float64Array(CONN_STATES.length);
   readonly #byStateOther = new Map<string, number>();
   readonly #byOrigin = new Map<string, number>();
+  /** addRows4's scratch columns: the counted rows' masked clients (as int32) and services. */
+  readonly #batchKeys = new Int32Array(BATCH_ROWS);
+  readonly #batchServices = new Int32Array(BATCH_ROWS);
   #rows = 0;
   #connections = 0;
   #counted = 0;
@@ -121,6 +136,7 @@ export class ConnCounter {
     this.#countedOther = new Set(options.states);
     this.#prefix4 = options.prefix4;
     this.#prefix6 = options.prefix6;
+    this.#masks6 = masked6(new Uint16Array(8).fill(0xffff), options.prefix6).subarray(0, 4);
     this.#mask4 = mask4(options.prefix4);
   }
 
@@ -151,7 +167,7 @@ export class ConnCounter {
       if (vip === this.#lastVip4 && port === this.#lastPort4) service = this.#lastService4;
       else {
         const ordinal = this.#services4.add(vip, port);
-        service = ordinal < this.#serviceOf4.length ? (this.#serviceOf4[ordinal] as number) : this.#newService4(v);
+        service = ordinal < this.#serviceOf4.length ? (this.#serviceOf4[ordinal] as number) : this.#newService4(v.vip4, v.vport, protoText(v.proto, v.protoName));
         this.#lastVip4 = vip;
         this.#lastPort4 = port;
         this.#lastService4 = service;
@@ -159,31 +175,148 @@ export class ConnCounter {
       const client = this.#clients4.count((v.ipv4[IPV4_CLIENT] as number) & this.#mask4, service);
       if (service >= SLOT_SERVICES) this.#pairCounts.increment(this.#pairs.add(client, service));
     } else {
-      const groups = masked6(v.client6, this.#prefix6);
-      const key = groups.join(':');
-      let client = this.#clients6.get(key);
-      if (client === undefined) {
-        client = this.#groups6.length;
-        this.#groups6.push(groups);
-        this.#clients6.set(key, client);
-      }
-      const serviceKey = `${Array.from(v.vip6).join(':')}/${v.proto}/${v.vport}`;
-      service = this.#services6.get(serviceKey) ?? this.#newService6(serviceKey, v);
+      const client = this.#client6(v.client6);
+      service = this.#service6(v);
       if (!this.#records6.add(client, service)) this.#pairCounts.increment(this.#pairs.add((V6_CLIENT | client) >>> 0, service));
     }
     this.#serviceTotals.increment(service);
   }
 
-  #newService4(v: ConnRowView): number {
+  /**
+   * addRows4 counts a batch of plain IPv4 rows: the same counts as {@link add}
+   * of each row, in one loop over the columns.
+   */
+  addRows4(batch: ConnRows4): void {
+    const n = batch.length;
+    const { client, vip: vips, clientPort, vport, proto, stateIndex } = batch;
+    const countedIndex = this.#countedIndex;
+    const byState = this.#byStateIndex;
+    const mask = this.#mask4;
+    const keys = this.#batchKeys;
+    const services = this.#batchServices;
+    let templates = 0;
+    let counted = 0;
+    // First the row's own columns, then the client table in a loop of its own:
+    // its lookups miss the cache (50k clients), and a short loop of
+    // independent lookups lets the CPU wait for several misses at once.
+    for (let i = 0; i < n; i++) {
+      if (clientPort[i] === 0) {
+        templates++;
+        continue;
+      }
+      const state = stateIndex[i] as number;
+      byState[state] = (byState[state] as number) + 1;
+      if (countedIndex[state] === 0) continue;
+      const port = ((proto[i] as number) << 16) | (vport[i] as number);
+      // As int32: no boxing of addresses above 2^30.
+      const vip = (vips[i] as number) | 0;
+      const service = vip === this.#lastVip4 && port === this.#lastPort4 ? this.#lastService4 : this.#service4(vip, port);
+      keys[counted] = (client[i] as number) & mask;
+      services[counted] = service;
+      counted++;
+    }
+    const clients = this.#clients4;
+    for (let i = 0; i < counted; i++) {
+      const service = services[i] as number;
+      const id = clients.count(keys[i] as number, service);
+      if (service >= SLOT_SERVICES) this.#pairCounts.increment(this.#pairs.add(id, service));
+      this.#serviceTotals.increment(service);
+    }
+    this.#rows += n;
+    this.#templates += templates;
+    this.#connections += n - templates;
+    this.#counted += counted;
+  }
+
+  /** The service of (vip, proto << 16 | port), remembered as the last one found. */
+  #service4(vip: number, port: number): number {
+    const ordinal = this.#services4.add(vip, port);
+    const service = ordinal < this.#serviceOf4.length ? (this.#serviceOf4[ordinal] as number) : this.#newService4(vip >>> 0, port & 0xffff, protoText(port >>> 16, ''));
+    this.#lastVip4 = vip;
+    this.#lastPort4 = port;
+    this.#lastService4 = service;
+    return service;
+  }
+
+  #newService4(vip: number, vport: number, protocol: string): number {
     const index = this.#serviceNames.length;
-    this.#serviceNames.push(serviceText(4, ipv4Text(v.vip4), v.vport, protoText(v)));
+    this.#serviceNames.push(serviceText(4, ipv4Text(vip), vport, protocol));
     this.#serviceOf4.push(index);
     return index;
   }
 
+  /**
+   * The id of an IPv6 client's prefix. Up to /64 (the default) the prefix is
+   * two 32-bit halves keyed into a PairTable, without allocating; longer
+   * prefixes by their text.
+   */
+  #client6(groups: Uint16Array): number {
+    const prefix = this.#prefix6;
+    if (prefix <= 64) {
+      const m = this.#masks6;
+      const high = (((groups[0] as number) & (m[0] as number)) << 16) | ((groups[1] as number) & (m[1] as number));
+      const low = (((groups[2] as number) & (m[2] as number)) << 16) | ((groups[3] as number) & (m[3] as number));
+      const id = this.#clients6Short.add(high, low);
+      if (id === this.#groups6.length) this.#groups6.push(masked6(groups, prefix));
+      return id;
+    }
+    const masked = masked6(groups, prefix);
+    const key = masked.join(':');
+    let id = this.#clients6.get(key);
+    if (id === undefined) {
+      id = this.#groups6.length;
+      this.#groups6.push(masked);
+      this.#clients6.set(key, id);
+    }
+    return id;
+  }
+
+  /** The service of an IPv6 row: the last one found when the row repeats it (most rows do), else by its text. */
+  #service6(v: ConnRowView): number {
+    const last = this.#lastVip6;
+    const vip = v.vip6;
+    if (v.proto === this.#lastProto6 && v.vport === this.#lastPort6) {
+      let same = true;
+      for (let g = 0; g < 8; g++) {
+        if (vip[g] !== last[g]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#lastService6;
+    }
+    // (VIP folded to 32 bits, protocol and port) finds the service without
+    // allocating; a fold shared by two VIPs (checked) falls back to the text.
+    const ordinal = this.#services6Fold.add(fold6(vip), (v.proto << 16) | v.vport);
+    if (ordinal === this.#foldVips.length / 8) {
+      const grown = new Uint16Array(this.#foldVips.length + 8);
+      grown.set(this.#foldVips);
+      grown.set(vip, ordinal * 8);
+      this.#foldVips = grown;
+      this.#foldServices.push(this.#serviceByText(v));
+    }
+    let service = this.#foldServices[ordinal] as number;
+    for (let g = 0; g < 8; g++) {
+      if (this.#foldVips[ordinal * 8 + g] !== vip[g]) {
+        service = this.#serviceByText(v);
+        break;
+      }
+    }
+    last.set(vip);
+    this.#lastProto6 = v.proto;
+    this.#lastPort6 = v.vport;
+    this.#lastService6 = service;
+    return service;
+  }
+
+  #serviceByText(v: ConnRowView): number {
+    const key = `${Array.from(v.vip6).join(':')}/${v.proto}/${v.vport}`;
+    return this.#services6.get(key) ?? this.#newService6(key, v);
+  }
+
   #newService6(key: string, v: ConnRowView): number {
     const index = this.#serviceNames.length;
-    this.#serviceNames.push(serviceText(6, bigIntToAddress(6, ipv6BigInt(v.vip6)), v.vport, protoText(v)));
+    this.#serviceNames.push(serviceText(6, bigIntToAddress(6, ipv6BigInt(v.vip6)), v.vport, protoText(v.proto, v.protoName)));
     this.#services6.set(key, index);
     return index;
   }
@@ -248,6 +381,13 @@ export class ConnCounter {
       clients: this.#clients4.size + this.#groups6.length,
     };
   }
+}
+
+/** fold6 folds an IPv6 address (eight groups) to 32 bits; two addresses may share a fold. */
+export function fold6(groups: Uint16Array): number {
+  let fold = 0;
+  for (let g = 0; g < 8; g += 2) fold = Math.imul(fold ^ (((groups[g] as number) << 16) | (groups[g + 1] as number)), 0x9e3779b1);
+  return fold;
 }
 
 function masked6(groups: Uint16Array, prefix: number): Uint16Array {

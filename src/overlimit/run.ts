@@ -91,11 +91,13 @@ function asHistory(data: unknown): OffenceHistory {
   return out;
 }
 
-/**
- * A promise started early whose failure must not go unhandled while the scan
- * runs: `value` gives its result (or throws its error) when it is needed.
- */
-function settle<T>(promise: Promise<T>): { value: () => Promise<T>; unlessThrows: <U>(other: Promise<U>) => Promise<U> } {
+/** Settled: a promise started early, its result (or error) given when it is needed. */
+interface Settled<T> {
+  readonly value: () => Promise<T>;
+}
+
+/** settle starts watching `promise` so that its failure does not go unhandled while the scan runs. */
+function settle<T>(promise: Promise<T>): Settled<T> {
   const outcome = promise.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
@@ -106,16 +108,21 @@ function settle<T>(promise: Promise<T>): { value: () => Promise<T>; unlessThrows
       if (o.ok) return o.value;
       throw o.error;
     },
-    // When the scan fails, the early work is still waited for (no child left running).
-    unlessThrows: async (other) => {
-      try {
-        return await other;
-      } catch (error) {
-        await outcome;
-        throw error;
-      }
-    },
   };
+}
+
+/** A dry run without offenders needs no exemptions. */
+const NO_SURROUNDINGS: HostSurroundings = { links: [], gateways: [] };
+
+/** A read this big means a table whose scan takes long enough to hide the `ip` child. */
+const BIG_PIECE = 256 * 1024;
+
+/** Passes `chunks` on, calling `start` at the first piece that shows the table is big. */
+async function* readingHostWhenBig(chunks: AsyncIterable<Uint8Array>, start: () => unknown): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) {
+    if (chunk.length >= BIG_PIECE) start();
+    yield chunk;
+  }
 }
 
 /** runOverlimit scans the table and bans the offenders (see the module doc). */
@@ -133,22 +140,33 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   const slowKernel = (options.kernelTable ?? source.kernel) && kernelReadsQuadratically(kernel);
   const warnings: string[] = [];
 
-  // What the scan does not need is read while it runs: the host's links and
-  // gateways (three `ip` runs) and, for a dry run, whether the ban table exists.
-  // Writes go over netlink when the binding loads (loaded only when writing: start-up stays cheap).
-  // A dry run asks netlink whether the ban table exists (no `nft` child) and lists with nft only when it does.
+  // What the scan does not need is read while it runs: whether the ban table
+  // exists, for a dry run (netlink when the binding loads and lbfw may use it:
+  // no `nft` child; nft lists only when it does), and the host's links and
+  // gateways (an `ip` child), which only offenders and the ban table need: a
+  // dry run starts that child once the table shows it is big (a piece that
+  // fills a read: the scan then hides the child's time) or offenders are
+  // found, so a small clean table never starts it.
   const backend = options.banBackend ?? (await import('../nft/ban-select.js')).banBackend({ env });
-  const pending = settle(Promise.all([
-    options.surroundings ?? readSurroundings(),
-    dryRun && hasNetAdmin() ? backend.tableExists() : Promise.resolve(false),
-  ]));
+  const present = settle(dryRun && hasNetAdmin() ? backend.tableExists() : Promise.resolve(false));
+  let host: Settled<HostSurroundings> | undefined;
+  const readHost = (): Settled<HostSurroundings> => (host ??= settle(options.surroundings === undefined ? readSurroundings() : Promise.resolve(options.surroundings)));
+  if (!dryRun) readHost();
 
   const counter = new ConnCounter(settings);
   const started = process.hrtime.bigint();
-  const stats = await pending.unlessThrows(scanConnTable(source.chunks, source.name, (row) => {
-    counter.add(row);
-    if (slowKernel && row.line > settings.maxRowsOldKernel) throw new ConnTableTooSlowError(row.line, kernel, settings.maxRowsOldKernel);
-  }));
+  const limit = settings.maxRowsOldKernel;
+  let stats: ConnScanStats;
+  try {
+    stats = await scanConnTable(readingHostWhenBig(source.chunks, readHost), source.name, (row) => counter.add(row), {
+      onRows4: (batch) => counter.addRows4(batch),
+      ...(slowKernel ? { rowLimit: { rows: limit, error: (rows: number) => new ConnTableTooSlowError(rows, kernel, limit) } } : {}),
+    });
+  } catch (error) {
+    // The early work is still waited for: no child left running.
+    await Promise.allSettled([present.value(), host?.value()]);
+    throw error;
+  }
   const scanSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (slowKernel && stats.rows > OLD_KERNEL_WARN_ROWS) {
     warnings.push(`kernel ${kernel} reads /proc/net/ip_vs_conn in quadratic time (fixed in 6.14): ${stats.rows} rows took ${scanSeconds.toFixed(1)} s`);
@@ -156,16 +174,17 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   if (stats.truncatedLastLine) warnings.push(`${source.name}: the last line was cut off and is not counted`);
 
   const offenders = findOffenders(counter, settings);
-  // A dry run reads the table only when it may (and only once).
-  const [surroundings, present] = await pending.value();
-  const exempt = exemptRanges(config, env, surroundings);
+  const surroundings = offenders.length > 0 || host !== undefined ? await readHost().value() : NO_SURROUNDINGS;
+  const tableThere = await present.value();
+  // Exemptions matter for offenders and the ban table only.
+  const exempt = offenders.length > 0 || !dryRun ? exemptRanges(config, env, surroundings) : [];
   const stateDir = statePaths(options.stateDir, env).dir;
   const now = options.now ?? new Date();
 
   const decide = async (): Promise<{ plan: BanPlan; applied: boolean; active: ListedBan[] }> => {
     const history = asHistory(await readJsonFile(historyFile(stateDir), 'remove it: it only holds the offence counts for escalation'));
     if (dryRun) {
-      const active = present ? await backend.list() : [];
+      const active = tableThere ? await backend.list() : [];
       return { plan: planBans({ offenders, exempt, active, history, now, settings }), applied: false, active };
     }
     await backend.ensure(banTableSpec(config, exempt));
@@ -179,7 +198,7 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
     ? await decide()
     : await withLock(path.join(stateDir, 'overlimit.lock'), { waitSeconds: options.waitSeconds ?? 30, purpose: 'overlimit' }, decide);
 
-  const tablePresent = dryRun ? present : await backend.tableExists();
+  const tablePresent = dryRun ? tableThere : await backend.tableExists();
   const [fill, counters, listed] = tablePresent ? await Promise.all([backend.fill(), backend.counters(), backend.list()]) : [[], [], []];
   const alarms = fillAlarms(fill);
   const result: OverlimitResult = {

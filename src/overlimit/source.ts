@@ -3,11 +3,12 @@
  * /proc/net/ip_vs_conn_sync (the BACKUP director's synced connections carry
  * Origin SYNC there) or /proc/net/ip_vs_conn, a saved file, or standard
  * input (`-`, for pipes). Reads are large reads into one reused 1 MiB
- * buffer (a stream's small chunks cost more than the parsing); a file must be
+ * buffer (a stream's small chunks cost more than the parsing; a pipe's are
+ * gathered, see stdinChunks); a file must be
  * regular (a FIFO would block: pipe it into `-` instead) and is bounded in
  * size.
  */
-import { constants, read as readFd } from 'node:fs';
+import { constants, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { InputFileError } from '../errors.js';
@@ -45,30 +46,46 @@ async function* fileChunks(handle: FileHandle): AsyncIterable<Uint8Array> {
   }
 }
 
-function readStdin(buffer: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    readFd(0, buffer, 0, buffer.length, null, (error, bytesRead) => (error === null ? resolve(bytesRead) : reject(error)));
-  });
-}
+/** Bytes gathered from a pipe before they go to the scanner. */
+const PIPE_GATHER = 256 * 1024;
 
 /**
- * Reads standard input with large reads of fd 0 into one reused buffer. A
- * pipe left non-blocking by whoever started us answers EAGAIN: then the
- * rest comes through process.stdin's stream.
+ * Reads standard input into one reused buffer. A pipe gives at most what it
+ * holds per read (64 KiB, often one 4 KiB write of the sender): an
+ * asynchronous read each, a thread-pool round trip, costs more than parsing
+ * the rows in it, so fd 0 is read synchronously, gathering up to 256 KiB per
+ * piece. The event loop waits meanwhile; nothing the scan needs runs on it
+ * (the host's links are read by a child process that runs on its own). A pipe
+ * left non-blocking by whoever started us answers EAGAIN: then the rest
+ * comes through process.stdin's stream.
  */
 async function* stdinChunks(): AsyncIterable<Uint8Array> {
   const buffer = Buffer.allocUnsafe(READ_SIZE);
   for (;;) {
-    let bytesRead: number;
-    try {
-      bytesRead = await readStdin(buffer);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    let filled = 0;
+    let ended = false;
+    let again = false;
+    while (filled < PIPE_GATHER) {
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(0, buffer, filled, READ_SIZE - filled, null);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        again = true;
+        break;
+      }
+      if (bytesRead === 0) {
+        ended = true;
+        break;
+      }
+      filled += bytesRead;
+    }
+    if (filled > 0) yield buffer.subarray(0, filled);
+    if (again) {
       yield* process.stdin;
       return;
     }
-    if (bytesRead === 0) return;
-    yield buffer.subarray(0, bytesRead);
+    if (ended) return;
   }
 }
 

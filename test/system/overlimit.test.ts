@@ -24,6 +24,8 @@ overlimit:
   max_connections: 100
   ban_time: 10m
   exempt: [${DEMO.clean4}]
+  # The firewall lab's clients sit on the director's own networks (no router between).
+  exempt_connected_networks: false
 `;
 
 function connTable(clients: Record<string, number>): string {
@@ -66,6 +68,11 @@ serialSystemTest('overlimit bans from a --conn-file land in the timed set, drop 
     t.regex(dry.stdout, new RegExp(`${DEMO.bad4.replace(/\./g, '\\.')}: 150 > 100 \\(all services\\).* -> would ban 10m`));
     t.regex(dry.stdout, /203\.0\.113\.2: 300 > 100 .*-> exempt: overlimit\.exempt/);
     t.is(await listRuleset(lab.director), before, 'a dry run changes nothing');
+    // By default a client on a network the director is connected to is exempt, and the output says so.
+    await writeFile(path.join(dir, 'default.yaml'), CONFIG.replace(/^.*exempt_connected_networks.*\n/m, ''));
+    const connected = await lbfwIn(lab.director, ['overlimit', '--dry-run', '--conn-file', table, ...args.map((a) => (a.endsWith('lbfw.yaml') ? path.join(dir, 'default.yaml') : a))]);
+    t.is(connected.code, 0, connected.stderr);
+    t.regex(connected.stdout, new RegExp(`${DEMO.bad4.replace(/\./g, '\\.')}: 150 > 100 .*-> exempt: a network this host is connected to \\(\\S+ [0-9.]+/\\d+; overlimit\\.exempt_connected_networks\\) 198\\.51\\.100\\.\\d+/\\d+`), connected.stdout);
 
     const run = await lbfwIn(lab.director, ['overlimit', '--conn-file', table, ...args]);
     t.is(run.code, 0, run.stderr);

@@ -118,6 +118,13 @@ test('the overlimit section of lbfw.yaml is read with its defaults, and wrong va
   t.deepEqual((error as ConfigError).problems.map((p) => p.line), [3, 4]);
 });
 
+test('overlimit.exempt_connected_networks is true by default, takes true or false, and names its line otherwise', (t) => {
+  t.true(parseConfig(['role: director', 'overlimit:', '  max_connections: 50', ''].join('\n'), 'a.yaml').overlimit?.exemptConnectedNetworks);
+  t.false(parseConfig(['role: director', 'overlimit:', '  exempt_connected_networks: false', ''].join('\n'), 'b.yaml').overlimit?.exemptConnectedNetworks);
+  const error = t.throws(() => parseConfig(['role: director', 'overlimit:', '  exempt_connected_networks: maybe', ''].join('\n'), 'c.yaml'), { instanceOf: ConfigError });
+  t.deepEqual((error as ConfigError).problems.map((p) => [p.line, p.message]), [[3, 'overlimit.exempt_connected_networks: expected true or false; got "maybe"']]);
+});
+
 /** A table of `rows` connections over a few clients (none over the limit). */
 function bigTable(rows: number): string {
   const clients: Record<string, number> = {};
@@ -142,6 +149,25 @@ test('on a kernel before 6.14 a big kernel table is refused past overlimit.max_r
     t.deepEqual(linear.warnings, []);
     const saved = await runOverlimit(config, { ...options, kernelTable: false, stdin: stdin(conn), kernel: '5.10.0', dryRun: true });
     t.is(saved.stats.rows, 1050);
+  });
+});
+
+test('the old-kernel limit counts rows, not lines: a table of exactly the limit is read, one row more stops at that row', async (t) => {
+  await withTempDir(async (dir) => {
+    const config = { ...CONFIG, overlimit: { ...CONFIG.overlimit, maxRowsOldKernel: 1000 } };
+    const options = { connFile: '-', banBackend: new FakeBanBackend(), stateDir: dir, surroundings: NO_HOST, env: {}, kernelTable: true, kernel: '6.1.0-27-amd64', dryRun: true };
+    // In 4 KiB pieces, as a pipe gives them, and whole.
+    const pieces = (text: string): Readable => {
+      const bytes = Buffer.from(text, 'latin1');
+      return Readable.from(Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) => bytes.subarray(i * 4096, (i + 1) * 4096)));
+    };
+    for (const source of [stdin, pieces]) {
+      const exact = await runOverlimit(config, { ...options, stdin: source(bigTable(1000)) });
+      t.is(exact.stats.rows, 1000);
+      const over = await t.throwsAsync(runOverlimit(config, { ...options, stdin: source(bigTable(1001) + bigTable(500).slice(CONN_HEADER.length)) }), { instanceOf: ConnTableTooSlowError });
+      t.is(over?.rows, 1001);
+      t.regex(over?.message ?? '', /more than 1000 rows \(stopped after 1001\)/);
+    }
   });
 });
 

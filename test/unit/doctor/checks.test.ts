@@ -785,7 +785,7 @@ test('a ban set 90% full', finds, 'ban-set-fill', director((d) => {
 }), { severity: 'warning', what: [/set ban4 of inet lbfw_ban holds 9 of 10 elements \(90%\)/], fix: /overlimit\.set_size/ });
 
 test('overlimit configured without its table', finds, 'ban-table-missing', director((d) => {
-  d.config.overlimit = { maxConnections: 100, services: [], states: ['ESTABLISHED'], prefix4: 32, prefix6: 64, exempt: [], banSeconds: 600, escalation: [], historySeconds: 86400, setSize: 65536, maxRowsOldKernel: 200000 };
+  d.config.overlimit = { maxConnections: 100, services: [], states: ['ESTABLISHED'], prefix4: 32, prefix6: 64, exempt: [], banSeconds: 600, escalation: [], historySeconds: 86400, setSize: 65536, maxRowsOldKernel: 200000, exemptConnectedNetworks: true };
 }), { severity: 'warning', what: [/table inet lbfw_ban is not loaded/], fix: /overlimit/ });
 
 test('a peer without a ban table', finds, 'ban-peer', director((d) => {

@@ -8,6 +8,8 @@ test('the lab directors\' config carries the low overlimit limits the demo relie
   t.is(config.overlimit?.maxConnections, LAB_OVERLIMIT.maxConnections);
   t.is(config.overlimit?.banSeconds, LAB_OVERLIMIT.banSeconds);
   t.true(HELD_CONNECTIONS > LAB_OVERLIMIT.maxConnections);
+  // client2 is on the directors' LAN, which stands for the internet: not exempt as a connected network.
+  t.false(config.overlimit?.exemptConnectedNetworks);
 });
 
 test('a client request is served only when the real server the director picked answered', (t) => {

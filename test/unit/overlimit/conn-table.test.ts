@@ -1,9 +1,11 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { ConnTableScanner, parseConnTable, toConnRow, type ConnRow } from '../../../src/overlimit/conn-table.js';
 import { ConnTableError } from '../../../src/overlimit/errors.js';
 import { CONN_HEADER, CONN_SYNC_HEADER, formatConnRow, type KernelRow } from '../../../src/overlimit/format.js';
 import { parseAddress } from '../../../src/net/address.js';
 import { randomRow, rng } from '../../helpers/conn-rows.js';
+import { ConnCounter } from '../../../src/overlimit/count.js';
+import { DEFAULT_OVERLIMIT } from '../../../src/config/overlimit.js';
 
 function canonical(address: string): string {
   return parseAddress(address)?.address ?? 'bad';
@@ -91,4 +93,77 @@ test('a line longer than any row is refused', (t) => {
 
 test('mixed families of client and VIP are refused', (t) => {
   t.throws(() => parseConnTable('TCP C0000201 D431 2001:0db8:0000:0000:0000:0000:0000:0010 0050 C0000215 0050 ESTABLISHED 1\n'), { instanceOf: ConnTableError, message: /different families/ });
+});
+
+/** Counts of a scan as plain data, to compare two ways of feeding the counter. */
+function countsOf(text: string, chunk: number, batches: boolean): unknown {
+  const counter = new ConnCounter({ ...DEFAULT_OVERLIMIT, states: ['ESTABLISHED', 'SYN_RECV', 'ERR!'], prefix6: 64 });
+  const scanner = new ConnTableScanner('t', (v) => counter.add(v), batches ? { onRows4: (batch) => counter.addRows4(batch) } : {});
+  const bytes = Buffer.from(text, 'latin1');
+  for (let i = 0; i < bytes.length; i += chunk) scanner.push(bytes.subarray(i, i + chunk));
+  return { stats: scanner.end(), summary: counter.summary(), clients: counter.clients() };
+}
+
+/** Mostly plain IPv4 rows (the batch path), with every other kind between them. */
+function mixedTable(r: () => number, sync: boolean): string {
+  const rows = Array.from({ length: 400 }, () => {
+    if (r() < 0.7) {
+      return formatConnRow({ protocol: r() < 0.8 ? 'TCP' : 'UDP', client: `203.0.113.${Math.floor(r() * 8)}`, clientPort: r() < 0.05 ? 0 : 1 + Math.floor(r() * 65535), vip: `192.0.2.${10 + Math.floor(r() * 3)}`, vport: r() < 0.5 ? 80 : 443, realServer: '192.0.2.21', rport: 80, state: r() < 0.7 ? 'ESTABLISHED' : 'FIN_WAIT', expires: Math.floor(r() * (r() < 0.1 ? 1e7 : 1000)) }, sync);
+    }
+    return formatConnRow(randomRow(r, sync), sync);
+  });
+  return (sync ? CONN_SYNC_HEADER : CONN_HEADER) + rows.join('');
+}
+
+test('the counter fed batches of plain IPv4 rows counts exactly what it counts fed every row as a view, in any chunking', (t) => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = rng(seed);
+    const text = mixedTable(r, seed % 4 === 0);
+    const chunk = r() < 0.3 ? 4096 : 1 + Math.floor(r() * 300);
+    t.deepEqual(countsOf(text, chunk, true), countsOf(text, 1 << 20, false), `seed ${seed} chunk ${chunk}`);
+  }
+});
+
+const CORRUPTIONS = ['0', '9', 'A', 'F', 'a', 'f', 'G', ' ', '\n', 'x', 'E', 'S', 'T', 'U', 'D', 'P', '\r', '-', ':'];
+
+/**
+ * Each byte of `row` changed to each of CORRUPTIONS, between two good rows:
+ * the parse must give what the general parser alone gives (fastPaths:
+ * false), the same rows or the same error, whole or in 4 KiB pieces.
+ */
+function sameAsGeneralParser(t: ExecutionContext, row: string): void {
+  for (let at = 0; at < row.length; at++) {
+    for (const byte of CORRUPTIONS) {
+      const text = CONN_HEADER + row + row.slice(0, at) + byte + row.slice(at + 1) + row;
+      const general = (): unknown => {
+        const rows: ConnRow[] = [];
+        const scanner = new ConnTableScanner('t', (v) => rows.push(toConnRow(v)), { fastPaths: false });
+        scanner.push(Buffer.from(text, 'latin1'));
+        return { rows, stats: scanner.end() };
+      };
+      let expectedResult: unknown;
+      let expectedError: string | undefined;
+      try {
+        expectedResult = general();
+      } catch (error) {
+        expectedError = (error as Error).message;
+      }
+      const fast = (): unknown => parseConnTable(text, 't');
+      if (expectedError === undefined) t.deepEqual(fast(), expectedResult, `byte ${at} -> ${JSON.stringify(byte)}`);
+      else t.throws(fast, { message: expectedError }, `byte ${at} -> ${JSON.stringify(byte)}`);
+    }
+  }
+}
+
+test('a plain IPv4 row with any one byte changed reads as the general parser reads it: same rows or the same error', (t) => {
+  const plain = formatConnRow({ protocol: 'TCP', client: '203.0.113.7', clientPort: 0xd431, vip: '192.0.2.10', vport: 80, realServer: '192.0.2.21', rport: 80, state: 'ESTABLISHED', expires: 897 });
+  t.is(plain.length, 66, 'the plain row is 65 bytes and a line break');
+  sameAsGeneralParser(t, plain);
+});
+
+test('an IPv6 row (IPv6 or IPv4 real server) with any one byte changed reads as the general parser reads it', (t) => {
+  const six = { protocol: 'TCP', client: '2001:db8::7', clientPort: 0xd431, vip: '2001:db8::10', vport: 443, realServer: '2001:db8::21', rport: 443, state: 'ESTABLISHED', expires: 897 };
+  t.is(formatConnRow(six).length, 159, 'the IPv6 row is 158 bytes and a line break');
+  sameAsGeneralParser(t, formatConnRow(six));
+  sameAsGeneralParser(t, formatConnRow({ ...six, protocol: 'UDP', realServer: '192.0.2.21', state: 'SYN_RECV' }));
 });

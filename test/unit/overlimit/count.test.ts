@@ -1,6 +1,7 @@
 import test from 'ava';
 import { DEFAULT_OVERLIMIT } from '../../../src/config/overlimit.js';
-import { ConnCounter } from '../../../src/overlimit/count.js';
+import { ConnCounter, fold6 } from '../../../src/overlimit/count.js';
+import { parseAddress } from '../../../src/net/address.js';
 import { ConnTableScanner } from '../../../src/overlimit/conn-table.js';
 import { CONN_HEADER, formatConnRow } from '../../../src/overlimit/format.js';
 import { rng } from '../../helpers/conn-rows.js';
@@ -107,4 +108,42 @@ test('thousands of clients grow the table and keep every count', (t) => {
   const result = counted(conns, 65536);
   t.is(result.size, 5000);
   t.deepEqual([...(result.get('198.51.19.135') ?? [])].sort(), [['192.0.2.10:80/tcp', 1], ['192.0.2.11:80/tcp', 1]]);
+});
+
+function canonical(address: string): string {
+  return parseAddress(address)?.address ?? 'bad';
+}
+
+function groupsText(groups: Uint16Array): string {
+  return Array.from(groups, (g) => g.toString(16)).join(':');
+}
+
+test('IPv6 clients are counted per /64 and services per VIP, also for two VIPs whose 32-bit folds collide', (t) => {
+  // Two VIPs with the same fold, found by search (a birthday search over 32 bits: some 80k tries).
+  const r = rng(11);
+  const seen = new Map<number, Uint16Array>();
+  let pair: [Uint16Array, Uint16Array] | undefined;
+  while (pair === undefined) {
+    const groups = Uint16Array.from([0x2001, 0xdb8, 0, 0, Math.floor(r() * 65536), Math.floor(r() * 65536), Math.floor(r() * 65536), Math.floor(r() * 65536)]);
+    const other = seen.get(fold6(groups));
+    if (other !== undefined && groupsText(other) !== groupsText(groups)) pair = [other, groups];
+    else seen.set(fold6(groups), groups);
+  }
+  const vips = pair.map((g) => canonical(groupsText(g)));
+  const conns: Conn[] = [];
+  for (let i = 0; i < 300; i++) conns.push({ client: `2001:db8:${(i % 3) + 1}::${(i % 7) + 1}`, vip: vips[i % 2] as string, vport: 443 });
+  const counter = new ConnCounter(DEFAULT_OVERLIMIT);
+  const scanner = new ConnTableScanner('t', (v) => counter.add(v));
+  scanner.push(Buffer.from(table(conns), 'latin1'));
+  scanner.end();
+  const expected = new Map<string, Map<string, number>>();
+  for (const c of conns) {
+    const prefix = `${c.client.slice(0, c.client.indexOf('::'))}::/64`;
+    const services = expected.get(prefix) ?? new Map<string, number>();
+    services.set(`[${c.vip}]:443/tcp`, (services.get(`[${c.vip}]:443/tcp`) ?? 0) + 1);
+    expected.set(prefix, services);
+  }
+  const got = new Map(counter.clients().map((c) => [c.client, new Map(c.services.map((s) => [s.service, s.connections]))]));
+  t.is(JSON.stringify(sorted(got)), JSON.stringify(sorted(expected)));
+  t.deepEqual(counter.summary().byService.map((s) => s.service).sort(), vips.map((v) => `[${v}]:443/tcp`).sort());
 });

@@ -96,6 +96,29 @@ test('exempt clients are never banned: management sources, peers, configured exe
   t.deepEqual(result.exempted.map((e) => e.role).sort(), ['default gateway', "this host's own address (eth0 2001:db8:5:5::1/64)"]);
 });
 
+test('clients on a network the host is connected to are exempt, saying which, unless overlimit.exempt_connected_networks is false', (t) => {
+  const host = {
+    links: [
+      { ifname: 'lo', loopback: true, answersArp: false, up: true, addresses: [{ ifname: 'lo', family: 4 as const, address: '127.0.0.1', prefix: 8 }, { ifname: 'lo', family: 4 as const, address: '192.0.2.10', prefix: 32 }] },
+      { ifname: 'eth0', loopback: false, answersArp: true, up: true, addresses: [{ ifname: 'eth0', family: 4 as const, address: '203.0.113.5', prefix: 24 }, { ifname: 'eth0', family: 6 as const, address: 'fe80::5', prefix: 64 }] },
+    ],
+    gateways: [],
+  };
+  const bare = { ...DIRECTOR, management: { ...DIRECTOR.management, sources: [], allow: [] }, peers: [], services: [], realServers: [] };
+  const offenders = findOffenders(count(rows('203.0.113.50', 150) + rows('198.51.100.77', 150), DEFAULT_OVERLIMIT), DEFAULT_OVERLIMIT);
+  const exempt = exemptRanges({ ...bare, overlimit: DEFAULT_OVERLIMIT }, {}, host);
+  t.deepEqual(exempt.filter((e) => e.role.startsWith('a network')).map((e) => [e.address, e.role]), [
+    ['203.0.113.0/24', 'a network this host is connected to (eth0 203.0.113.5/24; overlimit.exempt_connected_networks)'],
+  ]);
+  const byDefault = planBans({ offenders, exempt, active: [], history: {}, now: NOW, settings: DEFAULT_OVERLIMIT });
+  t.deepEqual(byDefault.actions.map((a) => a.client), ['198.51.100.77']);
+  t.deepEqual(byDefault.exempted.map((e) => [e.client, e.exemptBy]), [['203.0.113.50', '203.0.113.0/24']]);
+
+  const off = { ...DEFAULT_OVERLIMIT, exemptConnectedNetworks: false };
+  const narrow = planBans({ offenders, exempt: exemptRanges({ ...bare, overlimit: off }, {}, host), active: [], history: {}, now: NOW, settings: off });
+  t.deepEqual(narrow.actions.map((a) => a.client).sort(), ['198.51.100.77', '203.0.113.50']);
+});
+
 test('a client still over the limit while banned is re-asserted, not counted as a new offence', (t) => {
   const history = { '203.0.113.7': { offences: 1, last: '2026-12-02T00:50:00.000Z' } };
   const { plan: p } = plan(rows('203.0.113.7', 150), DEFAULT_OVERLIMIT, { history, active: [{ set: 'ban4', address: '203.0.113.7' }] });
