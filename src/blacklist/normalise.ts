@@ -10,11 +10,11 @@
 import type { Family } from '../config/model.js';
 import { bigIntToAddress, type AddressRange } from '../net/address.js';
 import { mergeRanges, rangeToElement } from '../net/merge.js';
-import type { BlacklistEntry } from './parse.js';
+import { ipv4HostText, type BlacklistEntry, type ParsedBlacklist } from './parse.js';
 
 /** NormalisedBlacklist holds nft element texts, each list sorted by address. */
 export interface NormalisedBlacklist {
-  /** Single IPv4 addresses (for a hash set). */
+  /** Single IPv4 addresses (for a hash set); built on first read (see {@link ipv4HostValues} and {@link hostCount}). */
   readonly hosts4: readonly string[];
   /** IPv4 ranges of more than one address, as `ADDR/PREFIX` or `FIRST-LAST` (for an interval set). */
   readonly nets4: readonly string[];
@@ -24,9 +24,19 @@ export interface NormalisedBlacklist {
   readonly nets6: readonly string[];
 }
 
-/** Dotted-quad text of an IPv4 value; `>>>` reads the number as unsigned 32 bits. */
-function ipv4Text(value: number): string {
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+/** The IPv4 hosts (sorted values, distinct) that no merged IPv4 range covers, compared as numbers. */
+function uncoveredIPv4(sorted: Uint32Array, ranges: readonly AddressRange[]): Uint32Array {
+  const firsts = Float64Array.from(ranges, (r) => Number(r.first));
+  const lasts = Float64Array.from(ranges, (r) => Number(r.last));
+  let kept = 0;
+  let r = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const value = sorted[i] as number;
+    if (kept > 0 && sorted[kept - 1] === value) continue;
+    while (r < lasts.length && (lasts[r] as number) < value) r++;
+    if (r === lasts.length || value < (firsts[r] as number)) sorted[kept++] = value;
+  }
+  return sorted.subarray(0, kept);
 }
 
 /**
@@ -53,16 +63,24 @@ function uncoveredHosts<T extends number | bigint>(sortedHosts: Iterable<T>, ran
  * list itself: a blacklist rebuilt with another hosts4 list (an edit) has
  * none, so the numbers can never be stale.
  */
-const hostValues4 = new WeakMap<readonly string[], Uint32Array>();
+const hostValues4 = new WeakMap<NormalisedBlacklist, Uint32Array>();
 
-/** ipv4HostValues gives the sorted values of `hosts4` when normaliseBlacklist made that list, so builders need not parse the texts again. */
-export function ipv4HostValues(hosts4: readonly string[]): Uint32Array | undefined {
-  return hostValues4.get(hosts4);
+/** ipv4HostValues gives the sorted values of `blacklist.hosts4` when normaliseBlacklist made it, so builders need not parse or even build the texts. */
+export function ipv4HostValues(blacklist: NormalisedBlacklist): Uint32Array | undefined {
+  return hostValues4.get(blacklist);
+}
+
+/** hostCount is the number of single addresses of one family, without building the IPv4 texts. */
+export function hostCount(blacklist: NormalisedBlacklist, family: Family): number {
+  return family === 4 ? (ipv4HostValues(blacklist)?.length ?? blacklist.hosts4.length) : blacklist.hosts6.length;
 }
 
 /** familyLists gives the hosts and ranges of one family. */
 export function familyLists(blacklist: NormalisedBlacklist, family: Family): { readonly hosts: readonly string[]; readonly nets: readonly string[] } {
-  return family === 4 ? { hosts: blacklist.hosts4, nets: blacklist.nets4 } : { hosts: blacklist.hosts6, nets: blacklist.nets6 };
+  // A getter: reading only `nets` must not build a million IPv4 host texts.
+  return family === 4
+    ? { get hosts() { return blacklist.hosts4; }, nets: blacklist.nets4 }
+    : { hosts: blacklist.hosts6, nets: blacklist.nets6 };
 }
 
 /**
@@ -73,11 +91,15 @@ export function familyLists(blacklist: NormalisedBlacklist, family: Family): { r
  * then adding or removing a host is always one hash-set element, instant,
  * and the interval sets only change when the operator's ranges do.
  */
-export function normaliseBlacklist(entries: readonly BlacklistEntry[]): NormalisedBlacklist {
+export function normaliseBlacklist(input: readonly BlacklistEntry[] | ParsedBlacklist): NormalisedBlacklist {
+  const parsed = Array.isArray(input) ? undefined : (input as ParsedBlacklist);
+  const column = parsed?.columns?.hosts;
+  const entries = parsed === undefined ? (input as readonly BlacklistEntry[]) : (parsed.columns?.rest ?? parsed.entries);
   // Single IPv4 addresses dominate big lists: a typed array sorts them
   // natively, without a comparator call per pair.
-  const singles4 = new Uint32Array(entries.length);
-  let singles4Count = 0;
+  const singles4 = new Uint32Array(entries.length + (column?.count ?? 0));
+  if (column !== undefined) singles4.set(column.values);
+  let singles4Count = column?.count ?? 0;
   const singles6: bigint[] = [];
   const ranges: AddressRange[] = [];
   for (const { range } of entries) {
@@ -89,13 +111,18 @@ export function normaliseBlacklist(entries: readonly BlacklistEntry[]): Normalis
   const merged4 = merged.filter((r) => r.family === 4);
   const merged6 = merged.filter((r) => r.family === 6);
   singles6.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const hosts4 = Uint32Array.from(uncoveredHosts(singles4.subarray(0, singles4Count).sort(), merged4, BigInt));
-  const hosts4Texts = Array.from(hosts4, ipv4Text);
-  hostValues4.set(hosts4Texts, hosts4);
-  return {
-    hosts4: hosts4Texts,
+  const hosts4 = uncoveredIPv4(singles4.subarray(0, singles4Count).sort(), merged4);
+  // A million texts cost 50 MB and 0.2 s; the ruleset builder reads the numbers instead.
+  let hosts4Texts: string[] | undefined;
+  const normalised: NormalisedBlacklist = {
+    get hosts4(): readonly string[] {
+      hosts4Texts ??= Array.from(hosts4, ipv4HostText);
+      return hosts4Texts;
+    },
     nets4: merged4.map(rangeToElement),
     hosts6: uncoveredHosts(singles6, merged6, (v) => v).map((v) => bigIntToAddress(6, v)),
     nets6: merged6.map(rangeToElement),
   };
+  hostValues4.set(normalised, hosts4);
+  return normalised;
 }

@@ -7,7 +7,7 @@
 import type { Address, Family } from '../config/model.js';
 import type { ProtectedHit } from '../errors.js';
 import { addressToBigInt, bigIntToAddress, parseAddress, type AddressRange } from '../net/address.js';
-import type { ParsedBlacklist } from './parse.js';
+import { ipv4HostText, type HostColumn, type ParsedBlacklist } from './parse.js';
 
 /** ProtectedRange is an address range the blacklist must not cover, and why. */
 export interface ProtectedRange {
@@ -84,7 +84,8 @@ export function findProtectedHits(
   if (protectedRanges.length === 0) return hits;
   const byFamily = { 4: sortProtected(protectedRanges, 4), 6: sortProtected(protectedRanges, 6) };
   const found: number[] = [];
-  for (const entry of parsed.entries) {
+  if (parsed.columns !== undefined) columnHits(parsed.file, parsed.columns.hosts, byFamily[4], protectedRanges, hits);
+  for (const entry of parsed.columns?.rest ?? parsed.entries) {
     const sorted = byFamily[entry.range.family];
     if (sorted.items.length === 0) continue;
     overlapping(sorted, entry.range, found);
@@ -94,7 +95,40 @@ export function findProtectedHits(
       hits.push({ entry: entry.text, file: parsed.file, line: entry.line, address: p.address, role: p.role });
     }
   }
+  // A line is in one list or the other: a stable sort by line gives file order, then protected order.
+  if (parsed.columns !== undefined) hits.sort((a, b) => a.line - b.line);
   return hits;
+}
+
+/**
+ * The hits of the host column, compared as numbers: a million hosts are
+ * checked without a bigint or an object each. Same search as {@link overlapping}.
+ */
+function columnHits(file: string, hosts: HostColumn, sorted: SortedProtected, protectedRanges: readonly ProtectedRange[], hits: ProtectedHit[]): void {
+  const n = sorted.items.length;
+  if (n === 0) return;
+  const firsts = Float64Array.from(sorted.items, (item) => Number(item.protected.range.first));
+  const lasts = Float64Array.from(sorted.items, (item) => Number(item.protected.range.last));
+  const reach = Float64Array.from(sorted.reach, Number);
+  const found: number[] = [];
+  for (let h = 0; h < hosts.count; h++) {
+    const value = hosts.values[h] as number;
+    let low = 0;
+    let high = n;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((firsts[mid] as number) <= value) low = mid + 1;
+      else high = mid;
+    }
+    if (low === 0 || (reach[low - 1] as number) < value) continue;
+    found.length = 0;
+    for (let i = low - 1; i >= 0 && (reach[i] as number) >= value; i--) if ((lasts[i] as number) >= value) found.push((sorted.items[i] as SortedProtected['items'][number]).index);
+    found.sort((a, b) => a - b);
+    for (const index of found) {
+      const p = protectedRanges[index] as ProtectedRange;
+      hits.push({ entry: ipv4HostText(value), file, line: hosts.lines[h] as number, address: p.address, role: p.role });
+    }
+  }
 }
 
 /** The IPv4-mapped IPv6 prefix ::ffff:0:0/96, as its upper 96 bits. */

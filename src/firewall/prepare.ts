@@ -5,6 +5,7 @@
 import type { HostConfig } from '../config/model.js';
 import { BlacklistError, SafetyError, type InputProblem, type ProtectedHit } from '../errors.js';
 import { readBlacklist } from '../blacklist/read.js';
+import { entryCount } from '../blacklist/parse.js';
 import { normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { findProtectedHits } from '../blacklist/safety.js';
 import { DEFAULT_BLACKLIST_PATH } from '../config/model.js';
@@ -61,7 +62,7 @@ export async function prepareFirewall(
   const parsed = await readBlacklist(config.blacklistPath, { optional: config.blacklistPath === DEFAULT_BLACKLIST_PATH });
   if (parsed.problems.length > 0 && options.skipInvalid !== true) throw new BlacklistError(parsed.problems);
   // A cron job with --skip-invalid must not wipe a working blacklist because the file's format changed.
-  if (parsed.problems.length > 0 && parsed.entries.length === 0 && options.force !== true) {
+  if (parsed.problems.length > 0 && entryCount(parsed) === 0 && options.force !== true) {
     throw new BlacklistError([
       {
         file: parsed.file,
@@ -76,11 +77,11 @@ export async function prepareFirewall(
   if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
   const lockout = lockoutFor(config, env);
   if (lockout !== undefined && options.force !== true) throw lockout;
-  const blacklist = normaliseBlacklist(parsed.entries);
+  const blacklist = normaliseBlacklist(parsed);
   return {
     ruleset: buildRuleset(config, blacklist),
     blacklist,
-    blacklistEntries: parsed.entries.length,
+    blacklistEntries: entryCount(parsed),
     warnings: parsed.warnings,
     skipped: parsed.problems,
     forced: hits,

@@ -3,7 +3,7 @@
  * Nothing here touches the system.
  */
 import type { Cidr, Family, HostConfig, Protocol, VipService } from '../config/model.js';
-import { familyLists, ipv4HostValues, type NormalisedBlacklist } from '../blacklist/normalise.js';
+import { familyLists, hostCount, ipv4HostValues, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { addressToRange, cidrToRange, type AddressRange } from '../net/address.js';
 import { hostSetName, SHARD_ELEMENTS, shardChainName, shardCount, splitHosts } from './shards.js';
 import { mergeRanges } from '../net/merge.js';
@@ -81,19 +81,18 @@ export function hashSetSize(elements: number, minimum = MIN_HASH_SET_SIZE): numb
   return size;
 }
 
-function ipv4Shards(hosts: readonly string[], shards: number): ElementList[] {
-  const values = ipv4HostValues(hosts);
-  return values === undefined ? ipv4ShardsFromTexts(hosts, shards) : ipv4ShardsFromValues(values, shards);
+function ipv4Shards(blacklist: NormalisedBlacklist, shards: number): ElementList[] {
+  const values = ipv4HostValues(blacklist);
+  return values === undefined ? ipv4ShardsFromTexts(blacklist.hosts4, shards) : ipv4ShardsFromValues(values, shards);
 }
 
 function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
   return FAMILIES.flatMap((family) => {
-    const lists = familyLists(blacklist, family);
-    const shards = shardCount(lists.hosts.length);
+    const shards = shardCount(hostCount(blacklist, family));
     const key = addressKey(family);
-    // IPv4 hosts (nearly all of a big list) are parsed once, straight into typed shards.
+    // IPv4 hosts (nearly all of a big list) go from numbers straight into typed shards, never as texts.
     const shardElements =
-      family === 4 ? ipv4Shards(lists.hosts, shards) : splitHosts(family, lists.hosts, shards).map((hosts) => elementsFromTexts(key, false, hosts));
+      family === 4 ? ipv4Shards(blacklist, shards) : splitHosts(family, familyLists(blacklist, family).hosts, shards).map((hosts) => elementsFromTexts(key, false, hosts));
     const hostSets = shardElements.map((elements, shard) => ({
       name: hostSetName(family, shard, shards),
       key,
@@ -111,7 +110,7 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
         name: blacklistSetName(family, 'nets'),
         key,
         interval: true,
-        elements: elementsFromTexts(key, true, lists.nets),
+        elements: elementsFromTexts(key, true, familyLists(blacklist, family).nets),
         purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
       },
     ];
@@ -173,7 +172,7 @@ function hostsRule(family: Family, shards: number): NftRule {
 /** Regular chains that look up one shard each (none when a family is not sharded). */
 function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
   return FAMILIES.flatMap((family) => {
-    const shards = shardCount(familyLists(blacklist, family).hosts.length);
+    const shards = shardCount(hostCount(blacklist, family));
     if (shards === 1) return [];
     return Array.from({ length: shards }, (_, shard) => ({
       name: shardChainName(family, shard),
@@ -191,7 +190,7 @@ function shardChains(blacklist: NormalisedBlacklist): NftChain[] {
 /** Prerouting at raw priority: blacklisted sources die before conntrack sees them. */
 function prerouting(config: HostConfig, blacklist: NormalisedBlacklist): NftChain {
   const blacklistRules: NftRule[] = FAMILIES.flatMap((family) => [
-    hostsRule(family, shardCount(familyLists(blacklist, family).hosts.length)),
+    hostsRule(family, shardCount(hostCount(blacklist, family))),
     { id: `blacklist-nets${familySuffix(family)}`, match: [saddrInSet(family, blacklistSetName(family, 'nets'))], statements: [counter, drop] },
   ]);
   // IPv4-mapped sources first, VIP services untracked after the blacklist drops (hardening.ts).

@@ -3,7 +3,8 @@
  */
 import { Command } from 'commander';
 import { readBlacklist } from '../../blacklist/read.js';
-import { normaliseBlacklist } from '../../blacklist/normalise.js';
+import { hostCount, normaliseBlacklist } from '../../blacklist/normalise.js';
+import { entryCount } from '../../blacklist/parse.js';
 import { addToBlacklist, listBlacklist, removeFromBlacklist, testBlacklist, type BlacklistChange } from '../../firewall/blacklist-live.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from '../exit-codes.js';
 import { addHostOptions, firewallOptionsFrom, hostConfigFrom, type HostFlags } from '../host-options.js';
@@ -35,15 +36,17 @@ function checkCommand(io: Io, done: (code: ExitCode) => void): Command {
     .addHelpText('after', '\nExample:\n  lbfw blacklist check /etc/lbfw/static_blacklist')
     .action(async (file: string, flags: { json?: boolean }) => {
       const parsed = await readBlacklist(file);
-      const normalised = normaliseBlacklist(parsed.entries);
+      const normalised = normaliseBlacklist(parsed);
+      const count = entryCount(parsed);
+      const hosts4 = hostCount(normalised, 4);
       const ok = parsed.problems.length === 0;
       if (flags.json === true) {
         printJson(io, {
           ok,
-          entries: parsed.entries.length,
+          entries: count,
           problems: parsed.problems,
           warnings: parsed.warnings,
-          elements: { hosts4: normalised.hosts4.length, nets4: normalised.nets4.length, hosts6: normalised.hosts6.length, nets6: normalised.nets6.length },
+          elements: { hosts4: hosts4, nets4: normalised.nets4.length, hosts6: normalised.hosts6.length, nets6: normalised.nets6.length },
         });
       } else {
         const lines = [...problemLines(parsed.problems), ...problemLines(parsed.warnings, 'warning: ')];
@@ -51,9 +54,9 @@ function checkCommand(io: Io, done: (code: ExitCode) => void): Command {
         io.out(
           `${
             ok
-              ? `${file}: ${parsed.entries.length} entries, all valid`
-              : `${file}: ${parsed.problems.length} bad lines (of ${parsed.entries.length + parsed.problems.length} entries)`
-          }; ${normalised.hosts4.length + normalised.hosts6.length} hosts and ${normalised.nets4.length + normalised.nets6.length} ranges after merging\n`,
+              ? `${file}: ${count} entries, all valid`
+              : `${file}: ${parsed.problems.length} bad lines (of ${count + parsed.problems.length} entries)`
+          }; ${hosts4 + normalised.hosts6.length} hosts and ${normalised.nets4.length + normalised.nets6.length} ranges after merging\n`,
         );
       }
       done(ok ? EXIT_OK : EXIT_FAILED);

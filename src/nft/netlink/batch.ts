@@ -44,9 +44,20 @@ function defaultIfindex(name: string): number {
   throw new RangeError(`interface ${name}: only "lo" can be named in a rule loaded by netlink`);
 }
 
+/** Bytes a batch of `tx` takes, roughly: 24 bytes an element (a 16-byte hash element, or half an interval pair) plus the rest. */
+function sizeEstimate(tx: Transaction): number {
+  let elements = 0;
+  for (const op of tx.operations) {
+    if (op.op === 'replace-table') for (const set of op.ruleset.sets) elements += set.elements.count * (set.interval ? 2 : 1);
+    else if (op.op === 'add-elements' || op.op === 'delete-elements') elements += op.elements.count * (op.elements.interval ? 2 : 1);
+  }
+  return (1 << 16) + elements * 24;
+}
+
 /** encodeTransaction turns a Transaction into one batch. */
 export function encodeTransaction(tx: Transaction, options: EncodeOptions = {}): EncodedBatch {
-  const w = new MessageWriter(1 << 16);
+  // Sized for the whole batch up front: doubling from 64 KiB copied a 16 MB batch about 24 MB and left up to twice its size allocated.
+  const w = new MessageWriter(sizeEstimate(tx));
   const origins = new Map<number, MessageOrigin>();
   let seq = options.firstSeq ?? 1;
   let setId = 1;

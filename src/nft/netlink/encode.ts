@@ -242,11 +242,26 @@ export function elementMessages(
     w.nest(NFTA_SET_ELEM_LIST_ELEMENTS);
     open = true;
   };
+  // Runs of evenly spaced hash elements (keyElements), laid out before `offsets` in their message.
+  let runs: { first: number; index: number; count: number; size: number }[] = [];
   const finish = (): void => {
     w.endNest().end();
-    out.push({ seq, offsets: Int32Array.from(offsets), indexes: Int32Array.from(indexes) });
+    const total = runs.reduce((n, r) => n + r.count, 0) + offsets.length;
+    const messageOffsets = new Int32Array(total);
+    const messageIndexes = new Int32Array(total);
+    let k = 0;
+    for (const run of runs) {
+      for (let j = 0; j < run.count; j++, k++) {
+        messageOffsets[k] = run.first + j * run.size;
+        messageIndexes[k] = run.index + j;
+      }
+    }
+    messageOffsets.set(offsets, k);
+    messageIndexes.set(indexes, k);
+    out.push({ seq, offsets: messageOffsets, indexes: messageIndexes });
     offsets = [];
     indexes = [];
+    runs = [];
     open = false;
   };
   const element = (index: number, key: Uint8Array, keyOffset: number, elemFlags: number, userdata?: Buffer): void => {
@@ -280,9 +295,14 @@ export function elementMessages(
       }
       const count = Math.min(list.count - i, Math.floor((MESSAGE_LIMIT - ELEMENT_SLACK - used) / size) + 1);
       const first = w.keyElements(NFTA_LIST_ELEM, NFTA_SET_ELEM_KEY, NFTA_DATA_VALUE, list.keys, i, count, width) - w.messageStart;
-      for (let j = 0; j < count; j++) {
-        offsets.push(first + j * size);
-        indexes.push(i + j);
+      if (offsets.length === 0) {
+        // The usual case, a message of one run: its offsets and indexes go straight into typed arrays.
+        runs.push({ first, index: i, count, size });
+      } else {
+        for (let j = 0; j < count; j++) {
+          offsets.push(first + j * size);
+          indexes.push(i + j);
+        }
       }
       i += count;
     }

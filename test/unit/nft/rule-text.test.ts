@@ -85,4 +85,7 @@ test('a Transaction refuses, when queued, what the kernel would refuse', (t) => 
   t.throws(() => tx.addElements('bl4_hosts', addressElements(6, [1n])), { instanceOf: NftInvalidError, message: /do not fit/ });
   t.throws(() => tx.addElements('missing', addressElements(4, new Uint32Array([1]))), { instanceOf: NftInvalidError });
   t.throws(() => new Transaction().addElements('bl4_hosts', { key: ['ipv4_addr'], interval: false, count: 2, keys: new Uint8Array([0, 0, 0, 2, 0, 0, 0, 1]) }), { message: /out of order/ });
+  // IPv4 keys compare as unsigned numbers: a duplicate is refused, the ends of the address space are in order.
+  t.throws(() => new Transaction().addElements('bl4_hosts', { key: ['ipv4_addr'], interval: false, count: 2, keys: new Uint8Array([9, 0, 0, 1, 9, 0, 0, 1]) }), { message: /out of order/ });
+  t.notThrows(() => new Transaction().addElements('bl4_hosts', { key: ['ipv4_addr'], interval: false, count: 3, keys: new Uint8Array([0, 0, 0, 0, 128, 0, 0, 0, 255, 255, 255, 255]) }));
 });
