@@ -106,6 +106,11 @@ async function removeOrphanTables(dir: string): Promise<void> {
   }
 }
 
+/** backupHolds says whether `backup` holds exactly the table `ruleset` (its sets' purposes aside). */
+export async function backupHolds(dir: string, backup: Backup, ruleset: Ruleset): Promise<boolean> {
+  return sameTable(dir, backup, ruleset);
+}
+
 /** sameTable: does `backup` hold exactly `encoded` (undefined: no table)? */
 async function sameTable(dir: string, backup: Backup, table: Ruleset | undefined): Promise<boolean> {
   if (table === undefined || !backup.tableExisted) return table === undefined && !backup.tableExisted;
