@@ -182,9 +182,11 @@ export async function expireConfirm(options: FirewallOptions, token: string): Pr
       faultPoint('expire:after-remove-backup');
       outcome = 'restored';
     }
-    await clearPending(resolved.paths.pending);
-    faultPoint('expire:after-clear');
+    // Logged before the pending confirmation goes: a timer killed in between
+    // leaves it (and `lbfw confirm` settles it), never a silent restore.
     await logConfirm(resolved.paths, `confirm deadline ${pending.deadline} passed: ${outcome} ${pending.backupId}`);
+    faultPoint('expire:after-log');
+    await clearPending(resolved.paths.pending);
     return outcome;
   });
 }
