@@ -2,8 +2,9 @@
  * Faults: 10 seeded kill -9 points each of `apply` and `rollback` on a
  * 200k-host table, over both backends (netlink, and nft run as a child that
  * must die with lbfw). A point is a named crash window (LBFW_FAULT_POINT) or
- * a kill at a seeded fraction of the command's measured normal duration, so
- * kills inside the kernel load are hit too. After each kill, the operator's
+ * a kill at a seeded fraction of the command's measured normal duration (on
+ * the nft backend: a seeded delay into nft's own load), so kills inside the
+ * kernel load are hit too. After each kill, the operator's
  * checks: the kernel holds the old table or the whole new one (element
  * presence AND the count of the host sets, listed by nft itself), no nft of
  * the killed run lives on, the next command works without cleanup, verify is
@@ -75,7 +76,8 @@ const APPLY_POINTS = points(APPLY_WINDOWS);
 const ROLLBACK_POINTS = points(ROLLBACK_WINDOWS);
 /** Three of the ten rounds on the nft backend (its loads take three times as long). */
 const BACKENDS: Backend[] = shuffle(Array.from({ length: ROUNDS }, (_, i) => (i < 3 ? 'nft' : 'netlink')));
-const describe = (p: Point, backend: Backend): string => `${'window' in p ? p.window : `${Math.round(p.fraction * 100)}% of a normal run`} [${backend}]`;
+const describe = (p: Point, backend: Backend): string =>
+  `${'window' in p ? p.window : backend === 'nft' ? `${Math.round(p.fraction * 400)} ms into nft's load` : `${Math.round(p.fraction * 100)}% of a normal run`} [${backend}]`;
 
 interface Lab {
   readonly ns: Netns;
@@ -145,13 +147,17 @@ async function killAt(t: ExecutionContext, l: Lab, command: Command, point: Poin
   const env = { ...backendEnv(backend), ...('window' in point ? { LBFW_FAULT_POINT: point.window } : {}) };
   const run = startLbfw(l.ns, commandArgs(l, command), env);
   if ('fraction' in point) {
-    const normal = durations.get(`${command} ${backend}`) ?? 1000;
-    const ended = await Promise.race([run.done.then(() => true), delay(Math.round(point.fraction * normal)).then(() => false)]);
+    let ended = false;
+    run.done.then(() => (ended = true), () => (ended = true));
+    if (backend === 'nft') {
+      // On the nft backend the kill lands inside nft's load: a seeded delay (up to 400 ms) after its child started.
+      await waitFor('nft to start, or the run to end', async () => ended || (await nftScriptsIn(l.ns)).length > 0, 60_000);
+      if (!ended) await delay(Math.round(point.fraction * 400));
+    } else await Promise.race([run.done, delay(Math.round(point.fraction * (durations.get(`${command} ${backend}`) ?? 1000)))]);
     if (!ended) {
-      // Whether the kill lands inside nft's load (the nft backend's child): logged, so the points hit can be read off.
-      const loading = backend === 'nft' && (await nftScriptsIn(l.ns)).length > 0;
+      const loading = (await nftScriptsIn(l.ns)).length > 0;
       kill9(run.pid);
-      if (loading) t.log(`${command} killed while its nft child was loading`);
+      t.log(`${command} killed${loading ? ' while its nft child was loading' : ''}`);
     }
   }
   const result = await run.done;
