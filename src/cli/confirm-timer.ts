@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { EXPIRE_RETRY, expireWhenPossible, logConfirm } from '../firewall/confirm.js';
 import { NftCli } from '../nft/cli-backend.js';
 import { statePaths } from '../state/paths.js';
+import { faultScope } from '../system/fault-point.js';
 
 const [stateDir, token, secondsText, waitText, netns] = process.argv.slice(2);
 const seconds = Number(secondsText);
@@ -15,6 +16,7 @@ if (stateDir === undefined || token === undefined || !(seconds >= 0) || !(lockWa
   process.stderr.write('usage: confirm-timer STATE_DIR TOKEN SECONDS LOCK_WAIT [NETNS]\n');
   process.exit(2);
 }
+faultScope('timer:');
 // SIGTERM is how `lbfw confirm` stops a timer it found alive; anyone else's is noticed by confirmState.
 await delay(seconds * 1000);
 try {

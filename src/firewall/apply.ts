@@ -105,6 +105,7 @@ export async function applyPreparedFirewall(
 ): Promise<ApplyResult> {
   // A run killed before its record was confirmed left it pending: settle it with the kernel first.
   await reconcileRecord(resolved.backend, resolved.paths);
+  faultPoint('apply:after-reconcile');
   const supersededConfirm = await cancelPending(resolved.paths);
   const running = await runningTable(resolved);
   assertNotShrunkBySkipping(prepared, running?.ruleset, options.force === true);

@@ -5,7 +5,7 @@
  * it fails); elsewhere a detached process in its own session does.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { run } from '../system/run.js';
 import type { ConfirmTimer, PendingConfirm } from '../state/pending.js';
 import path from 'node:path';
@@ -84,8 +84,32 @@ export async function startTimer(args: TimerArgs, useSystemd: boolean): Promise<
   return { kind: 'process', pid: child.pid ?? 0 };
 }
 
+function isTimerOf(pid: number, token: string): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes(TIMER_SCRIPT) && argv.includes(token);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * findTimerProcess looks for the detached timer of `token` among all
+ * processes: an apply killed between starting the timer and recording its
+ * pid left a timer that runs (and will restore) without a record of it.
+ */
+function findTimerProcess(token: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (/^\d+$/.test(name) && isTimerOf(Number(name), token)) return Number(name);
+  }
+  return undefined;
+}
+
 function timerOf(pending: PendingConfirm): ConfirmTimer | undefined {
-  return pending.timer ?? (pending.timerPid === undefined ? undefined : { kind: 'process', pid: pending.timerPid });
+  if (pending.timer !== undefined) return pending.timer;
+  if (pending.timerPid !== undefined) return { kind: 'process', pid: pending.timerPid };
+  const pid = findTimerProcess(pending.token);
+  return pid === undefined ? undefined : { kind: 'process', pid };
 }
 
 /**
@@ -96,14 +120,7 @@ function timerOf(pending: PendingConfirm): ConfirmTimer | undefined {
 export async function timerAlive(pending: PendingConfirm): Promise<boolean> {
   const timer = timerOf(pending);
   if (timer === undefined) return false;
-  if (timer.kind === 'process') {
-    try {
-      const argv = readFileSync(`/proc/${timer.pid}/cmdline`, 'utf8').split('\0');
-      return argv.includes(TIMER_SCRIPT) && argv.includes(pending.token);
-    } catch {
-      return false;
-    }
-  }
+  if (timer.kind === 'process') return isTimerOf(timer.pid, pending.token);
   const result = await run(['systemctl', 'is-active', `${timer.unit}.timer`, `${timer.unit}.service`]);
   return /^(active|activating|reloading)$/m.test(result.stdout);
 }

@@ -10,7 +10,9 @@ import { promises as fs } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LockError } from '../errors.js';
 import { assertNetAdmin } from '../nft/privilege.js';
-import { listBackups, removeBackup, type Backup } from '../state/backups.js';
+import { backupHolds, listBackups, removeBackup, type Backup } from '../state/backups.js';
+import { readCurrent } from '../state/current.js';
+import { faultPoint } from '../system/fault-point.js';
 import { withLock } from '../state/lock.js';
 import { clearPending, readPending, writePending, type ConfirmTimer, type PendingConfirm } from '../state/pending.js';
 import type { StatePaths } from '../state/paths.js';
@@ -55,7 +57,9 @@ export async function confirmState(paths: StatePaths, now: Date = new Date()): P
   const lateBy = (now.getTime() - Date.parse(pending.deadline)) / 1000;
   const overdue = lateBy > CONFIRM_GRACE_SECONDS;
   const remedy = '`lbfw rollback` restores the previous firewall, `lbfw confirm` keeps this one';
-  const problem = !alive
+  const problem = !alive && pending.restoring !== undefined
+    ? `the confirm timer of the apply due ${pending.deadline} died during its restore (begun ${pending.restoring}): the previous firewall may or may not run now; \`lbfw confirm\` says which and settles it`
+    : !alive
     ? `the confirm timer of the apply due ${pending.deadline} is not running (killed?): nothing will restore the previous firewall; ${remedy}`
     : overdue
       ? `the confirm deadline ${pending.deadline} passed ${Math.round(lateBy)} s ago and the previous firewall is not back yet (the timer waits for the lock); ${remedy}`
@@ -86,7 +90,9 @@ export async function armConfirmTimer(resolved: Resolved, backup: Backup, second
   // Recorded before the timer starts: a timer that fires finds its record.
   const pending: PendingConfirm = { token, backupId: backup.id, deadline };
   await writePending(resolved.paths.pending, pending);
+  faultPoint('confirm:after-pending');
   const timer = await startTimer({ stateDir: resolved.paths.dir, token, seconds, lockWaitSeconds: Math.max(1, resolved.waitSeconds), netns }, systemdAvailable(netns));
+  faultPoint('confirm:after-timer');
   const timerPid = timer.kind === 'process' ? timer.pid : 0;
   await writePending(resolved.paths.pending, { ...pending, timer, ...(timer.kind === 'process' ? { timerPid } : {}) });
   return { token, deadline, seconds, timerPid, timer };
@@ -101,6 +107,22 @@ export interface ConfirmResult {
   readonly timerStopped?: boolean;
   /** When nothing was pending: the last thing a confirm timer did, if any. */
   readonly lastExpiry?: string;
+  /** The timer died after its restore ran: the previous firewall runs, there was nothing left to keep. */
+  readonly restoredAlready?: boolean;
+}
+
+/**
+ * restoreRan settles whether a dead timer's restore went through: its
+ * backup is gone (removed only after the restore's commit), or the record
+ * of the running table, reconciled with the kernel, is the backup's table.
+ * The caller holds the lock.
+ */
+async function restoreRan(resolved: Resolved, pending: PendingConfirm): Promise<boolean> {
+  const backup = (await listBackups(resolved.paths.backups)).find((b) => b.id === pending.backupId);
+  if (backup === undefined) return true;
+  await reconcileRecord(resolved.backend, resolved.paths);
+  const record = await readCurrent(resolved.paths).catch(() => undefined);
+  return record !== undefined && (await backupHolds(resolved.paths.backups, backup, record.ruleset));
 }
 
 async function lastLine(file: string): Promise<string | undefined> {
@@ -123,6 +145,13 @@ export async function confirmApply(options: FirewallOptions = {}): Promise<Confi
     }
     const alive = await timerAlive(pending);
     if (alive) await stopTimer(pending);
+    // A timer that died during its restore may have put the previous table
+    // back: then there is nothing to keep, and saying "kept" would be false.
+    if (!alive && pending.restoring !== undefined && (await restoreRan(resolved, pending))) {
+      await clearPending(resolved.paths.pending);
+      await logConfirm(resolved.paths, `confirm deadline ${pending.deadline} passed: restored ${pending.backupId} (the timer died before it finished; settled by \`lbfw confirm\`)`);
+      return { confirmed: false, deadline: pending.deadline, restoredAlready: true };
+    }
     await clearPending(resolved.paths.pending);
     return { confirmed: true, deadline: pending.deadline, timerStopped: alive };
   });
@@ -141,15 +170,23 @@ export async function expireConfirm(options: FirewallOptions, token: string): Pr
     const pending = await readPending(resolved.paths.pending);
     if (pending?.token !== token) return 'confirmed-meanwhile';
     const backup = (await listBackups(resolved.paths.backups)).find((b) => b.id === pending.backupId);
+    faultPoint('expire:after-lock');
     let outcome: ExpiryOutcome = 'backup-missing';
     if (backup !== undefined) {
+      // Marked before the commit: a timer killed from here on is known to have begun its restore.
+      await writePending(resolved.paths.pending, { ...pending, restoring: new Date().toISOString() });
+      faultPoint('expire:after-mark');
       await reconcileRecord(resolved.backend, resolved.paths);
       await restoreBackup(resolved.backend, resolved.paths, backup);
       await removeBackup(resolved.paths.backups, backup.id);
+      faultPoint('expire:after-remove-backup');
       outcome = 'restored';
     }
-    await clearPending(resolved.paths.pending);
+    // Logged before the pending confirmation goes: a timer killed in between
+    // leaves it (and `lbfw confirm` settles it), never a silent restore.
     await logConfirm(resolved.paths, `confirm deadline ${pending.deadline} passed: ${outcome} ${pending.backupId}`);
+    faultPoint('expire:after-log');
+    await clearPending(resolved.paths.pending);
     return outcome;
   });
 }

@@ -44,9 +44,11 @@ export async function rollbackFirewall(options: FirewallOptions = {}): Promise<R
     const newest = backups[backups.length - 1];
     if (newest === undefined) throw new StateError(`no backup to roll back to in ${resolved.paths.backups}`);
     await reconcileRecord(resolved.backend, resolved.paths);
+    faultPoint('rollback:after-reconcile');
     await restoreBackup(resolved.backend, resolved.paths, newest);
     faultPoint('rollback:after-restore');
     await removeBackup(resolved.paths.backups, newest.id);
+    faultPoint('rollback:after-remove-backup');
     await clearPending(resolved.paths.pending);
     const host = await restoreHostRecords(resolved.paths.dir, backups[backups.length - 2]?.id);
     return { restored: newest, remaining: backups.length - 1, host };

@@ -11,6 +11,7 @@ import { readInputFile } from '../system/input-file.js';
 import { writeFileAtomic } from '../blacklist/atomic-write.js';
 import type { Ruleset } from '../nft/model/objects.js';
 import { encodeRuleset, readRulesetFile } from './ruleset-file.js';
+import { faultPoint } from '../system/fault-point.js';
 
 /** How many backups are kept; older ones are removed. */
 export const BACKUPS_KEPT = 10;
@@ -72,6 +73,7 @@ export interface SavedTable {
 /** saveBackup stores `table` (undefined = no table) and prunes old backups. */
 export async function saveBackup(dir: string, table: SavedTable | undefined, reason: string): Promise<Backup> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await removeOrphanTables(dir);
   // Bounded by content, not by runs: runs killed before their commit each
   // saved the same running table; the newest backup already holds it.
   const encoded = table === undefined ? undefined : encodeRuleset(table.ruleset);
@@ -83,10 +85,30 @@ export async function saveBackup(dir: string, table: SavedTable | undefined, rea
   const omitted = table?.omittedRules ?? [];
   const backup: Backup = { id, createdAt: now.toISOString(), reason, tableExisted: table !== undefined, ...(omitted.length === 0 ? {} : { omittedRules: omitted }) };
   if (encoded !== undefined) await writeFileAtomic(tablePath(dir, id), encoded);
+  faultPoint('backup:after-table');
   await writeFileAtomic(metaPath(dir, id), `${JSON.stringify(backup, null, 2)}\n`);
   const all = await listBackups(dir);
   for (const old of all.slice(0, Math.max(0, all.length - BACKUPS_KEPT))) await removeBackup(dir, old.id);
   return backup;
+}
+
+/**
+ * removeOrphanTables removes saved tables whose backup record was never
+ * written: a run killed between the two writes of saveBackup left them, and
+ * nothing lists (so nothing prunes) a table without its record. The caller
+ * holds the lock, so no other run is between its two writes.
+ */
+async function removeOrphanTables(dir: string): Promise<void> {
+  const names = await fs.readdir(dir);
+  const records = new Set(names.filter((n) => n.endsWith('.json')));
+  for (const name of names.filter((n) => n.endsWith('.table'))) {
+    if (!records.has(`${name.slice(0, -'.table'.length)}.json`)) await fs.rm(path.join(dir, name), { force: true });
+  }
+}
+
+/** backupHolds says whether `backup` holds exactly the table `ruleset` (its sets' purposes aside). */
+export async function backupHolds(dir: string, backup: Backup, ruleset: Ruleset): Promise<boolean> {
+  return sameTable(dir, backup, ruleset);
 }
 
 /** sameTable: does `backup` hold exactly `encoded` (undefined: no table)? */

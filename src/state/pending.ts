@@ -21,6 +21,11 @@ export interface PendingConfirm {
   /** Pid of the detached timer process (records written before `timer` existed). */
   readonly timerPid?: number;
   readonly timer?: ConfirmTimer;
+  /**
+   * When the timer began its restore: set before the restore's commit, so a
+   * timer killed during it is not taken for one that never started.
+   */
+  readonly restoring?: string;
 }
 
 /** readPending returns the pending confirmation, if any. */

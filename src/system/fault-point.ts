@@ -6,7 +6,18 @@
  * what a power-cut-like crash of an operator's run does. Unset, a no-op.
  */
 
-/** faultPoint kills this process when LBFW_FAULT_POINT names `point`. */
+let scope = '';
+
+/**
+ * faultScope prefixes every point of this process: the confirm timer runs
+ * with the environment of the apply that started it, so its points are
+ * `timer:...` and a kill meant for the timer never hits that apply.
+ */
+export function faultScope(prefix: string): void {
+  scope = prefix;
+}
+
+/** faultPoint kills this process when LBFW_FAULT_POINT names `point` (in this process's scope). */
 export function faultPoint(point: string): void {
-  if (process.env['LBFW_FAULT_POINT'] === point) process.kill(process.pid, 'SIGKILL');
+  if (process.env['LBFW_FAULT_POINT'] === `${scope}${point}`) process.kill(process.pid, 'SIGKILL');
 }

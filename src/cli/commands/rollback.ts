@@ -60,6 +60,12 @@ export function confirmCommand(io: Io, done: (code: ExitCode) => void): Command 
     const result = await confirmApply(firewallOptionsFrom(flags, io));
     if (flags.json === true) printJson(io, result);
     else if (result.confirmed && result.timerStopped === true) io.out(`confirm: kept the new firewall (the restore due at ${result.deadline} is cancelled)\n`);
+    else if (result.restoredAlready === true) {
+      io.err(
+        `lbfw: too late to keep the new firewall: its confirm timer (restore due at ${result.deadline}) restored the previous one before it died; ` +
+          '`lbfw apply` loads the new one again\n',
+      );
+    }
     else if (result.confirmed) {
       io.out(
         `confirm: kept the new firewall; its confirm timer (restore due at ${result.deadline}) was no longer running, ` +

@@ -4,12 +4,13 @@
  * build big blacklists from the IPv6 documentation prefix.
  */
 import { spawn } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ExecutionContext } from 'ava';
 import type { Netns } from '../../../src/lab/netns.js';
 import type { RunResult } from '../../../src/system/run.js';
-import { LBFW, ROOT } from '../../helpers/system.js';
+import { LBFW, NFT, ROOT } from '../../helpers/system.js';
 
 /** Background: an lbfw run in the background, its pid and its end. */
 export interface Background {
@@ -137,4 +138,46 @@ export const NFT_SCRIPT_RUN = /^\S*\bnft -f \/dev\/fd\/3$/;
  */
 export function bigNets(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `2001:db8:${(0x100 + (i >> 15)).toString(16)}:${((i & 0x7fff) * 2).toString(16)}::/64`);
+}
+
+/** The IPv6 host-set elements of lbfw's table, listed by nft itself (not lbfw). */
+export async function kernelHosts(ns: Netns): Promise<Set<string>> {
+  const listing = await ns.ok([NFT, 'list', 'table', 'inet', 'lbfw']);
+  const hosts = new Set<string>();
+  let sets = 0;
+  for (const match of listing.matchAll(/set bl6_hosts\w* \{([^}]*\{[^}]*\})?[^}]*\}/g)) {
+    sets++;
+    for (const address of (match[1] ?? '').matchAll(/2001:db8:[0-9a-f:]+/g)) hosts.add(address[0]);
+  }
+  if (sets === 0) throw new Error('no IPv6 host set in the table');
+  return hosts;
+}
+
+/** Pids of `nft -f /dev/fd/3` (a script lbfw started) running in `ns`. */
+export async function nftScriptsIn(ns: Netns): Promise<number[]> {
+  const inode = (await stat(`/run/netns/${ns.name}`)).ino;
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const line = await commandLine(Number(name));
+    if (line === undefined || !NFT_SCRIPT_RUN.test(line)) continue;
+    const nsInode = await stat(`/proc/${name}/ns/net`).then((s) => s.ino, () => undefined);
+    if (nsInode === inode) found.push(Number(name));
+  }
+  return found;
+}
+
+/**
+ * oldOrNew says which of two tables over the same `filler` hosts the kernel
+ * holds: `old` or `new` when its IPv6 host sets hold exactly that table's
+ * extra hosts (every one, and the total count). Anything else (half a table)
+ * fails the test with `text` and the count found.
+ */
+export async function oldOrNew(t: ExecutionContext, ns: Netns, filler: number, old: ReadonlySet<string>, next: ReadonlySet<string>, text: string): Promise<'old' | 'new'> {
+  const hosts = await kernelHosts(ns);
+  const matches = (extras: ReadonlySet<string>): boolean => hosts.size === filler + extras.size && [...extras].every((h) => hosts.has(h));
+  if (matches(next)) return 'new';
+  if (matches(old)) return 'old';
+  t.fail(`${text}: the kernel holds neither the old table (${filler + old.size} hosts) nor the whole new one (${filler + next.size}): ${hosts.size} hosts`);
+  return 'old';
 }
