@@ -14,15 +14,13 @@
  * One round: add a block to the file, kill apply; blacklist add (acknowledged);
  * add a second block, apply; kill rollback; apply, verify; rollback.
  */
-import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
-import { Netns } from '../../../src/lab/netns.js';
 import { BACKUPS_KEPT } from '../../../src/state/backups.js';
 import { serialSystemTest } from '../../helpers/system.js';
-import { bigHosts, kernelHosts, kill9, nftScriptsIn, oldOrNew, seeded, startLbfw, waitFor, writeSetup } from './helpers.js';
+import { bigHosts, kernelHosts, kill9, nftScriptsIn, oldOrNew, seeded, startLbfw, waitFor, sharedLab, type FaultsLab } from './helpers.js';
 
 const SEED = Number(process.env['LBFW_FAULT_SEED'] ?? Date.now() % 1_000_000);
 const why = (text: string): string => `${text} (LBFW_FAULT_SEED=${SEED})`;
@@ -79,29 +77,9 @@ const BACKENDS: Backend[] = shuffle(Array.from({ length: ROUNDS }, (_, i) => (i 
 const describe = (p: Point, backend: Backend): string =>
   `${'window' in p ? p.window : backend === 'nft' ? `${Math.round(p.fraction * 400)} ms into nft's load` : `${Math.round(p.fraction * 100)}% of a normal run`} [${backend}]`;
 
-interface Lab {
-  readonly ns: Netns;
-  readonly dir: string;
-  readonly args: string[];
-  readonly stateArgs: string[];
-  readonly file: string;
-}
-let lab: Promise<Lab> | undefined;
-const made: { ns?: Netns; dir?: string } = {};
-function theLab(): Promise<Lab> {
-  lab ??= (async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-t-akill-'));
-    made.dir = dir;
-    const ns = await Netns.create('lbfw-t-ak');
-    made.ns = ns;
-    const { args, file } = await writeSetup(dir, `${FILLER.join('\n')}\n`);
-    return { ns, dir, args, file, stateArgs: ['--state-dir', path.join(dir, 'state')] };
-  })();
-  return lab;
-}
+const { lab: theLab, remove: removeLab } = sharedLab('akill', `${FILLER.join('\n')}\n`);
 test.after.always(async () => {
-  await made.ns?.delete();
-  if (made.dir !== undefined) await rm(made.dir, { recursive: true, force: true });
+  await removeLab();
 });
 
 /** The blacklist hosts beyond the filler that the kernel holds, as the model says. */
@@ -114,7 +92,7 @@ const acknowledged: string[] = [];
 const durations = new Map<string, number>();
 
 /** assertTable checks the kernel holds the filler plus exactly `extras`: presence of each and the total count. */
-async function assertTable(t: ExecutionContext, l: Lab, extras: ReadonlySet<string>, text: string): Promise<void> {
+async function assertTable(t: ExecutionContext, l: FaultsLab, extras: ReadonlySet<string>, text: string): Promise<void> {
   const hosts = await kernelHosts(l.ns);
   t.is(hosts.size, FILLER.length + extras.size, why(`${text}: the host sets hold ${FILLER.length + extras.size} elements`));
   const missing = [...extras].filter((h) => !hosts.has(h));
@@ -125,12 +103,12 @@ function backendEnv(backend: Backend): Record<string, string> {
   return backend === 'nft' ? { LBFW_BACKEND: 'nft' } : { LBFW_BACKEND: 'netlink' };
 }
 
-function commandArgs(l: Lab, command: Command): string[] {
+function commandArgs(l: FaultsLab, command: Command): string[] {
   return command === 'apply' ? ['apply', '--only', 'firewall', ...l.args] : ['rollback', ...l.stateArgs];
 }
 
 /** ok runs a command that must succeed and records its duration. */
-async function ok(t: ExecutionContext, l: Lab, command: Command | 'verify' | 'blacklist', backend: Backend, extra: readonly string[] = []): Promise<string> {
+async function ok(t: ExecutionContext, l: FaultsLab, command: Command | 'verify' | 'blacklist', backend: Backend, extra: readonly string[] = []): Promise<string> {
   const args = command === 'verify' ? ['verify', '--only', 'firewall', ...l.args] : command === 'blacklist' ? ['blacklist', 'add', ...extra, ...l.args] : commandArgs(l, command);
   const started = Date.now();
   const result = await startLbfw(l.ns, args, backendEnv(backend)).done;
@@ -143,7 +121,7 @@ async function ok(t: ExecutionContext, l: Lab, command: Command | 'verify' | 'bl
  * killAt runs `command` and kills it with SIGKILL at `point`; says whether
  * it was killed (a timed kill can come after a run that already finished).
  */
-async function killAt(t: ExecutionContext, l: Lab, command: Command, point: Point, backend: Backend): Promise<boolean> {
+async function killAt(t: ExecutionContext, l: FaultsLab, command: Command, point: Point, backend: Backend): Promise<boolean> {
   const env = { ...backendEnv(backend), ...('window' in point ? { LBFW_FAULT_POINT: point.window } : {}) };
   const run = startLbfw(l.ns, commandArgs(l, command), env);
   if ('fraction' in point) {
@@ -170,7 +148,7 @@ async function killAt(t: ExecutionContext, l: Lab, command: Command, point: Poin
 }
 
 /** assertBackupsBounded: at most BACKUPS_KEPT backups, and no table file without its record. */
-async function assertBackupsBounded(t: ExecutionContext, l: Lab, text: string): Promise<void> {
+async function assertBackupsBounded(t: ExecutionContext, l: FaultsLab, text: string): Promise<void> {
   const names = await readdir(path.join(l.dir, 'state', 'backups'));
   const records = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)));
   t.true(records.size <= BACKUPS_KEPT, why(`${text}: at most ${BACKUPS_KEPT} backups, found ${records.size}`));
@@ -181,7 +159,7 @@ async function assertBackupsBounded(t: ExecutionContext, l: Lab, text: string): 
 const block = (round: number, kind: number): string[] =>
   Array.from({ length: BLOCK }, (_, i) => `2001:db8:a${round.toString(16).padStart(2, '0')}${kind}::${(i + 1).toString(16)}`);
 
-async function round(t: ExecutionContext, l: Lab, i: number): Promise<void> {
+async function round(t: ExecutionContext, l: FaultsLab, i: number): Promise<void> {
   const backend = BACKENDS[i] as Backend;
   const applyPoint = APPLY_POINTS[i] as Point;
   const rollbackPoint = ROLLBACK_POINTS[i] as Point;

@@ -11,14 +11,12 @@
  * the old table or the whole new one; the next apply works and verifies clean.
  */
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
-import { Netns } from '../../../src/lab/netns.js';
 import { lbfwIn, serialSystemTest } from '../../helpers/system.js';
-import { bigHosts, commandLine, isGone, kill9, kernelHosts, nftScriptsIn, oldOrNew, seeded, waitFor, writeSetup } from './helpers.js';
+import { bigHosts, commandLine, isGone, kill9, kernelHosts, nftScriptsIn, oldOrNew, seeded, waitFor, sharedLab, type FaultsLab } from './helpers.js';
 
 const SEED = Number(process.env['LBFW_FAULT_SEED'] ?? Date.now() % 1_000_000);
 const why = (text: string): string => `${text} (LBFW_FAULT_SEED=${SEED})`;
@@ -58,32 +56,12 @@ const POINTS: string[] = (() => {
 /** Where the doctor is asked too: a timer dead before its deadline, one dead past it, one dead during its restore. */
 const DOCTOR_POINTS = new Set(['before-deadline', 'lock-wait', 'timer:table:after-commit']);
 
-interface Lab {
-  readonly ns: Netns;
-  readonly dir: string;
-  readonly args: string[];
-  readonly stateArgs: string[];
-  readonly file: string;
-}
-let lab: Promise<Lab> | undefined;
-const made: { ns?: Netns; dir?: string } = {};
-function theLab(): Promise<Lab> {
-  lab ??= (async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-t-ckill-'));
-    made.dir = dir;
-    const ns = await Netns.create('lbfw-t-ck');
-    made.ns = ns;
-    const { args, file } = await writeSetup(dir, `${FILLER.join('\n')}\n`);
-    return { ns, dir, args, file, stateArgs: ['--state-dir', path.join(dir, 'state')] };
-  })();
-  return lab;
-}
+const { lab: theLab, remove: removeLab } = sharedLab('ckill', `${FILLER.join('\n')}\n`);
 const timers: number[] = [];
 test.after.always(async () => {
   // A timer left by a failed test must not outlive the namespace.
   for (const pid of timers) kill9(pid);
-  await made.ns?.delete();
-  if (made.dir !== undefined) await rm(made.dir, { recursive: true, force: true });
+  await removeLab();
 });
 
 interface Pending {
@@ -91,10 +69,10 @@ interface Pending {
   readonly token: string;
   readonly timer?: { readonly kind: string; readonly pid?: number };
 }
-const pendingFile = (l: Lab): string => path.join(l.dir, 'state', 'pending-confirm.json');
-const readPending = async (l: Lab): Promise<Pending | undefined> =>
+const pendingFile = (l: FaultsLab): string => path.join(l.dir, 'state', 'pending-confirm.json');
+const readPending = async (l: FaultsLab): Promise<Pending | undefined> =>
   readFile(pendingFile(l), 'utf8').then((text) => JSON.parse(text) as Pending, () => undefined);
-const confirmLog = async (l: Lab): Promise<string> => readFile(path.join(l.dir, 'state', 'confirm.log'), 'utf8').catch(() => '');
+const confirmLog = async (l: FaultsLab): Promise<string> => readFile(path.join(l.dir, 'state', 'confirm.log'), 'utf8').catch(() => '');
 
 /** The timer of `token`, found by its command line (the pending record may not name it). */
 async function timerPid(token: string): Promise<number | undefined> {
@@ -117,14 +95,14 @@ const trace = (text: string): void => {
   if (process.env['LBFW_FAULT_TRACE'] !== undefined) process.stderr.write(`${new Date().toISOString()} ${text}\n`);
 };
 
-async function ok(t: ExecutionContext, l: Lab, args: readonly string[], text: string, env: Record<string, string> = {}): Promise<string> {
+async function ok(t: ExecutionContext, l: FaultsLab, args: readonly string[], text: string, env: Record<string, string> = {}): Promise<string> {
   const result = await lbfwIn(l.ns, args, env);
   t.is(result.code, 0, why(`${text}: ${result.stderr}${result.stdout}`));
   return result.stdout;
 }
 
 /** The apply --confirm of a round: killed at an `apply:` point, else it must succeed. */
-async function armed(t: ExecutionContext, l: Lab, point: string, seconds: number): Promise<Pending | undefined> {
+async function armed(t: ExecutionContext, l: FaultsLab, point: string, seconds: number): Promise<Pending | undefined> {
   const env = point.startsWith('apply:') ? { LBFW_FAULT_POINT: point.slice('apply:'.length) } : point.startsWith('timer:') ? { LBFW_FAULT_POINT: point } : {};
   const result = await lbfwIn(l.ns, ['apply', '--only', 'firewall', '--confirm', String(seconds), '--wait', '1', ...l.args], env);
   if (point.startsWith('apply:')) t.is(result.code, null, why(`apply --confirm killed at ${point}: ${result.stderr}`));
@@ -138,7 +116,7 @@ async function armed(t: ExecutionContext, l: Lab, point: string, seconds: number
 }
 
 /** The kill of a round: what the point names, done to the timer (apply: points are done already). */
-async function killTimer(t: ExecutionContext, l: Lab, point: string, pending: Pending | undefined): Promise<void> {
+async function killTimer(t: ExecutionContext, l: FaultsLab, point: string, pending: Pending | undefined): Promise<void> {
   if (point.startsWith('apply:')) return;
   if (pending === undefined) return void t.fail(why(`${point}: apply --confirm left no pending confirmation`));
   const pid = pending.timer?.pid ?? 0;
@@ -166,7 +144,7 @@ async function killTimer(t: ExecutionContext, l: Lab, point: string, pending: Pe
   await waitFor(why(`no nft of the timer killed at ${point} left running`), async () => (await nftScriptsIn(l.ns)).length === 0, 10_000);
 }
 
-async function round(t: ExecutionContext, l: Lab, i: number): Promise<void> {
+async function round(t: ExecutionContext, l: FaultsLab, i: number): Promise<void> {
   const point = POINTS[i] as string;
   t.log(`round ${i + 1}: kill at ${point} (LBFW_FAULT_SEED=${SEED})`);
   const blockHosts = Array.from({ length: BLOCK }, (_, k) => `2001:db8:c${i.toString(16).padStart(2, '0')}0::${(k + 1).toString(16)}`);

@@ -4,11 +4,12 @@
  * build big blacklists from the IPv6 documentation prefix.
  */
 import { spawn } from 'node:child_process';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExecutionContext } from 'ava';
-import type { Netns } from '../../../src/lab/netns.js';
+import { Netns } from '../../../src/lab/netns.js';
 import type { RunResult } from '../../../src/system/run.js';
 import { LBFW, NFT, ROOT } from '../../helpers/system.js';
 
@@ -180,4 +181,41 @@ export async function oldOrNew(t: ExecutionContext, ns: Netns, filler: number, o
   if (matches(old)) return 'old';
   t.fail(`${text}: the kernel holds neither the old table (${filler + old.size} hosts) nor the whole new one (${filler + next.size}): ${hosts.size} hosts`);
   return 'old';
+}
+
+/** FaultsLab: one namespace and state directory that a faults file's tests share, in order. */
+export interface FaultsLab {
+  readonly ns: Netns;
+  readonly dir: string;
+  readonly args: string[];
+  readonly stateArgs: string[];
+  readonly file: string;
+}
+
+/**
+ * sharedLab gives a faults file its lab, built on first use with `blacklist`
+ * as the file (a 200k-host table costs seconds per load, so the tests go on
+ * from each other's table), and the cleanup for `test.after.always`: it
+ * removes the namespace and the directory, also after a failed test.
+ */
+export function sharedLab(name: string, blacklist: string): { lab: () => Promise<FaultsLab>; remove: () => Promise<void> } {
+  let lab: Promise<FaultsLab> | undefined;
+  const made: { ns?: Netns; dir?: string } = {};
+  return {
+    lab: () => {
+      lab ??= (async () => {
+        const dir = await mkdtemp(path.join(tmpdir(), `lbfw-t-${name}-`));
+        made.dir = dir;
+        const ns = await Netns.create(`lbfw-t-${name}`);
+        made.ns = ns;
+        const { args, file } = await writeSetup(dir, blacklist);
+        return { ns, dir, args, file, stateArgs: ['--state-dir', path.join(dir, 'state')] };
+      })();
+      return lab;
+    },
+    remove: async () => {
+      await made.ns?.delete();
+      if (made.dir !== undefined) await rm(made.dir, { recursive: true, force: true });
+    },
+  };
 }
