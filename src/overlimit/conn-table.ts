@@ -191,6 +191,30 @@ function newView(): RowView {
 const SPACE = 0x20;
 /** Length of the plain IPv4 row without its line break: `%-3s %08X %04X %08X %04X %08X %04X %-11s %7u`. */
 const PLAIN_ROW_BYTES = 65;
+
+/**
+ * Where a row's fields sit when every one has its printf width: the bytes
+ * that must be spaces (field separators) and those that must not (the
+ * protocol's three letters, the state's first letter), and the least length.
+ */
+interface RowLayout {
+  readonly minBytes: number;
+  readonly spaces: readonly number[];
+  readonly nonSpaces: readonly number[];
+}
+
+/** `%-3s %08X %04X %08X %04X %08X %04X %-11s`: an IPv4 row with an IPv4 real server. */
+const IPV4_ROW_LAYOUT: RowLayout = { minBytes: 58, spaces: [3, 12, 17, 26, 31, 40, 45], nonSpaces: [0, 1, 2, 46] };
+/** The same with `%pI6` addresses (39 bytes each): an IPv6 row with an IPv6 real server. */
+const IPV6_ROW_LAYOUT: RowLayout = { minBytes: 140, spaces: [3, 43, 48, 88, 93, 133, 138], nonSpaces: [0, 1, 2, 139] };
+
+/** fitsLayout says whether the row `b[start, end)` has its separators where `layout` puts them. */
+function fitsLayout(b: Uint8Array, start: number, end: number, layout: RowLayout): boolean {
+  if (end - start < layout.minBytes) return false;
+  for (const offset of layout.spaces) if (b[start + offset] !== SPACE) return false;
+  for (const offset of layout.nonSpaces) if (b[start + offset] === SPACE) return false;
+  return true;
+}
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
 
@@ -518,60 +542,33 @@ export class ConnTableScanner {
     this.#onRow(this.#view);
   }
 
+  /** #fixedRow reads a row that fits a fixed layout; false when none fits or the row has a problem. */
+  #fixedRow(b: Uint8Array, start: number, end: number): boolean {
+    try {
+      if (fitsLayout(b, start, end, IPV4_ROW_LAYOUT)) {
+        this.#fastRow(b, start, end);
+        return true;
+      }
+      if (fitsLayout(b, start, end, IPV6_ROW_LAYOUT)) {
+        this.#fastRow6(b, start, end);
+        return true;
+      }
+    } catch (error) {
+      if (!(error instanceof RowProblem)) throw error;
+    }
+    return false;
+  }
+
   #parseRow(b: Uint8Array, start: number, end: number, line: number): void {
     const v = this.#view;
     v.line = line;
     v.bytes = b;
     v.lineEnd = end;
-    // Fast path: an IPv4 row with a 3-letter protocol and an IPv4 real server
-    // has its first seven fields at fixed offsets (the %08X/%04X widths).
-    // Only what it accepts counts: on any problem the general parser below
-    // reads the row again and names the problem as it always does.
-    if (
-      this.#fast &&
-      end - start >= 58 &&
-      b[start + 3] === SPACE &&
-      b[start + 12] === SPACE &&
-      b[start + 17] === SPACE &&
-      b[start + 26] === SPACE &&
-      b[start + 31] === SPACE &&
-      b[start + 40] === SPACE &&
-      b[start + 45] === SPACE &&
-      b[start] !== SPACE &&
-      b[start + 1] !== SPACE &&
-      b[start + 2] !== SPACE &&
-      b[start + 46] !== SPACE
-    ) {
-      try {
-        this.#fastRow(b, start, end);
-        return;
-      } catch (error) {
-        if (!(error instanceof RowProblem)) throw error;
-      }
-    }
-    // The same for an IPv6 row (`%pI6`: 39 bytes each) with an IPv6 real server.
-    if (
-      this.#fast &&
-      end - start >= 140 &&
-      b[start + 3] === SPACE &&
-      b[start + 43] === SPACE &&
-      b[start + 48] === SPACE &&
-      b[start + 88] === SPACE &&
-      b[start + 93] === SPACE &&
-      b[start + 133] === SPACE &&
-      b[start + 138] === SPACE &&
-      b[start] !== SPACE &&
-      b[start + 1] !== SPACE &&
-      b[start + 2] !== SPACE &&
-      b[start + 139] !== SPACE
-    ) {
-      try {
-        this.#fastRow6(b, start, end);
-        return;
-      } catch (error) {
-        if (!(error instanceof RowProblem)) throw error;
-      }
-    }
+    // Fast path: a row whose fields have their printf widths (IPv4 or IPv6,
+    // each with a real server of its family) is read at fixed offsets. Only
+    // what it accepts counts: on any problem the general parser below reads
+    // the row again and names the problem as it always does.
+    if (this.#fast && this.#fixedRow(b, start, end)) return;
     let p = start;
     // Protocol: letters, digits, _ and -.
     let q = p;
