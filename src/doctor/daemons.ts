@@ -25,9 +25,19 @@ export interface DaemonFact {
   readonly elsewhere?: readonly number[];
 }
 
+/** A zombie (Z) or dead (X) process has exited: it keeps its comm, but no namespace or exe to read. */
+function hasExited(stat: string | undefined): boolean {
+  if (stat === undefined) return true;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
+}
+
 async function isDaemon(system: DaemonSystem, pid: number, name: string): Promise<boolean> {
   const comm = (await system.readFile(`/proc/${pid}/comm`))?.trim();
   if (comm !== name) return false;
+  // A keepalived that has exited but is not yet reaped (anywhere on the
+  // machine) would otherwise count as running HERE: its ns link is gone.
+  if (hasExited(await system.readFile(`/proc/${pid}/stat`))) return false;
   const exe = await system.readlink(`/proc/${pid}/exe`);
   // Kernel threads and processes of other users may hide exe; comm alone then decides.
   return exe === undefined || path.basename(exe.replace(/ \(deleted\)$/, '')) === name;
