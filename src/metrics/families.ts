@@ -4,7 +4,7 @@
  * findings per severity, the time of the last successful apply.
  */
 import type { MetricFamily } from './textfile.js';
-import type { TableStats } from '../nft/table-stats.js';
+import { TABLE_STATS_SOURCE, type TableStats } from '../nft/table-stats.js';
 
 /** MetricsInput: everything the families are built from; a part that could not be read is absent and named in `errors`. */
 export interface MetricsInput {
@@ -15,7 +15,7 @@ export interface MetricsInput {
   readonly findings?: Readonly<Record<'error' | 'warning' | 'info', number>>;
   /** When the last `lbfw apply` succeeded. */
   readonly lastApply?: Date;
-  /** What could not be read, by source (`verify`, `doctor`, `nft`), with why. */
+  /** What could not be read, by source (`verify`, `doctor`, the tables' {@link TABLE_STATS_SOURCE}), with why. */
   readonly errors: Readonly<Record<string, string>>;
 }
 
@@ -78,7 +78,7 @@ export function metricFamilies(input: MetricsInput): MetricFamily[] {
     name: 'lbfw_metrics_source_ok',
     help: 'Whether each source of these metrics could be read (1) or not (0; see lbfw metrics on stderr).',
     type: 'gauge',
-    samples: ['nft', 'verify', 'doctor'].map((source) => ({ labels: { source }, value: input.errors[source] === undefined ? 1 : 0 })),
+    samples: [TABLE_STATS_SOURCE, 'verify', 'doctor'].map((source) => ({ labels: { source }, value: input.errors[source] === undefined ? 1 : 0 })),
   });
   return families;
 }

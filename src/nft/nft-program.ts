@@ -33,6 +33,11 @@ export function systemNft(): string {
   return SYSTEM_NFT.find((candidate) => existsSync(candidate)) ?? 'nft';
 }
 
+/** rulesetListingCommand is the command line an operator runs to see every table (for hints lbfw prints). */
+export function rulesetListingCommand(): string {
+  return `${systemNft()} list ruleset`;
+}
+
 /** Options of the nft backends. */
 export interface NftCliOptions {
   /** Path of the nft program. Default: the system's nft (see {@link systemNft}). */

@@ -6,8 +6,7 @@
  * lbfw's own table the element counts come from its record of what it
  * loaded (state/current.json); other tables (the ban table) are listed.
  */
-import { systemNft } from './cli-backend.js';
-import { run } from '../system/run.js';
+import { NftProgram } from './nft-program.js';
 import type { Ruleset } from '../ruleset/types.js';
 
 /** RuleCounter: the counter of one dropping rule. */
@@ -29,8 +28,14 @@ export interface TableStats {
 
 type Json = Record<string, unknown>;
 
+/**
+ * The name under which metrics report this source (`lbfw_metrics_source_ok{source="nft"}`):
+ * the tables as nftables lists them.
+ */
+export const TABLE_STATS_SOURCE = 'nft';
+
 async function nftJson(args: readonly string[]): Promise<Json[] | undefined> {
-  const result = await run([systemNft(), '-j', ...args]);
+  const result = await new NftProgram().exec(['-j', ...args]);
   if (result.code !== 0) return undefined;
   const parsed = JSON.parse(result.stdout) as { nftables?: Json[] };
   return parsed.nftables ?? [];

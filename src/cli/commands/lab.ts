@@ -11,7 +11,7 @@ import { assertRoot } from '../../system/root.js';
 import { DEFAULT_LAB_PREFIX, existingNamespaces, labDown, labStateDir, readLabRecords, saveLabRecord } from '../../lab/lab-state.js';
 import { describeRequest, probeVip } from '../../lab/probe.js';
 import { applyLbfw, createLab, LAB, labRecordOf, openLab, type Lab, type LabNodeName, type LabRecord } from '../../lab/topology.js';
-import { systemNft } from '../../nft/cli-backend.js';
+import { rulesetListingCommand } from '../../nft/nft-program.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, type ExitCode } from '../exit-codes.js';
 import { printJson, type Io } from '../io.js';
 
@@ -56,7 +56,7 @@ function describeLab(lab: Lab): string {
     'try:',
     `  lbfw lab probe                       # real requests from the client through the VIP`,
     `  lbfw lab exec rs1 -- lbfw doctor     # commands run in a node with its lbfw files (LBFW_CONFIG, ...)`,
-    `  lbfw lab exec director -- ${systemNft()} list ruleset`,
+    `  lbfw lab exec director -- ${rulesetListingCommand()}`,
     `  lbfw lab down                        # removes everything`,
   ].join('\n');
 }

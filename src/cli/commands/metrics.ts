@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { runChecks } from '../../doctor/run.js';
-import { readTableStats } from '../../nft/table-stats.js';
+import { readTableStats, TABLE_STATS_SOURCE } from '../../nft/table-stats.js';
 import { metricFamilies, type MetricsInput } from '../../metrics/families.js';
 import { renderMetrics, writeMetricsFile } from '../../metrics/textfile.js';
 import { verifyHost } from '../../host/plan.js';
@@ -37,7 +37,7 @@ async function collect(flags: MetricsFlags, io: Io): Promise<MetricsInput> {
     const record = await readCurrent(state);
     tables = [await readTableStats('lbfw', record?.ruleset), await readTableStats(BAN_TABLE)];
   } catch (error) {
-    errors['nft'] = message(error);
+    errors[TABLE_STATS_SOURCE] = message(error);
   }
   let verify: Record<string, boolean> | undefined;
   if (flags.verify) {
