@@ -544,19 +544,16 @@ export class ConnTableScanner {
 
   /** #fixedRow reads a row that fits a fixed layout; false when none fits or the row has a problem. */
   #fixedRow(b: Uint8Array, start: number, end: number): boolean {
+    const family = fitsLayout(b, start, end, IPV4_ROW_LAYOUT) ? 4 : fitsLayout(b, start, end, IPV6_ROW_LAYOUT) ? 6 : undefined;
+    if (family === undefined) return false;
     try {
-      if (fitsLayout(b, start, end, IPV4_ROW_LAYOUT)) {
-        this.#fastRow(b, start, end);
-        return true;
-      }
-      if (fitsLayout(b, start, end, IPV6_ROW_LAYOUT)) {
-        this.#fastRow6(b, start, end);
-        return true;
-      }
+      if (family === 4) this.#fastRow(b, start, end);
+      else this.#fastRow6(b, start, end);
+      return true;
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
+      return false;
     }
-    return false;
   }
 
   #parseRow(b: Uint8Array, start: number, end: number, line: number): void {

@@ -31,36 +31,30 @@ function fakeProc(processes: Record<number, FakeProcess>): DaemonSystem {
   };
 }
 
+/** detect finds keepalived among `processes`. */
+const detect = (processes: Record<number, FakeProcess>) => detectDaemon(fakeProc(processes), 'keepalived');
+
 test('keepalived in this namespace runs; one in another namespace is elsewhere', async (t) => {
-  const fact = await detectDaemon(
-    fakeProc({
-      100: { comm: 'keepalived', state: 'S', exe: '/usr/sbin/keepalived', ns: 'net:[1]' },
-      200: { comm: 'keepalived', state: 'S', exe: '/usr/sbin/keepalived', ns: 'net:[2]' },
-    }),
-    'keepalived',
-  );
+  const fact = await detect({
+    100: { comm: 'keepalived', state: 'S', exe: '/usr/sbin/keepalived', ns: 'net:[1]' },
+    200: { comm: 'keepalived', state: 'S', exe: '/usr/sbin/keepalived', ns: 'net:[2]' },
+  });
   t.deepEqual(fact, { name: 'keepalived', running: true, pids: [100], elsewhere: [200] });
 });
 
 test('an exited keepalived not yet reaped (a zombie: no exe, no namespace) is not running here', async (t) => {
-  const fact = await detectDaemon(
-    fakeProc({
-      300: { comm: 'keepalived', state: 'Z' },
-      301: { comm: 'keepalived', state: 'X' },
-      400: { comm: 'keepalived', state: 'S', exe: '/usr/sbin/keepalived', ns: 'net:[2]' },
-    }),
-    'keepalived',
-  );
+  const fact = await detect({
+    300: { comm: 'keepalived', state: 'Z' },
+    301: { comm: 'keepalived', state: 'X' },
+    400: { comm: 'keepalived', state: 'S', exe: '/usr/sbin/keepalived', ns: 'net:[2]' },
+  });
   t.deepEqual(fact, { name: 'keepalived', running: false, pids: [], elsewhere: [400] });
 });
 
 test('a process that only names keepalived in its command line, or runs another program as keepalived, is not keepalived', async (t) => {
-  const fact = await detectDaemon(
-    fakeProc({
-      500: { comm: 'sleep', state: 'S', exe: '/usr/bin/sleep', ns: 'net:[1]' },
-      501: { comm: 'keepalived', state: 'S', exe: '/usr/bin/python3', ns: 'net:[1]' },
-    }),
-    'keepalived',
-  );
+  const fact = await detect({
+    500: { comm: 'sleep', state: 'S', exe: '/usr/bin/sleep', ns: 'net:[1]' },
+    501: { comm: 'keepalived', state: 'S', exe: '/usr/bin/python3', ns: 'net:[1]' },
+  });
   t.false(fact.running);
 });
