@@ -16,7 +16,21 @@ import { probeVip } from '../../src/lab/probe.js';
 import { keepalivedNode, keepalivedPathOf, LAB, vipHolders, waitForVipHolders, type Lab, type LbfwNodeName } from '../../src/lab/topology.js';
 import { doctor, one, runPrinted, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** waitForZombie polls /proc (every 20 ms, 10 s at most) until a process named `comm` is a zombie. */
+async function waitForZombie(comm: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    for (const pid of (await readdir('/proc')).filter((e) => /^\d+$/.test(e))) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (stat.includes(`(${comm}) Z`)) return;
+    }
+    if (Date.now() > deadline) throw new Error(`no zombie ${comm} within 10 s`);
+    await delay(20);
+  }
+}
 
 /** twin: a change that looks like a mistake but is not: traffic works and the node's doctor has no error. */
 async function twin(t: ExecutionContext, lab: Lab, node: LbfwNodeName, what: string, change: string, revert: string): Promise<DoctorReport> {
@@ -133,6 +147,9 @@ vrrpTest('keepalived is detected by its process in this namespace, not by a comm
     await stopKeepalived(keepalivedNode(lab, 'director'));
     // A process whose command line names keepalived is not keepalived.
     const decoy = lab.sh('director', 'exec sleep 20 keepalived keepalived.conf');
+    // Nor is a keepalived that has exited and is not reaped (its parent, sleep, never waits).
+    const zombie = lab.sh('director', 'keepalived --version >/dev/null 2>&1 & exec sleep 20');
+    await waitForZombie('keepalived');
     const report = await doctor(t, lab, 'director');
     const finding = one(t, report, 'keepalived-not-running');
     t.regex(finding?.what ?? '', /not running in this network namespace.*keepalived runs in another network namespace: pid \d+/);
@@ -140,5 +157,6 @@ vrrpTest('keepalived is detected by its process in this namespace, not by a comm
     t.deepEqual(await waitForVipHolders(lab, ['director']), ['director']);
     t.false(findingIds(await doctor(t, lab, 'director')).includes('keepalived-not-running'));
     void decoy.catch(() => undefined);
+    void zombie.catch(() => undefined);
   });
 });
