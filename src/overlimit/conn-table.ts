@@ -616,7 +616,8 @@ export class ConnTableScanner {
     this.#tail(b, p, end);
   }
 
-  #fastRow(b: Uint8Array, start: number, end: number): void {
+  /** #fixedProto reads the three-letter protocol that opens a fixed-layout row. */
+  #fixedProto(b: Uint8Array, start: number): void {
     const v = this.#view;
     const p0 = b[start] as number;
     const p1 = b[start + 1] as number;
@@ -625,6 +626,11 @@ export class ConnTableScanner {
     else if (p0 === 0x55 && p1 === 0x44 && p2 === 0x50) v.proto = PROTO_UDP;
     else v.proto = PROTO_OTHER;
     v.protoName = v.proto === PROTO_OTHER ? latin1(b, start, start + 3) : (PROTO_NAMES[v.proto] as string);
+  }
+
+  #fastRow(b: Uint8Array, start: number, end: number): void {
+    const v = this.#view;
+    this.#fixedProto(b, start);
     v.family = 4;
     v.destFamily = 4;
     hex8(b, start + 4, v.ipv4, IPV4_CLIENT, 'client address');
@@ -641,13 +647,7 @@ export class ConnTableScanner {
 
   #fastRow6(b: Uint8Array, start: number, end: number): void {
     const v = this.#view;
-    const p0 = b[start] as number;
-    const p1 = b[start + 1] as number;
-    const p2 = b[start + 2] as number;
-    if (p0 === 0x54 && p1 === 0x43 && p2 === 0x50) v.proto = PROTO_TCP;
-    else if (p0 === 0x55 && p1 === 0x44 && p2 === 0x50) v.proto = PROTO_UDP;
-    else v.proto = PROTO_OTHER;
-    v.protoName = v.proto === PROTO_OTHER ? latin1(b, start, start + 3) : (PROTO_NAMES[v.proto] as string);
+    this.#fixedProto(b, start);
     v.family = this.#address(b, start + 4, start + 43, v.client6, 'client address');
     v.clientPort = hex4(b, start + 44, 'client port');
     this.#address(b, start + 49, start + 88, v.vip6, 'virtual address');
