@@ -22,6 +22,7 @@ import { FakeBanBackend } from '../nft/ban-fake.js';
 import { runOverlimit } from '../overlimit/run.js';
 import { encodeTransaction } from '../nft/netlink/batch.js';
 import type { Transaction } from '../nft/transaction.js';
+import type { CommitReceipt } from '../nft/backend.js';
 import { planSysctls } from '../sysctl/host.js';
 import { main } from './main.js';
 
@@ -38,9 +39,9 @@ const WARM_UP_CONN_TABLE = [
 
 /** The in-memory backend, encoding each transaction as the netlink backend would (the bytes are dropped). */
 class EncodingFake extends FakeBackend {
-  override async run(tx: Transaction): Promise<void> {
+  override async run(tx: Transaction): Promise<CommitReceipt> {
     if (!tx.empty) encodeTransaction(tx);
-    await super.run(tx);
+    return super.run(tx);
   }
 }
 

@@ -11,7 +11,7 @@ import { withLock } from '../state/lock.js';
 import { armConfirmTimer, cancelPending, type ArmedConfirm } from './confirm.js';
 import { assertMayChange, hostNetns, resolveOptions, type BlacklistOptions, type FirewallOptions, type Resolved } from './options.js';
 import { prepareFirewall, type PreparedFirewall } from './prepare.js';
-import { readBackDrift, runningTable } from './read-back.js';
+import { proveCommit, runningTable, type CommitReadBack } from './read-back.js';
 import { commitTable, reconcileRecord } from './reconcile.js';
 import { faultPoint } from '../system/fault-point.js';
 
@@ -33,6 +33,8 @@ export interface ApplyResult extends PreparedFirewall {
   readonly confirm?: ArmedConfirm;
   /** A confirmation of an earlier apply that this apply superseded. */
   readonly supersededConfirm: boolean;
+  /** How the table was read back after the commit (and why in full, when it was). */
+  readonly readBack: Omit<CommitReadBack, 'drift'>;
 }
 
 /** ApplyMismatchError: the commit succeeded but the kernel lists something else than meant. */
@@ -113,9 +115,11 @@ export async function applyPreparedFirewall(
   faultPoint('apply:after-backup');
   // The record goes down as pending before the commit and is confirmed only
   // after the read-back: a kill in between leaves nothing stale behind.
-  await commitTable(resolved.backend, resolved.paths, prepared.ruleset, async () => {
-    const drift = await readBackDrift(resolved.backend, prepared.ruleset);
+  let readBack: Omit<CommitReadBack, 'drift'> | undefined;
+  await commitTable(resolved.backend, resolved.paths, prepared.ruleset, async (receipt) => {
+    const { drift, ...how } = await proveCommit(resolved.backend, prepared.ruleset, receipt);
     if (drift.length > 0) throw new ApplyMismatchError(drift, backup);
+    readBack = how;
   });
   const confirm =
     options.confirmSeconds === undefined ? undefined : await armConfirmTimer(resolved, backup, options.confirmSeconds);
@@ -125,5 +129,6 @@ export async function applyPreparedFirewall(
     elementsLoaded: prepared.ruleset.sets.reduce((n, s) => n + s.elements.count, 0),
     ...(confirm === undefined ? {} : { confirm }),
     supersededConfirm,
+    readBack: readBack ?? { method: 'full', provenSets: 0 },
   };
 }

@@ -6,7 +6,7 @@
  * of a table that does not run.
  */
 import { elementsFromHex } from '../nft/model/elements.js';
-import type { NftBackend } from '../nft/backend.js';
+import type { CommitReceipt, NftBackend } from '../nft/backend.js';
 import { Transaction } from '../nft/transaction.js';
 import type { Ruleset } from '../nft/model/objects.js';
 import {
@@ -85,7 +85,7 @@ export async function commitTable(
   backend: NftBackend,
   paths: StatePaths,
   ruleset: Ruleset | undefined,
-  readBack?: () => Promise<void>,
+  readBack?: (receipt: CommitReceipt) => Promise<void>,
 ): Promise<void> {
   if (ruleset === undefined) {
     // No table: no record is the true one, before and after.
@@ -96,9 +96,9 @@ export async function commitTable(
   await writePendingRecord(paths, ruleset);
   faultPoint('table:after-pending');
   try {
-    await backend.run(new Transaction().replaceTable(ruleset));
+    const receipt = await backend.run(new Transaction().replaceTable(ruleset));
     faultPoint('table:after-commit');
-    await readBack?.();
+    await readBack?.(receipt);
     faultPoint('table:after-read-back');
   } catch (error) {
     // A refused commit changed nothing: the old record stays true. When the

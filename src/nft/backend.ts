@@ -18,7 +18,11 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** SetSnapshot: a set as the kernel holds it. */
 export interface SetSnapshot extends NftSetSpec {
-  /** Number of elements (counted from the listing: the kernel's set header has no count). */
+  /**
+   * Number of elements (counted from the listing: the kernel's set header
+   * has no count); -1 for a set named in ReadTableOptions.skipElements,
+   * whose elements were not read.
+   */
   readonly count: number;
   /**
    * Every element, when the backend listed them (nft and netlink always
@@ -69,6 +73,30 @@ export interface ReadTableOptions {
    * backends cannot, and list them anyway.
    */
   readonly elements?: 'all' | 'counts';
+  /**
+   * Sets whose elements are not read at all (their snapshot has no elements
+   * and count -1): apply's read-back names the big sets its own commit
+   * proves (src/firewall/read-back.ts, proveCommit). Backends that cannot
+   * skip (nft lists the whole table) read them anyway.
+   */
+  readonly skipElements?: ReadonlySet<string>;
+}
+
+/**
+ * CommitReceipt: what a backend can prove about a transaction it has just
+ * committed.
+ */
+export interface CommitReceipt {
+  /**
+   * The ruleset generation this commit created, when the backend pinned
+   * it: the batch named the generation it was built on (NFNL_BATCH_GENID),
+   * so the kernel took every message of it on top of exactly that
+   * generation, and the commit made the next one. While `generation()`
+   * still returns this number, nothing has been committed since (any
+   * commit, to any table, moves it). Absent when the backend cannot pin it
+   * (the nft program).
+   */
+  readonly generation?: number;
 }
 
 /** ListRulesetOptions: bounds on what the doctor reads of the whole ruleset. */
@@ -83,8 +111,16 @@ export interface NftBackend {
   readonly name: BackendName;
   /** The network namespace the backend works in, when one was named (tests, the confirm timer). */
   readonly netns?: string | undefined;
-  /** run commits `tx` as ONE kernel transaction: all of it or nothing. An empty transaction does nothing. */
-  run(tx: Transaction): Promise<void>;
+  /**
+   * run commits `tx` as ONE kernel transaction: all of it or nothing. An
+   * empty transaction does nothing (and proves nothing: an empty receipt).
+   */
+  run(tx: Transaction): Promise<CommitReceipt>;
+  /**
+   * generation reads the kernel's ruleset generation, which every commit
+   * moves; undefined when the backend cannot read it (the nft program).
+   */
+  generation(): Promise<number | undefined>;
   /** check asks the kernel to validate `tx` without committing it. */
   check(tx: Transaction): Promise<void>;
   /** tableExists says whether `table inet lbfw` is loaded (cheap: no elements are read). */

@@ -7,7 +7,7 @@
  */
 import { NftError } from '../errors.js';
 import { TABLE_FAMILY, TABLE_NAME } from './model/objects.js';
-import type { BackendName, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
+import type { CommitReceipt, BackendName, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
 import { elementsFromTexts, elementTexts, emptyElements, type ElementList } from './model/elements.js';
 import { renderScript } from './render/script.js';
 import type { Transaction } from './transaction.js';
@@ -50,9 +50,16 @@ export class NftCli implements NftBackend {
     return nftVersion(this.#program.nft);
   }
 
-  async run(tx: Transaction): Promise<void> {
-    if (tx.empty) return;
+  /** The nft program cannot pin the generation its script is loaded on: the receipt is empty, so apply reads the table back in full. */
+  async run(tx: Transaction): Promise<CommitReceipt> {
+    if (tx.empty) return {};
     await this.#program.runScript('load', renderScript(tx));
+    return {};
+  }
+
+  /** nft prints no generation lbfw could rely on. */
+  async generation(): Promise<number | undefined> {
+    return undefined;
   }
 
   async check(tx: Transaction): Promise<void> {

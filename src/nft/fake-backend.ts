@@ -7,7 +7,7 @@
  * root; `dump()` shows the table as nft would list it.
  */
 import { NftError } from '../errors.js';
-import type { BackendName, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
+import type { BackendName, CommitReceipt, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
 import { applyEdits, assertAscending, diffElements, ElementOrderError, emptyElements, type ElementList } from './model/elements.js';
 import { keyWidth, sameKey } from './model/keys.js';
 import { TABLE_FAMILY, TABLE_NAME, type NftSet, type Ruleset } from './model/objects.js';
@@ -22,6 +22,14 @@ export interface FakeBackendOptions {
   readonly countsOnly?: boolean;
   /** The table to start with. */
   readonly table?: Ruleset;
+  /** false: run returns no generation, as the nft program's backend (apply then reads back in full). Default true. */
+  readonly pinsGeneration?: boolean;
+  /**
+   * What the "kernel" makes of a committed table (default: exactly what was
+   * sent): a stand-in for an encoding the kernel reads differently, which
+   * only a read-back can catch.
+   */
+  readonly misread?: (table: Ruleset) => Ruleset;
 }
 
 function refuse(what: string, operation: TxOperation): never {
@@ -39,15 +47,21 @@ export class FakeBackend implements NftBackend {
   #table: Ruleset | undefined;
   #failNext: Error | undefined;
   readonly #countsOnly: boolean;
+  readonly #pinsGeneration: boolean;
+  readonly #misread: ((table: Ruleset) => Ruleset) | undefined;
   /** Every transaction run (committed or refused), as its nft script, oldest first. */
   readonly scripts: string[] = [];
   /** How many transactions committed. */
   commits = 0;
+  /** The ruleset generation: moved by every commit and every tamper, as the kernel's is by any commit. */
+  #generation = 1;
 
   constructor(options: FakeBackendOptions = {}) {
     if (options.table !== undefined) validateRuleset(options.table);
     this.#table = options.table;
     this.#countsOnly = options.countsOnly === true;
+    this.#pinsGeneration = options.pinsGeneration !== false;
+    this.#misread = options.misread;
   }
 
   /** The table now held (undefined when none). */
@@ -63,6 +77,7 @@ export class FakeBackend implements NftBackend {
   /** tamper replaces the held table without a transaction (someone editing it by hand). */
   tamper(edit: (table: Ruleset | undefined) => Ruleset | undefined): void {
     this.#table = edit(this.#table);
+    this.#generation++;
   }
 
   #apply(tx: Transaction): Ruleset | undefined {
@@ -115,15 +130,22 @@ export class FakeBackend implements NftBackend {
     return table;
   }
 
-  async run(tx: Transaction): Promise<void> {
-    if (tx.empty) return;
+  async run(tx: Transaction): Promise<CommitReceipt> {
+    if (tx.empty) return {};
     this.scripts.push(renderScript(tx));
     const failure = this.#failNext;
     this.#failNext = undefined;
     if (failure !== undefined) throw failure;
     // All or nothing: the new table replaces the old only when every operation applied.
-    this.#table = this.#apply(tx);
+    const table = this.#apply(tx);
+    this.#table = table === undefined || this.#misread === undefined ? table : this.#misread(table);
     this.commits++;
+    this.#generation++;
+    return this.#pinsGeneration ? { generation: this.#generation } : {};
+  }
+
+  async generation(): Promise<number | undefined> {
+    return this.#pinsGeneration ? this.#generation : undefined;
   }
 
   async check(tx: Transaction): Promise<void> {
@@ -145,14 +167,15 @@ export class FakeBackend implements NftBackend {
     const table = this.#table;
     if (table === undefined) return undefined;
     const counts = this.#countsOnly && options.elements === 'counts';
+    const skipped = (name: string): boolean => options.skipElements?.has(name) === true;
     return {
       sets: table.sets.map((s) => ({
         name: s.name,
         key: s.key,
         interval: s.interval,
         ...(s.size === undefined ? {} : { size: s.size }),
-        count: s.elements.count,
-        ...(counts ? {} : { elements: s.elements }),
+        count: skipped(s.name) ? -1 : s.elements.count,
+        ...(counts || skipped(s.name) ? {} : { elements: s.elements }),
         extra: [],
       })),
       chains: table.chains.map((c) => ({

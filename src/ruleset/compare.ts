@@ -72,7 +72,7 @@ export function elementDrifts(set: string, difference: ElementDifference): Drift
   return drifts;
 }
 
-function compareSet(set: NftSet, actual: SetSnapshot): Drift[] {
+function compareSet(set: NftSet, actual: SetSnapshot, elementsProven: boolean): Drift[] {
   const subject = `set ${set.name}`;
   const drifts: Drift[] = [];
   const meantShape = `${keyTypeText(set.key)}${set.interval ? ', interval' : ''}`;
@@ -86,6 +86,7 @@ function compareSet(set: NftSet, actual: SetSnapshot): Drift[] {
   if (set.size !== undefined && (actual.size === undefined || actual.size < set.elements.count)) {
     drifts.push({ subject, message: 'set too small for its elements', expected: `size >= ${set.elements.count}`, actual: `size ${actual.size ?? 'unlimited'}` });
   }
+  if (elementsProven) return drifts;
   if (actual.elements !== undefined) drifts.push(...elementDrifts(set.name, diffElements(set.elements, actual.elements)));
   else if (actual.count !== set.elements.count) {
     drifts.push({ subject, message: `holds ${countOf(actual.count, 'element')}, lbfw's sources have ${set.elements.count}` });
@@ -97,9 +98,11 @@ function compareSet(set: NftSet, actual: SetSnapshot): Drift[] {
  * compareRuleset lists every difference between `meant` and `listed`
  * (`undefined` when the table does not exist). Sets the snapshot only
  * counted are compared by count here; {@link setsToLookUp} names them so
- * the caller can look their elements up.
+ * the caller can look their elements up. Sets named in `elementsProven`
+ * (their elements were not read: the caller proves them otherwise) are
+ * compared by type, flags and size only.
  */
-export function compareRuleset(meant: Ruleset, listed: TableSnapshot | undefined): Drift[] {
+export function compareRuleset(meant: Ruleset, listed: TableSnapshot | undefined, elementsProven: ReadonlySet<string> = new Set()): Drift[] {
   if (listed === undefined) return [{ subject: 'table inet lbfw', message: 'lbfw table is not loaded' }];
   const drifts: Drift[] = [];
   const listedSets = new Map(listed.sets.map((s) => [s.name, s]));
@@ -107,7 +110,7 @@ export function compareRuleset(meant: Ruleset, listed: TableSnapshot | undefined
     const actual = listedSets.get(set.name);
     listedSets.delete(set.name);
     if (actual === undefined) drifts.push({ subject: `set ${set.name}`, message: `set ${set.name} is missing` });
-    else drifts.push(...compareSet(set, actual));
+    else drifts.push(...compareSet(set, actual, elementsProven.has(set.name)));
   }
   for (const name of listedSets.keys()) drifts.push({ subject: `set ${name}`, message: 'set not written by lbfw' });
   const listedChains = new Map(listed.chains.map((c) => [c.name, c]));

@@ -76,7 +76,7 @@ export function applyCommand(io: Io, done: (code: ExitCode) => void): Command {
     if (fw !== undefined) {
       reportPrepared(io, fw);
       lines.push(
-        `firewall: table inet lbfw replaced in one transaction (${fw.elementsLoaded} set elements) and read back: it matches`,
+        `firewall: table inet lbfw replaced in one transaction (${fw.elementsLoaded} set elements) and read back: it matches${readBackNote(fw.readBack)}`,
         `  blacklist: ${blacklistSummary(fw)}`,
         `  previous table saved for \`lbfw rollback\` (backup ${fw.backup.id})`,
       );
@@ -92,4 +92,10 @@ export function applyCommand(io: Io, done: (code: ExitCode) => void): Command {
     return done(ok ? EXIT_OK : EXIT_FAILED);
   });
   return command;
+}
+
+/** How the read-back proved the big sets, when it did not dump them (verify always does). */
+function readBackNote(readBack: { readonly method: 'commit' | 'full'; readonly provenSets: number }): string {
+  if (readBack.method === 'full') return '';
+  return ` (the elements of ${readBack.provenSets} big sets proven by the commit itself, keys sampled; \`lbfw verify\` compares every element)`;
 }

@@ -8,7 +8,7 @@
  * with batched GETSETELEM requests.
  */
 import { NftError, PermissionError } from '../../errors.js';
-import type { ListRulesetOptions, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from '../backend.js';
+import type { CommitReceipt, ListRulesetOptions, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from '../backend.js';
 import { emptyElements, sortElements, type ElementList } from '../model/elements.js';
 import { keyWidth, type SetKey } from '../model/keys.js';
 import { TABLE_NAME } from '../model/objects.js';
@@ -16,7 +16,7 @@ import { renderRuleText } from '../render/rule-text.js';
 import type { Transaction } from '../transaction.js';
 import { run } from '../../system/run.js';
 import { nftVersion } from '../cli-backend.js';
-import { encodeTransaction, elementAt, type EncodedBatch } from './batch.js';
+import { encodeTransaction, elementAt, setBatchGeneration, type EncodedBatch } from './batch.js';
 import { decodeChain, decodeElements, decodeHashKeys, decodeRule, decodeSet, expressionsText, toElementList, typedRule, type AnonymousSet, type DecodedSet, type RawElement } from './decode.js';
 import { msgType } from './encode.js';
 import { describeErrno, NetlinkError, NetlinkUnknownOutcomeError } from './errors.js';
@@ -33,6 +33,16 @@ const RCVBUF = 64 << 20;
 const EPERM = 1;
 const ENOENT = 2;
 const ENOBUFS = 105;
+/** The kernel's answer to a batch built on a generation that is no longer current. */
+const ERESTART = 85;
+/** Sends of one batch before lbfw gives up on a ruleset that keeps changing. */
+const GENERATION_ATTEMPTS = 5;
+
+/** The generation a commit on top of `generation` creates: the kernel counts up and skips 0 (0 means "any" in a batch). */
+function nextGeneration(generation: number): number {
+  const next = (generation + 1) >>> 0;
+  return next === 0 ? 1 : next;
+}
 
 /** NetlinkBackendOptions: the namespace to work in. */
 export interface NetlinkOptions {
@@ -95,8 +105,7 @@ export class NetlinkBackend implements NftBackend {
     return reply === undefined ? undefined : be32(attributeMap(reply.payload.subarray(U.NFGENMSG_LEN)).get(U.NFTA_GEN_ID));
   }
 
-  async #send(batch: EncodedBatch): Promise<void> {
-    const before = await this.generation();
+  async #send(batch: EncodedBatch, before: number | undefined): Promise<void> {
     // Errors are small (NETLINK_CAP_ACK): a few MB hold one per message.
     const { replies, errno } = await this.#transact([batch.bytes], false, Math.max(4 << 20, batch.messages * 1024));
     const errors = kernelErrors(replies);
@@ -125,14 +134,44 @@ export class NetlinkBackend implements NftBackend {
     );
   }
 
-  async run(tx: Transaction): Promise<void> {
-    if (tx.empty) return;
-    await this.#send(encodeTransaction(tx, { firstSeq: this.#take(tx) }));
+  /**
+   * run sends the batch on the generation it read just before, so the
+   * kernel commits it only on top of that one; when another commit came in
+   * between (ERESTART, nothing changed) it sends it again on the new one.
+   * The receipt names the generation the commit created.
+   */
+  async run(tx: Transaction): Promise<CommitReceipt> {
+    if (tx.empty) return {};
+    let before = await this.generation();
+    if (before === undefined) {
+      await this.#send(encodeTransaction(tx, { firstSeq: this.#take(tx) }), before);
+      return {};
+    }
+    const batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#send(batch, before);
+        return { generation: nextGeneration(before) };
+      } catch (error) {
+        if (!(error instanceof NetlinkError) || error.errno !== ERESTART) throw error;
+        const now = await this.generation();
+        if (attempt >= GENERATION_ATTEMPTS || now === undefined) {
+          throw new NetlinkError(
+            `the ruleset changed while lbfw loaded its table, ${attempt} times (another program commits nftables changes without pause); nothing was changed`,
+            ERESTART,
+            'batch',
+            undefined,
+          );
+        }
+        before = now;
+        setBatchGeneration(batch, now);
+      }
+    }
   }
 
   async check(tx: Transaction): Promise<void> {
     if (tx.empty) return;
-    await this.#send(encodeTransaction(tx, { commit: false, firstSeq: this.#take(tx) }));
+    await this.#send(encodeTransaction(tx, { commit: false, firstSeq: this.#take(tx) }), await this.generation());
   }
 
   /** Reserves sequence numbers for a batch (distinct from the requests' ones on this backend). */
@@ -176,7 +215,7 @@ export class NetlinkBackend implements NftBackend {
     return { raw: await this.#rawElements(header.name) };
   }
 
-  async readTable(_options: ReadTableOptions = {}): Promise<TableSnapshot | undefined> {
+  async readTable(options: ReadTableOptions = {}): Promise<TableSnapshot | undefined> {
     if (!(await this.tableExists())) return undefined;
     const setReplies = await this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME));
     const headers = setReplies.map((r) => decodeSet(r.payload));
@@ -185,7 +224,8 @@ export class NetlinkBackend implements NftBackend {
     // Each set is its own dump; they run side by side on the thread pool. A
     // dump costs O(n^2/32 KiB) in the kernel (it restarts its walk for each
     // message), so lbfw keeps sets small by sharding (src/ruleset/shards.ts).
-    const dumped = await Promise.all(headers.map((h) => this.#setElements(h)));
+    const skipped = (header: DecodedSet): boolean => (header.flags & U.NFT_SET_ANONYMOUS) === 0 && options.skipElements?.has(header.name) === true;
+    const dumped = await Promise.all(headers.map((h) => (skipped(h) ? {} : this.#setElements(h))));
     for (const [i, header] of headers.entries()) {
       const { list: decoded, raw = [] } = dumped[i] as { list?: ElementList; raw?: RawElement[] };
       const interval = (header.flags & U.NFT_SET_INTERVAL) !== 0;
@@ -198,6 +238,10 @@ export class NetlinkBackend implements NftBackend {
       const key = header.key;
       if (key === undefined) {
         sets.push({ name: header.name, key: ['ipv4_addr'], interval, count: decoded?.count ?? raw.length, extra: [`type id ${header.keyType} lbfw does not write`] });
+        continue;
+      }
+      if (skipped(header)) {
+        sets.push({ name: header.name, key, interval, ...(header.size === undefined ? {} : { size: header.size }), count: -1, extra: extraFlags(header.flags) });
         continue;
       }
       const elements = decoded ?? toElementList(key, interval, raw);
@@ -259,7 +303,8 @@ export class NetlinkBackend implements NftBackend {
     const found: Buffer[] = [];
     let next = 0;
     while (next < keys.count) {
-      const w = new MessageWriter(1 << 16);
+      // Sized to this round's keys: apply's proof looks up a few keys in each of hundreds of sets at once.
+      const w = new MessageWriter(Math.min(LOOKUP_KEYS_PER_MESSAGE * LOOKUP_MESSAGES_PER_ROUND, keys.count - next) * (width + 12) + 256 * LOOKUP_MESSAGES_PER_ROUND);
       const starts: { seq: number; first: number; count: number }[] = [];
       for (let m = 0; m < LOOKUP_MESSAGES_PER_ROUND && next < keys.count; m++) {
         const count = Math.min(LOOKUP_KEYS_PER_MESSAGE, keys.count - next);

@@ -9,7 +9,7 @@ import type { Ruleset } from '../model/objects.js';
 import type { Transaction } from '../transaction.js';
 import { batchBegin, batchEnd, delTable, elementMessages, namedSetHeader, newChain, newSet, newTable, msgType, type ElementMessage } from './encode.js';
 import { encodeRule } from './expressions.js';
-import { NFPROTO_INET, NFT_MSG, NLM_F_REQUEST, NFTA_SET_ELEM_LIST_SET, NFTA_SET_ELEM_LIST_TABLE } from './uapi.js';
+import { NFNL_BATCH_GENID, NFPROTO_INET, NFT_MSG, NLM_F_REQUEST, NFTA_SET_ELEM_LIST_SET, NFTA_SET_ELEM_LIST_TABLE } from './uapi.js';
 import { MessageWriter } from './writer.js';
 import { TABLE_NAME } from '../model/objects.js';
 
@@ -35,6 +35,12 @@ export interface EncodeOptions {
   readonly commit?: boolean;
   /** First sequence number (default 1). */
   readonly firstSeq?: number;
+  /**
+   * The ruleset generation the batch is built on (NFNL_BATCH_GENID): the
+   * kernel refuses the whole batch with ERESTART when another commit came
+   * first. Change it in the bytes with setBatchGeneration.
+   */
+  readonly generation?: number;
   /** meta iif compares interface indexes; lo is always 1. */
   readonly ifindex?: (name: string) => number;
 }
@@ -72,7 +78,7 @@ export function encodeTransaction(tx: Transaction, options: EncodeOptions = {}):
       origins.set(message.seq, { subject: `set ${set}`, elements: { set, list, message } });
     }
   };
-  batchBegin(w, nextSeq());
+  batchBegin(w, nextSeq(), options.generation);
   const start = seq;
   for (const op of tx.operations) {
     switch (op.op) {
@@ -127,6 +133,21 @@ export function encodeTransaction(tx: Transaction, options: EncodeOptions = {}):
       }
     }
   }
+}
+
+/** Where BATCH_BEGIN's generation lies: after its nlmsghdr (16), nfgenmsg (4) and the attribute's header (4). */
+const GENERATION_OFFSET = 24;
+
+/**
+ * setBatchGeneration changes the generation a batch encoded with one is
+ * built on, in place (a retry after ERESTART sends the same batch on the
+ * new generation without encoding it again).
+ */
+export function setBatchGeneration(batch: EncodedBatch, generation: number): void {
+  if (batch.bytes.readUInt32LE(0) <= GENERATION_OFFSET || batch.bytes.readUInt16LE(GENERATION_OFFSET - 2) !== NFNL_BATCH_GENID) {
+    throw new RangeError('this batch was encoded without a generation');
+  }
+  batch.bytes.writeUInt32BE(generation >>> 0, GENERATION_OFFSET);
 }
 
 /** FailedElement: the element a kernel error offset points at. */

@@ -13,6 +13,7 @@ import {
   NF_INET_HOOKS,
   NFPROTO_INET,
   NFNL_SUBSYS_NFTABLES,
+  NFNL_BATCH_GENID,
   NFT_DATA_VERDICT,
   NFT_DATATYPE,
   NFT_MSG,
@@ -79,8 +80,11 @@ export function msgType(msg: number): number {
 }
 
 /** batchBegin / batchEnd frame a transaction: the kernel commits what lies between, or nothing. */
-export function batchBegin(w: MessageWriter, seq: number): void {
-  w.begin(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, seq, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES).end();
+export function batchBegin(w: MessageWriter, seq: number, generation?: number): void {
+  w.begin(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, seq, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES);
+  // nfnetlink refuses the whole batch (ERESTART) unless the ruleset is still at this generation (nft 1.0.6 sends none).
+  if (generation !== undefined) w.u32(NFNL_BATCH_GENID, generation);
+  w.end();
 }
 export function batchEnd(w: MessageWriter, seq: number): void {
   w.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, seq, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES).end();

@@ -34,6 +34,8 @@ export const NLA_TYPE_MASK = 0x3fff;
 export const NFNL_MSG_BATCH_BEGIN = 0x10;
 export const NFNL_MSG_BATCH_END = 0x11;
 export const NFNL_SUBSYS_NFTABLES = 10;
+/** BATCH_BEGIN's attribute: the generation the batch was built on; the kernel refuses the batch (ERESTART) when the ruleset has moved on. */
+export const NFNL_BATCH_GENID = 1;
 export const NFNETLINK_V0 = 0;
 /** NFPROTO_INET: the inet family of `table inet lbfw`. */
 export const NFPROTO_INET = 1;
