@@ -116,3 +116,21 @@ systemTest('netlink generation: the commit proves the big sets; an element delet
     t.deepEqual(voided.drift.map((d) => `${d.subject}: ${d.message}`), ['set bl4_hosts_0: 1 element missing: 198.18.0.2']);
   });
 });
+
+systemTest('netlink generation: a ruleset that changes before every send makes lbfw give up after 5 sends, with nothing of its own changed', async (t) => {
+  await withNamespace(async (ns: Netns) => {
+    const binding = native(t);
+    let sends = 0;
+    const racing: NativeBinding = Object.assign(Object.create(binding) as NativeBinding, {
+      transact: async (buffers: readonly Buffer[], options: Parameters<NativeBinding['transact']>[1]) => {
+        if (isBatch(buffers)) await ns.ok([NFT, 'add', 'table', 'ip', `other${sends++}`]);
+        return binding.transact(buffers, options);
+      },
+    });
+    const b = new NetlinkBackend(racing, { netns: ns.name });
+    const error = await t.throwsAsync(b.run(new Transaction().replaceTable(table())));
+    t.regex(error?.message ?? '', /the ruleset changed while lbfw loaded its table, 5 times .*nothing was changed/);
+    t.is(sends, 5);
+    t.false(await b.tableExists());
+  });
+});
