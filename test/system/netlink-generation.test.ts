@@ -134,3 +134,39 @@ systemTest('netlink generation: a ruleset that changes before every send makes l
     t.false(await b.tableExists());
   });
 });
+
+systemTest('netlink: a replace with no table there only creates it (no delete); a table created meanwhile by someone else is replaced after all', async (t) => {
+  await withNamespace(async (ns: Netns) => {
+    const binding = native(t);
+    const batches: Buffer[] = [];
+    let created = false;
+    const racing: NativeBinding = Object.assign(Object.create(binding) as NativeBinding, {
+      transact: async (buffers: readonly Buffer[], options: Parameters<NativeBinding['transact']>[1]) => {
+        if (isBatch(buffers)) {
+          batches.push(Buffer.concat(buffers));
+          if (!created) {
+            created = true;
+            // Between lbfw's look at the table and its batch, another program makes one, with a chain of its own.
+            await ns.ok([NFT, 'add', 'table', 'inet', 'lbfw']);
+            await ns.ok([NFT, 'add', 'chain', 'inet', 'lbfw', 'intruder']);
+          }
+        }
+        return binding.transact(buffers, options);
+      },
+    });
+    const b = new NetlinkBackend(racing, { netns: ns.name });
+    await b.run(new Transaction().replaceTable(table()));
+    // The first batch is refused for its generation (ERESTART: the other program committed), the
+    // second, on the new generation, for its exclusive create (EEXIST); the third replaces.
+    t.is(batches.length, 3);
+    const types = (batch: Buffer): number[] => messages(batch).map((m) => m.type & 0xff);
+    // NFT_MSG_NEWTABLE 0, NFT_MSG_DELTABLE 2: only the last batch deletes.
+    t.deepEqual(batches.map((batch) => types(batch).includes(2)), [false, false, true]);
+    const listed = await ns.ok([NFT, 'list', 'table', 'inet', 'lbfw']);
+    t.notRegex(listed, /intruder/);
+    t.regex(listed, /set bl4_hosts_1/);
+    // With the table there, the next replace deletes and recreates it in its one batch.
+    await b.run(new Transaction().replaceTable(table(1)));
+    t.true(types(batches[3] as Buffer).includes(2));
+  });
+});

@@ -35,6 +35,7 @@ const ENOENT = 2;
 const ENOBUFS = 105;
 /** The kernel's answer to a batch built on a generation that is no longer current. */
 const ERESTART = 85;
+const EEXIST = 17;
 /** Sends of one batch before lbfw gives up on a ruleset that keeps changing. */
 const GENERATION_ATTEMPTS = 5;
 
@@ -147,12 +148,20 @@ export class NetlinkBackend implements NftBackend {
       await this.#send(encodeTransaction(tx, { firstSeq: this.#take(tx) }), before);
       return {};
     }
-    const batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before });
+    // A replace of a table that is not there only creates it (exclusively): see EncodeOptions.tableAbsent.
+    let tableAbsent = tx.operations.some((op) => op.op === 'replace-table') && !(await this.tableExists());
+    let batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before, tableAbsent });
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#send(batch, before);
         return { generation: nextGeneration(before) };
       } catch (error) {
+        if (tableAbsent && error instanceof NetlinkError && error.errno === EEXIST && error.subject === 'table inet lbfw (create)') {
+          // Someone created the table since lbfw looked (nothing was changed): replace it after all.
+          tableAbsent = false;
+          batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before });
+          continue;
+        }
         if (!(error instanceof NetlinkError) || error.errno !== ERESTART) throw error;
         const now = await this.generation();
         if (attempt >= GENERATION_ATTEMPTS || now === undefined) {

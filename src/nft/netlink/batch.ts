@@ -41,6 +41,13 @@ export interface EncodeOptions {
    * first. Change it in the bytes with setBatchGeneration.
    */
   readonly generation?: number;
+  /**
+   * The caller saw no `table inet lbfw`: a replace then only creates it,
+   * exclusively (EEXIST, and nothing changed, if one appeared meanwhile).
+   * Deleting a table, even an empty one, leaves the kernel destruction work
+   * that the next close of a netfilter socket waits for (10-20 ms at boot).
+   */
+  readonly tableAbsent?: boolean;
   /** meta iif compares interface indexes; lo is always 1. */
   readonly ifindex?: (name: string) => number;
 }
@@ -107,10 +114,13 @@ export function encodeTransaction(tx: Transaction, options: EncodeOptions = {}):
   return { bytes: w.finish(), origins, messages };
 
   function writeReplace(ruleset: Ruleset): void {
-    // nft 1.0.6 has no destroy: create-if-missing, delete, create, in one transaction.
-    newTable(w, mark('table inet lbfw'));
-    delTable(w, mark('table inet lbfw'));
-    newTable(w, mark('table inet lbfw'));
+    if (options.tableAbsent === true) newTable(w, mark('table inet lbfw (create)'), true);
+    else {
+      // nft 1.0.6 has no destroy: create-if-missing, delete, create, in one transaction.
+      newTable(w, mark('table inet lbfw'));
+      delTable(w, mark('table inet lbfw'));
+      newTable(w, mark('table inet lbfw'));
+    }
     const setIds = new Map<string, number>();
     for (const set of ruleset.sets) {
       const id = setId++;

@@ -58,6 +58,7 @@ import {
   NFTA_VERDICT_CODE,
   NFTNL_UDATA_SET_KEYBYTEORDER,
   NLM_F_CREATE,
+  NLM_F_EXCL,
   NLM_F_REQUEST,
   NFNL_MSG_BATCH_BEGIN,
   NFNL_MSG_BATCH_END,
@@ -90,9 +91,9 @@ export function batchEnd(w: MessageWriter, seq: number): void {
   w.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, seq, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES).end();
 }
 
-/** newTable: `add table inet lbfw` (no error when it exists). */
-export function newTable(w: MessageWriter, seq: number): void {
-  w.begin(msgType(NFT_MSG.NEWTABLE), NLM_F_REQUEST | NLM_F_CREATE, seq, NFPROTO_INET).string(NFTA_TABLE_NAME, TABLE_NAME).u32(NFTA_TABLE_FLAGS, 0).end();
+/** newTable: `add table inet lbfw` (no error when it exists); `create table inet lbfw` (EEXIST when it does) with `exclusive`. */
+export function newTable(w: MessageWriter, seq: number, exclusive = false): void {
+  w.begin(msgType(NFT_MSG.NEWTABLE), NLM_F_REQUEST | NLM_F_CREATE | (exclusive ? NLM_F_EXCL : 0), seq, NFPROTO_INET).string(NFTA_TABLE_NAME, TABLE_NAME).u32(NFTA_TABLE_FLAGS, 0).end();
 }
 
 /** delTable: `delete table inet lbfw` (with everything in it). */
