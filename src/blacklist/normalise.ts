@@ -71,6 +71,19 @@ export function ipv4HostValues(blacklist: NormalisedBlacklist): Uint32Array | un
   return hostValues4.get(blacklist);
 }
 
+/** The merged ranges behind the nets lists normaliseBlacklist made, keyed like {@link hostValues4}. */
+const mergedRanges = new WeakMap<NormalisedBlacklist, Readonly<Record<Family, readonly AddressRange[]>>>();
+
+/** familyRanges gives the merged ranges (ascending, apart) behind `nets4`/`nets6` when normaliseBlacklist made the list. */
+export function familyRanges(blacklist: NormalisedBlacklist, family: Family): readonly AddressRange[] | undefined {
+  return mergedRanges.get(blacklist)?.[family];
+}
+
+/** rangeCount is the number of ranges of one family, without building their texts. */
+export function rangeCount(blacklist: NormalisedBlacklist, family: Family): number {
+  return familyRanges(blacklist, family)?.length ?? (family === 4 ? blacklist.nets4 : blacklist.nets6).length;
+}
+
 /** hostCount is the number of single addresses of one family, without building the IPv4 texts. */
 export function hostCount(blacklist: NormalisedBlacklist, family: Family): number {
   return family === 4 ? (ipv4HostValues(blacklist)?.length ?? blacklist.hosts4.length) : blacklist.hosts6.length;
@@ -115,15 +128,21 @@ export function normaliseBlacklist(input: readonly BlacklistEntry[] | ParsedBlac
   const hosts4 = uncoveredIPv4(sortUint32(singles4.subarray(0, singles4Count)), merged4);
   // A million texts cost 50 MB and 0.2 s; the ruleset builder reads the numbers instead.
   let hosts4Texts: string[] | undefined;
+  let nets4Texts: string[] | undefined;
   const normalised: NormalisedBlacklist = {
     get hosts4(): readonly string[] {
       hosts4Texts ??= Array.from(hosts4, ipv4HostText);
       return hosts4Texts;
     },
-    nets4: merged4.map(rangeToElement),
+    // Also read as numbers by the builder: thousands of texts formatted and parsed back cost 10 ms of a load.
+    get nets4(): readonly string[] {
+      nets4Texts ??= merged4.map(rangeToElement);
+      return nets4Texts;
+    },
     hosts6: uncoveredHosts(singles6, merged6, (v) => v).map((v) => bigIntToAddress(6, v)),
     nets6: merged6.map(rangeToElement),
   };
   hostValues4.set(normalised, hosts4);
+  mergedRanges.set(normalised, { 4: merged4, 6: merged6 });
   return normalised;
 }
