@@ -17,7 +17,8 @@ import { L4_PROTOCOL_NUMBERS, protocolName, type L4Protocol } from './values.js'
  * last key of each element (a netlink encoder sends last + 1 with
  * NFT_SET_ELEM_INTERVAL_END, minding a range that ends at the top of the
  * address space). Elements never overlap, and never touch in an interval set
- * (they are merged first: nft and the kernel refuse overlaps).
+ * (they are merged first: nft and the kernel refuse overlaps). A list is
+ * never changed once made (its order is checked once: see assertAscending).
  */
 export interface ElementList {
   readonly key: SetKey;
