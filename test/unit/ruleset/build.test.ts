@@ -298,7 +298,7 @@ test('A blacklist built from the normaliser\'s numbers gives the same sets as th
     s = (s * 1103515245 + 12345) >>> 0;
     lines.push(i % 10 === 0 ? `${(s >>> 24) % 200 + 1}.${(s >>> 16) & 255}.${(s >>> 8) & 255}.0/${24 + (i % 7)}` : `${(s >>> 24) % 200 + 1}.${(s >>> 16) & 255}.${(s >>> 8) & 255}.${s & 255}`);
   }
-  lines.push('0.0.0.0', '255.255.255.255', '10.0.0.1-10.0.0.9', '2001:db8::1', '2001:db8:1::/48');
+  lines.push('0.0.0.0', '255.255.255.255', '10.0.0.1-10.0.0.9', '0.0.0.0/30', '255.255.255.0/24', '2001:db8::1', '2001:db8:1::/48');
   const normalised = normaliseBlacklist(parseBlacklist(lines.join('\n'), 'bl'));
   // A plain copy: no numbers kept beside it, so the builder reads the texts.
   const texts = { hosts4: [...normalised.hosts4], nets4: [...normalised.nets4], hosts6: [...normalised.hosts6], nets6: [...normalised.nets6] };
