@@ -403,12 +403,14 @@ class BlacklistBuilder {
     // Small on purpose: V8 compiles a small loop in a few ms and runs it in
     // the interpreter until then; with the text path inlined the compile
     // took 50 ms, most of a cold parse.
-    for (let line = 1; ; line++) {
+    for (let line = 1; p !== -1; line++) {
       const end = plainHostLine(buf, p, length);
-      if (end !== -1) this.addHost(plainHost.value, line);
-      else p = this.textLine(buf, p, line);
-      if (end === length || p === -1) return;
-      if (end !== -1) p = end + 1;
+      if (end === -1) {
+        p = this.textLine(buf, p, line);
+        continue;
+      }
+      this.addHost(plainHost.value, line);
+      p = end === length ? -1 : end + 1;
     }
   }
 
@@ -421,7 +423,6 @@ class BlacklistBuilder {
     this.line(text, 0, text.length, line);
     return newline === -1 ? -1 : newline + 1;
   }
-
 
   /** Records a plain host line in the column (grown by doubling: no object per line). */
   private addHost(value: number, line: number): void {
