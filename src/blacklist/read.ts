@@ -1,11 +1,11 @@
 /**
  * Reading the static_blacklist from disk: the I/O wrapper around
- * {@link parseBlacklist}. Bad lines come back as `problems`, so one run can
+ * {@link parseBlacklistBytes}. Bad lines come back as `problems`, so one run can
  * show all of them; only a file that cannot be read at all is an error.
  */
 import { BlacklistError, InputFileError } from '../errors.js';
-import { readInputFile } from '../system/input-file.js';
-import { parseBlacklist, type ParsedBlacklist } from './parse.js';
+import { readInputBytes } from '../system/input-file.js';
+import { parseBlacklistBytes, type ParsedBlacklist } from './parse.js';
 
 /** Options of {@link readBlacklist}. */
 export interface ReadBlacklistOptions {
@@ -22,10 +22,11 @@ export interface ReadBlacklistOptions {
 export async function readBlacklist(path: string, options: ReadBlacklistOptions = {}): Promise<ParsedBlacklist> {
   // `blacklist: /dev/null` is the usual way to say "no blacklist" (the lab writes it): empty, not a device to refuse.
   if (path === '/dev/null') return { file: path, entries: [], problems: [], warnings: [] };
-  let text: string;
+  let bytes: Buffer;
   try {
     // Bounded and FIFO-safe: a FIFO or /dev/zero named as the blacklist is refused, never waited on.
-    text = await readInputFile(path, { what: 'blacklist file' });
+    // Bytes, not text: the parser reads host lines from them without decoding 16 MB first.
+    bytes = await readInputBytes(path, { what: 'blacklist file' });
   } catch (error) {
     if (error instanceof InputFileError && error.reason === 'missing' && options.optional === true) {
       return {
@@ -37,5 +38,5 @@ export async function readBlacklist(path: string, options: ReadBlacklistOptions 
     }
     throw new BlacklistError([{ file: path, line: 0, message: error instanceof Error ? error.message : String(error) }]);
   }
-  return parseBlacklist(text, path);
+  return parseBlacklistBytes(bytes, path);
 }

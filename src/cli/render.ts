@@ -7,7 +7,7 @@ import type { InputProblem, ProtectedHit } from '../errors.js';
 import type { PreparedFirewall } from '../firewall/prepare.js';
 import type { Drift } from '../ruleset/compare.js';
 import type { Io } from './io.js';
-import { hostCount } from '../blacklist/normalise.js';
+import { hostCount, rangeCount } from '../blacklist/normalise.js';
 
 /** originText says where a model item came from, e.g. `lbfw.yaml:7` or `--vip`. */
 export function originText(origin: Origin): string {
@@ -69,7 +69,7 @@ export function reportPrepared(io: Io, prepared: PreparedFirewall): void {
 export function blacklistSummary(prepared: PreparedFirewall): string {
   const b = prepared.blacklist;
   return (
-    `${prepared.blacklistEntries} entries -> ${hostCount(b, 4)} IPv4 hosts, ${b.nets4.length} IPv4 ranges, ` +
+    `${prepared.blacklistEntries} entries -> ${hostCount(b, 4)} IPv4 hosts, ${rangeCount(b, 4)} IPv4 ranges, ` +
     `${b.hosts6.length} IPv6 hosts, ${b.nets6.length} IPv6 ranges` +
     (prepared.skipped.length === 0 ? '' : `; ${prepared.skipped.length} bad lines skipped (--skip-invalid)`)
   );

@@ -3,7 +3,7 @@
  * Nothing here touches the system.
  */
 import type { Cidr, Family, HostConfig, Protocol, VipService } from '../config/model.js';
-import { familyLists, hostCount, ipv4HostValues, type NormalisedBlacklist } from '../blacklist/normalise.js';
+import { familyLists, familyRanges, hostCount, ipv4HostValues, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { addressToRange, cidrToRange, type AddressRange } from '../net/address.js';
 import { hostSetName, SHARD_ELEMENTS, shardChainName, shardCount, splitHosts } from './shards.js';
 import { mergeRanges } from '../net/merge.js';
@@ -86,6 +86,12 @@ function ipv4Shards(blacklist: NormalisedBlacklist, shards: number): ElementList
   return values === undefined ? ipv4ShardsFromTexts(blacklist.hosts4, shards) : ipv4ShardsFromValues(values, shards);
 }
 
+/** The interval elements of one family: from the merged ranges themselves when normaliseBlacklist kept them. */
+function netsElements(blacklist: NormalisedBlacklist, family: Family): ElementList {
+  const ranges = familyRanges(blacklist, family);
+  return ranges === undefined ? elementsFromTexts(addressKey(family), true, familyLists(blacklist, family).nets) : rangeElements(family, ranges);
+}
+
 function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
   return FAMILIES.flatMap((family) => {
     const shards = shardCount(hostCount(blacklist, family));
@@ -110,7 +116,7 @@ function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
         name: blacklistSetName(family, 'nets'),
         key,
         interval: true,
-        elements: elementsFromTexts(key, true, familyLists(blacklist, family).nets),
+        elements: netsElements(blacklist, family),
         purpose: `blacklisted IPv${family} prefixes and ranges (merged, interval set)`,
       },
     ];

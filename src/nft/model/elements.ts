@@ -17,7 +17,8 @@ import { L4_PROTOCOL_NUMBERS, protocolName, type L4Protocol } from './values.js'
  * last key of each element (a netlink encoder sends last + 1 with
  * NFT_SET_ELEM_INTERVAL_END, minding a range that ends at the top of the
  * address space). Elements never overlap, and never touch in an interval set
- * (they are merged first: nft and the kernel refuse overlaps).
+ * (they are merged first: nft and the kernel refuse overlaps). A list is
+ * never changed once made (its order is checked once: see assertAscending).
  */
 export interface ElementList {
   readonly key: SetKey;
@@ -93,16 +94,52 @@ export function decodeKey(key: SetKey, keys: Uint8Array, index: number): bigint[
 export function addressElements(family: 4 | 6, sorted: Uint32Array | readonly bigint[]): ElementList {
   const key: SetKey = family === 4 ? ['ipv4_addr'] : ['ipv6_addr'];
   const width = family === 4 ? 4 : 16;
+  if (sorted instanceof Uint32Array) return ipv4Elements(sorted, 0, sorted.length);
   const keys = new Uint8Array(sorted.length * width);
-  if (sorted instanceof Uint32Array) {
-    const view = new DataView(keys.buffer);
-    for (let i = 0; i < sorted.length; i++) view.setUint32(i * 4, sorted[i] as number);
-  } else {
-    sorted.forEach((value, i) => writeUnsigned(keys, i * width, width, value));
-  }
+  sorted.forEach((value, i) => writeUnsigned(keys, i * width, width, value));
   const list: ElementList = { key, interval: false, count: sorted.length, keys };
   assertAscending(list);
   return list;
+}
+
+/**
+ * Lists known to hold their invariant: checked by assertAscending, or made
+ * by a producer that checked it on the way (ipv4Elements). An ElementList is
+ * never changed once made, so a million keys are checked once per apply,
+ * not once per builder, transaction and record.
+ */
+const ascending = new WeakSet<ElementList>();
+
+/**
+ * ipv4Elements packs IPv4 values `from`..`to` of `values` (ascending,
+ * distinct: checked in the same walk) as hash-set keys, big-endian bytes
+ * written by hand.
+ */
+function ipv4Elements(values: Uint32Array, from: number, to: number): ElementList {
+  const count = to - from;
+  const keys = new Uint8Array(count * 4);
+  let previous = -1;
+  for (let i = 0; i < count; i++) {
+    const v = values[from + i] as number;
+    if (v <= previous) throw new ElementOrderError(`elements ${ipv4Text(previous)} and ${ipv4Text(v)} are out of order or overlap`);
+    previous = v;
+    writeIPv4(keys, i * 4, v);
+  }
+  const list: ElementList = { key: ['ipv4_addr'], interval: false, count, keys };
+  ascending.add(list);
+  return list;
+}
+
+/** Writes an IPv4 value as 4 big-endian bytes (`>>>`: unsigned). */
+function writeIPv4(target: Uint8Array, offset: number, v: number): void {
+  target[offset] = v >>> 24;
+  target[offset + 1] = (v >>> 16) & 255;
+  target[offset + 2] = (v >>> 8) & 255;
+  target[offset + 3] = v & 255;
+}
+
+function ipv4Text(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
 /** rangeElements packs merged ranges (ascending, not touching) of one family into an interval set's elements. */
@@ -113,6 +150,12 @@ export function rangeElements(family: 4 | 6, ranges: readonly AddressRange[]): E
   const lasts = new Uint8Array(ranges.length * width);
   ranges.forEach((range, i) => {
     if (range.family !== family) throw new RangeError(`an IPv${family} set cannot hold an IPv${range.family} range`);
+    if (family === 4) {
+      // A blacklist's thousands of IPv4 ranges: one Number each, not a bigint shift per byte.
+      writeIPv4(keys, i * 4, Number(range.first));
+      writeIPv4(lasts, i * 4, Number(range.last));
+      return;
+    }
     writeUnsigned(keys, i * width, width, range.first);
     writeUnsigned(lasts, i * width, width, range.last);
   });
@@ -145,6 +188,12 @@ export class ElementOrderError extends RangeError {}
 
 /** assertAscending checks the invariant of an ElementList (ascending, distinct, intervals apart). */
 export function assertAscending(list: ElementList): void {
+  if (ascending.has(list)) return;
+  checkAscending(list);
+  ascending.add(list);
+}
+
+function checkAscending(list: ElementList): void {
   const width = keyWidth(list.key);
   if (list.keys.length !== list.count * width || (list.interval && list.lasts?.length !== list.count * width)) {
     throw new ElementOrderError(`element data of ${list.count} ${list.key.join(' . ')} keys has the wrong length`);
@@ -366,23 +415,26 @@ export function ipv4ShardsFromTexts(texts: readonly string[], shards: number): E
 
 /** ipv4ShardsFromValues deals sorted IPv4 values into `shards` lists as ipv4ShardsFromTexts does (duplicates dropped). */
 export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number): ElementList[] {
-  const sizes = new Uint32Array(shards);
+  // One stable counting pass deals the values into shard runs of one array
+  // (each run stays ascending); duplicates go on the way.
+  const mask = shards - 1;
+  const starts = new Uint32Array(shards + 1);
   for (let i = 0; i < sorted.length; i++) {
-    const shard = (sorted[i] as number) & (shards - 1);
-    sizes[shard] = (sizes[shard] as number) + 1;
+    const shard = ((sorted[i] as number) & mask) + 1;
+    starts[shard] = (starts[shard] as number) + 1;
   }
-  const buckets = Array.from(sizes, (size) => new Uint32Array(size));
-  const filled = new Uint32Array(shards);
+  for (let shard = 1; shard <= shards; shard++) starts[shard] = (starts[shard] as number) + (starts[shard - 1] as number);
+  const dealt = new Uint32Array(sorted.length);
+  const filled = starts.slice(0, shards);
   for (let i = 0; i < sorted.length; i++) {
     const value = sorted[i] as number;
-    const shard = value & (shards - 1);
-    const bucket = buckets[shard] as Uint32Array;
+    const shard = value & mask;
     const at = filled[shard] as number;
-    if (at > 0 && bucket[at - 1] === value) continue;
-    bucket[at] = value;
+    if (at > (starts[shard] as number) && dealt[at - 1] === value) continue;
+    dealt[at] = value;
     filled[shard] = at + 1;
   }
-  return buckets.map((bucket, shard) => addressElements(4, bucket.subarray(0, filled[shard])));
+  return Array.from({ length: shards }, (_, shard) => ipv4Elements(dealt, starts[shard] as number, filled[shard] as number));
 }
 
 /** ElementTextError: an element's text does not fit the set's key type. */

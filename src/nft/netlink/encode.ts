@@ -189,6 +189,49 @@ export interface ElementMessage {
   readonly indexes: Int32Array;
 }
 
+/** ElementRun: `count` evenly spaced hash elements of one message, `size` bytes each from offset `first`, elements `index`.. of the list. */
+interface ElementRun {
+  readonly first: number;
+  readonly index: number;
+  readonly count: number;
+  readonly size: number;
+}
+
+/**
+ * An ElementMessage whose arrays are built when first read: only a kernel
+ * error reads them, and a million-element load would otherwise fill 8 MB
+ * of them for nothing. Runs come first in the message, then `offsets`.
+ */
+function elementMessage(seq: number, runs: readonly ElementRun[], offsets: readonly number[], indexes: readonly number[]): ElementMessage {
+  let built: { readonly offsets: Int32Array; readonly indexes: Int32Array } | undefined;
+  const build = (): { readonly offsets: Int32Array; readonly indexes: Int32Array } => {
+    const total = runs.reduce((n, r) => n + r.count, 0) + offsets.length;
+    const messageOffsets = new Int32Array(total);
+    const messageIndexes = new Int32Array(total);
+    let k = 0;
+    for (const run of runs) {
+      for (let j = 0; j < run.count; j++, k++) {
+        messageOffsets[k] = run.first + j * run.size;
+        messageIndexes[k] = run.index + j;
+      }
+    }
+    messageOffsets.set(offsets, k);
+    messageIndexes.set(indexes, k);
+    return { offsets: messageOffsets, indexes: messageIndexes };
+  };
+  return {
+    seq,
+    get offsets(): Int32Array {
+      built ??= build();
+      return built.offsets;
+    },
+    get indexes(): Int32Array {
+      built ??= build();
+      return built.indexes;
+    },
+  };
+}
+
 /** A verdict per element, for verdict maps (jump CHAIN). */
 export type ElementVerdicts = readonly string[];
 
@@ -248,22 +291,10 @@ export function elementMessages(
     open = true;
   };
   // Runs of evenly spaced hash elements (keyElements), laid out before `offsets` in their message.
-  let runs: { first: number; index: number; count: number; size: number }[] = [];
+  let runs: ElementRun[] = [];
   const finish = (): void => {
     w.endNest().end();
-    const total = runs.reduce((n, r) => n + r.count, 0) + offsets.length;
-    const messageOffsets = new Int32Array(total);
-    const messageIndexes = new Int32Array(total);
-    let k = 0;
-    for (const run of runs) {
-      for (let j = 0; j < run.count; j++, k++) {
-        messageOffsets[k] = run.first + j * run.size;
-        messageIndexes[k] = run.index + j;
-      }
-    }
-    messageOffsets.set(offsets, k);
-    messageIndexes.set(indexes, k);
-    out.push({ seq, offsets: messageOffsets, indexes: messageIndexes });
+    out.push(elementMessage(seq, runs, offsets, indexes));
     offsets = [];
     indexes = [];
     runs = [];

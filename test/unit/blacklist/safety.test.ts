@@ -121,3 +121,28 @@ test(sshClient, undefined, undefined);
 test('sshClientAddress is undefined when SSH_CONNECTION is not set at all.', (t) => {
   t.is(sshClientAddress({}), undefined);
 });
+
+test('Hosts read as a column find the same hits as the same hosts read one by one, at every /16 edge.', (t) => {
+  const guards = [
+    guard('10.0.255.255', 'VIP'),
+    guard('10.1.0.0-10.3.0.0', 'peer network'),
+    guard('172.16.0.0/12', 'management source'),
+    guard('255.255.255.254-255.255.255.255', 'top'),
+    guard('0.0.0.0', 'bottom'),
+    guard('2001:db8::/32', 'IPv6 only'),
+  ];
+  const hosts: string[] = [];
+  const quad = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  for (const base of [0x0a000000, 0x0a010000, 0x0a030000, 0x0a040000, 0xac100000, 0xac200000, 0xffff0000, 0]) {
+    for (const delta of [-2, -1, 0, 1, 2, 0xffff, 0x10000]) {
+      const v = base + delta;
+      if (v >= 0 && v <= 0xffffffff) hosts.push(quad(v));
+    }
+  }
+  hosts.push('255.255.255.255', '255.255.255.253');
+  const column = findProtectedHits(parseBlacklist(hosts.join('\n'), 'bl'), guards);
+  // A comment makes each line an entry object of its own, searched without the column.
+  const objects = findProtectedHits(parseBlacklist(hosts.map((h) => `${h} # one`).join('\n'), 'bl'), guards);
+  t.deepEqual(column, objects);
+  t.true(column.length > 10);
+});

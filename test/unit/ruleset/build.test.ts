@@ -1,6 +1,8 @@
 import test from 'ava';
 import type { HostConfig } from '../../../src/config/model.js';
 import { buildRuleset } from '../../../src/ruleset/build.js';
+import { normaliseBlacklist } from '../../../src/blacklist/normalise.js';
+import { parseBlacklist } from '../../../src/blacklist/parse.js';
 import { renderTable } from '../../../src/ruleset/render.js';
 import { renderRuleText } from '../../../src/nft/render/rule-text.js';
 import { elementTexts } from '../../../src/nft/model/elements.js';
@@ -288,3 +290,19 @@ const uniqueIds = test.macro({
 });
 
 for (const config of FIXTURES) test(uniqueIds, config);
+
+test('A blacklist built from the normaliser\'s numbers gives the same sets as the same lists given as texts.', (t) => {
+  const lines: string[] = [];
+  let s = 5;
+  for (let i = 0; i < 20_000; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    lines.push(i % 10 === 0 ? `${(s >>> 24) % 200 + 1}.${(s >>> 16) & 255}.${(s >>> 8) & 255}.0/${24 + (i % 7)}` : `${(s >>> 24) % 200 + 1}.${(s >>> 16) & 255}.${(s >>> 8) & 255}.${s & 255}`);
+  }
+  lines.push('0.0.0.0', '255.255.255.255', '10.0.0.1-10.0.0.9', '0.0.0.0/30', '255.255.255.0/24', '2001:db8::1', '2001:db8:1::/48');
+  const normalised = normaliseBlacklist(parseBlacklist(lines.join('\n'), 'bl'));
+  // A plain copy: no numbers kept beside it, so the builder reads the texts.
+  const texts = { hosts4: [...normalised.hosts4], nets4: [...normalised.nets4], hosts6: [...normalised.hosts6], nets6: [...normalised.nets6] };
+  t.true(texts.hosts4.length > 4096 && texts.nets4.length > 1000, 'sharded, with many ranges');
+  const sets = (ruleset: Ruleset): unknown => ruleset.sets.map((set) => ({ ...set, elements: { ...set.elements, keys: Buffer.from(set.elements.keys), lasts: set.elements.lasts === undefined ? undefined : Buffer.from(set.elements.lasts) } }));
+  t.deepEqual(sets(buildRuleset(DIRECTOR, normalised)), sets(buildRuleset(DIRECTOR, texts)));
+});
