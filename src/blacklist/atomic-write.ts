@@ -10,7 +10,6 @@
  * ({@link AtomicWriteOptions}) where a power cut cannot make the lesser
  * guarantee matter.
  */
-import { randomBytes } from 'node:crypto';
 import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -83,9 +82,11 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   const target = await targetOf(path);
   const { mode, uid, gid } = await ownershipOf(target);
   const dir = dirname(target);
-  // Same directory, so the rename never crosses a filesystem; a random part,
-  // so two writers never share a temporary file.
-  const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // Same directory, so the rename never crosses a filesystem; the pid and a
+  // random part, so two writers never share a temporary file (and 'wx'
+  // refuses one that exists). Math.random, not node:crypto: nothing here is
+  // secret, and loading crypto cost every start-up about 3 ms.
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 12)}.tmp`);
   let handle: FileHandle | undefined;
   let created = false;
   try {
