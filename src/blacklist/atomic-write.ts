@@ -4,8 +4,12 @@
  * disk, rename it over the original, then flush the directory so the rename
  * itself survives a power cut (rename(2) is atomic, but only durable once
  * the directory entry is on disk).
+ *
+ * Each flush is a disk round trip (1-3 ms here, more on a busy disk), and a
+ * boot-time apply writes several files, so a caller may ask for less
+ * ({@link AtomicWriteOptions}) where a power cut cannot make the lesser
+ * guarantee matter.
  */
-import { randomBytes } from 'node:crypto';
 import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -50,18 +54,39 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * AtomicWriteOptions: how much of the write must survive a power cut.
+ * Readers and a killed process see the old content or the new whatever is
+ * chosen (the rename is atomic); only a power cut or a kernel crash sees
+ * the difference.
+ */
+export interface AtomicWriteOptions {
+  /**
+   * 'all' (default): content and rename are on disk when the call returns.
+   * 'content': the content is flushed before the rename, the directory is
+   * not: after a power cut the file is whole, old or new, never torn. For
+   * records of kernel state that a power cut erases anyway.
+   * 'none': nothing is flushed; after a power cut the file may be torn. For
+   * notes whose readers take a torn file as absent.
+   */
+  readonly durable?: 'all' | 'content' | 'none';
+}
+
+/**
  * writeFileAtomic replaces `path` with `content` (UTF-8), keeping the
  * original file's permission bits, owner and group (0644 for a new file). On any failure the
  * temporary file is removed, the original is untouched, and the error is
  * rethrown.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const durable = options.durable ?? 'all';
   const target = await targetOf(path);
   const { mode, uid, gid } = await ownershipOf(target);
   const dir = dirname(target);
-  // Same directory, so the rename never crosses a filesystem; a random part,
-  // so two writers never share a temporary file.
-  const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // Same directory, so the rename never crosses a filesystem; the pid and a
+  // random part, so two writers never share a temporary file (and 'wx'
+  // refuses one that exists). Math.random, not node:crypto: nothing here is
+  // secret, and loading crypto cost every start-up about 3 ms.
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 12)}.tmp`);
   let handle: FileHandle | undefined;
   let created = false;
   try {
@@ -74,7 +99,7 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     if (uid !== undefined && gid !== undefined && (uid !== process.getuid?.() || gid !== process.getgid?.())) await handle.chown(uid, gid);
     // chmod after chown (chown clears set-id bits), not the open mode: the umask would narrow that.
     await handle.chmod(mode);
-    await handle.sync();
+    if (durable !== 'none') await handle.sync();
     await handle.close();
     handle = undefined;
     await rename(temp, target);
@@ -84,5 +109,5 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     if (created) await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(dir);
+  if (durable === 'all') await syncDirectory(dir);
 }

@@ -5,7 +5,6 @@
  * apply or a hung command must not cost the restore), and a timer that died
  * is noticed by every later command instead of passing for a cancelled one.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LockError } from '../errors.js';
@@ -84,6 +83,9 @@ export async function cancelPending(paths: StatePaths): Promise<boolean> {
  * (systemd where it runs, else a detached process). The caller holds the lock.
  */
 export async function armConfirmTimer(resolved: Resolved, backup: Backup, seconds: number): Promise<ArmedConfirm> {
+  // Loaded here, not at start-up: only an apply with --confirm needs it (a
+  // builtin by name: the start-up bundle keeps no dynamic import()).
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
   const token = randomBytes(8).toString('hex');
   const deadline = new Date(Date.now() + seconds * 1000).toISOString();
   const netns = resolved.backend.netns;

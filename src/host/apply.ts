@@ -10,8 +10,7 @@ import { hostNetns, resolveOptions } from '../firewall/options.js';
 import { prepareFirewall } from '../firewall/prepare.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { withLock } from '../state/lock.js';
-import { applySysctls, defaultProfile, persistSysctls, planSysctls, type SysctlApplyResult, type SysctlPersistResult } from '../sysctl/host.js';
-import { loadProfile } from '../sysctl/profiles.js';
+import { applySysctlState, persistSysctls, planSysctls, readSysctlState, type SysctlApplyResult, type SysctlPersistResult, type SysctlState } from '../sysctl/host.js';
 import { applyVips, planVips, type VipApplyResult } from '../vip/apply.js';
 import { readLinks, type HostLink } from '../vip/addresses.js';
 import { readFileBefore, saveHostRecord } from '../state/host-record.js';
@@ -55,8 +54,8 @@ function inNamedNetns(): boolean {
  * their previous values, the VIP actions, and lbfw's own files as they are.
  * Nothing is recorded when nothing would change (a repeated apply).
  */
-async function recordHostBefore(config: HostConfig, options: HostOptions, paths: SysctlPaths, stateDir: string, persistHere: boolean): Promise<void> {
-  const sysctlPlan = includes(options, 'sysctl') ? await planSysctls(config, paths.sysctl) : undefined;
+async function recordHostBefore(config: HostConfig, options: HostOptions, paths: SysctlPaths, stateDir: string, persistHere: boolean, sysctlState: SysctlState | undefined): Promise<void> {
+  const sysctlPlan = sysctlState === undefined ? undefined : await planSysctls(config, paths.sysctl, sysctlState);
   const vipPlan = includes(options, 'vips') && config.role === 'realserver' ? await planVips(config, { recordFile: paths.vipRecord }) : undefined;
   const files = [];
   if (sysctlPlan !== undefined && persistHere) files.push(await readFileBefore(path.join(paths.persist.dir ?? DEFAULT_PERSIST_DIR, paths.persist.name ?? DEFAULT_PERSIST_NAME)));
@@ -91,15 +90,18 @@ export async function applyHost(given: HostConfig, options: HostOptions = {}): P
     // Inputs are read under the lock (a `blacklist add` that just finished is
     // in them) and all of them before the first change, so bad input changes nothing.
     const prepared = includes(options, 'firewall') ? await prepareFirewall(config, resolved.env, options, hostNetns(resolved), hostNetns(resolved) === undefined ? links : undefined) : undefined;
-    if (includes(options, 'sysctl')) await loadProfile(paths.sysctl.profile ?? defaultProfile(config), paths.sysctl);
+    // The profile resolved and /proc/sys read once, here (a bad profile
+    // changes nothing): the host record, the writes and the sysctl.d file
+    // all work from it.
+    const sysctlBefore = includes(options, 'sysctl') ? await readSysctlState(config, paths.sysctl) : undefined;
     // sysctl.d is applied to the host's namespace at boot: persisting from
     // inside another network namespace would change the host, not this one.
     const persistHere = paths.explicitRoot || !inNamedNetns();
     // What rollback needs to put the host back, taken before anything changes.
-    await recordHostBefore(config, options, paths, resolved.paths.dir, persistHere);
-    const sysctl = includes(options, 'sysctl') ? await applySysctls(config, paths.sysctl) : undefined;
-    const persisted =
-      includes(options, 'sysctl') && persistHere ? await persistSysctls(config, { ...paths.sysctl, ...paths.persist }) : undefined;
+    await recordHostBefore(config, options, paths, resolved.paths.dir, persistHere, sysctlBefore);
+    const applied = sysctlBefore === undefined ? undefined : await applySysctlState(sysctlBefore, paths.sysctl);
+    const sysctl = applied?.result;
+    const persisted = applied !== undefined && persistHere ? await persistSysctls(config, { ...paths.sysctl, ...paths.persist }, applied.after) : undefined;
     const vips =
       includes(options, 'vips') && config.role === 'realserver' ? await applyVips(config, { recordFile: paths.vipRecord }) : undefined;
     const firewall =

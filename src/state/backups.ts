@@ -44,23 +44,28 @@ function legacyTablePath(dir: string, id: string): string {
   return path.join(dir, `${id}.nft`);
 }
 
-/** listBackups returns the saved backups, oldest first. */
-export async function listBackups(dir: string): Promise<Backup[]> {
-  let names: string[];
+/** The record names (`ID.json`) of `dir`, oldest first (ids sort by time); none when it does not exist. */
+async function recordNames(dir: string): Promise<string[]> {
   try {
-    names = await fs.readdir(dir);
+    return (await fs.readdir(dir)).filter((n) => n.endsWith('.json')).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const backups: Backup[] = [];
-  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-    try {
-      backups.push(JSON.parse(await readInputFile(path.join(dir, name), { what: 'backup record', maxBytes: 16 * 1024 * 1024 })) as Backup);
-    } catch (error) {
-      throw new StateError(`backup ${path.join(dir, name)} is unreadable: ${(error as Error).message}`);
-    }
+}
+
+async function readBackupRecord(dir: string, name: string): Promise<Backup> {
+  try {
+    return JSON.parse(await readInputFile(path.join(dir, name), { what: 'backup record', maxBytes: 16 * 1024 * 1024 })) as Backup;
+  } catch (error) {
+    throw new StateError(`backup ${path.join(dir, name)} is unreadable: ${(error as Error).message}`);
   }
+}
+
+/** listBackups returns the saved backups, oldest first. */
+export async function listBackups(dir: string): Promise<Backup[]> {
+  const backups: Backup[] = [];
+  for (const name of await recordNames(dir)) backups.push(await readBackupRecord(dir, name));
   return backups;
 }
 
@@ -70,25 +75,33 @@ export interface SavedTable {
   readonly omittedRules: readonly string[];
 }
 
-/** saveBackup stores `table` (undefined = no table) and prunes old backups. */
+/**
+ * saveBackup stores `table` (undefined = no table) and prunes old backups.
+ * Only the newest record is read: it may already hold this table, and
+ * pruning goes by the ids in the names (a boot-time apply reads one record,
+ * not ten, twice).
+ */
 export async function saveBackup(dir: string, table: SavedTable | undefined, reason: string): Promise<Backup> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   await removeOrphanTables(dir);
   // Bounded by content, not by runs: runs killed before their commit each
   // saved the same running table; the newest backup already holds it.
   const encoded = table === undefined ? undefined : encodeRuleset(table.ruleset);
-  const newest = (await listBackups(dir)).at(-1);
+  const names = await recordNames(dir);
+  const newestName = names.at(-1);
+  const newest = newestName === undefined ? undefined : await readBackupRecord(dir, newestName);
   if (newest !== undefined && JSON.stringify(newest.omittedRules ?? []) === JSON.stringify(table?.omittedRules ?? []) && (await sameTable(dir, newest, table?.ruleset))) return newest;
   const now = new Date();
   // Sortable and unique even for two backups in the same millisecond.
   const id = `${now.toISOString().replace(/[:.]/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const omitted = table?.omittedRules ?? [];
   const backup: Backup = { id, createdAt: now.toISOString(), reason, tableExisted: table !== undefined, ...(omitted.length === 0 ? {} : { omittedRules: omitted }) };
-  if (encoded !== undefined) await writeFileAtomic(tablePath(dir, id), encoded);
+  // The record's write below flushes the directory for both names.
+  if (encoded !== undefined) await writeFileAtomic(tablePath(dir, id), encoded, { durable: 'content' });
   faultPoint('backup:after-table');
   await writeFileAtomic(metaPath(dir, id), `${JSON.stringify(backup, null, 2)}\n`);
-  const all = await listBackups(dir);
-  for (const old of all.slice(0, Math.max(0, all.length - BACKUPS_KEPT))) await removeBackup(dir, old.id);
+  const all = [...names, `${id}.json`].sort();
+  for (const old of all.slice(0, Math.max(0, all.length - BACKUPS_KEPT))) await removeBackup(dir, old.slice(0, -'.json'.length));
   return backup;
 }
 

@@ -150,7 +150,12 @@ export async function forgetCurrent(paths: RecordPaths): Promise<void> {
 export async function writePendingRecord(paths: RecordPaths, ruleset: Ruleset): Promise<void> {
   await fs.mkdir(path.dirname(paths.pendingRecord), { recursive: true, mode: 0o700 });
   await fs.rm(paths.pendingJournal, { force: true });
-  await writeRulesetFile(paths.pendingRecord, ruleset);
+  // Flushed whole before the rename (never torn), the directory not: a
+  // kill sees it either way, and after a power cut the table it describes
+  // is gone from the kernel too, so a lost pending record (the state before
+  // this apply) is what reconcile finds then anyway. One disk flush less
+  // before each commit.
+  await writeRulesetFile(paths.pendingRecord, ruleset, { durable: 'content' });
 }
 
 /** readPendingRecord returns the pending record, if one was left. */

@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { writeFileAtomic, type AtomicWriteOptions } from '../blacklist/atomic-write.js';
 import { StateError } from '../errors.js';
 import { readInputFileIfPresent } from '../system/input-file.js';
 
@@ -29,10 +29,29 @@ export async function readJsonFile(file: string, remedy: string): Promise<unknow
   }
 }
 
-/** writeJsonFile writes `value` atomically, creating the state directory when needed. */
-export async function writeJsonFile(file: string, value: unknown): Promise<void> {
+/**
+ * readJsonNote is {@link readJsonFile} for a note written without a flush
+ * (`durable: 'none'`): a file that is not JSON (torn by a power cut) reads
+ * as absent. A file that cannot be read is still a StateError.
+ */
+export async function readJsonNote(file: string, remedy: string): Promise<unknown> {
+  let text: string | undefined;
+  try {
+    text = await readInputFileIfPresent(file, { what: 'state file lbfw keeps', maxBytes: 16 * 1024 * 1024 });
+  } catch (error) {
+    throw new StateError(`${(error as Error).message}; ${remedy}`);
+  }
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
+/** writeJsonFile writes `value` atomically (durable as `options` says, all by default), creating the state directory when needed. */
+export async function writeJsonFile(file: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, `${JSON.stringify(value)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(value)}\n`, options);
 }
 
 /** removeFile removes a state file; a missing one is fine. */

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { InputFileError, StateError } from '../errors.js';
 import { readInputBytes, STATE_MAX_BYTES } from '../system/input-file.js';
-import { writeFileAtomic } from '../blacklist/atomic-write.js';
+import { writeFileAtomic, type AtomicWriteOptions } from '../blacklist/atomic-write.js';
 import { assertAscending, ElementOrderError, type ElementList } from '../nft/model/elements.js';
 import { keyWidth, type SetKey } from '../nft/model/keys.js';
 import type { NftSet, Ruleset } from '../nft/model/objects.js';
@@ -107,9 +107,9 @@ export function decodeRuleset(data: Buffer, file: string): Ruleset {
   return ruleset;
 }
 
-/** writeRulesetFile writes a ruleset atomically. */
-export async function writeRulesetFile(file: string, ruleset: Ruleset): Promise<void> {
-  await writeFileAtomic(file, encodeRuleset(ruleset));
+/** writeRulesetFile writes a ruleset atomically (durable as `options` says, all by default). */
+export async function writeRulesetFile(file: string, ruleset: Ruleset, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(file, encodeRuleset(ruleset), options);
 }
 
 /** readRulesetFile reads a ruleset, or undefined when the file does not exist. */

@@ -69,9 +69,12 @@ export interface SysctlPlan extends SysctlVerifyResult {
   readonly unresolved: readonly UnresolvedSetting[];
 }
 
-/** planSysctls computes the writes apply would make, without making them. */
-export async function planSysctls(config: HostConfig, options: SysctlOptions = {}): Promise<SysctlPlan> {
-  const { profile, resolved, readings } = await readSysctlState(config, options);
+/**
+ * planSysctls computes the writes apply would make, without making them;
+ * from `state` when the caller has just read it (one apply reads once).
+ */
+export async function planSysctls(config: HostConfig, options: SysctlOptions = {}, state?: SysctlState): Promise<SysctlPlan> {
+  const { profile, resolved, readings } = state ?? (await readSysctlState(config, options));
   const results = judgeSettings(resolved, readings);
   const plan = planWrites(resolved, readings);
   return { profile: profile.name, files: profile.files, results, ok: results.every((r) => r.status !== 'fail'), ...plan };
@@ -98,7 +101,16 @@ export interface SysctlApplyResult {
  * second time.
  */
 export async function applySysctls(config: HostConfig, options: SysctlOptions = {}): Promise<SysctlApplyResult> {
-  const before = await readSysctlState(config, options);
+  return (await applySysctlState(await readSysctlState(config, options), options)).result;
+}
+
+/**
+ * applySysctlState is {@link applySysctls} from a state the caller read
+ * (readSysctlState): it returns the result and the state read back after
+ * the writes, so an apply that persists next need not resolve the profile
+ * and read /proc/sys again.
+ */
+export async function applySysctlState(before: SysctlState, options: ProcOptions = {}): Promise<{ result: SysctlApplyResult; after: SysctlState }> {
   const plan = planWrites(before.resolved, before.readings);
   const done: SysctlWrite[] = [];
   for (const write of plan.writes) {
@@ -116,9 +128,10 @@ export async function applySysctls(config: HostConfig, options: SysctlOptions = 
     done.push(write);
   }
   const unchanged = judgeSettings(before.resolved, before.readings).filter((r) => r.status === 'pass');
-  const readings = await readSysctls(before.resolved, options);
+  // Nothing written: what was read is what runs.
+  const readings = done.length === 0 ? before.readings : await readSysctls(before.resolved, options);
   const results = judgeSettings(before.resolved, readings);
-  return {
+  const result = {
     profile: before.profile.name,
     files: before.profile.files,
     changed: done,
@@ -127,6 +140,7 @@ export async function applySysctls(config: HostConfig, options: SysctlOptions = 
     unresolved: plan.unresolved,
     ok: results.every((r) => r.status !== 'fail'),
   };
+  return { result, after: { ...before, readings } };
 }
 
 /** Options of persistSysctls. */
@@ -140,10 +154,11 @@ export interface SysctlPersistResult extends PersistResult {
 /**
  * persistSysctls writes /etc/sysctl.d/90-lbfw.conf (by default) with the
  * values the profile needs once the plan is applied, and lists the files
- * that would override them at boot.
+ * that would override them at boot; from `state` (read after the writes)
+ * when the caller has it.
  */
-export async function persistSysctls(config: HostConfig, options: SysctlPersistOptions = {}): Promise<SysctlPersistResult> {
-  const { profile, resolved, readings } = await readSysctlState(config, options);
+export async function persistSysctls(config: HostConfig, options: SysctlPersistOptions = {}, state?: SysctlState): Promise<SysctlPersistResult> {
+  const { profile, resolved, readings } = state ?? (await readSysctlState(config, options));
   const entries = persistEntries(resolved, readings);
   const result = await writePersistFile(entries, { profile: profile.name, files: profile.files.map((f) => f.file) }, options);
   return { ...result, profile: profile.name };

@@ -89,3 +89,37 @@ test('Replacing a file keeps its owner and group (root rewriting an operator\'s 
   const after = await stat(path);
   t.deepEqual([after.uid, after.gid, after.mode & 0o7777], [1234, 5678, 0o640]);
 });
+
+/** syncsDuring counts the disk flushes (FileHandle.sync: the file's, then the directory's) that `run` makes. */
+async function syncsDuring(dir: string, run: () => Promise<void>): Promise<number> {
+  const { open } = await import('node:fs/promises');
+  const probe = await open(dir, 'r');
+  const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+  await probe.close();
+  const original = proto.sync;
+  let count = 0;
+  proto.sync = function sync(this: unknown) {
+    count++;
+    return original.call(this);
+  };
+  try {
+    await run();
+  } finally {
+    proto.sync = original;
+  }
+  return count;
+}
+
+const durability = test.macro(async (t, durable: 'all' | 'content' | 'none' | undefined, flushes: number) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'record.json');
+  await writeFile(path, 'old\n');
+  t.is(await syncsDuring(dir, () => writeFileAtomic(path, 'new\n', durable === undefined ? {} : { durable })), flushes);
+  t.is(await readFile(path, 'utf8'), 'new\n', 'replaced whatever the durability');
+  t.deepEqual(await readdir(dir), ['record.json'], 'no temporary file left');
+});
+
+// Serial: the count is of every flush in this process, and AVA runs serial tests before the others.
+test.serial('By default both the content and the directory (the rename) are flushed.', durability, undefined, 2);
+test.serial("durable 'content' flushes the content before the rename, not the directory.", durability, 'content', 1);
+test.serial("durable 'none' flushes nothing.", durability, 'none', 0);

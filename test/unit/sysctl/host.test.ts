@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import type { HostConfig } from '../../../src/config/model.js';
-import { applySysctls, persistSysctls, planSysctls, verifySysctls } from '../../../src/sysctl/host.js';
+import { applySysctlState, applySysctls, persistSysctls, planSysctls, readSysctlState, verifySysctls } from '../../../src/sysctl/host.js';
 import { readSysctl } from '../../../src/sysctl/procfs.js';
 import { DIRECTOR, REALSERVER } from '../../helpers/fixtures.js';
 import { fakeProcSys, tempDir } from './fixtures.js';
@@ -189,4 +189,25 @@ test('persist writes the sysctl.d file with reasons and lists a later file that 
   t.regex(text, /\n-net\.ipv4\.vs\.expire_nodest_conn = 1\n/, 'a key absent now is persisted for when IPVS is loaded');
   t.deepEqual(result.overriddenBy.map((o) => [path.basename(o.file), o.key, o.theirs]), [['99-admin.conf', 'net.ipv4.conf.all.send_redirects', '1']]);
   t.is(await readSysctl('net.ipv4.conf.all.rp_filter', opts), '1', 'persist does not write /proc/sys');
+});
+
+test('One state read serves the plan, the writes and the sysctl.d file: the same results and file as three fresh reads.', async (t) => {
+  const fresh = await options(t, DIRECTOR_HOST);
+  const once = await options(t, DIRECTOR_HOST);
+  const persistTo = async () => {
+    const etc = await tempDir(t);
+    return { dir: path.join(etc, 'sysctl.d'), searchDirs: [], sysctlConf: path.join(etc, 'sysctl.conf') };
+  };
+  const planFresh = await planSysctls(director, fresh);
+  const appliedFresh = await applySysctls(director, fresh);
+  const persistedFresh = await persistSysctls(director, { ...fresh, ...(await persistTo()) });
+
+  const before = await readSysctlState(director, once);
+  t.deepEqual(await planSysctls(director, once, before), planFresh);
+  const { result, after } = await applySysctlState(before, once);
+  t.deepEqual(result, appliedFresh);
+  t.deepEqual(after.readings, (await readSysctlState(director, once)).readings, 'the state after is what /proc/sys holds now');
+  const persisted = await persistSysctls(director, { ...once, ...(await persistTo()) }, after);
+  t.is(persisted.content, persistedFresh.content);
+  t.deepEqual(persisted.entries, persistedFresh.entries);
 });
