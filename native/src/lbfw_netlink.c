@@ -29,6 +29,9 @@
  *   flockAsync(fd, operation) -> Promise<void>  (blocking locks off-thread)
  *   LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN
  *
+ *   conn4Open, conn4Scan, conn4Take: the connection-table counter of
+ *     `lbfw overlimit` (conn_scan.c; CPU work on the caller's bytes, no I/O)
+ *
  * Input buffers are held by references until the async work has ended.
  */
 #define _GNU_SOURCE
@@ -47,6 +50,8 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include "conn_scan.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -461,5 +466,6 @@ NAPI_MODULE_INIT() {
   export_int(env, exports, "LOCK_UN", LOCK_UN);
   export_int(env, exports, "ABI", 1);
   export_int(env, exports, "NETLINK_ROUTE", NETLINK_ROUTE);
+  conn_scan_register(env, exports);
   return exports;
 }

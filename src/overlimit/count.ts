@@ -71,6 +71,13 @@ function mask4(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
+/** Tuples4: one hand-over of natively counted rows: the tuples (ordered by client), each one's service, and the distinct clients. */
+interface Tuples4 {
+  readonly tuples: Uint32Array;
+  readonly services: Int32Array;
+  readonly clients: number;
+}
+
 /** Marks IPv6 client ids in the (client, service) pair keys. */
 const V6_CLIENT = 0x80000000;
 
@@ -123,6 +130,8 @@ export class ConnCounter {
   /** addRows4's scratch columns: the counted rows' masked clients (as int32) and services. */
   readonly #batchKeys = new Int32Array(BATCH_ROWS);
   readonly #batchServices = new Int32Array(BATCH_ROWS);
+  /** Plain IPv4 rows counted natively, as handed over (see {@link addTuples4}). */
+  readonly #tuples4: Tuples4[] = [];
   #rows = 0;
   #connections = 0;
   #counted = 0;
@@ -172,6 +181,7 @@ export class ConnCounter {
         this.#lastPort4 = port;
         this.#lastService4 = service;
       }
+      if (this.#tuples4.length > 0) this.#foldTuples4();
       const client = this.#clients4.count((v.ipv4[IPV4_CLIENT] as number) & this.#mask4, service);
       if (service >= SLOT_SERVICES) this.#pairCounts.increment(this.#pairs.add(client, service));
     } else {
@@ -215,6 +225,7 @@ export class ConnCounter {
       services[counted] = service;
       counted++;
     }
+    if (this.#tuples4.length > 0) this.#foldTuples4();
     const clients = this.#clients4;
     for (let i = 0; i < counted; i++) {
       const service = services[i] as number;
@@ -226,6 +237,81 @@ export class ConnCounter {
     this.#templates += templates;
     this.#connections += n - templates;
     this.#counted += counted;
+  }
+
+  /**
+   * What a counter of plain IPv4 rows outside this class (the native
+   * scanner, native-count.ts) must apply to count as {@link addRows4} does:
+   * the counted states as flags by {@link CONN_STATES} index, and the mask
+   * of an IPv4 client's prefix.
+   */
+  get plainRowRules(): { readonly counted: Uint8Array; readonly mask4: number } {
+    return { counted: this.#countedIndex, mask4: this.#mask4 };
+  }
+
+  /**
+   * addTuples4 counts plain IPv4 rows counted elsewhere: `tuples` holds
+   * (masked client, vip, proto << 16 | vport, count) per key, ordered by
+   * client, of the rows in counted states; `totals` the rows, the templates,
+   * then the connections per {@link CONN_STATES} index. The counts come out
+   * as if each row had gone through {@link addRows4}. The tuples are kept as
+   * they are (a client is one run of them) until the result is read.
+   */
+  addTuples4(tuples: Uint32Array, totals: Float64Array): void {
+    const n = tuples.length >>> 2;
+    const services = new Int32Array(n);
+    let counted = 0;
+    let clients = 0;
+    let last = -1;
+    for (let t = 0, i = 0; t < n; t++, i += 4) {
+      const vip = (tuples[i + 1] as number) | 0;
+      const port = (tuples[i + 2] as number) | 0;
+      const count = tuples[i + 3] as number;
+      const service = vip === this.#lastVip4 && port === this.#lastPort4 ? this.#lastService4 : this.#service4(vip, port);
+      services[t] = service;
+      this.#serviceTotals.add(service, count);
+      counted += count;
+      const client = (tuples[i] as number) | 0;
+      if (t === 0 || client !== last) clients++;
+      last = client;
+    }
+    if (n > 0) this.#tuples4.push({ tuples, services, clients });
+    const rows = totals[0] as number;
+    const templates = totals[1] as number;
+    const byState = this.#byStateIndex;
+    for (let s = 0; s < byState.length; s++) byState[s] = (byState[s] as number) + (totals[2 + s] as number);
+    this.#rows += rows;
+    this.#templates += templates;
+    this.#connections += rows - templates;
+    this.#counted += counted;
+  }
+
+  /**
+   * The tuples, when they are the only IPv4 clients (one block, nothing in
+   * the client table): then they are read as they are. Otherwise (IPv4 rows
+   * the reader parsed itself, or a native table that filled more than once)
+   * they go into the client table first, where a client seen in both is
+   * summed.
+   */
+  #onlyTuples4(): Tuples4 | undefined {
+    const blocks = this.#tuples4;
+    if (blocks.length === 0) return undefined;
+    if (blocks.length === 1 && this.#clients4.size === 0) return blocks[0];
+    this.#foldTuples4();
+    return undefined;
+  }
+
+  #foldTuples4(): void {
+    const clients = this.#clients4;
+    for (const { tuples, services } of this.#tuples4) {
+      for (let t = 0, i = 0; t < services.length; t++, i += 4) {
+        const service = services[t] as number;
+        const n = tuples[i + 3] as number;
+        const id = clients.countMany(tuples[i] as number, service, n);
+        if (service >= SLOT_SERVICES) this.#pairCounts.add(this.#pairs.add(id, service), n);
+      }
+    }
+    this.#tuples4.length = 0;
   }
 
   /** The service of (vip, proto << 16 | port), remembered as the last one found. */
@@ -342,6 +428,42 @@ export class ConnCounter {
     return { family, address, prefix, client: whole ? address : `${address}/${prefix}`, connections, services };
   }
 
+  #clientOf4(key4: number, connections: number, services: readonly ServiceCount[]): ClientCount {
+    const address = ipv4Text(key4);
+    const prefix = this.#prefix4;
+    return { family: 4, address, prefix, client: prefix === 32 ? address : `${address}/${prefix}`, connections, services };
+  }
+
+  /** The clients of `block` for which `keep` is true, into `out`: each client is one run of tuples. */
+  #tupleClients(block: Tuples4, serviceIndex: ReadonlyMap<string, number>, keep: (connections: number, perService: (service: string) => number) => boolean, out: ClientCount[]): void {
+    const { tuples, services } = block;
+    const n = services.length;
+    let from = 0;
+    let to = 0;
+    // One function for every client (keep calls it before the next run starts): no closure per client.
+    const perService = (service: string): number => {
+      const index = serviceIndex.get(service);
+      for (let t = from; t < to; t++) if (services[t] === index) return tuples[t * 4 + 3] as number;
+      return 0;
+    };
+    while (from < n) {
+      const key = tuples[from * 4] as number;
+      let total = 0;
+      to = from;
+      while (to < n && tuples[to * 4] === key) {
+        total += tuples[to * 4 + 3] as number;
+        to++;
+      }
+      if (keep(total, perService)) {
+        const list: ServiceCount[] = [];
+        for (let t = from; t < to; t++) list.push({ service: this.#serviceNames[services[t] as number] as string, connections: tuples[t * 4 + 3] as number });
+        list.sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service));
+        out.push(this.#clientOf4(key, total, list));
+      }
+      from = to;
+    }
+  }
+
   /**
    * clients returns the client prefixes for which `keep` is true (given the
    * total and a lookup of the count per service text), most connections first.
@@ -356,6 +478,8 @@ export class ConnCounter {
       };
       if (keep(connections, perService)) out.push(this.#client(family, id, key4, connections, slot));
     };
+    const only = this.#onlyTuples4();
+    if (only !== undefined) this.#tupleClients(only, serviceIndex, keep, out);
     this.#clients4.forEach((key, id, total, slot) => visit(4, id, key, total, slot));
     for (let id = 0; id < this.#groups6.length; id++) visit(6, id, 0, this.#records6.total(id));
     return out.sort((a, b) => b.connections - a.connections || a.client.localeCompare(b.client));
@@ -363,6 +487,7 @@ export class ConnCounter {
 
   /** summary returns the totals of the scan. */
   summary(): ConnCounts {
+    const only = this.#onlyTuples4();
     const byState = new Map(this.#byStateOther);
     CONN_STATES.forEach((name, index) => {
       const n = this.#byStateIndex[index] as number;
@@ -378,7 +503,7 @@ export class ConnCounter {
       byService: this.#serviceNames
         .map((service, index) => ({ service, connections: this.#serviceTotals.get(index) }))
         .sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service)),
-      clients: this.#clients4.size + this.#groups6.length,
+      clients: this.#clients4.size + (only?.clients ?? 0) + this.#groups6.length,
     };
   }
 }
