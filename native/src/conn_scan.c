@@ -23,10 +23,13 @@
  *     its line break before `end`; returns where it stopped, or -(stop + 1)
  *     when the table holds maxEntries tuples and the row at `stop` needs a
  *     new one (take, then scan again).
- *   conn4Take(handle) -> [tuples: Uint32Array, totals: Float64Array]
- *     tuples: (client, vip, proto << 16 | vport, count) for each key,
- *     ordered by client;
- *     totals: rows, templates, then per state; and empties the handle.
+ *   conn4Take(handle) -> [tuples, totals, services, perService]
+ *     tuples (Uint32Array): (client, service, count) for each key, ordered
+ *     by client; service is an ordinal, stable over the handle's life;
+ *     totals (Float64Array): rows, templates, distinct clients, then per state;
+ *     services (Uint32Array): (vip, proto << 16 | vport) of every ordinal so far;
+ *     perService (Float64Array): this hand-over's counted rows per ordinal;
+ *     and empties the handle (its services stay).
  *
  * Synchronous: a few ms per MB, on bytes the caller holds.
  */
@@ -62,6 +65,12 @@ typedef struct {
   double rows;
   double templates;
   double by_state[MAX_STATES];
+  /* Services (vip, proto << 16 | port) by ordinal, in order of first hand-over; index: ordinal + 1 per slot. */
+  uint32_t *svc_key;
+  uint32_t svc_count;
+  uint32_t svc_cap;
+  uint32_t *svc_index;
+  uint32_t svc_mask;
 } conn4_t;
 
 #define CHECK(env, call)                                                         \
@@ -239,6 +248,8 @@ static void finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   conn4_t *t = data;
   free(t->slots);
+  free(t->svc_key);
+  free(t->svc_index);
   free(t);
 }
 
@@ -343,6 +354,40 @@ static napi_value conn4_scan(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The ordinal of service (vip, port), given the next one when new; UINT32_MAX when memory is short. */
+static uint32_t service_of(conn4_t *t, uint32_t vip, uint32_t port) {
+  if (t->svc_index == NULL || (t->svc_count + 1) * 2 > t->svc_mask + 1) {
+    uint32_t slots = t->svc_index == NULL ? 64 : (t->svc_mask + 1) * 2;
+    uint32_t *index = calloc(slots, sizeof(uint32_t));
+    if (index == NULL) return UINT32_MAX;
+    for (uint32_t o = 0; o < t->svc_count; o++) {
+      uint32_t at = hash3(t->svc_key[2 * o], t->svc_key[2 * o + 1], 0) & (slots - 1);
+      while (index[at] != 0) at = (at + 1) & (slots - 1);
+      index[at] = o + 1;
+    }
+    free(t->svc_index);
+    t->svc_index = index;
+    t->svc_mask = slots - 1;
+  }
+  uint32_t at = hash3(vip, port, 0) & t->svc_mask;
+  for (; t->svc_index[at] != 0; at = (at + 1) & t->svc_mask) {
+    uint32_t o = t->svc_index[at] - 1;
+    if (t->svc_key[2 * o] == vip && t->svc_key[2 * o + 1] == port) return o;
+  }
+  if (t->svc_count == t->svc_cap) {
+    uint32_t cap = t->svc_cap == 0 ? 16 : t->svc_cap * 2;
+    uint32_t *keys = realloc(t->svc_key, (size_t)cap * 2 * sizeof(uint32_t));
+    if (keys == NULL) return UINT32_MAX;
+    t->svc_key = keys;
+    t->svc_cap = cap;
+  }
+  uint32_t o = t->svc_count++;
+  t->svc_key[2 * o] = vip;
+  t->svc_key[2 * o + 1] = port;
+  t->svc_index[at] = o + 1;
+  return o;
+}
+
 /*
  * Writes the table's entries to `out` ordered by client (an LSD radix sort,
  * 8 bits a pass): the caller then sees each client's tuples side by side and
@@ -379,31 +424,66 @@ static napi_value conn4_take(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "conn4Take(handle)");
     return NULL;
   }
-  napi_value tuples_buffer, tuples, totals_buffer, totals, result;
-  void *tuple_data, *total_data;
-  size_t tuple_count = (size_t)t->size * 4;
-  CHECK(env, napi_create_arraybuffer(env, tuple_count * sizeof(uint32_t), &tuple_data, &tuples_buffer));
-  CHECK(env, napi_create_typedarray(env, napi_uint32_array, tuple_count, tuples_buffer, 0, &tuples));
-  size_t total_count = 2 + (size_t)t->states;
-  CHECK(env, napi_create_arraybuffer(env, total_count * sizeof(double), &total_data, &totals_buffer));
-  CHECK(env, napi_create_typedarray(env, napi_float64_array, total_count, totals_buffer, 0, &totals));
-  if (t->size > 0 && !sorted_by_client(t, (entry_t *)tuple_data)) {
+  entry_t *sorted = malloc(((size_t)t->size + 1) * sizeof(entry_t));
+  if (sorted == NULL || (t->size > 0 && !sorted_by_client(t, sorted))) {
+    free(sorted);
     napi_throw_error(env, NULL, "conn4Take: out of memory");
     return NULL;
   }
+  /* Each tuple's service as an ordinal (stable over the handle's life), and the counts per service and clients. */
+  napi_value tuples_buffer, tuples, result;
+  void *tuple_data;
+  size_t tuple_count = (size_t)t->size * 3;
+  if (napi_create_arraybuffer(env, tuple_count * sizeof(uint32_t), &tuple_data, &tuples_buffer) != napi_ok) {
+    free(sorted);
+    napi_throw_error(env, NULL, "conn4Take: napi_create_arraybuffer failed");
+    return NULL;
+  }
+  uint32_t *out = tuple_data;
+  uint32_t clients = 0;
+  for (uint32_t i = 0; i < t->size; i++) {
+    uint32_t service = service_of(t, sorted[i].vip, sorted[i].port);
+    if (service == UINT32_MAX) {
+      free(sorted);
+      napi_throw_error(env, NULL, "conn4Take: out of memory");
+      return NULL;
+    }
+    if (i == 0 || sorted[i].client != sorted[i - 1].client) clients++;
+    out[3 * i] = sorted[i].client;
+    out[3 * i + 1] = service;
+    out[3 * i + 2] = sorted[i].count;
+  }
+  free(sorted);
+  CHECK(env, napi_create_typedarray(env, napi_uint32_array, tuple_count, tuples_buffer, 0, &tuples));
+  napi_value services_buffer, services, totals_buffer, totals, per_service_buffer, per_service;
+  void *service_data, *total_data, *per_service_data;
+  CHECK(env, napi_create_arraybuffer(env, (size_t)t->svc_count * 2 * sizeof(uint32_t), &service_data, &services_buffer));
+  CHECK(env, napi_create_typedarray(env, napi_uint32_array, (size_t)t->svc_count * 2, services_buffer, 0, &services));
+  if (t->svc_count > 0) memcpy(service_data, t->svc_key, (size_t)t->svc_count * 2 * sizeof(uint32_t));
+  CHECK(env, napi_create_arraybuffer(env, (size_t)t->svc_count * sizeof(double), &per_service_data, &per_service_buffer));
+  CHECK(env, napi_create_typedarray(env, napi_float64_array, t->svc_count, per_service_buffer, 0, &per_service));
+  double *per = per_service_data;
+  for (uint32_t o = 0; o < t->svc_count; o++) per[o] = 0;
+  for (size_t i = 0; i < tuple_count; i += 3) per[out[i + 1]] += out[i + 2];
+  size_t total_count = 3 + (size_t)t->states;
+  CHECK(env, napi_create_arraybuffer(env, total_count * sizeof(double), &total_data, &totals_buffer));
+  CHECK(env, napi_create_typedarray(env, napi_float64_array, total_count, totals_buffer, 0, &totals));
   double *sums = total_data;
   sums[0] = t->rows;
   sums[1] = t->templates;
-  for (uint32_t s = 0; s < t->states; s++) sums[2 + s] = t->by_state[s];
+  sums[2] = clients;
+  for (uint32_t s = 0; s < t->states; s++) sums[3 + s] = t->by_state[s];
   /* Emptied, keeping its size: a table that filled once is likely to fill again. */
   memset(t->slots, 0, ((size_t)t->mask + 1) * sizeof(entry_t));
   t->size = 0;
   t->rows = 0;
   t->templates = 0;
   memset(t->by_state, 0, sizeof t->by_state);
-  CHECK(env, napi_create_array_with_length(env, 2, &result));
+  CHECK(env, napi_create_array_with_length(env, 4, &result));
   CHECK(env, napi_set_element(env, result, 0, tuples));
   CHECK(env, napi_set_element(env, result, 1, totals));
+  CHECK(env, napi_set_element(env, result, 2, services));
+  CHECK(env, napi_set_element(env, result, 3, per_service));
   return result;
 }
 

@@ -71,7 +71,22 @@ function mask4(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** Tuples4: one hand-over of natively counted rows: the tuples (ordered by client), each one's service, and the distinct clients. */
+/**
+ * NativeTuples4: one hand-over of plain IPv4 rows counted by the native
+ * scanner (native/src/conn_scan.c, conn4Take).
+ */
+export interface NativeTuples4 {
+  /** (masked client, service ordinal, count) per key of the rows in counted states, ordered by client. */
+  readonly tuples: Uint32Array;
+  /** Rows, templates, distinct clients in `tuples`, then connections per {@link CONN_STATES} index. */
+  readonly totals: Float64Array;
+  /** (vip, proto << 16 | vport) of every service ordinal so far (ordinals never change). */
+  readonly services: Uint32Array;
+  /** Counted rows of this hand-over per service ordinal. */
+  readonly perService: Float64Array;
+}
+
+/** Tuples4: a hand-over as kept: the tuples, the native ordinals mapped to the counter's services, and the distinct clients. */
 interface Tuples4 {
   readonly tuples: Uint32Array;
   readonly services: Int32Array;
@@ -132,6 +147,8 @@ export class ConnCounter {
   readonly #batchServices = new Int32Array(BATCH_ROWS);
   /** Plain IPv4 rows counted natively, as handed over (see {@link addTuples4}). */
   readonly #tuples4: Tuples4[] = [];
+  /** Native service ordinal -> index into #serviceNames. */
+  readonly #nativeServices: number[] = [];
   #rows = 0;
   #connections = 0;
   #counted = 0;
@@ -250,36 +267,28 @@ export class ConnCounter {
   }
 
   /**
-   * addTuples4 counts plain IPv4 rows counted elsewhere: `tuples` holds
-   * (masked client, vip, proto << 16 | vport, count) per key, ordered by
-   * client, of the rows in counted states; `totals` the rows, the templates,
-   * then the connections per {@link CONN_STATES} index. The counts come out
-   * as if each row had gone through {@link addRows4}. The tuples are kept as
-   * they are (a client is one run of them) until the result is read.
+   * addTuples4 counts plain IPv4 rows counted elsewhere (the native scanner,
+   * see {@link NativeTuples4}). The counts come out as if each row had gone
+   * through {@link addRows4}. The tuples are kept as they are (a client is
+   * one run of them) until the result is read.
    */
-  addTuples4(tuples: Uint32Array, totals: Float64Array): void {
-    const n = tuples.length >>> 2;
-    const services = new Int32Array(n);
+  addTuples4(handed: NativeTuples4): void {
+    const { tuples, totals, services, perService } = handed;
+    // The native service ordinals, mapped once each to this counter's services.
+    const map = this.#nativeServices;
+    for (let o = map.length; o < services.length / 2; o++) map.push(this.#service4((services[2 * o] as number) | 0, (services[2 * o + 1] as number) | 0));
     let counted = 0;
-    let clients = 0;
-    let last = -1;
-    for (let t = 0, i = 0; t < n; t++, i += 4) {
-      const vip = (tuples[i + 1] as number) | 0;
-      const port = (tuples[i + 2] as number) | 0;
-      const count = tuples[i + 3] as number;
-      const service = vip === this.#lastVip4 && port === this.#lastPort4 ? this.#lastService4 : this.#service4(vip, port);
-      services[t] = service;
-      this.#serviceTotals.add(service, count);
-      counted += count;
-      const client = (tuples[i] as number) | 0;
-      if (t === 0 || client !== last) clients++;
-      last = client;
+    for (let o = 0; o < perService.length; o++) {
+      const n = perService[o] as number;
+      if (n === 0) continue;
+      this.#serviceTotals.add(map[o] as number, n);
+      counted += n;
     }
-    if (n > 0) this.#tuples4.push({ tuples, services, clients });
+    if (tuples.length > 0) this.#tuples4.push({ tuples, services: Int32Array.from(map), clients: totals[2] as number });
     const rows = totals[0] as number;
     const templates = totals[1] as number;
     const byState = this.#byStateIndex;
-    for (let s = 0; s < byState.length; s++) byState[s] = (byState[s] as number) + (totals[2 + s] as number);
+    for (let s = 0; s < byState.length; s++) byState[s] = (byState[s] as number) + (totals[3 + s] as number);
     this.#rows += rows;
     this.#templates += templates;
     this.#connections += rows - templates;
@@ -304,9 +313,9 @@ export class ConnCounter {
   #foldTuples4(): void {
     const clients = this.#clients4;
     for (const { tuples, services } of this.#tuples4) {
-      for (let t = 0, i = 0; t < services.length; t++, i += 4) {
-        const service = services[t] as number;
-        const n = tuples[i + 3] as number;
+      for (let i = 0; i < tuples.length; i += 3) {
+        const service = services[tuples[i + 1] as number] as number;
+        const n = tuples[i + 2] as number;
         const id = clients.countMany(tuples[i] as number, service, n);
         if (service >= SLOT_SERVICES) this.#pairCounts.add(this.#pairs.add(id, service), n);
       }
@@ -437,26 +446,26 @@ export class ConnCounter {
   /** The clients of `block` for which `keep` is true, into `out`: each client is one run of tuples. */
   #tupleClients(block: Tuples4, serviceIndex: ReadonlyMap<string, number>, keep: (connections: number, perService: (service: string) => number) => boolean, out: ClientCount[]): void {
     const { tuples, services } = block;
-    const n = services.length;
+    const n = tuples.length / 3;
     let from = 0;
     let to = 0;
     // One function for every client (keep calls it before the next run starts): no closure per client.
     const perService = (service: string): number => {
       const index = serviceIndex.get(service);
-      for (let t = from; t < to; t++) if (services[t] === index) return tuples[t * 4 + 3] as number;
+      for (let t = from; t < to; t++) if (services[tuples[t * 3 + 1] as number] === index) return tuples[t * 3 + 2] as number;
       return 0;
     };
     while (from < n) {
-      const key = tuples[from * 4] as number;
+      const key = tuples[from * 3] as number;
       let total = 0;
       to = from;
-      while (to < n && tuples[to * 4] === key) {
-        total += tuples[to * 4 + 3] as number;
+      while (to < n && tuples[to * 3] === key) {
+        total += tuples[to * 3 + 2] as number;
         to++;
       }
       if (keep(total, perService)) {
         const list: ServiceCount[] = [];
-        for (let t = from; t < to; t++) list.push({ service: this.#serviceNames[services[t] as number] as string, connections: tuples[t * 4 + 3] as number });
+        for (let t = from; t < to; t++) list.push({ service: this.#serviceNames[services[tuples[t * 3 + 1] as number] as number] as string, connections: tuples[t * 3 + 2] as number });
         list.sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service));
         out.push(this.#clientOf4(key, total, list));
       }

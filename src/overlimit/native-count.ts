@@ -57,8 +57,8 @@ class NativeCounter4 implements PlainRowSink {
   }
 
   #flush(): void {
-    const [tuples, totals] = this.#binding.conn4Take(this.#handle);
-    this.#counter.addTuples4(tuples, totals);
+    const [tuples, totals, services, perService] = this.#binding.conn4Take(this.#handle);
+    this.#counter.addTuples4({ tuples, totals, services, perService });
   }
 }
 

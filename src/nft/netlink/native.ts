@@ -51,7 +51,7 @@ export interface NativeBinding {
   /** The connection-table counter of `lbfw overlimit` (native/src/conn_scan.c; absent from older builds). See src/overlimit/native-count.ts. */
   readonly conn4Open?: (states: readonly string[], counted: Uint8Array, mask: number, maxEntries: number) => Conn4Handle;
   readonly conn4Scan?: (handle: Conn4Handle, bytes: Uint8Array, start: number, end: number, room: number) => number;
-  readonly conn4Take?: (handle: Conn4Handle) => [Uint32Array, Float64Array];
+  readonly conn4Take?: (handle: Conn4Handle) => [tuples: Uint32Array, totals: Float64Array, services: Uint32Array, perService: Float64Array];
   /** Present when `transact` takes `protocol` (older builds send every socket to NETLINK_NETFILTER). */
   readonly NETLINK_ROUTE?: number;
 }
