@@ -235,15 +235,6 @@ export class ClientTable4 {
     return ordinal;
   }
 
-  /** reserve grows the table at once to hold `clients` more clients without growing again (one rehash, not one per doubling). */
-  reserve(clients: number): void {
-    let slots = this.#mask + 1;
-    const wanted = (this.#size + clients) * 2 + 1;
-    if (slots >= wanted) return;
-    while (slots < wanted) slots *= 2;
-    this.#grow(slots);
-  }
-
   /** countMany is {@link count} of `n` connections at once (the native scanner's aggregated tuples). */
   countMany(key: number, service: number, n: number): number {
     const k = key | 0;
@@ -283,8 +274,9 @@ export class ClientTable4 {
     }
   }
 
-  #grow(count = (this.#mask + 1) * 2): void {
+  #grow(): void {
     const old = this.#slots;
+    const count = (this.#mask + 1) * 2;
     const mask = count - 1;
     const slots = new Int32Array(count * SLOT);
     for (let at = 0; at < old.length; at += SLOT) {
