@@ -8,10 +8,11 @@
  * regular (a FIFO would block: pipe it into `-` instead) and is bounded in
  * size.
  */
-import { constants, readSync } from 'node:fs';
+import { constants, fstatSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { InputFileError } from '../errors.js';
+import { loadNative } from '../nft/netlink/native.js';
 
 /** The kernel's tables, the sync variant first. */
 export const PROC_CONN_SYNC = '/proc/net/ip_vs_conn_sync';
@@ -76,6 +77,7 @@ const PIPE_GATHER = 256 * 1024;
  * comes through process.stdin's stream.
  */
 async function* stdinChunks(): AsyncIterable<Uint8Array> {
+  widenPipe(0);
   const buffer = Buffer.allocUnsafe(READ_SIZE);
   for (;;) {
     let filled = 0;
@@ -103,6 +105,24 @@ async function* stdinChunks(): AsyncIterable<Uint8Array> {
     }
     if (ended) return;
   }
+}
+
+/** What a pipe into standard input is widened to: its writer goes on while a gathered piece is scanned. */
+const PIPE_BYTES = 1024 * 1024;
+
+/**
+ * widenPipe gives the pipe on `fd` (if it is one) a 1 MiB buffer, through the
+ * addon (fcntl F_SETPIPE_SZ; node has no call for it). Best effort: without
+ * the addon, or past the host's pipe-max-size, the pipe stays as it is.
+ */
+function widenPipe(fd: number): void {
+  try {
+    if (!fstatSync(fd).isFIFO()) return;
+  } catch {
+    return;
+  }
+  const binding = loadNative();
+  if (typeof binding !== 'string') binding.pipeSize?.(fd, PIPE_BYTES);
 }
 
 async function* bounded(chunks: AsyncIterable<Uint8Array>, name: string, maxBytes: number): AsyncIterable<Uint8Array> {

@@ -48,6 +48,8 @@ export interface NativeBinding {
   readonly LOCK_NB: number;
   readonly LOCK_UN: number;
   readonly ABI: number;
+  /** F_SETPIPE_SZ on `fd`: the pipe's new capacity, or -errno (absent from older builds). */
+  readonly pipeSize?: (fd: number, bytes: number) => number;
   /** The connection-table counter of `lbfw overlimit` (native/src/conn_scan.c; absent from older builds). See src/overlimit/native-count.ts. */
   readonly conn4Open?: (states: readonly string[], counted: Uint8Array, mask: number, maxEntries: number) => Conn4Handle;
   readonly conn4Scan?: (handle: Conn4Handle, bytes: Uint8Array, start: number, end: number, room: number) => number;
