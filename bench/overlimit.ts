@@ -10,8 +10,9 @@
  *
  * Baselines: one mawk pass counting ESTABLISHED per client, and the old
  * pipeline's shape (grep | awk | sort | uniq -c). Also: the same table read
- * from a pipe in 4 KiB pieces (same offenders, similar time), and 10k bans
- * put into inet lbfw_ban in one transaction.
+ * from a pipe in 4 KiB pieces (same offenders, similar time), the TypeScript
+ * scanner (LBFW_NO_NATIVE=1), and 10k bans put into inet lbfw_ban in one
+ * transaction. Each lbfw row names the scanner that ran.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
@@ -147,6 +148,12 @@ function offendersOf(json: string): string[] {
   return result.offenders.map((o) => `${o.client} ${o.connections}`).sort();
 }
 
+/** Which scanner counted the plain rows (`native` or `js`), from lbfw's JSON. */
+function scannerOf(json: string): string {
+  const result = JSON.parse(json) as { scanner?: string; scannerNote?: string };
+  return `${result.scanner ?? '?'} scanner`;
+}
+
 function mawkOffenders(text: string): string[] {
   return text
     .trim()
@@ -169,7 +176,7 @@ function ratio(m: Measurement, base: Measurement | undefined, what: string): str
 function line(name: string, m: Measurement, base?: Measurement): string {
   const cpu = m.cpu === undefined ? '' : `  cpu ${m.cpu.toFixed(2).padStart(5)} s`;
   const rss = m.rssMiB === undefined ? '' : `  ${m.rssMiB.toFixed(0).padStart(4)} MiB`;
-  return `${name.padEnd(44)} ${m.seconds.toFixed(2).padStart(6)} s${cpu}${rss}${ratio(m, base, 'mawk')}`;
+  return `${name.padEnd(62)} ${m.seconds.toFixed(2).padStart(6)} s${cpu}${rss}${ratio(m, base, 'mawk')}`;
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-bench-ovl-'));
@@ -182,23 +189,38 @@ try {
   const { size } = await stat(table);
   console.log(`table: ${ROWS} rows, ${(size / 1e6).toFixed(1)} MB, ~${CLIENTS} clients, ${OFFENDERS} over the limit; median of ${RUNS} runs`);
 
-  const lbfwArgs = [process.execPath, LBFW, 'overlimit', '--dry-run', '--json', '--config', config, '--state-dir', path.join(dir, 'state')];
+  // lbfw runs as its systemd units run it: without NODE_EXTRA_CA_CERTS, which
+  // makes every node start-up read and parse the CA file (lbfw makes no TLS
+  // connection); a row with the inherited variable shows what it costs.
+  const extraCa = process.env['NODE_EXTRA_CA_CERTS'] !== undefined;
+  const clean = extraCa ? ['env', '-u', 'NODE_EXTRA_CA_CERTS'] : [];
+  const lbfwArgs = [...clean, process.execPath, LBFW, 'overlimit', '--dry-run', '--json', '--config', config, '--state-dir', path.join(dir, 'state')];
   const commands: (readonly string[])[] = [
     [...lbfwArgs, '--conn-file', table],
     ['sh', '-c', `dd if="$0" bs=4k status=none | "$@"`, table, ...lbfwArgs, '--conn-file', '-'],
     ['sh', '-c', `grep ESTABLISHED "$0" | awk '{ print $2 }' | sort | uniq -c | awk '$1 > 100'`, table],
+    // The TypeScript scanner, as without the addon.
+    ['env', 'LBFW_NO_NATIVE=1', ...lbfwArgs, '--conn-file', table],
+    ...(extraCa ? [lbfwArgs.slice(clean.length).concat('--conn-file', table)] : []),
   ];
   if (MAWK !== undefined) commands.push([MAWK, '$8 == "ESTABLISHED" { c[$2]++ } END { for (k in c) if (c[k] > 100) print k, c[k] }', table]);
-  const [lbfw, piped, pipeline, mawk] = (await rounds(ns, commands)) as [Measurement, Measurement, Measurement, Measurement | undefined];
+  const measured = await rounds(ns, commands);
+  const [lbfw, piped, pipeline, js] = measured as [Measurement, Measurement, Measurement, Measurement];
+  const inherited = extraCa ? measured[4] : undefined;
+  const mawk = MAWK === undefined ? undefined : measured[measured.length - 1];
 
   const found = offendersOf(lbfw.stdout);
   const same = JSON.stringify(found) === JSON.stringify(offendersOf(piped.stdout));
   if (mawk === undefined) console.log('note: mawk is not installed (scripts/prepare.sh bench installs it): no mawk baseline');
   else console.log(line('mawk: count ESTABLISHED per client', mawk));
   console.log(line('grep | awk | sort | uniq -c (old shape)', pipeline, mawk));
-  console.log(line('lbfw overlimit --dry-run --conn-file FILE', lbfw, mawk));
-  console.log(line('dd bs=4k | lbfw overlimit --conn-file -', piped, mawk));
-  console.log(`offenders found: ${found.join(', ')}; same from the pipe: ${same}${mawk === undefined ? '' : `; same as mawk: ${JSON.stringify(found) === JSON.stringify(mawkOffenders(mawk.stdout))}`}`);
+  console.log(line(`lbfw overlimit --dry-run --conn-file FILE (${scannerOf(lbfw.stdout)})`, lbfw, mawk));
+  console.log(line(`dd bs=4k | lbfw overlimit --conn-file - (${scannerOf(piped.stdout)})`, piped, mawk));
+  console.log(line(`LBFW_NO_NATIVE=1 lbfw overlimit ... (${scannerOf(js.stdout)})`, js, mawk));
+  if (inherited !== undefined) console.log(line('lbfw ... FILE, NODE_EXTRA_CA_CERTS inherited', inherited, mawk));
+  if (extraCa) console.log('note: NODE_EXTRA_CA_CERTS is set here; the lbfw rows above run without it, as the systemd units run lbfw (see the inherited row)');
+  const sameJs = JSON.stringify(found) === JSON.stringify(offendersOf(js.stdout));
+  console.log(`offenders found: ${found.join(', ')}; same from the pipe: ${same}; same from the TypeScript scanner: ${sameJs}${mawk === undefined ? '' : `; same as mawk: ${JSON.stringify(found) === JSON.stringify(mawkOffenders(mawk.stdout))}`}`);
   console.log(`old pipeline time / lbfw time: ${(pipeline.seconds / lbfw.seconds).toFixed(1)}x (target: 3x or more; cpu ${pipeline.cpu === undefined || lbfw.cpu === undefined ? '?' : (pipeline.cpu / lbfw.cpu).toFixed(1)}x); pipe vs file: ${(piped.seconds / lbfw.seconds).toFixed(2)}x`);
 
   // 10k bans in one transaction, into a fresh ban table in the namespace: the nft program, then netlink.

@@ -6,7 +6,9 @@
 //   and compiles about 115 modules (and yaml's and commander's own) for a
 //   small `lbfw apply`; one file cuts that cost (measured in bench/startup.ts);
 // - dist/bundle/lbfw.cjs.cache: V8's code cache of that file
-//   (bin/load-bundle.cjs), made by running the commands' start-up once.
+//   (bin/load-bundle.cjs), made by running the commands' start-up once;
+// - dist/bundle/overlimit.cjs (and .cache): the same for `lbfw overlimit`
+//   alone (src/cli/overlimit-entry.ts), which bin/lbfw loads for that command.
 // Lazy commands stay lazy: esbuild keeps their modules' bodies behind
 // initialisers that run on first import, and V8 compiles a function only
 // when it first runs. Without esbuild (no devDependencies) this says so and
@@ -30,46 +32,57 @@ try {
   console.error(`lbfw: no start-up bundle (esbuild is not installed: ${error.message.split('\n')[0]}); lbfw runs from dist/src`);
   process.exit(0);
 }
-const entry = path.join(root, 'dist', 'src', 'cli', 'bundle-entry.js');
-await stat(entry);
-const outfile = path.join(outdir, 'lbfw.cjs');
-await esbuild.build({
-  entryPoints: [entry],
-  outfile,
-  // ASCII: bin/load-bundle.cjs then reads the source as one-byte text, without UTF-8 decoding.
-  charset: 'ascii',
-  minifyWhitespace: true,
-  bundle: true,
-  platform: 'node',
-  // CommonJS: vm.Script (and so a code cache) compiles scripts, not ES
-  // modules; esbuild turns each lazy import() into an initialiser call.
-  format: 'cjs',
-  target: 'node20',
-  // The native binding and the nft program are found at run time, by path.
-  // systeminformation (the doctor's facts only) stays a package, loaded when
-  // the doctor runs: a third of the bundle, and its non-ASCII regular
-  // expressions would make the whole source two-byte text.
-  external: ['*.node', 'systeminformation'],
-  // The modules find lbfw's files from their own URL (src/package-info.ts).
-  define: { 'import.meta.url': 'lbfwBundleUrl' },
-  banner: { js: "const lbfwBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
-});
-// vm.Script runs without an ES module loader: an import() left in the bundle would fail at run time.
-const bundled = await readFile(outfile, 'utf8');
-if (/\bimport\(/.test(bundled)) throw new Error(`${outfile}: esbuild left a dynamic import() in the bundle`);
-// Non-ASCII source is read as UTF-8 and held as two-byte text (slower to decode and to compile lazily).
-const nonAscii = /[^\x00-\x7f]/.exec(bundled);
-if (nonAscii !== null) console.warn(`lbfw: the bundle is not ASCII (${JSON.stringify(bundled.slice(Math.max(0, nonAscii.index - 40), nonAscii.index + 10))}): it starts slower`);
+/**
+ * Builds the bundle of `entryName` (dist/src/cli/ENTRY.js) into `name`.cjs
+ * and its code cache, made by running the entry's warmUp in a child.
+ */
+async function buildBundle(entryName, name) {
+  const entry = path.join(root, 'dist', 'src', 'cli', `${entryName}.js`);
+  await stat(entry);
+  const outfile = path.join(outdir, `${name}.cjs`);
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    // ASCII: bin/load-bundle.cjs then reads the source as one-byte text, without UTF-8 decoding.
+    charset: 'ascii',
+    minifyWhitespace: true,
+    bundle: true,
+    platform: 'node',
+    // CommonJS: vm.Script (and so a code cache) compiles scripts, not ES
+    // modules; esbuild turns each lazy import() into an initialiser call.
+    format: 'cjs',
+    target: 'node20',
+    // The native binding and the nft program are found at run time, by path.
+    // systeminformation (the doctor's facts only) stays a package, loaded when
+    // the doctor runs: a third of the bundle, and its non-ASCII regular
+    // expressions would make the whole source two-byte text.
+    external: ['*.node', 'systeminformation'],
+    // The modules find lbfw's files from their own URL (src/package-info.ts).
+    define: { 'import.meta.url': 'lbfwBundleUrl' },
+    banner: { js: "const lbfwBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+  // vm.Script runs without an ES module loader: an import() left in the bundle would fail at run time.
+  const bundled = await readFile(outfile, 'utf8');
+  if (/\bimport\(/.test(bundled)) throw new Error(`${outfile}: esbuild left a dynamic import() in the bundle`);
+  // Non-ASCII source is read as UTF-8 and held as two-byte text (slower to decode and to compile lazily).
+  const nonAscii = /[^\x00-\x7f]/.exec(bundled);
+  if (nonAscii !== null) console.warn(`lbfw: the bundle is not ASCII (${JSON.stringify(bundled.slice(Math.max(0, nonAscii.index - 40), nonAscii.index + 10))}): it starts slower`);
 
-// The cache holds what a start-up compiles: src/cli/warm-up.ts runs that
-// path once, unprivileged and in a temporary directory. Made in a child, whose output is not ours.
-const warm = `
-  const { writeCodeCache } = require(${JSON.stringify(path.join(root, 'bin', 'load-bundle.cjs'))});
-  writeCodeCache(${JSON.stringify(outfile)}, ({ warmUp }) => warmUp()).catch((error) => { console.error(error); process.exitCode = 1; });`;
-const cached = spawnSync(process.execPath, ['-e', warm], { stdio: ['ignore', 'ignore', 'inherit'] });
-// Without a cache lbfw works, only starts slower: say so, and let the build (npm install) go on.
-if (cached.status !== 0) {
-  await rm(`${outfile}.cache`, { force: true });
-  console.warn(`lbfw: no code cache for the start-up bundle (the warm-up exited ${cached.status ?? cached.signal}); lbfw starts slower`);
+  // The cache holds what a start-up compiles: the entry's warmUp
+  // (src/cli/warm-up.ts, warm-up-overlimit.ts) runs that path once,
+  // unprivileged and in a temporary directory. Made in a child, whose output is not ours.
+  const warm = `
+    const { writeCodeCache } = require(${JSON.stringify(path.join(root, 'bin', 'load-bundle.cjs'))});
+    writeCodeCache(${JSON.stringify(outfile)}, ({ warmUp }) => warmUp()).catch((error) => { console.error(error); process.exitCode = 1; });`;
+  const cached = spawnSync(process.execPath, ['-e', warm], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Without a cache lbfw works, only starts slower: say so, and let the build (npm install) go on.
+  if (cached.status !== 0) {
+    await rm(`${outfile}.cache`, { force: true });
+    console.warn(`lbfw: no code cache for the start-up bundle ${name}.cjs (the warm-up exited ${cached.status ?? cached.signal}); lbfw starts slower`);
+  }
 }
+
+await buildBundle('bundle-entry', 'lbfw');
+// `lbfw overlimit` alone (a timer runs it every minute): a third of the full bundle to load.
+await buildBundle('overlimit-entry', 'overlimit');

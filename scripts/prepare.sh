@@ -35,6 +35,6 @@ fi
 
 # npm ci builds the binding (the root package's install script); build it
 # again when its source changed since, or when it was never built.
-if [ ! -f native/build/lbfw_netlink.node ] || [ native/src/lbfw_netlink.c -nt native/build/lbfw_netlink.node ]; then
+if [ ! -f native/build/lbfw_netlink.node ] || [ -n "$(find native/src -newer native/build/lbfw_netlink.node)" ]; then
   sh native/build.sh
 fi

@@ -27,7 +27,11 @@
  *
  *   flock(fd, operation) -> 0 (throws an Error with `code` = errno name)
  *   flockAsync(fd, operation) -> Promise<void>  (blocking locks off-thread)
+ *   pipeSize(fd, bytes) -> new capacity or -errno  (F_SETPIPE_SZ)
  *   LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN
+ *
+ *   conn4Open, conn4Scan, conn4Take: the connection-table counter of
+ *     `lbfw overlimit` (conn_scan.c; CPU work on the caller's bytes, no I/O)
  *
  * Input buffers are held by references until the async work has ended.
  */
@@ -47,6 +51,8 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#include "conn_scan.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -439,6 +445,27 @@ static napi_value flock_async(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/*
+ * pipeSize(fd, bytes) -> the pipe's new capacity, or -errno: F_SETPIPE_SZ,
+ * so that the writer of a pipe into `lbfw overlimit --conn-file -` keeps
+ * writing while lbfw scans what it read (the default 64 KiB fills in a
+ * moment). Unprivileged callers get up to /proc/sys/fs/pipe-max-size.
+ */
+static napi_value pipe_size(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd, bytes;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &bytes) != napi_ok) {
+    napi_throw_type_error(env, NULL, "pipeSize(fd, bytes)");
+    return NULL;
+  }
+  int rc = fcntl(fd, F_SETPIPE_SZ, bytes);
+  napi_value result;
+  CHECK(env, napi_create_int32(env, rc < 0 ? -errno : rc, &result));
+  return result;
+}
+
 static void export_int(napi_env env, napi_value exports, const char *name, int value) {
   napi_value v;
   napi_create_int32(env, value, &v);
@@ -455,11 +482,13 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "transact", transact);
   export_fn(env, exports, "flock", flock_sync);
   export_fn(env, exports, "flockAsync", flock_async);
+  export_fn(env, exports, "pipeSize", pipe_size);
   export_int(env, exports, "LOCK_SH", LOCK_SH);
   export_int(env, exports, "LOCK_EX", LOCK_EX);
   export_int(env, exports, "LOCK_NB", LOCK_NB);
   export_int(env, exports, "LOCK_UN", LOCK_UN);
   export_int(env, exports, "ABI", 1);
   export_int(env, exports, "NETLINK_ROUTE", NETLINK_ROUTE);
+  conn_scan_register(env, exports);
   return exports;
 }

@@ -18,24 +18,15 @@ import { loadConfigWithNotes } from '../config/load.js';
 import { applyFirewall } from '../firewall/apply.js';
 import { verifyFirewall } from '../firewall/verify.js';
 import { FakeBackend } from '../nft/fake-backend.js';
-import { FakeBanBackend } from '../nft/ban-fake.js';
-import { runOverlimit } from '../overlimit/run.js';
 import { encodeTransaction } from '../nft/netlink/batch.js';
 import type { Transaction } from '../nft/transaction.js';
 import type { CommitReceipt } from '../nft/backend.js';
 import { planSysctls } from '../sysctl/host.js';
 import { main } from './main.js';
+import { overlimitScan } from './warm-up-overlimit.js';
 
 /** The commands whose set-up a start-up runs most (boot, timers, operators). */
 const HOT_COMMANDS: readonly (readonly string[])[] = [['--version'], ['apply', '--help'], ['verify', '--help'], ['plan', '--help'], ['overlimit', '--help'], ['blacklist', 'add', '--help']];
-
-/** A saved IPVS table as the kernel prints it: an IPv4 row and an IPv6 row, each with a real server of its family. */
-const WARM_UP_CONN_TABLE = [
-  'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData',
-  'TCP CB007101 C350 C000020A 0050 C6336402 0050 ESTABLISHED     899',
-  'TCP 2001:0db8:0000:0000:0000:0000:0000:0001 C350 2001:0db8:0000:0000:0000:0000:0000:0010 01BB 2001:0db8:0000:0000:0000:0000:0000:0064 01BB ESTABLISHED     899',
-  '',
-].join('\n');
 
 /** The in-memory backend, encoding each transaction as the netlink backend would (the bytes are dropped). */
 class EncodingFake extends FakeBackend {
@@ -59,9 +50,7 @@ export async function warmUp(): Promise<void> {
     await applyFirewall(config, options);
     await verifyFirewall(config, options);
     await planSysctls(config, { userDir: path.join(dir, 'profiles') });
-    const connFile = path.join(dir, 'ip_vs_conn');
-    await writeFile(connFile, WARM_UP_CONN_TABLE);
-    await runOverlimit(config, { connFile, dryRun: true, banBackend: new FakeBanBackend(), surroundings: { links: [], gateways: [] }, kernel: '6.14.0', stateDir: options.stateDir, env: {} });
+    await overlimitScan(dir, config);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

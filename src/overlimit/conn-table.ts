@@ -191,6 +191,8 @@ function newView(): RowView {
 const SPACE = 0x20;
 /** Length of the plain IPv4 row without its line break: `%-3s %08X %04X %08X %04X %08X %04X %-11s %7u`. */
 const PLAIN_ROW_BYTES = 65;
+/** A plain row with its line break: the step between plain rows. */
+export const PLAIN_LINE_BYTES = PLAIN_ROW_BYTES + 1;
 
 /**
  * Where a row's fields sit when every one has its printf width: the bytes
@@ -278,6 +280,12 @@ export interface ScanOptions {
    */
   readonly onRows4?: (batch: ConnRows4) => void;
   /**
+   * Takes the plain IPv4 rows itself (the native scanner, native-count.ts),
+   * instead of batches for `onRows4`: every other line still comes to
+   * `onRow`, in table order.
+   */
+  readonly plainRows?: PlainRowSink;
+  /**
    * Stops the scan with `error(rows)` when the table has more than `rows`
    * rows, before the first row past the limit is delivered.
    */
@@ -288,6 +296,23 @@ export interface ScanOptions {
    * same errors), slower.
    */
   readonly fastPaths?: boolean;
+}
+
+/**
+ * PlainRowSink: a consumer of plain IPv4 rows that reads their bytes itself.
+ * It must take exactly the rows decodePlainRows takes (see
+ * native/src/conn_scan.c), so that what any other line means is decided by
+ * this module alone.
+ */
+export interface PlainRowSink {
+  /**
+   * take consumes the plain rows from `start` on, at most `room`, each
+   * ending with its line break before `end`, and returns where it stopped:
+   * at the first line that is not a plain row (or is cut by `end`).
+   */
+  take(bytes: Uint8Array, start: number, end: number, room: number): number;
+  /** end is called once the last row has been read. */
+  end(): void;
 }
 
 /** Padded 11-byte state fields (`%-11s`) of the known states, for the plain row's state column. */
@@ -391,6 +416,7 @@ export class ConnTableScanner {
   readonly #maxRows: number;
   readonly #tooMany: ((rows: number) => Error) | undefined;
   readonly #fast: boolean;
+  readonly #plain: PlainRowSink | undefined;
   readonly #view: RowView = newView();
   readonly #batch = new ConnRows4();
   /** The start of a row cut by a chunk boundary. */
@@ -410,6 +436,7 @@ export class ConnTableScanner {
     this.#maxRows = options.rowLimit?.rows ?? Number.POSITIVE_INFINITY;
     this.#tooMany = options.rowLimit?.error;
     this.#fast = options.fastPaths !== false;
+    this.#plain = this.#fast ? options.plainRows : undefined;
   }
 
   /** Rows read so far (templates included, the header and blank lines not). */
@@ -430,12 +457,23 @@ export class ConnTableScanner {
       if (newline < 0) return;
       const length = this.#carryLength;
       this.#carryLength = 0;
-      this.#parseLine(this.#carry, 0, length);
+      if (!this.#plainCarry(length)) this.#parseLine(this.#carry, 0, length);
       start = newline + 1;
     }
     const total = chunk.length;
     const batch = this.#batch;
+    const plain = this.#plain;
     while (start < total) {
+      if (plain !== undefined) {
+        const from = start;
+        start = plain.take(chunk, start, total, Math.min(this.#maxRows - this.#rows, Number.MAX_SAFE_INTEGER));
+        const taken = (start - from) / (PLAIN_ROW_BYTES + 1);
+        this.#line += taken;
+        this.#rows += taken;
+        if (start >= total) break;
+        start = this.#otherLine(chunk, start, total);
+        continue;
+      }
       // Plain rows first, into the batch: a full batch goes out and decoding goes on.
       batch.firstLine = this.#line + 1;
       const from = start;
@@ -445,18 +483,41 @@ export class ConnTableScanner {
       if (decoded > 0) this.#deliver(chunk);
       if (decoded === BATCH_ROWS) continue;
       if (start >= total) break;
-      // Any other line (or the row limit: the next row then throws), or a row the chunk cuts.
-      const newline = chunk.indexOf(NEWLINE, start);
-      if (newline < 0) {
-        if (total - start > MAX_ROW_BYTES) this.#tooLong();
-        this.#carry.set(chunk.subarray(start), 0);
-        this.#carryLength = total - start;
-        return;
-      }
-      if (newline - start > MAX_ROW_BYTES) this.#tooLong();
-      this.#parseLine(chunk, start, newline);
-      start = newline + 1;
+      start = this.#otherLine(chunk, start, total);
     }
+  }
+
+  /**
+   * Parses the line at `start` that is not a plain row (or the row limit:
+   * the next row then throws), or carries a row the chunk cuts; returns
+   * where the next line starts (`total` when carried).
+   */
+  #otherLine(chunk: Uint8Array, start: number, total: number): number {
+    const newline = chunk.indexOf(NEWLINE, start);
+    if (newline < 0) {
+      if (total - start > MAX_ROW_BYTES) this.#tooLong();
+      this.#carry.set(chunk.subarray(start), 0);
+      this.#carryLength = total - start;
+      return total;
+    }
+    if (newline - start > MAX_ROW_BYTES) this.#tooLong();
+    this.#parseLine(chunk, start, newline);
+    return newline + 1;
+  }
+
+  /**
+   * Offers the row carried over a chunk boundary (now whole, `length`
+   * bytes) to the plain-row sink, with its line break put back; true when
+   * it took the row.
+   */
+  #plainCarry(length: number): boolean {
+    const plain = this.#plain;
+    if (plain === undefined || length !== PLAIN_ROW_BYTES || this.#rows >= this.#maxRows) return false;
+    this.#carry[length] = NEWLINE;
+    if (plain.take(this.#carry, 0, length + 1, 1) !== length + 1) return false;
+    this.#line++;
+    this.#rows++;
+    return true;
   }
 
   /** Hands the batch to onRows4 or, row by row, to onRow; empties it. */
@@ -504,13 +565,14 @@ export class ConnTableScanner {
         const length = this.#carryLength;
         this.#carryLength = 0;
         try {
-          this.#parseLine(this.#carry, 0, length);
+          if (!this.#plainCarry(length)) this.#parseLine(this.#carry, 0, length);
         } catch (error) {
           if (!(error instanceof ConnTableError)) throw error;
           // A cut-off last row: the rest of the table is still good.
           this.#truncated = true;
         }
       }
+      this.#plain?.end();
     }
     return { rows: this.#rows, bytes: this.#bytes, sync: this.#sync, truncatedLastLine: this.#truncated };
   }

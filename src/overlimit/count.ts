@@ -71,6 +71,28 @@ function mask4(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
+/**
+ * NativeTuples4: one hand-over of plain IPv4 rows counted by the native
+ * scanner (native/src/conn_scan.c, conn4Take).
+ */
+export interface NativeTuples4 {
+  /** (masked client, service ordinal, count) per key of the rows in counted states, ordered by client. */
+  readonly tuples: Uint32Array;
+  /** Rows, templates, distinct clients in `tuples`, then connections per {@link CONN_STATES} index. */
+  readonly totals: Float64Array;
+  /** (vip, proto << 16 | vport) of every service ordinal so far (ordinals never change). */
+  readonly services: Uint32Array;
+  /** Counted rows of this hand-over per service ordinal. */
+  readonly perService: Float64Array;
+}
+
+/** Tuples4: a hand-over as kept: the tuples, the native ordinals mapped to the counter's services, and the distinct clients. */
+interface Tuples4 {
+  readonly tuples: Uint32Array;
+  readonly services: Int32Array;
+  readonly clients: number;
+}
+
 /** Marks IPv6 client ids in the (client, service) pair keys. */
 const V6_CLIENT = 0x80000000;
 
@@ -123,6 +145,10 @@ export class ConnCounter {
   /** addRows4's scratch columns: the counted rows' masked clients (as int32) and services. */
   readonly #batchKeys = new Int32Array(BATCH_ROWS);
   readonly #batchServices = new Int32Array(BATCH_ROWS);
+  /** Plain IPv4 rows counted natively, as handed over (see {@link addTuples4}). */
+  readonly #tuples4: Tuples4[] = [];
+  /** Native service ordinal -> index into #serviceNames. */
+  readonly #nativeServices: number[] = [];
   #rows = 0;
   #connections = 0;
   #counted = 0;
@@ -172,6 +198,7 @@ export class ConnCounter {
         this.#lastPort4 = port;
         this.#lastService4 = service;
       }
+      if (this.#tuples4.length > 0) this.#foldTuples4();
       const client = this.#clients4.count((v.ipv4[IPV4_CLIENT] as number) & this.#mask4, service);
       if (service >= SLOT_SERVICES) this.#pairCounts.increment(this.#pairs.add(client, service));
     } else {
@@ -215,6 +242,7 @@ export class ConnCounter {
       services[counted] = service;
       counted++;
     }
+    if (this.#tuples4.length > 0) this.#foldTuples4();
     const clients = this.#clients4;
     for (let i = 0; i < counted; i++) {
       const service = services[i] as number;
@@ -226,6 +254,73 @@ export class ConnCounter {
     this.#templates += templates;
     this.#connections += n - templates;
     this.#counted += counted;
+  }
+
+  /**
+   * What a counter of plain IPv4 rows outside this class (the native
+   * scanner, native-count.ts) must apply to count as {@link addRows4} does:
+   * the counted states as flags by {@link CONN_STATES} index, and the mask
+   * of an IPv4 client's prefix.
+   */
+  get plainRowRules(): { readonly counted: Uint8Array; readonly mask4: number } {
+    return { counted: this.#countedIndex, mask4: this.#mask4 };
+  }
+
+  /**
+   * addTuples4 counts plain IPv4 rows counted elsewhere (the native scanner,
+   * see {@link NativeTuples4}). The counts come out as if each row had gone
+   * through {@link addRows4}. The tuples are kept as they are (a client is
+   * one run of them) until the result is read.
+   */
+  addTuples4(handed: NativeTuples4): void {
+    const { tuples, totals, services, perService } = handed;
+    // The native service ordinals, mapped once each to this counter's services.
+    const map = this.#nativeServices;
+    for (let o = map.length; o < services.length / 2; o++) map.push(this.#service4((services[2 * o] as number) | 0, (services[2 * o + 1] as number) | 0));
+    let counted = 0;
+    for (let o = 0; o < perService.length; o++) {
+      const n = perService[o] as number;
+      if (n === 0) continue;
+      this.#serviceTotals.add(map[o] as number, n);
+      counted += n;
+    }
+    if (tuples.length > 0) this.#tuples4.push({ tuples, services: Int32Array.from(map), clients: totals[2] as number });
+    const rows = totals[0] as number;
+    const templates = totals[1] as number;
+    const byState = this.#byStateIndex;
+    for (let s = 0; s < byState.length; s++) byState[s] = (byState[s] as number) + (totals[3 + s] as number);
+    this.#rows += rows;
+    this.#templates += templates;
+    this.#connections += rows - templates;
+    this.#counted += counted;
+  }
+
+  /**
+   * The tuples, when they are the only IPv4 clients (one block, nothing in
+   * the client table): then they are read as they are. Otherwise (IPv4 rows
+   * the reader parsed itself, or a native table that filled more than once)
+   * they go into the client table first, where a client seen in both is
+   * summed.
+   */
+  #onlyTuples4(): Tuples4 | undefined {
+    const blocks = this.#tuples4;
+    if (blocks.length === 0) return undefined;
+    if (blocks.length === 1 && this.#clients4.size === 0) return blocks[0];
+    this.#foldTuples4();
+    return undefined;
+  }
+
+  #foldTuples4(): void {
+    const clients = this.#clients4;
+    for (const { tuples, services } of this.#tuples4) {
+      for (let i = 0; i < tuples.length; i += 3) {
+        const service = services[tuples[i + 1] as number] as number;
+        const n = tuples[i + 2] as number;
+        const id = clients.countMany(tuples[i] as number, service, n);
+        if (service >= SLOT_SERVICES) this.#pairCounts.add(this.#pairs.add(id, service), n);
+      }
+    }
+    this.#tuples4.length = 0;
   }
 
   /** The service of (vip, proto << 16 | port), remembered as the last one found. */
@@ -342,6 +437,42 @@ export class ConnCounter {
     return { family, address, prefix, client: whole ? address : `${address}/${prefix}`, connections, services };
   }
 
+  #clientOf4(key4: number, connections: number, services: readonly ServiceCount[]): ClientCount {
+    const address = ipv4Text(key4);
+    const prefix = this.#prefix4;
+    return { family: 4, address, prefix, client: prefix === 32 ? address : `${address}/${prefix}`, connections, services };
+  }
+
+  /** The clients of `block` for which `keep` is true, into `out`: each client is one run of tuples. */
+  #tupleClients(block: Tuples4, serviceIndex: ReadonlyMap<string, number>, keep: (connections: number, perService: (service: string) => number) => boolean, out: ClientCount[]): void {
+    const { tuples, services } = block;
+    const n = tuples.length / 3;
+    let from = 0;
+    let to = 0;
+    // One function for every client (keep calls it before the next run starts): no closure per client.
+    const perService = (service: string): number => {
+      const index = serviceIndex.get(service);
+      for (let t = from; t < to; t++) if (services[tuples[t * 3 + 1] as number] === index) return tuples[t * 3 + 2] as number;
+      return 0;
+    };
+    while (from < n) {
+      const key = tuples[from * 3] as number;
+      let total = 0;
+      to = from;
+      while (to < n && tuples[to * 3] === key) {
+        total += tuples[to * 3 + 2] as number;
+        to++;
+      }
+      if (keep(total, perService)) {
+        const list: ServiceCount[] = [];
+        for (let t = from; t < to; t++) list.push({ service: this.#serviceNames[services[tuples[t * 3 + 1] as number] as number] as string, connections: tuples[t * 3 + 2] as number });
+        list.sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service));
+        out.push(this.#clientOf4(key, total, list));
+      }
+      from = to;
+    }
+  }
+
   /**
    * clients returns the client prefixes for which `keep` is true (given the
    * total and a lookup of the count per service text), most connections first.
@@ -356,6 +487,8 @@ export class ConnCounter {
       };
       if (keep(connections, perService)) out.push(this.#client(family, id, key4, connections, slot));
     };
+    const only = this.#onlyTuples4();
+    if (only !== undefined) this.#tupleClients(only, serviceIndex, keep, out);
     this.#clients4.forEach((key, id, total, slot) => visit(4, id, key, total, slot));
     for (let id = 0; id < this.#groups6.length; id++) visit(6, id, 0, this.#records6.total(id));
     return out.sort((a, b) => b.connections - a.connections || a.client.localeCompare(b.client));
@@ -363,6 +496,7 @@ export class ConnCounter {
 
   /** summary returns the totals of the scan. */
   summary(): ConnCounts {
+    const only = this.#onlyTuples4();
     const byState = new Map(this.#byStateOther);
     CONN_STATES.forEach((name, index) => {
       const n = this.#byStateIndex[index] as number;
@@ -378,7 +512,7 @@ export class ConnCounter {
       byService: this.#serviceNames
         .map((service, index) => ({ service, connections: this.#serviceTotals.get(index) }))
         .sort((a, b) => b.connections - a.connections || a.service.localeCompare(b.service)),
-      clients: this.#clients4.size + this.#groups6.length,
+      clients: this.#clients4.size + (only?.clients ?? 0) + this.#groups6.length,
     };
   }
 }

@@ -115,6 +115,16 @@ export class GrowingCounts {
     this.#counts[ordinal] = (this.#counts[ordinal] as number) + 1;
   }
 
+  /** add adds `n` to the count of `ordinal`. */
+  add(ordinal: number, n: number): void {
+    if (ordinal >= this.#counts.length) {
+      const bigger = new Uint32Array(Math.max(this.#counts.length * 2, ordinal + 1));
+      bigger.set(this.#counts);
+      this.#counts = bigger;
+    }
+    this.#counts[ordinal] = (this.#counts[ordinal] as number) + n;
+  }
+
   get(ordinal: number): number {
     return ordinal < this.#counts.length ? (this.#counts[ordinal] as number) : 0;
   }
@@ -225,6 +235,35 @@ export class ClientTable4 {
     return ordinal;
   }
 
+  /** countMany is {@link count} of `n` connections at once (the native scanner's aggregated tuples). */
+  countMany(key: number, service: number, n: number): number {
+    const k = key | 0;
+    let slots = this.#slots;
+    const mask = this.#mask;
+    let s = mix(k) & mask;
+    let at = s * SLOT;
+    for (;;) {
+      if (slots[at + 1] === 0) break;
+      if (slots[at] === k) {
+        slots[at + 2] = (slots[at + 2] as number) + n;
+        if (service < SLOT_SERVICES) slots[at + 3 + service] = (slots[at + 3 + service] as number) + n;
+        return (slots[at + 1] as number) - 1;
+      }
+      s = (s + 1) & mask;
+      at = s * SLOT;
+    }
+    const ordinal = this.#size++;
+    slots[at] = k;
+    slots[at + 1] = ordinal + 1;
+    slots[at + 2] = n;
+    if (service < SLOT_SERVICES) slots[at + 3 + service] = n;
+    if (this.#size * 2 >= mask + 1) {
+      this.#grow();
+      slots = this.#slots;
+    }
+    return ordinal;
+  }
+
   /** forEach calls `fn` with every client's key (unsigned), ordinal, total and a reader of its slot's service counts. */
   forEach(fn: (key: number, ordinal: number, total: number, service: (index: number) => number) => void): void {
     const slots = this.#slots;
@@ -244,7 +283,9 @@ export class ClientTable4 {
       if (old[at + 1] === 0) continue;
       let s = mix(old[at] as number) & mask;
       while (slots[s * SLOT + 1] !== 0) s = (s + 1) & mask;
-      slots.set(old.subarray(at, at + SLOT), s * SLOT);
+      // Copied field by field: a subarray per client would allocate.
+      const to = s * SLOT;
+      for (let f = 0; f < SLOT; f++) slots[to + f] = old[at + f] as number;
     }
     this.#slots = slots;
     this.#mask = mask;

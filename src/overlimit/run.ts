@@ -22,6 +22,7 @@ import { exemptRanges, type HostSurroundings } from './exempt.js';
 import { readSurroundings } from './host.js';
 import { overlimitMetrics } from './metrics.js';
 import { findOffenders, planBans, type BanPlan, type OffenceHistory, type Offender } from './plan.js';
+import { nativeScanner, type ScannerName } from './native-count.js';
 import { kernelReadsQuadratically, kernelTable, openConnSource } from './source.js';
 
 /** OverlimitOptions: where to read, whether to change anything, and the seams tests replace. */
@@ -60,6 +61,10 @@ export interface OverlimitResult {
   readonly counts: ConnCounts;
   /** Wall time of the scan (read + count). */
   readonly scanSeconds: number;
+  /** Which scanner counted the plain IPv4 rows: `native` (the addon's C) or `js`; every other row is read in TypeScript either way. */
+  readonly scanner: ScannerName;
+  /** Why the `js` scanner ran (the addon's reason), when it did. */
+  readonly scannerNote?: string;
   readonly offenders: readonly Offender[];
   readonly plan: BanPlan;
   /** True when the planned bans were written. */
@@ -156,10 +161,11 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   const counter = new ConnCounter(settings);
   const started = process.hrtime.bigint();
   const limit = settings.maxRowsOldKernel;
+  const native = nativeScanner(counter, env);
   let stats: ConnScanStats;
   try {
     stats = await scanConnTable(readingHostWhenBig(source.chunks, readHost), source.name, (row) => counter.add(row), {
-      onRows4: (batch) => counter.addRows4(batch),
+      ...('sink' in native ? { plainRows: native.sink } : { onRows4: (batch) => counter.addRows4(batch) }),
       ...(slowKernel ? { rowLimit: { rows: limit, error: (rows: number) => new ConnTableTooSlowError(rows, kernel, limit) } } : {}),
     });
   } catch (error) {
@@ -207,6 +213,8 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
     stats,
     counts: counter.summary(),
     scanSeconds,
+    scanner: 'sink' in native ? 'native' : 'js',
+    ...('why' in native ? { scannerNote: native.why } : {}),
     offenders,
     plan,
     applied,

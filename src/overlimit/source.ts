@@ -2,16 +2,17 @@
  * Where the connection table is read from: the kernel's
  * /proc/net/ip_vs_conn_sync (the BACKUP director's synced connections carry
  * Origin SYNC there) or /proc/net/ip_vs_conn, a saved file, or standard
- * input (`-`, for pipes). Reads are large reads into one reused 1 MiB
- * buffer (a stream's small chunks cost more than the parsing; a pipe's are
+ * input (`-`, for pipes). Reads are large reads into reused 1 MiB
+ * buffers (a stream's small chunks cost more than the parsing; a pipe's are
  * gathered, see stdinChunks); a file must be
  * regular (a FIFO would block: pipe it into `-` instead) and is bounded in
  * size.
  */
-import { constants, readSync } from 'node:fs';
+import { constants, fstatSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { InputFileError } from '../errors.js';
+import { loadNative } from '../nft/netlink/native.js';
 
 /** The kernel's tables, the sync variant first. */
 export const PROC_CONN_SYNC = '/proc/net/ip_vs_conn_sync';
@@ -32,16 +33,32 @@ export interface ConnSource {
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
-/** Reads `handle` to its end into one reused buffer, closing it at the end. */
+/**
+ * Reads `handle` to its end into two reused buffers, closing it at the end.
+ * The next piece is read (on the thread pool) while the caller scans the
+ * last one: the scan of a piece takes about as long as its read, and the
+ * two then overlap instead of taking turns. One read is in flight at a time,
+ * so the file position moves in order.
+ */
 async function* fileChunks(handle: FileHandle): AsyncIterable<Uint8Array> {
-  const buffer = Buffer.allocUnsafe(READ_SIZE);
+  let filling = Buffer.allocUnsafe(READ_SIZE);
+  let spare = Buffer.allocUnsafe(READ_SIZE);
+  let pending: Promise<{ bytesRead: number }> | undefined;
   try {
+    pending = handle.read(filling, 0, READ_SIZE, null);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+      const { bytesRead } = await pending;
+      pending = undefined;
       if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
+      const piece = filling.subarray(0, bytesRead);
+      [filling, spare] = [spare, filling];
+      // The other buffer was handed out before the last one: asking for this piece released it.
+      pending = handle.read(filling, 0, READ_SIZE, null);
+      yield piece;
     }
   } finally {
+    // A read still in flight (the caller stopped early) ends before the file closes.
+    if (pending !== undefined) await pending.catch(() => undefined);
     await handle.close();
   }
 }
@@ -60,6 +77,7 @@ const PIPE_GATHER = 256 * 1024;
  * comes through process.stdin's stream.
  */
 async function* stdinChunks(): AsyncIterable<Uint8Array> {
+  widenPipe(0);
   const buffer = Buffer.allocUnsafe(READ_SIZE);
   for (;;) {
     let filled = 0;
@@ -87,6 +105,24 @@ async function* stdinChunks(): AsyncIterable<Uint8Array> {
     }
     if (ended) return;
   }
+}
+
+/** What a pipe into standard input is widened to: its writer goes on while a gathered piece is scanned. */
+const PIPE_BYTES = 1024 * 1024;
+
+/**
+ * widenPipe gives the pipe on `fd` (if it is one) a 1 MiB buffer, through the
+ * addon (fcntl F_SETPIPE_SZ; node has no call for it). Best effort: without
+ * the addon, or past the host's pipe-max-size, the pipe stays as it is.
+ */
+function widenPipe(fd: number): void {
+  try {
+    if (!fstatSync(fd).isFIFO()) return;
+  } catch {
+    return;
+  }
+  const binding = loadNative();
+  if (typeof binding !== 'string') binding.pipeSize?.(fd, PIPE_BYTES);
 }
 
 async function* bounded(chunks: AsyncIterable<Uint8Array>, name: string, maxBytes: number): AsyncIterable<Uint8Array> {

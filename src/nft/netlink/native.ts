@@ -1,6 +1,7 @@
 /**
  * Loads lbfw-netlink, lbfw's own Node-API addon (native/): NETLINK_NETFILTER
- * socket I/O off the main thread, and flock(2). Loading never throws: when
+ * socket I/O off the main thread, flock(2), and the connection-table counter
+ * of `lbfw overlimit`. Loading never throws: when
  * the addon is missing or unusable the caller gets the reason as a
  * sentence, to say once why lbfw uses the `nft` program instead.
  */
@@ -32,6 +33,9 @@ export interface TransactOptions {
   readonly protocol?: number;
 }
 
+/** Conn4Handle: the native counter's state (an external value, freed when collected). */
+export type Conn4Handle = { readonly __conn4: unique symbol };
+
 /** NativeBinding is the addon's surface (see native/src/lbfw_netlink.c and native/README.md). */
 export interface NativeBinding {
   transact(buffers: readonly Buffer[], options: TransactOptions): Promise<TransactResult>;
@@ -44,6 +48,12 @@ export interface NativeBinding {
   readonly LOCK_NB: number;
   readonly LOCK_UN: number;
   readonly ABI: number;
+  /** F_SETPIPE_SZ on `fd`: the pipe's new capacity, or -errno (absent from older builds). */
+  readonly pipeSize?: (fd: number, bytes: number) => number;
+  /** The connection-table counter of `lbfw overlimit` (native/src/conn_scan.c; absent from older builds). See src/overlimit/native-count.ts. */
+  readonly conn4Open?: (states: readonly string[], counted: Uint8Array, mask: number, maxEntries: number) => Conn4Handle;
+  readonly conn4Scan?: (handle: Conn4Handle, bytes: Uint8Array, start: number, end: number, room: number) => number;
+  readonly conn4Take?: (handle: Conn4Handle) => [tuples: Uint32Array, totals: Float64Array, services: Uint32Array, perService: Float64Array];
   /** Present when `transact` takes `protocol` (older builds send every socket to NETLINK_NETFILTER). */
   readonly NETLINK_ROUTE?: number;
 }

@@ -14,6 +14,10 @@ import { run } from '../../../src/system/run.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
+function lengthOf(file: string): number {
+  return readFileSync(file, 'utf8').length;
+}
+
 test('the bundle runs the CLI: --version names the package version, apply --help its options', async (t) => {
   const dir = await mkdtemp(path.join(ROOT, 'dist', 'bundle-test-'));
   try {
@@ -34,6 +38,12 @@ test('the bundle runs the CLI: --version names the package version, apply --help
     t.is(help.code, 0, help.stderr);
     t.regex(help.stdout, /--config/);
     t.true(JSON.parse(readFileSync(path.join(dir, 'profiles.json'), 'utf8')).profiles['director-dr'] !== undefined, 'the shipped profiles are compiled');
+    // The overlimit bundle (bin/lbfw's choice for `lbfw overlimit`): the same command, with its own cache, and no other command.
+    const own = driver.replace(JSON.stringify(out), JSON.stringify(path.join(dir, 'overlimit.cjs')));
+    const overlimitHelp = await run(['env', 'EXPECT_CACHE=1', process.execPath, '-e', own, 'lbfw', 'overlimit', '--help']);
+    t.is(overlimitHelp.code, 0, overlimitHelp.stderr);
+    t.regex(overlimitHelp.stdout, /--conn-file/);
+    t.true(readFileSync(path.join(dir, 'overlimit.cjs'), 'utf8').length < lengthOf(out) * 0.7, 'the overlimit bundle leaves the other commands out');
     // A bundle changed after its cache was made (same length, so V8's own check passes) runs without the cache.
     const source = readFileSync(out, 'utf8');
     t.true(source.includes('firewall and kernel settings for IPVS'));
