@@ -42,6 +42,7 @@
 #include <linux/netlink.h>
 #include <node_api.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,57 @@ static int open_socket(transact_t *t) {
   return fd;
 }
 
+/*
+ * Closing a NETLINK_NETFILTER socket makes the kernel first finish the
+ * destruction work of the last commit (nf_tables' NETLINK_URELEASE handler
+ * flushes the destroy list: the old table's elements are freed after an RCU
+ * grace period). After a replace of a table of 1M hosts that close takes
+ * about 0.2 s. The replies are in hand by then, so the close is handed to one
+ * background thread and the caller goes on: its read-back overlaps the
+ * kernel's freeing. At most CLOSE_QUEUE_MAX sockets wait; past that, or
+ * without the thread, the socket is closed where it is.
+ */
+#define CLOSE_QUEUE_MAX 512
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t close_ready = PTHREAD_COND_INITIALIZER;
+static int close_queue[CLOSE_QUEUE_MAX];
+static int close_waiting;
+static int closer_state; /* 0 not started, 1 running, -1 could not start */
+
+static void *closer_main(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&close_lock);
+    while (close_waiting == 0) pthread_cond_wait(&close_ready, &close_lock);
+    int fd = close_queue[--close_waiting];
+    pthread_mutex_unlock(&close_lock);
+    close(fd);
+  }
+  return NULL;
+}
+
+static void close_later(int fd) {
+  pthread_mutex_lock(&close_lock);
+  if (closer_state == 0) {
+    pthread_t thread;
+    pthread_attr_t attr;
+    closer_state = -1;
+    if (pthread_attr_init(&attr) == 0) {
+      pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+      if (pthread_create(&thread, &attr, closer_main, NULL) == 0) closer_state = 1;
+      pthread_attr_destroy(&attr);
+    }
+  }
+  if (closer_state != 1 || close_waiting == CLOSE_QUEUE_MAX) {
+    pthread_mutex_unlock(&close_lock);
+    close(fd);
+    return;
+  }
+  close_queue[close_waiting++] = fd;
+  pthread_cond_signal(&close_ready);
+  pthread_mutex_unlock(&close_lock);
+}
+
 static void transact_execute(napi_env env, void *data) {
   (void)env;
   transact_t *t = data;
@@ -238,7 +290,7 @@ static void transact_execute(napi_env env, void *data) {
     if (t->dump && ends_dump(buf, (size_t)got)) break;
   }
   free(buf);
-  close(fd);
+  close_later(fd);
 }
 
 static napi_value errno_error(napi_env env, int err, const char *where) {
