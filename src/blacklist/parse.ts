@@ -494,9 +494,10 @@ export function parseBlacklist(text: string, file: string): ParsedBlacklist {
  * 55 ms on the 2-core dev box, where decoding and scanning the text took
  * about 95).
  */
-export function parseBlacklistBytes(bytes: Buffer, file: string): ParsedBlacklist {
+export function parseBlacklistBytes(bytes: Uint8Array, file: string): ParsedBlacklist {
   const builder = new BlacklistBuilder(file);
-  builder.bytes(bytes);
+  // Uint8Array in the signature: the library's types must not need @types/node.
+  builder.bytes(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   return builtBlacklist(builder);
 }
 

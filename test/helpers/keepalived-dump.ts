@@ -45,6 +45,10 @@ export function parseVrrpTopology(log: string): DumpedInstance[] {
   let list: string[] | undefined;
   for (const line of lines.slice(start + 1)) {
     if (line.startsWith('------<')) break;
+    // keepalived's parent process logs to the same console while the VRRP
+    // child dumps: its lines (not indented) can land between a list's
+    // header and its items. The dump's own lines are all indented.
+    if (!line.startsWith(' ')) continue;
     const instance = /^ VRRP Instance = (\S+)$/.exec(line);
     if (instance !== null) {
       current = { name: instance[1] ?? '', state: '', interface: '', virtualRouterId: 0, priority: 0, vips: [], unicastPeers: [] };
