@@ -18,7 +18,7 @@ import { systemNft } from '../nft/cli-backend.js';
 import { createLab, keepalivedNode, LAB, labRecordOf, LBFW_NODES, waitForVipHolders, type Lab, type LbfwNodeName } from './topology.js';
 import { stopKeepalived } from './keepalived.js';
 import { LAB_OVERLIMIT } from './node-config.js';
-import { describeClientRequest, overlimitScenarioOk, runOverlimitScenario } from './overlimit-step.js';
+import { describeClientRequest, overlimitScenarioOk, overlimitScenarioProblems, runOverlimitScenario } from './overlimit-step.js';
 import { existsSync } from 'node:fs';
 
 /** DrDemoOptions: where the demo reports progress, and its namespace prefix. */
@@ -175,11 +175,11 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
         if (step === 'held') {
           log(`  client2 opens ${s.held} connections to ${LAB.vip}:${LAB.port} and keeps them open`);
           log(`  the director's connection table (emulated from the real servers' sockets) lists ${s.rowsFromClient2} from client2`);
-          log(`[${s.director}] $ lbfw overlimit --conn-file -   (that table on standard input)`);
+          log(`[${s.director}] $ lbfw overlimit --conn-file -   (that table on standard input; the other director runs the same, as its timer does)`);
         } else if (step === 'scanned') {
           const text = `${s.overlimit?.stdout ?? ''}${s.overlimit?.stderr ?? ''}`.trimEnd();
           if (text !== '') log(indent(text));
-          log(s.bannedAfterRun === true ? `  lbfw ban list: ${LAB.lan.client2} is banned` : `  !! lbfw ban list does not list ${LAB.lan.client2}`);
+          log(s.bannedAfterRun === true ? `  lbfw ban list on both directors: ${LAB.lan.client2} is banned` : `  !! lbfw ban list does not list ${LAB.lan.client2} on both directors`);
         } else if (step === 'requests') {
           if (s.bannedRequest !== undefined) log(`  ${describeClientRequest(s.bannedRequest)}`);
           if (s.otherRequest !== undefined) log(`  ${describeClientRequest(s.otherRequest)}`);
@@ -194,7 +194,7 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
     });
     const overlimitOk = overlimitScenarioOk(scenario);
     checks.push(overlimitOk);
-    log(overlimitOk ? '  => the client over the limit was shut out for a while, the other client was served throughout' : '  !! the overlimit step did not go as expected');
+    log(overlimitOk ? '  => the client over the limit was shut out for a while, the other client was served throughout' : `  !! the overlimit step did not go as expected: ${overlimitScenarioProblems(scenario).join('; ')}`);
 
     section('\n== 9. Failover: keepalived stops on the director (the VRRP MASTER)');
     if (!lab.keepalived) {

@@ -208,31 +208,7 @@ export class ClientTable4 {
    * ordinal; `service` past the slot's counts is the caller's to count.
    */
   count(key: number, service: number): number {
-    const k = key | 0;
-    let slots = this.#slots;
-    const mask = this.#mask;
-    let s = mix(k) & mask;
-    let at = s * SLOT;
-    for (;;) {
-      if (slots[at + 1] === 0) break;
-      if (slots[at] === k) {
-        slots[at + 2] = (slots[at + 2] as number) + 1;
-        if (service < SLOT_SERVICES) slots[at + 3 + service] = (slots[at + 3 + service] as number) + 1;
-        return (slots[at + 1] as number) - 1;
-      }
-      s = (s + 1) & mask;
-      at = s * SLOT;
-    }
-    const ordinal = this.#size++;
-    slots[at] = k;
-    slots[at + 1] = ordinal + 1;
-    slots[at + 2] = 1;
-    if (service < SLOT_SERVICES) slots[at + 3 + service] = 1;
-    if (this.#size * 2 >= mask + 1) {
-      this.#grow();
-      slots = this.#slots;
-    }
-    return ordinal;
+    return this.countMany(key, service, 1);
   }
 
   /** countMany is {@link count} of `n` connections at once (the native scanner's aggregated tuples). */

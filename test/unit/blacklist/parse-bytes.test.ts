@@ -1,4 +1,5 @@
 import test from 'ava';
+import { xorshift32 } from '../../helpers/random.js';
 import { parseBlacklist, parseBlacklistBytes, type ParsedBlacklist } from '../../../src/blacklist/parse.js';
 
 /** Everything a parse gives, as plain data (the entries getter read, the column copied). */
@@ -38,13 +39,7 @@ test('a truncated UTF-8 sequence at the end of the file', sameAsText, Buffer.con
 test('a file that ends inside a host', sameAsText, '192.0.2.1\n192.0.2');
 
 test('Random lines of hosts, near-hosts and other entries parse the same as text and as bytes.', (t) => {
-  let s = 20261202;
-  const next = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
+  const next = xorshift32(20261202);
   const pieces = ['0', '1', '9', '10', '25', '99', '100', '199', '249', '255', '256', '300', '00', '01', '1000', '', '.', ' ', '\t', '\r', '#', '/', '/24', '-', 'x', ':', '::1', 'é'];
   const lines: string[] = [];
   for (let i = 0; i < 3000; i++) {

@@ -1,16 +1,8 @@
 import test from 'ava';
+import { xorshift32 } from '../../helpers/random.js';
 import { RADIX_MIN_LENGTH, sortUint32 } from '../../../src/net/sort-u32.js';
 
-/** xorshift32: the same pseudo-random values on every run. */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
+const random = xorshift32;
 
 const sortsLikeNative = test.macro({
   exec(t, values: Uint32Array) {

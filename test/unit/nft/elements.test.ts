@@ -1,17 +1,10 @@
 import test from 'ava';
+import { xorshift32 } from '../../helpers/random.js';
 import { addressElements, assertAscending, ElementOrderError, elementTexts, ipv4ShardsFromValues, type ElementList } from '../../../src/nft/model/elements.js';
 import { MessageWriter } from '../../../src/nft/netlink/writer.js';
 import { shardOf } from '../../../src/ruleset/shards.js';
 
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
+const random = xorshift32;
 
 const dealsLikeShardOf = test.macro({
   exec(t, shards: number) {
