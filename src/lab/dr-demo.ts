@@ -152,6 +152,18 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
       if (result.code !== 0) log(`  !! lbfw apply exited ${result.code}`);
     }
 
+    if (lab.keepalived) {
+      // Seen here: director2 took the VIP too while it was not yet hearing
+      // the director's adverts (both MASTER for a few seconds), and only went
+      // back to BACKUP after its own lbfw apply. With the bundled CLI step 7
+      // came inside that window and reached the VIP through director2. The
+      // demo waits for one holder, so step 7 sees the settled VRRP.
+      const holders = await waitForVipHolders(lab, ['director']);
+      const settled = holders.join(',') === 'director';
+      checks.push(settled);
+      log(settled ? '  VRRP has settled: the VIP is on the director only' : `  !! after lbfw apply the VIP is held by ${holders.join(', ') || 'nobody'}`);
+    }
+
     section('\n== 6. lbfw doctor again: no errors left');
     checks.push(await doctorRound(lab, log, (_node, _ids, errors) => (errors.length === 0 ? undefined : `errors left: ${errors.join(', ')}`)));
 
