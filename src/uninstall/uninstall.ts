@@ -8,12 +8,12 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { systemNft } from '../nft/cli-backend.js';
+import { deleteInetTable, listInetTables } from '../nft/inet-tables.js';
 import { assertNetAdmin } from '../nft/privilege.js';
 import { readJsonFile } from '../state/json-file.js';
 import { statePaths } from '../state/paths.js';
 import { DEFAULT_PERSIST_NAME, parseSysctlConf } from '../sysctl/persist.js';
-import { run, runOk } from '../system/run.js';
+import { runOk } from '../system/run.js';
 import { findInstalledUnits, systemdRunning } from '../units/install.js';
 import { readLinks } from '../vip/addresses.js';
 
@@ -49,13 +49,6 @@ function rootOf(options: UninstallOptions): string {
   return path.resolve(options.root ?? (env['LBFW_ROOT'] === '' ? undefined : env['LBFW_ROOT']) ?? '/');
 }
 
-async function loadedTables(): Promise<string[]> {
-  const result = await run([systemNft(), '-j', 'list', 'tables', 'inet']);
-  if (result.code !== 0) return [];
-  const data = JSON.parse(result.stdout) as { nftables?: { table?: { name?: string } }[] };
-  return (data.nftables ?? []).map((x) => x.table?.name).filter((n): n is string => n !== undefined);
-}
-
 /** describeItem: one line for an item, as the operator would undo it by hand. */
 export function describeItem(item: UninstallItem): string {
   switch (item.kind) {
@@ -79,7 +72,7 @@ export async function planUninstall(options: UninstallOptions = {}): Promise<Uni
   const root = rootOf(options);
   const state = statePaths(options.stateDir, options.env ?? process.env);
   const items: UninstallItem[] = [];
-  const tables = await loadedTables();
+  const tables = await listInetTables();
   for (const table of LBFW_TABLES) if (tables.includes(table)) items.push({ kind: 'table', table });
   const record = await readJsonFile(path.join(state.dir, 'vips.json'), 'remove it: lbfw then forgets which VIPs it added to lo');
   const added = new Set(Array.isArray(record) ? record.filter((x): x is string => typeof x === 'string') : []);
@@ -118,7 +111,7 @@ export async function runUninstall(plan: UninstallPlan, options: UninstallOption
     for (const item of plan.items.filter((i) => i.kind === kind)) {
       switch (item.kind) {
         case 'table':
-          await runOk([systemNft(), 'delete', 'table', 'inet', item.table]);
+          await deleteInetTable(item.table);
           break;
         case 'vip':
           await runOk(['ip', 'addr', 'del', `${item.address}/${item.prefix}`, 'dev', 'lo']);
