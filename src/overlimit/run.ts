@@ -140,7 +140,7 @@ export async function runOverlimit(config: HostConfig, options: OverlimitOptions
   if (file === undefined) {
     throw new UsageError('IPVS is not loaded here (no /proc/net/ip_vs_conn): give a saved table with --conn-file FILE (or - for standard input)');
   }
-  const source = await openConnSource(file, options.stdin);
+  const source = await openConnSource(file, options.stdin, undefined, env);
   const kernel = options.kernel ?? os.release();
   const slowKernel = (options.kernelTable ?? source.kernel) && kernelReadsQuadratically(kernel);
   const warnings: string[] = [];

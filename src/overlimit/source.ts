@@ -76,8 +76,8 @@ const PIPE_GATHER = 256 * 1024;
  * left non-blocking by whoever started us answers EAGAIN: then the rest
  * comes through process.stdin's stream.
  */
-async function* stdinChunks(): AsyncIterable<Uint8Array> {
-  widenPipe(0);
+async function* stdinChunks(env: Readonly<Record<string, string | undefined>>): AsyncIterable<Uint8Array> {
+  widenPipe(0, env);
   const buffer = Buffer.allocUnsafe(READ_SIZE);
   for (;;) {
     let filled = 0;
@@ -115,13 +115,13 @@ const PIPE_BYTES = 1024 * 1024;
  * addon (fcntl F_SETPIPE_SZ; node has no call for it). Best effort: without
  * the addon, or past the host's pipe-max-size, the pipe stays as it is.
  */
-function widenPipe(fd: number): void {
+function widenPipe(fd: number, env: Readonly<Record<string, string | undefined>>): void {
   try {
     if (!fstatSync(fd).isFIFO()) return;
   } catch {
     return;
   }
-  const binding = loadNative();
+  const binding = loadNative(env);
   if (typeof binding !== 'string') binding.pipeSize?.(fd, PIPE_BYTES);
 }
 
@@ -153,9 +153,15 @@ export async function kernelTable(): Promise<string | undefined> {
 /**
  * openConnSource opens `file` (`-` for standard input). Throws
  * InputFileError when it is missing, not a regular file or a /proc file.
+ * `env` decides whether the addon widens a pipe (LBFW_NO_NATIVE=1: not).
  */
-export async function openConnSource(file: string, stdin?: AsyncIterable<Uint8Array>, maxBytes = MAX_CONN_TABLE_BYTES): Promise<ConnSource> {
-  if (file === '-') return { name: '<stdin>', kernel: false, chunks: bounded(stdin ?? stdinChunks(), '<stdin>', maxBytes) };
+export async function openConnSource(
+  file: string,
+  stdin?: AsyncIterable<Uint8Array>,
+  maxBytes = MAX_CONN_TABLE_BYTES,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<ConnSource> {
+  if (file === '-') return { name: '<stdin>', kernel: false, chunks: bounded(stdin ?? stdinChunks(env), '<stdin>', maxBytes) };
   let handle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);

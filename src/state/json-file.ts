@@ -8,11 +8,21 @@ import { writeFileAtomic, type AtomicWriteOptions } from '../blacklist/atomic-wr
 import { StateError } from '../errors.js';
 import { readInputFileIfPresent } from '../system/input-file.js';
 
+/** ReadJsonOptions: how a file that is not JSON reads. */
+export interface ReadJsonOptions {
+  /**
+   * true for a note written without a flush (`durable: 'none'`): a file
+   * that is not JSON (torn by a power cut) reads as absent.
+   */
+  readonly tornIsAbsent?: boolean;
+}
+
 /**
  * readJsonFile returns the parsed file, or undefined when it does not exist.
- * A file that is not JSON is a StateError naming it and what to do.
+ * A file that is not JSON is a StateError naming it and what to do (or
+ * absent, with `tornIsAbsent`); a file that cannot be read is always one.
  */
-export async function readJsonFile(file: string, remedy: string): Promise<unknown> {
+export async function readJsonFile(file: string, remedy: string, options: ReadJsonOptions = {}): Promise<unknown> {
   let text: string;
   try {
     // Bounded and FIFO-safe: a state file is read like any input.
@@ -25,26 +35,8 @@ export async function readJsonFile(file: string, remedy: string): Promise<unknow
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    if (options.tornIsAbsent === true) return undefined;
     throw new StateError(`${file} is unreadable (${(error as Error).message}); ${remedy}`);
-  }
-}
-
-/**
- * readJsonNote is {@link readJsonFile} for a note written without a flush
- * (`durable: 'none'`): a file that is not JSON (torn by a power cut) reads
- * as absent. A file that cannot be read is still a StateError.
- */
-export async function readJsonNote(file: string, remedy: string): Promise<unknown> {
-  let text: string | undefined;
-  try {
-    text = await readInputFileIfPresent(file, { what: 'state file lbfw keeps', maxBytes: 16 * 1024 * 1024 });
-  } catch (error) {
-    throw new StateError(`${(error as Error).message}; ${remedy}`);
-  }
-  try {
-    return text === undefined ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    return undefined;
   }
 }
 

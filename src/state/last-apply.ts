@@ -3,7 +3,7 @@
  * metrics` (lbfw_last_apply_timestamp_seconds).
  */
 import path from 'node:path';
-import { readJsonNote, writeJsonFile } from './json-file.js';
+import { readJsonFile, writeJsonFile } from './json-file.js';
 
 /** LastApply: when the last successful apply finished, and what it handled. */
 export interface LastApply {
@@ -28,6 +28,6 @@ export async function writeLastApply(stateDir: string, parts: readonly string[])
 
 /** readLastApply returns the record, or undefined when no apply succeeded yet (or it is not readable as one). */
 export async function readLastApply(stateDir: string): Promise<LastApply | undefined> {
-  const data = (await readJsonNote(lastApplyFile(stateDir), 'remove it: the next apply writes it again')) as Partial<LastApply> | undefined;
+  const data = (await readJsonFile(lastApplyFile(stateDir), 'remove it: the next apply writes it again', { tornIsAbsent: true })) as Partial<LastApply> | undefined;
   return typeof data?.at === 'string' && !Number.isNaN(Date.parse(data.at)) ? { at: data.at, parts: Array.isArray(data.parts) ? data.parts : [] } : undefined;
 }
