@@ -50,6 +50,16 @@ function isBatch(buffers: readonly Buffer[]): boolean {
   return (buffers[0]?.readUInt16LE(4) ?? -1) === NFNL_MSG_BATCH_BEGIN;
 }
 
+/** The real binding, with `beforeBatch` run (another program's commit, say) just before each batch reaches the kernel. */
+function racing(binding: NativeBinding, beforeBatch: (batch: Buffer) => Promise<unknown>): NativeBinding {
+  return Object.assign(Object.create(binding) as NativeBinding, {
+    transact: async (buffers: readonly Buffer[], options: Parameters<NativeBinding['transact']>[1]) => {
+      if (isBatch(buffers)) await beforeBatch(Buffer.concat(buffers));
+      return binding.transact(buffers, options);
+    },
+  });
+}
+
 systemTest('netlink generation: a commit moves the generation by one, its receipt names it, and any other commit moves it again', async (t) => {
   await withNamespace(async (ns: Netns) => {
     const b = new NetlinkBackend(native(t), { netns: ns.name });
@@ -83,13 +93,7 @@ systemTest('netlink generation: a commit by another program between lbfw reading
     const binding = native(t);
     let raced = 0;
     // The other program commits just before lbfw's first batch reaches the kernel.
-    const racing: NativeBinding = Object.assign(Object.create(binding) as NativeBinding, {
-      transact: async (buffers: readonly Buffer[], options: Parameters<NativeBinding['transact']>[1]) => {
-        if (isBatch(buffers) && raced++ === 0) await ns.ok([NFT, 'add', 'table', 'ip', 'other']);
-        return binding.transact(buffers, options);
-      },
-    });
-    const b = new NetlinkBackend(racing, { netns: ns.name });
+    const b = new NetlinkBackend(racing(binding, async () => (raced++ === 0 ? ns.ok([NFT, 'add', 'table', 'ip', 'other']) : undefined)), { netns: ns.name });
     const before = (await b.generation()) as number;
     const receipt = await b.run(new Transaction().replaceTable(table()));
     t.is(raced, 2, 'the batch was sent twice');
@@ -121,13 +125,7 @@ systemTest('netlink generation: a ruleset that changes before every send makes l
   await withNamespace(async (ns: Netns) => {
     const binding = native(t);
     let sends = 0;
-    const racing: NativeBinding = Object.assign(Object.create(binding) as NativeBinding, {
-      transact: async (buffers: readonly Buffer[], options: Parameters<NativeBinding['transact']>[1]) => {
-        if (isBatch(buffers)) await ns.ok([NFT, 'add', 'table', 'ip', `other${sends++}`]);
-        return binding.transact(buffers, options);
-      },
-    });
-    const b = new NetlinkBackend(racing, { netns: ns.name });
+    const b = new NetlinkBackend(racing(binding, () => ns.ok([NFT, 'add', 'table', 'ip', `other${sends++}`])), { netns: ns.name });
     const error = await t.throwsAsync(b.run(new Transaction().replaceTable(table())));
     t.regex(error?.message ?? '', /the ruleset changed while lbfw loaded its table, 5 times .*nothing was changed/);
     t.is(sends, 5);
@@ -140,21 +138,17 @@ systemTest('netlink: a replace with no table there only creates it (no delete); 
     const binding = native(t);
     const batches: Buffer[] = [];
     let created = false;
-    const racing: NativeBinding = Object.assign(Object.create(binding) as NativeBinding, {
-      transact: async (buffers: readonly Buffer[], options: Parameters<NativeBinding['transact']>[1]) => {
-        if (isBatch(buffers)) {
-          batches.push(Buffer.concat(buffers));
-          if (!created) {
-            created = true;
-            // Between lbfw's look at the table and its batch, another program makes one, with a chain of its own.
-            await ns.ok([NFT, 'add', 'table', 'inet', 'lbfw']);
-            await ns.ok([NFT, 'add', 'chain', 'inet', 'lbfw', 'intruder']);
-          }
-        }
-        return binding.transact(buffers, options);
-      },
-    });
-    const b = new NetlinkBackend(racing, { netns: ns.name });
+    const b = new NetlinkBackend(
+      racing(binding, async (batch) => {
+        batches.push(batch);
+        if (created) return;
+        created = true;
+        // Between lbfw's look at the table and its batch, another program makes one, with a chain of its own.
+        await ns.ok([NFT, 'add', 'table', 'inet', 'lbfw']);
+        await ns.ok([NFT, 'add', 'chain', 'inet', 'lbfw', 'intruder']);
+      }),
+      { netns: ns.name },
+    );
     await b.run(new Transaction().replaceTable(table()));
     // The first batch is refused for its generation (ERESTART: the other program committed), the
     // second, on the new generation, for its exclusive create (EEXIST); the third replaces.
