@@ -97,13 +97,9 @@ export async function proveCommit(backend: NftBackend, meant: Ruleset, receipt: 
     for (const set of setsToLookUp(meant, snapshot)) {
       drift.push(...elementDrifts(set.name, diffElements(set.elements, await backend.lookupElements(set.name, set.elements))));
     }
-    const samples = await Promise.all(
-      provable.map(async (set) => {
-        const sample = sampleKeys(set.elements);
-        return elementDrifts(set.name, diffElements(sample, await backend.lookupElements(set.name, sample)));
-      }),
-    );
-    for (const found of samples) drift.push(...found);
+    const samples = provable.map((set) => ({ set: set.name, keys: sampleKeys(set.elements) }));
+    const found = await backend.lookupEach(samples);
+    samples.forEach(({ set, keys }, i) => drift.push(...elementDrifts(set, diffElements(keys, found[i] as ElementList))));
   }
   const now = await backend.generation();
   if (now !== receipt.generation) return full(`the ruleset changed after the commit (generation ${receipt.generation}, now ${now ?? 'unknown'})`);

@@ -105,6 +105,12 @@ export interface ListRulesetOptions {
   readonly maxElementsPerSet?: number;
 }
 
+/** LookupRequest: keys to look up in one set (NftBackend.lookupEach). */
+export interface LookupRequest {
+  readonly set: string;
+  readonly keys: ElementList;
+}
+
 /** NftBackend executes transactions on `table inet lbfw` and reads it back. */
 export interface NftBackend {
   /** Which kind of backend this is (named by `lbfw plan` and `lbfw doctor`). */
@@ -135,6 +141,11 @@ export interface NftBackend {
    * by their first key. A missing set or table yields an empty list.
    */
   lookupElements(set: string, keys: ElementList): Promise<ElementList>;
+  /**
+   * lookupEach answers each request as lookupElements does (result `i` for
+   * request `i`); a backend may ask the kernel for all of them at once.
+   */
+  lookupEach(requests: readonly LookupRequest[]): Promise<ElementList[]>;
   /**
    * setNames lists the named sets of lbfw's table from their headers alone,
    * no elements (the shard layout of the running table); empty without a table.

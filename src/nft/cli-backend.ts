@@ -7,7 +7,7 @@
  */
 import { NftError } from '../errors.js';
 import { TABLE_FAMILY, TABLE_NAME } from './model/objects.js';
-import type { CommitReceipt, BackendName, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
+import type { CommitReceipt, BackendName, ListRulesetOptions, LookupRequest, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
 import { elementsFromTexts, elementTexts, emptyElements, type ElementList } from './model/elements.js';
 import { renderScript } from './render/script.js';
 import type { Transaction } from './transaction.js';
@@ -113,6 +113,10 @@ export class NftCli implements NftBackend {
     const found: string[] = [];
     for (let i = 0; i < queried.length; i += LOOKUP_BATCH) found.push(...(await this.#getElements(set, queried.slice(i, i + LOOKUP_BATCH))));
     return found.length === 0 ? emptyElements(keys.key, keys.interval) : elementsFromTexts(keys.key, keys.interval, found);
+  }
+
+  lookupEach(requests: readonly LookupRequest[]): Promise<ElementList[]> {
+    return Promise.all(requests.map((r) => this.lookupElements(r.set, r.keys)));
   }
 
   async setNames(): Promise<string[]> {

@@ -7,7 +7,7 @@
  * root; `dump()` shows the table as nft would list it.
  */
 import { NftError } from '../errors.js';
-import type { BackendName, CommitReceipt, ListRulesetOptions, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
+import type { BackendName, CommitReceipt, ListRulesetOptions, LookupRequest, NftBackend, ReadTableOptions, TableSnapshot } from './backend.js';
 import { applyEdits, assertAscending, diffElements, ElementOrderError, emptyElements, type ElementList } from './model/elements.js';
 import { keyWidth, sameKey } from './model/keys.js';
 import { TABLE_FAMILY, TABLE_NAME, type NftSet, type Ruleset } from './model/objects.js';
@@ -190,6 +190,10 @@ export class FakeBackend implements NftBackend {
     const held = this.#table?.sets.find((s) => s.name === set);
     if (held === undefined) return emptyElements(keys.key, keys.interval);
     return held.interval ? covering(held.elements, keys) : intersect(held.elements, keys);
+  }
+
+  lookupEach(requests: readonly LookupRequest[]): Promise<ElementList[]> {
+    return Promise.all(requests.map((r) => this.lookupElements(r.set, r.keys)));
   }
 
   async listElements(set: string): Promise<ElementList> {

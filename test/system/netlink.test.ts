@@ -147,3 +147,44 @@ systemTest('netlink: LBFW_NO_NATIVE=1 turns the binding off and the loader says 
   t.regex(result as string, /LBFW_NO_NATIVE=1/);
   return Promise.resolve();
 });
+
+systemTest('netlink: lookupEach asks many sets in one round trip and answers each exactly as lookupElements does (missing keys, intervals, a missing set)', async (t) => {
+  await withNamespace(async (ns) => {
+    const b = backend(t, ns);
+    const hosts = randomHosts(20_000);
+    const ruleset = blacklistTable(hosts, [{ first: 0xc6336400n, last: 0xc63364ffn }], 16);
+    await b.run(new Transaction().replaceTable(ruleset));
+    const shards = ruleset.sets.filter((s) => s.name.startsWith('bl4_hosts'));
+    const pick = (set: (typeof shards)[number], from: number, n: number): Uint32Array => {
+      const keys = set.elements.keys;
+      return Uint32Array.from({ length: n }, (_, i) => new DataView(keys.buffer, keys.byteOffset).getUint32((from + i) * 4));
+    };
+    const requests = [
+      // Present keys in every shard: the proof's case.
+      ...shards.map((set, i) => ({ set: set.name, keys: addressElements(4, pick(set, i, 16)) })),
+      // A key no shard holds among present ones: the kernel stops that message there.
+      { set: 'bl4_hosts_0', keys: addressElements(4, Uint32Array.from([...pick(shards[0] as (typeof shards)[number], 0, 3), 0xc0000211].sort())) },
+      { set: 'bl4_nets', keys: rangeElements(4, [{ family: 4, first: 0xc0000201n, last: 0xc0000201n }, { family: 4, first: 0xc6336405n, last: 0xc6336405n }]) },
+      { set: 'no_such_set', keys: addressElements(4, Uint32Array.from([1])) },
+      { set: 'bl6_hosts', keys: addressElements(6, [(0x20010db8n << 96n) | 1n, (0x20010db8n << 96n) | 2n]) },
+      { set: 'bl4_hosts_1', keys: addressElements(4, new Uint32Array(0)) },
+    ];
+    const each = await b.lookupEach(requests);
+    t.is(each.length, requests.length);
+    for (const [i, r] of requests.entries()) t.deepEqual(elementTexts(each[i] as never), elementTexts(await b.lookupElements(r.set, r.keys)), r.set);
+    // And what each holds, written out: all 16 found; the missing key left out; the covering prefix; nothing.
+    t.true(each.slice(0, shards.length).every((found) => found.count === 16));
+    t.is(each[shards.length]?.count, 3);
+    t.deepEqual(elementTexts(each[shards.length + 1] as never), ['198.51.100.0/24']);
+    t.is(each[shards.length + 2]?.count, 0);
+    t.deepEqual(elementTexts(each[shards.length + 3] as never), ['2001:db8::1']);
+    t.is(each[shards.length + 4]?.count, 0);
+    // The shards' samples took one transact (one socket, one sendmsg), not one per set.
+    const native = loadNative({}) as Exclude<ReturnType<typeof loadNative>, string>;
+    let transacts = 0;
+    const counting = new NetlinkBackend({ ...native, transact: (buffers, options) => (transacts++, native.transact(buffers, options)) }, { netns: ns.name });
+    const found = await counting.lookupEach(requests.slice(0, shards.length));
+    t.is(transacts, 1);
+    t.true(found.every((list) => list.count === 16));
+  });
+});

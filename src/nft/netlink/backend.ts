@@ -8,7 +8,7 @@
  * with batched GETSETELEM requests.
  */
 import { NftError, PermissionError } from '../../errors.js';
-import type { CommitReceipt, ListRulesetOptions, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from '../backend.js';
+import type { CommitReceipt, ListRulesetOptions, LookupRequest, NftBackend, ReadTableOptions, RuleSnapshot, SetSnapshot, TableSnapshot } from '../backend.js';
 import { emptyElements, sortElements, type ElementList } from '../model/elements.js';
 import { keyWidth, type SetKey } from '../model/keys.js';
 import { TABLE_NAME } from '../model/objects.js';
@@ -28,8 +28,22 @@ import { MessageWriter } from './writer.js';
 /** Keys per GETSETELEM request, and requests per round trip: each found key is one reply skb. */
 const LOOKUP_KEYS_PER_MESSAGE = 1024;
 const LOOKUP_MESSAGES_PER_ROUND = 4;
+/** Requests lookupEach sends in one round trip (each a message of at most LOOKUP_KEYS_PER_MESSAGE keys). */
+const LOOKUP_EACH_PER_ROUND = 512;
 /** Receive buffer for dumps and lookups (FORCE'd as root). */
 const RCVBUF = 64 << 20;
+
+/** One GETSETELEM message of a lookup round: keys first..first+count of `keys`. */
+interface LookupMessage extends LookupRequest {
+  readonly first: number;
+  readonly count: number;
+}
+
+/** What the kernel answered to one LookupMessage: the keys it holds; ENOENT when it stopped at one it does not. */
+interface LookupAnswer {
+  readonly got: Uint8Array[];
+  readonly errno?: number;
+}
 const EPERM = 1;
 const ENOENT = 2;
 const ENOBUFS = 105;
@@ -225,8 +239,16 @@ export class NetlinkBackend implements NftBackend {
   }
 
   async readTable(options: ReadTableOptions = {}): Promise<TableSnapshot | undefined> {
-    if (!(await this.tableExists())) return undefined;
-    const setReplies = await this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME));
+    // The dumps run side by side on the thread pool (each its own socket).
+    const chainDump = this.#dump(U.NFT_MSG.GETCHAIN);
+    const ruleDump = this.#dump(U.NFT_MSG.GETRULE, (w) => w.string(U.NFTA_RULE_TABLE, TABLE_NAME));
+    const setDump = this.#dump(U.NFT_MSG.GETSET, (w) => w.string(U.NFTA_SET_TABLE, TABLE_NAME));
+    const settled = Promise.allSettled([chainDump, ruleDump, setDump]);
+    if (!(await this.tableExists())) {
+      await settled;
+      return undefined;
+    }
+    const setReplies = await setDump;
     const headers = setReplies.map((r) => decodeSet(r.payload));
     const anonymous = new Map<string, AnonymousSet>();
     const sets: SetSnapshot[] = [];
@@ -264,8 +286,8 @@ export class NetlinkBackend implements NftBackend {
         extra: extraFlags(header.flags),
       });
     }
-    const chains = (await this.#dump(U.NFT_MSG.GETCHAIN)).map((r) => decodeChain(r.payload)).filter((c) => c.table === TABLE_NAME);
-    const rules = (await this.#dump(U.NFT_MSG.GETRULE, (w) => w.string(U.NFTA_RULE_TABLE, TABLE_NAME))).map((r) => decodeRule(r.payload));
+    const chains = (await chainDump).map((r) => decodeChain(r.payload)).filter((c) => c.table === TABLE_NAME);
+    const rules = (await ruleDump).map((r) => decodeRule(r.payload));
     const ifname = (index: number): string | undefined => (index === 1 ? 'lo' : undefined);
     return {
       sets,
@@ -309,45 +331,85 @@ export class NetlinkBackend implements NftBackend {
     if (keys.count === 0) return keys;
     if (keys.interval) return this.#lookupInterval(set, keys);
     const width = keyWidth(keys.key);
-    const found: Buffer[] = [];
-    let next = 0;
-    while (next < keys.count) {
-      // Sized to this round's keys: apply's proof looks up a few keys in each of hundreds of sets at once.
-      const w = new MessageWriter(Math.min(LOOKUP_KEYS_PER_MESSAGE * LOOKUP_MESSAGES_PER_ROUND, keys.count - next) * (width + 12) + 256 * LOOKUP_MESSAGES_PER_ROUND);
-      const starts: { seq: number; first: number; count: number }[] = [];
+    const found: Uint8Array[] = [];
+    for (let next = 0; next < keys.count; ) {
+      const round: LookupMessage[] = [];
       for (let m = 0; m < LOOKUP_MESSAGES_PER_ROUND && next < keys.count; m++) {
         const count = Math.min(LOOKUP_KEYS_PER_MESSAGE, keys.count - next);
-        const seq = this.#seq++;
-        w.begin(msgType(U.NFT_MSG.GETSETELEM), U.NLM_F_REQUEST | U.NLM_F_ACK, seq, U.NFPROTO_INET);
-        w.string(U.NFTA_SET_ELEM_LIST_TABLE, TABLE_NAME).string(U.NFTA_SET_ELEM_LIST_SET, set).nest(U.NFTA_SET_ELEM_LIST_ELEMENTS);
-        for (let i = next; i < next + count; i++) {
-          w.nest(U.NFTA_LIST_ELEM).nest(U.NFTA_SET_ELEM_KEY).bytes(U.NFTA_DATA_VALUE, keys.keys.subarray(i * width, i * width + width)).endNest().endNest();
-        }
-        w.endNest().end();
-        starts.push({ seq, first: next, count });
+        round.push({ set, keys, first: next, count });
         next += count;
       }
-      const { replies, errno } = await this.#transact([w.finish()], false);
-      if (errno === ENOBUFS) throw new NftError('netlink: the kernel dropped lookup replies (ENOBUFS)', '', '', null);
-      const errors = new Map(kernelErrors(replies).map((e) => [e.seq, e]));
-      for (const start of starts) {
-        const got: RawElement[] = [];
-        for (const reply of replies) if (reply.seq === start.seq && reply.type === msgType(U.NFT_MSG.NEWSETELEM)) decodeElements(reply.payload, got);
-        for (const e of got) found.push(e.key.subarray(0, width));
-        const error = errors.get(start.seq);
-        if (error === undefined) continue;
-        if (error.errno !== ENOENT) throw new NftError(`netlink get element failed: ${describeErrno(error.errno)}`, '', '', null);
-        if (got.length === 0 && start.first === 0 && (await this.#setMissing(set))) return emptyElements(keys.key, false);
+      const answers = await this.#lookupRound(round);
+      for (const [j, message] of round.entries()) {
+        const { got, errno } = answers[j] as LookupAnswer;
+        found.push(...got);
+        if (errno === undefined) continue;
+        if (got.length === 0 && message.first === 0 && (await this.#setMissing(set))) return emptyElements(keys.key, false);
         // The kernel stopped at key first+got.length (missing): ask again for the ones after it.
-        const resume = start.first + got.length + 1;
-        if (resume < start.first + start.count) {
-          const rest = sliceElements(keys, resume, start.first + start.count);
-          const more = await this.lookupElements(set, rest);
-          for (let i = 0; i < more.count; i++) found.push(Buffer.from(more.keys.subarray(i * width, i * width + width)));
+        const resume = message.first + got.length + 1;
+        if (resume < message.first + message.count) {
+          const more = await this.lookupElements(set, sliceElements(keys, resume, message.first + message.count));
+          for (let i = 0; i < more.count; i++) found.push(more.keys.subarray(i * width, i * width + width));
         }
       }
     }
-    return sortElements({ key: keys.key, interval: false, count: found.length, keys: new Uint8Array(Buffer.concat(found)) });
+    return foundElements(keys.key, found);
+  }
+
+  /**
+   * lookupEach answers each request as lookupElements would, with one round
+   * trip for all the short hash-set lists (apply's proof asks 16 keys in
+   * each of hundreds of sets: one socket and one sendmsg instead of one per
+   * set). A list that does not fit one message, an interval set, or a
+   * message the kernel stopped at a missing key takes lookupElements' path.
+   */
+  async lookupEach(requests: readonly LookupRequest[]): Promise<ElementList[]> {
+    const answered: (ElementList | undefined)[] = requests.map(() => undefined);
+    const short = requests.flatMap((r, i) => (!r.keys.interval && r.keys.count > 0 && r.keys.count <= LOOKUP_KEYS_PER_MESSAGE ? [i] : []));
+    for (let c = 0; c < short.length; c += LOOKUP_EACH_PER_ROUND) {
+      const indexes = short.slice(c, c + LOOKUP_EACH_PER_ROUND);
+      const answers = await this.#lookupRound(indexes.map((i) => ({ ...(requests[i] as LookupRequest), first: 0, count: (requests[i] as LookupRequest).keys.count })));
+      indexes.forEach((i, j) => {
+        const { got, errno } = answers[j] as LookupAnswer;
+        if (errno === undefined) answered[i] = foundElements((requests[i] as LookupRequest).keys.key, got);
+      });
+    }
+    return Promise.all(requests.map((r, i) => answered[i] ?? this.lookupElements(r.set, r.keys)));
+  }
+
+  /**
+   * One GETSETELEM message per entry of `round`, sent in one transact; for
+   * each, the keys the kernel found, and ENOENT when it stopped at a missing
+   * key (any other refusal throws).
+   */
+  async #lookupRound(round: readonly LookupMessage[]): Promise<LookupAnswer[]> {
+    const w = new MessageWriter(round.reduce((bytes, m) => bytes + m.count * (keyWidth(m.keys.key) + 12) + 256, 0));
+    const seqs = round.map(({ set, keys, first, count }) => {
+      const seq = this.#seq++;
+      const width = keyWidth(keys.key);
+      w.begin(msgType(U.NFT_MSG.GETSETELEM), U.NLM_F_REQUEST | U.NLM_F_ACK, seq, U.NFPROTO_INET);
+      w.string(U.NFTA_SET_ELEM_LIST_TABLE, TABLE_NAME).string(U.NFTA_SET_ELEM_LIST_SET, set).nest(U.NFTA_SET_ELEM_LIST_ELEMENTS);
+      for (let i = first; i < first + count; i++) {
+        w.nest(U.NFTA_LIST_ELEM).nest(U.NFTA_SET_ELEM_KEY).bytes(U.NFTA_DATA_VALUE, keys.keys.subarray(i * width, i * width + width)).endNest().endNest();
+      }
+      w.endNest().end();
+      return seq;
+    });
+    const { replies, errno } = await this.#transact([w.finish()], false);
+    if (errno === ENOBUFS) throw new NftError('netlink: the kernel dropped lookup replies (ENOBUFS)', '', '', null);
+    const errors = new Map(kernelErrors(replies).map((e) => [e.seq, e.errno]));
+    const index = new Map(seqs.map((seq, j) => [seq, j]));
+    const raw = round.map((): RawElement[] => []);
+    for (const reply of replies) {
+      const j = index.get(reply.seq);
+      if (j !== undefined && reply.type === msgType(U.NFT_MSG.NEWSETELEM)) decodeElements(reply.payload, raw[j] as RawElement[]);
+    }
+    return round.map((m, j) => {
+      const error = errors.get(seqs[j] as number);
+      if (error !== undefined && error !== ENOENT) throw new NftError(`netlink get element failed: ${describeErrno(error)}`, '', '', null);
+      const width = keyWidth(m.keys.key);
+      return { got: (raw[j] as RawElement[]).map((e) => e.key.subarray(0, width)), ...(error === undefined ? {} : { errno: error }) };
+    });
   }
 
   async #setMissing(set: string): Promise<boolean> {
@@ -400,6 +462,11 @@ function extraFlags(flags: number): string[] {
   if ((flags & U.NFT_SET_MAP) !== 0) extra.push('map');
   if ((flags & U.NFT_SET_CONSTANT) !== 0) extra.push('flags constant');
   return extra;
+}
+
+/** The sorted list of keys a lookup found. */
+function foundElements(key: SetKey, found: readonly Uint8Array[]): ElementList {
+  return sortElements({ key, interval: false, count: found.length, keys: new Uint8Array(Buffer.concat(found)) });
 }
 
 function sliceElements(list: ElementList, from: number, to: number): ElementList {
