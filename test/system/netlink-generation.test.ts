@@ -112,7 +112,7 @@ systemTest('netlink generation: the commit proves the big sets; an element delet
     const proven = await proveCommit(b, meant, receipt);
     t.deepEqual(proven, { drift: [], method: 'commit', provenSets: 2 });
     const second = await b.run(new Transaction().replaceTable(meant));
-    // 198.18.0.2 is element 1 of bl4_hosts_0: not among the sampled keys (first, last, every ~200th).
+    // 198.18.0.2 is element 1 of bl4_hosts_0: not among the sampled keys (first, last and two evenly spaced).
     await ns.ok([NFT, 'delete', 'element', 'inet', 'lbfw', 'bl4_hosts_0', '{ 198.18.0.2 }']);
     const voided = await proveCommit(b, meant, second);
     t.is(voided.method, 'full');
