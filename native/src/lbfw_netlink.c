@@ -33,6 +33,9 @@
  *   conn4Open, conn4Scan, conn4Take: the connection-table counter of
  *     `lbfw overlimit` (conn_scan.c; CPU work on the caller's bytes, no I/O)
  *
+ *   hosts4Scan, sortU32: the plain IPv4 host lines of a static_blacklist and
+ *     the sort of their values (hosts4_scan.c; CPU work, no I/O)
+ *
  * Input buffers are held by references until the async work has ended.
  */
 #define _GNU_SOURCE
@@ -54,6 +57,7 @@
 #include <unistd.h>
 
 #include "conn_scan.h"
+#include "hosts4_scan.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -542,5 +546,6 @@ NAPI_MODULE_INIT() {
   export_int(env, exports, "ABI", 1);
   export_int(env, exports, "NETLINK_ROUTE", NETLINK_ROUTE);
   conn_scan_register(env, exports);
+  hosts4_scan_register(env, exports);
   return exports;
 }

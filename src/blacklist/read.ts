@@ -5,12 +5,15 @@
  */
 import { BlacklistError, InputFileError } from '../errors.js';
 import { readInputBytes } from '../system/input-file.js';
+import { hostsNative, NATIVE_HOSTS_MIN_BYTES } from './native-hosts.js';
 import { parseBlacklistBytes, type ParsedBlacklist } from './parse.js';
 
 /** Options of {@link readBlacklist}. */
 export interface ReadBlacklistOptions {
   /** A missing file means an empty blacklist (with a warning) instead of an error. */
   readonly optional?: boolean;
+  /** The environment (LBFW_NO_NATIVE=1 keeps a big file's host lines out of the addon's scanner). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -38,5 +41,7 @@ export async function readBlacklist(path: string, options: ReadBlacklistOptions 
     }
     throw new BlacklistError([{ file: path, line: 0, message: error instanceof Error ? error.message : String(error) }]);
   }
-  return parseBlacklistBytes(bytes, path);
+  // A big file's plain host lines are scanned in C when the addon is there (same outcome).
+  const native = bytes.length >= NATIVE_HOSTS_MIN_BYTES ? hostsNative(options.env) : undefined;
+  return parseBlacklistBytes(bytes, path, native !== undefined && 'hostScan' in native ? { hostScan: native.hostScan } : {});
 }

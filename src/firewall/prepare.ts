@@ -5,6 +5,7 @@
 import type { HostConfig } from '../config/model.js';
 import { BlacklistError, SafetyError, type InputProblem, type ProtectedHit } from '../errors.js';
 import { readBlacklist } from '../blacklist/read.js';
+import { nativeSortU32 } from '../blacklist/native-hosts.js';
 import { entryCount } from '../blacklist/parse.js';
 import { normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { findProtectedHits } from '../blacklist/safety.js';
@@ -59,7 +60,7 @@ export async function prepareFirewall(
   links?: () => Promise<HostLink[]>,
 ): Promise<PreparedFirewall> {
   // The default path may legitimately not exist yet; a path the operator named must.
-  const parsed = await readBlacklist(config.blacklistPath, { optional: config.blacklistPath === DEFAULT_BLACKLIST_PATH });
+  const parsed = await readBlacklist(config.blacklistPath, { optional: config.blacklistPath === DEFAULT_BLACKLIST_PATH, env });
   if (parsed.problems.length > 0 && options.skipInvalid !== true) throw new BlacklistError(parsed.problems);
   // A cron job with --skip-invalid must not wipe a working blacklist because the file's format changed.
   if (parsed.problems.length > 0 && entryCount(parsed) === 0 && options.force !== true) {
@@ -77,7 +78,7 @@ export async function prepareFirewall(
   if (hits.length > 0 && options.force !== true) throw new SafetyError(hits);
   const lockout = lockoutFor(config, env);
   if (lockout !== undefined && options.force !== true) throw lockout;
-  const blacklist = normaliseBlacklist(parsed);
+  const blacklist = normaliseBlacklist(parsed, { sortU32: nativeSortU32(env) });
   return {
     ruleset: buildRuleset(config, blacklist),
     blacklist,

@@ -8,6 +8,9 @@
  * RADIX_MIN_LENGTH values the native sort is as fast and needs no scratch.
  */
 
+/** NativeSortU32 sorts in place as sortUint32 does; false when it did not (the TypeScript sort then runs). */
+export type NativeSortU32 = (values: Uint32Array) => boolean;
+
 /** Below this many values the native sort is used: the radix passes' fixed cost (three 2,048-entry histograms) would dominate. */
 export const RADIX_MIN_LENGTH = 4096;
 
@@ -20,9 +23,11 @@ const MASK = BUCKETS - 1;
  * `values.sort()` does (duplicates kept). Stable passes over 11-bit digits;
  * a pass whose digit is the same in every value is skipped.
  */
-export function sortUint32(values: Uint32Array): Uint32Array {
+export function sortUint32(values: Uint32Array, native?: NativeSortU32): Uint32Array {
   const n = values.length;
   if (n < RADIX_MIN_LENGTH) return values.sort();
+  // The same radix sort in C (lbfw's addon), when the caller has it: a cold JS loop over a million values runs interpreted at first.
+  if (native?.(values) === true) return values;
   // One walk counts all three digits.
   const counts = new Uint32Array(BUCKETS * 3);
   for (let i = 0; i < n; i++) {

@@ -1,7 +1,7 @@
 /**
  * Loads lbfw-netlink, lbfw's own Node-API addon (native/): NETLINK_NETFILTER
  * socket I/O off the main thread, flock(2), and the connection-table counter
- * of `lbfw overlimit`. Loading never throws: when
+ * of `lbfw overlimit`, the blacklist's host-line scanner and sort. Loading never throws: when
  * the addon is missing or unusable the caller gets the reason as a
  * sentence, to say once why lbfw uses the `nft` program instead.
  */
@@ -54,6 +54,10 @@ export interface NativeBinding {
   readonly conn4Open?: (states: readonly string[], counted: Uint8Array, mask: number, maxEntries: number) => Conn4Handle;
   readonly conn4Scan?: (handle: Conn4Handle, bytes: Uint8Array, start: number, end: number, room: number) => number;
   readonly conn4Take?: (handle: Conn4Handle) => [tuples: Uint32Array, totals: Float64Array, services: Uint32Array, perService: Float64Array];
+  /** The plain IPv4 host lines of a static_blacklist (native/src/hosts4_scan.c; absent from older builds). See src/blacklist/native-hosts.ts. */
+  readonly hosts4Scan?: (bytes: Uint8Array, values: Uint32Array, lines: Uint32Array, cursor: Float64Array) => number;
+  /** Sorts in place as `values.sort()` does; false (nothing changed) when it could not allocate its scratch. */
+  readonly sortU32?: (values: Uint32Array) => boolean;
   /** Present when `transact` takes `protocol` (older builds send every socket to NETLINK_NETFILTER). */
   readonly NETLINK_ROUTE?: number;
 }
