@@ -36,7 +36,7 @@ fi
 
 # NAPI_VERSION 8 = Node 12.22+/14.17+: every Node lbfw supports loads the result.
 if ! out="$("$cc" -O2 -fPIC -shared -std=gnu11 -Wall -Wextra -DNAPI_VERSION=8 -I"$include" \
-    src/lbfw_netlink.c src/conn_scan.c src/hosts4_scan.c -pthread -o build/lbfw_netlink.node.tmp 2>&1)"; then
+    src/lbfw_netlink.c src/conn_scan.c src/hosts4_scan.c src/key_elements.c -pthread -o build/lbfw_netlink.node.tmp 2>&1)"; then
   printf '%s\n' "$out" >&2
   unavailable "the C compiler failed (see the install log)"
 fi

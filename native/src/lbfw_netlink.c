@@ -36,6 +36,9 @@
  *   hosts4Scan, sortU32: the plain IPv4 host lines of a static_blacklist and
  *     the sort of their values (hosts4_scan.c; CPU work, no I/O)
  *
+ *   keyElements: a plain hash set's elements written into a batch
+ *     (key_elements.c; CPU work, no I/O)
+ *
  * Input buffers are held by references until the async work has ended.
  */
 #define _GNU_SOURCE
@@ -58,6 +61,7 @@
 
 #include "conn_scan.h"
 #include "hosts4_scan.h"
+#include "key_elements.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -547,5 +551,6 @@ NAPI_MODULE_INIT() {
   export_int(env, exports, "NETLINK_ROUTE", NETLINK_ROUTE);
   conn_scan_register(env, exports);
   hosts4_scan_register(env, exports);
+  key_elements_register(env, exports);
   return exports;
 }

@@ -413,10 +413,16 @@ export function ipv4ShardsFromTexts(texts: readonly string[], shards: number): E
   return ipv4ShardsFromValues(values.sort(), shards);
 }
 
-/** ipv4ShardsFromValues deals sorted IPv4 values into `shards` lists as ipv4ShardsFromTexts does (duplicates dropped). */
+/** True on little-endian hosts: keys are big-endian bytes, so a value written as one 32-bit word is byte-swapped first. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * ipv4ShardsFromValues deals sorted IPv4 values into `shards` lists as
+ * ipv4ShardsFromTexts does (duplicates dropped). One counting pass sizes
+ * each shard's run; a second writes every value once, as a big-endian word,
+ * into its run of one shared key buffer (each list is a view of its run).
+ */
 export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number): ElementList[] {
-  // One stable counting pass deals the values into shard runs of one array
-  // (each run stays ascending); duplicates go on the way.
   const mask = shards - 1;
   const starts = new Uint32Array(shards + 1);
   for (let i = 0; i < sorted.length; i++) {
@@ -424,17 +430,30 @@ export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number): Eleme
     starts[shard] = (starts[shard] as number) + 1;
   }
   for (let shard = 1; shard <= shards; shard++) starts[shard] = (starts[shard] as number) + (starts[shard - 1] as number);
-  const dealt = new Uint32Array(sorted.length);
+  const words = new Uint32Array(sorted.length);
   const filled = starts.slice(0, shards);
+  let previous = -1;
   for (let i = 0; i < sorted.length; i++) {
     const value = sorted[i] as number;
+    // Sorted as a whole, so a duplicate is the value just before, and each shard's run ascends.
+    if (value <= previous) {
+      if (value === previous) continue;
+      throw new ElementOrderError(`elements ${ipv4Text(previous)} and ${ipv4Text(value)} are out of order or overlap`);
+    }
+    previous = value;
     const shard = value & mask;
     const at = filled[shard] as number;
-    if (at > (starts[shard] as number) && dealt[at - 1] === value) continue;
-    dealt[at] = value;
+    words[at] = LITTLE_ENDIAN ? ((value >>> 24) | ((value >>> 8) & 0xff00) | ((value & 0xff00) << 8) | (value << 24)) >>> 0 : value;
     filled[shard] = at + 1;
   }
-  return Array.from({ length: shards }, (_, shard) => ipv4Elements(dealt, starts[shard] as number, filled[shard] as number));
+  const keys = new Uint8Array(words.buffer);
+  return Array.from({ length: shards }, (_, shard) => {
+    const from = starts[shard] as number;
+    const to = filled[shard] as number;
+    const list: ElementList = { key: ['ipv4_addr'], interval: false, count: to - from, keys: keys.subarray(from * 4, to * 4) };
+    ascending.add(list);
+    return list;
+  });
 }
 
 /** ElementTextError: an element's text does not fit the set's key type. */

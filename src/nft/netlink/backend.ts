@@ -159,12 +159,12 @@ export class NetlinkBackend implements NftBackend {
     if (tx.empty) return {};
     let before = await this.generation();
     if (before === undefined) {
-      await this.#send(encodeTransaction(tx, { firstSeq: this.#take(tx) }), before);
+      await this.#send(encodeTransaction(tx, { firstSeq: this.#take(tx), keyElements: this.#native.keyElements }), before);
       return {};
     }
     // A replace of a table that is not there only creates it (exclusively): see EncodeOptions.tableAbsent.
     let tableAbsent = tx.operations.some((op) => op.op === 'replace-table') && !(await this.tableExists());
-    let batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before, tableAbsent });
+    let batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before, tableAbsent, keyElements: this.#native.keyElements });
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#send(batch, before);
@@ -173,7 +173,7 @@ export class NetlinkBackend implements NftBackend {
         if (tableAbsent && error instanceof NetlinkError && error.errno === EEXIST && error.subject === 'table inet lbfw (create)') {
           // Someone created the table since lbfw looked (nothing was changed): replace it after all.
           tableAbsent = false;
-          batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before });
+          batch = encodeTransaction(tx, { firstSeq: this.#take(tx), generation: before, keyElements: this.#native.keyElements });
           continue;
         }
         if (!(error instanceof NetlinkError) || error.errno !== ERESTART) throw error;
@@ -194,7 +194,7 @@ export class NetlinkBackend implements NftBackend {
 
   async check(tx: Transaction): Promise<void> {
     if (tx.empty) return;
-    await this.#send(encodeTransaction(tx, { commit: false, firstSeq: this.#take(tx) }), await this.generation());
+    await this.#send(encodeTransaction(tx, { commit: false, firstSeq: this.#take(tx), keyElements: this.#native.keyElements }), await this.generation());
   }
 
   /** Reserves sequence numbers for a batch (distinct from the requests' ones on this backend). */

@@ -10,7 +10,7 @@ import type { Transaction } from '../transaction.js';
 import { batchBegin, batchEnd, delTable, elementMessages, namedSetHeader, newChain, newSet, newTable, msgType, type ElementMessage } from './encode.js';
 import { encodeRule } from './expressions.js';
 import { NFNL_BATCH_GENID, NFPROTO_INET, NFT_MSG, NLM_F_REQUEST, NFTA_SET_ELEM_LIST_SET, NFTA_SET_ELEM_LIST_TABLE } from './uapi.js';
-import { MessageWriter } from './writer.js';
+import { MessageWriter, type NativeKeyElements } from './writer.js';
 import { TABLE_NAME } from '../model/objects.js';
 
 /** MessageOrigin: what one message of the batch wrote. */
@@ -48,6 +48,8 @@ export interface EncodeOptions {
    * that the next close of a netfilter socket waits for (10-20 ms at boot).
    */
   readonly tableAbsent?: boolean;
+  /** Writes plain hash-set elements in C (lbfw's addon): the same bytes. */
+  readonly keyElements?: NativeKeyElements | undefined;
   /** meta iif compares interface indexes; lo is always 1. */
   readonly ifindex?: (name: string) => number;
 }
@@ -70,7 +72,7 @@ function sizeEstimate(tx: Transaction): number {
 /** encodeTransaction turns a Transaction into one batch. */
 export function encodeTransaction(tx: Transaction, options: EncodeOptions = {}): EncodedBatch {
   // Sized for the whole batch up front: doubling from 64 KiB copied a 16 MB batch about 24 MB and left up to twice its size allocated.
-  const w = new MessageWriter(sizeEstimate(tx));
+  const w = new MessageWriter(sizeEstimate(tx), { keyElements: options.keyElements });
   const origins = new Map<number, MessageOrigin>();
   let seq = options.firstSeq ?? 1;
   let setId = 1;

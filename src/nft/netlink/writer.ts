@@ -13,16 +13,32 @@ function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
+/**
+ * NativeKeyElements is the loop of {@link MessageWriter.keyElements} in C
+ * (lbfw's addon, native/src/key_elements.c): `count` elements at byte `at`
+ * of `out`, each the 12 bytes of `head` then key `first + j` of `keys`
+ * (`width` bytes, a multiple of 4).
+ */
+export type NativeKeyElements = (out: Uint8Array, at: number, keys: Uint8Array, first: number, count: number, width: number, head: Uint32Array) => void;
+
+/** Options of a {@link MessageWriter}. */
+export interface WriterOptions {
+  /** Writes the hash-set elements of keyElements (same bytes): a million of them run mostly interpreted in JS. */
+  readonly keyElements?: NativeKeyElements | undefined;
+}
+
 /** MessageWriter appends messages to one growing buffer. */
 export class MessageWriter {
   #buf: Buffer;
   #len = 0;
   #message = -1;
   #nests: number[] = [];
+  readonly #nativeKeys: NativeKeyElements | undefined;
 
-  constructor(capacity = 4096) {
+  constructor(capacity = 4096, options: WriterOptions = {}) {
     if (!LITTLE_ENDIAN) throw new Error('lbfw-netlink supports little-endian hosts only');
     this.#buf = Buffer.alloc(capacity);
+    this.#nativeKeys = options.keyElements;
   }
 
   /** Bytes written so far. */
@@ -161,6 +177,11 @@ export class MessageWriter {
       const w0 = (size | ((listElem | NLA_F_NESTED) << 16)) >>> 0;
       const w1 = ((size - 4) | ((elemKey | NLA_F_NESTED) << 16)) >>> 0;
       const w2 = ((4 + width) | (dataValue << 16)) >>> 0;
+      if (this.#nativeKeys !== undefined) {
+        this.#nativeKeys(buf, start, keys, first, count, width, Uint32Array.of(w0, w1, w2));
+        this.#len = start + count * size;
+        return start;
+      }
       for (let j = 0; j < count; j++) {
         const at = j * words;
         out[at] = w0;
