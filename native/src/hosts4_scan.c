@@ -27,7 +27,16 @@
  *   when every value has the same digit there. false (nothing changed) when
  *   the scratch copy cannot be allocated: the caller sorts in TypeScript.
  *
- * Both are synchronous on the main thread: 1M lines take a few ms, less
+ * deal4(sorted: Uint32Array, shards: number, keys: Uint8Array, bounds: Uint32Array) -> number
+ *   deals ascending IPv4 values into `shards` (a power of two, at most 256)
+ *   runs by their low bits, `value & (shards - 1)`, as
+ *   ipv4ShardsFromValues in src/nft/model/elements.ts does: each run
+ *   ascending, duplicates dropped, each value written once as 4 big-endian
+ *   bytes into `keys` (4 bytes a value). Shard s's keys are values
+ *   bounds[2s] .. bounds[2s+1] of `keys`. Returns 0, or i + 1 when value i
+ *   is below value i - 1 (the caller names both: not sorted, nothing dealt).
+ *
+ * All three are synchronous on the main thread: 1M lines take a few ms, less
  * than handing them to the thread pool and back would save.
  */
 #include <node_api.h>
@@ -287,6 +296,63 @@ static int radix_sort(uint32_t *v, size_t n) {
   return 1;
 }
 
+static napi_value deal4(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *sorted_data, *keys_data, *bounds_data;
+  size_t n, keys_length, bounds_length;
+  uint32_t shards;
+  if (argc < 4 || !typed_array(env, argv[0], napi_uint32_array, &sorted_data, &n) || napi_get_value_uint32(env, argv[1], &shards) != napi_ok ||
+      !typed_array(env, argv[2], napi_uint8_array, &keys_data, &keys_length) || !typed_array(env, argv[3], napi_uint32_array, &bounds_data, &bounds_length)) {
+    napi_throw_type_error(env, NULL, "deal4(sorted: Uint32Array, shards: number, keys: Uint8Array, bounds: Uint32Array)");
+    return NULL;
+  }
+  if (shards == 0 || shards > 256 || (shards & (shards - 1)) != 0 || keys_length / 4 < n || bounds_length < 2 * (size_t)shards || n > UINT32_MAX ||
+      overlap(keys_data, keys_length, sorted_data, n * 4) || overlap(bounds_data, bounds_length * 4, sorted_data, n * 4) ||
+      overlap(bounds_data, bounds_length * 4, keys_data, keys_length)) {
+    napi_throw_range_error(env, NULL, "deal4: shards must be a power of two up to 256, keys hold 4 bytes a value, bounds two per shard, none sharing memory");
+    return NULL;
+  }
+  const uint32_t *v = sorted_data;
+  uint8_t *keys = keys_data;
+  uint32_t *bounds = bounds_data;
+  uint32_t mask = shards - 1;
+  for (size_t i = 1; i < n; i++) {
+    if (v[i] < v[i - 1]) {
+      napi_value bad;
+      CHECK(env, napi_create_double(env, (double)(i + 1), &bad));
+      return bad;
+    }
+  }
+  /* Runs sized by a counting pass (duplicates included: a run may end short). */
+  uint32_t start[256] = {0}, filled[256];
+  for (size_t i = 0; i < n; i++) start[v[i] & mask]++;
+  uint32_t sum = 0;
+  for (uint32_t s = 0; s < shards; s++) {
+    uint32_t c = start[s];
+    start[s] = filled[s] = sum;
+    sum += c;
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint32_t x = v[i];
+    /* Sorted as a whole: a duplicate is the value just before. */
+    if (i > 0 && x == v[i - 1]) continue;
+    uint8_t *k = keys + (size_t)filled[x & mask]++ * 4;
+    k[0] = (uint8_t)(x >> 24);
+    k[1] = (uint8_t)(x >> 16);
+    k[2] = (uint8_t)(x >> 8);
+    k[3] = (uint8_t)x;
+  }
+  for (uint32_t s = 0; s < shards; s++) {
+    bounds[2 * s] = start[s];
+    bounds[2 * s + 1] = filled[s];
+  }
+  napi_value zero;
+  CHECK(env, napi_create_double(env, 0, &zero));
+  return zero;
+}
+
 static napi_value sort_u32(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -310,4 +376,5 @@ static void export(napi_env env, napi_value exports, const char *name, napi_call
 void hosts4_scan_register(napi_env env, napi_value exports) {
   export(env, exports, "hosts4Scan", hosts4_scan);
   export(env, exports, "sortU32", sort_u32);
+  export(env, exports, "deal4", deal4);
 }

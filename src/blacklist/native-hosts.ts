@@ -8,6 +8,7 @@
  */
 import { loadNative } from '../nft/netlink/native.js';
 import type { NativeSortU32 } from '../net/sort-u32.js';
+import type { NativeDeal4 } from '../nft/model/elements.js';
 import type { HostScan } from './parse.js';
 
 /**
@@ -18,15 +19,15 @@ import type { HostScan } from './parse.js';
 export const NATIVE_HOSTS_MIN_BYTES = 256 * 1024;
 
 /** HostsNative: the addon's scanner and sort, or why there are none. */
-export type HostsNative = { readonly hostScan: HostScan; readonly sortU32: NativeSortU32 } | { readonly why: string };
+export type HostsNative = { readonly hostScan: HostScan; readonly sortU32: NativeSortU32; readonly deal4: NativeDeal4 } | { readonly why: string };
 
 /** hostsNative returns the addon's blacklist loops under `env` (LBFW_NO_NATIVE=1 turns them off), or why not. */
 export function hostsNative(env: Readonly<Record<string, string | undefined>> = process.env): HostsNative {
   const binding = loadNative(env);
   if (typeof binding === 'string') return { why: binding };
-  const { hosts4Scan, sortU32 } = binding;
-  if (hosts4Scan === undefined || sortU32 === undefined) return { why: 'the native binding predates the blacklist scanner (rebuild it: sh native/build.sh)' };
-  return { hostScan: hosts4Scan, sortU32 };
+  const { hosts4Scan, sortU32, deal4 } = binding;
+  if (hosts4Scan === undefined || sortU32 === undefined || deal4 === undefined) return { why: 'the native binding predates the blacklist scanner (rebuild it: sh native/build.sh)' };
+  return { hostScan: hosts4Scan, sortU32, deal4 };
 }
 
 /**
@@ -38,5 +39,17 @@ export function nativeSortU32(env: Readonly<Record<string, string | undefined>> 
   return (values) => {
     const native = hostsNative(env);
     return 'sortU32' in native && native.sortU32(values);
+  };
+}
+
+/**
+ * nativeDeal4 deals host shards for ipv4ShardsFromValues, loading the addon
+ * on its first call (made only for big lists): -1, and the TypeScript loop
+ * deals, when the addon has no dealer.
+ */
+export function nativeDeal4(env: Readonly<Record<string, string | undefined>> = process.env): NativeDeal4 {
+  return (sorted, shards, keys, bounds) => {
+    const native = hostsNative(env);
+    return 'deal4' in native ? native.deal4(sorted, shards, keys, bounds) : -1;
   };
 }

@@ -5,7 +5,7 @@
 import type { HostConfig } from '../config/model.js';
 import { BlacklistError, SafetyError, type InputProblem, type ProtectedHit } from '../errors.js';
 import { readBlacklist } from '../blacklist/read.js';
-import { nativeSortU32 } from '../blacklist/native-hosts.js';
+import { nativeDeal4, nativeSortU32 } from '../blacklist/native-hosts.js';
 import { entryCount } from '../blacklist/parse.js';
 import { normaliseBlacklist, type NormalisedBlacklist } from '../blacklist/normalise.js';
 import { findProtectedHits } from '../blacklist/safety.js';
@@ -80,7 +80,7 @@ export async function prepareFirewall(
   if (lockout !== undefined && options.force !== true) throw lockout;
   const blacklist = normaliseBlacklist(parsed, { sortU32: nativeSortU32(env) });
   return {
-    ruleset: buildRuleset(config, blacklist),
+    ruleset: buildRuleset(config, blacklist, { deal4: nativeDeal4(env) }),
     blacklist,
     blacklistEntries: entryCount(parsed),
     warnings: parsed.warnings,

@@ -8,7 +8,7 @@ import { addressToRange, cidrToRange, type AddressRange } from '../net/address.j
 import { hostSetName, SHARD_ELEMENTS, shardChainName, shardCount, splitHosts } from './shards.js';
 import { mergeRanges } from '../net/merge.js';
 import { familySuffix } from './fragments.js';
-import { addressElements, elementsFromTexts, ipv4ShardsFromTexts, ipv4ShardsFromValues, rangeElements, tupleElements, type ElementList } from '../nft/model/elements.js';
+import { addressElements, elementsFromTexts, ipv4ShardsFromTexts, ipv4ShardsFromValues, rangeElements, tupleElements, type ElementList, type NativeDeal4 } from '../nft/model/elements.js';
 import { addressKey, type SetKey } from '../nft/model/keys.js';
 import { NAMED_PRIORITIES } from '../nft/model/values.js';
 import type { Match, Statement } from '../nft/model/rules.js';
@@ -71,6 +71,12 @@ export const MIN_HASH_SET_SIZE = 65536;
  */
 export const MIN_SHARD_SET_SIZE = 2 * SHARD_ELEMENTS;
 
+/** Options of {@link buildRuleset}. */
+export interface BuildOptions {
+  /** Deals the IPv4 host shards in C (blacklist/native-hosts.ts): the same lists. */
+  readonly deal4?: NativeDeal4;
+}
+
 /**
  * hashSetSize gives a hash set room for at least twice its elements, in
  * power-of-two steps so that a few `blacklist add`s do not change it.
@@ -81,9 +87,9 @@ export function hashSetSize(elements: number, minimum = MIN_HASH_SET_SIZE): numb
   return size;
 }
 
-function ipv4Shards(blacklist: NormalisedBlacklist, shards: number): ElementList[] {
+function ipv4Shards(blacklist: NormalisedBlacklist, shards: number, deal4?: NativeDeal4): ElementList[] {
   const values = ipv4HostValues(blacklist);
-  return values === undefined ? ipv4ShardsFromTexts(blacklist.hosts4, shards) : ipv4ShardsFromValues(values, shards);
+  return values === undefined ? ipv4ShardsFromTexts(blacklist.hosts4, shards) : ipv4ShardsFromValues(values, shards, deal4);
 }
 
 /** The interval elements of one family: from the merged ranges themselves when normaliseBlacklist kept them. */
@@ -92,13 +98,13 @@ function netsElements(blacklist: NormalisedBlacklist, family: Family): ElementLi
   return ranges === undefined ? elementsFromTexts(addressKey(family), true, familyLists(blacklist, family).nets) : rangeElements(family, ranges);
 }
 
-function blacklistSets(blacklist: NormalisedBlacklist): NftSet[] {
+function blacklistSets(blacklist: NormalisedBlacklist, deal4?: NativeDeal4): NftSet[] {
   return FAMILIES.flatMap((family) => {
     const shards = shardCount(hostCount(blacklist, family));
     const key = addressKey(family);
     // IPv4 hosts (nearly all of a big list) go from numbers straight into typed shards, never as texts.
     const shardElements =
-      family === 4 ? ipv4Shards(blacklist, shards) : splitHosts(family, familyLists(blacklist, family).hosts, shards).map((hosts) => elementsFromTexts(key, false, hosts));
+      family === 4 ? ipv4Shards(blacklist, shards, deal4) : splitHosts(family, familyLists(blacklist, family).hosts, shards).map((hosts) => elementsFromTexts(key, false, hosts));
     const hostSets = shardElements.map((elements, shard) => ({
       name: hostSetName(family, shard, shards),
       key,
@@ -291,9 +297,9 @@ function input(config: HostConfig): NftChain {
  * forwarding to the real servers (DESIGN.md, section 2). Directors get a
  * forward chain (hardening.ts: nothing for DR, the replies for NAT).
  */
-export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist): Ruleset {
+export function buildRuleset(config: HostConfig, blacklist: NormalisedBlacklist, options: BuildOptions = {}): Ruleset {
   const sets = [
-    ...blacklistSets(blacklist),
+    ...blacklistSets(blacklist, options.deal4),
     ...serviceSets(config),
     ...vipAddressSets(config),
     ...healthCheckSets(config),

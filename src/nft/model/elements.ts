@@ -422,7 +422,14 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
  * each shard's run; a second writes every value once, as a big-endian word,
  * into its run of one shared key buffer (each list is a view of its run).
  */
-export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number): ElementList[] {
+export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number, native?: NativeDeal4): ElementList[] {
+  if (native !== undefined && sorted.length >= NATIVE_DEAL_MIN) {
+    const keys = new Uint8Array(sorted.length * 4);
+    const bounds = new Uint32Array(2 * shards);
+    const dealt = native(sorted, shards, keys, bounds);
+    if (dealt > 0) throw new ElementOrderError(`elements ${ipv4Text(sorted[dealt - 2] as number)} and ${ipv4Text(sorted[dealt - 1] as number)} are out of order or overlap`);
+    if (dealt === 0) return Array.from({ length: shards }, (_, shard) => shardList(keys, bounds[2 * shard] as number, bounds[2 * shard + 1] as number));
+  }
   const mask = shards - 1;
   const starts = new Uint32Array(shards + 1);
   for (let i = 0; i < sorted.length; i++) {
@@ -447,14 +454,27 @@ export function ipv4ShardsFromValues(sorted: Uint32Array, shards: number): Eleme
     filled[shard] = at + 1;
   }
   const keys = new Uint8Array(words.buffer);
-  return Array.from({ length: shards }, (_, shard) => {
-    const from = starts[shard] as number;
-    const to = filled[shard] as number;
-    const list: ElementList = { key: ['ipv4_addr'], interval: false, count: to - from, keys: keys.subarray(from * 4, to * 4) };
-    ascending.add(list);
-    return list;
-  });
+  return Array.from({ length: shards }, (_, shard) => shardList(keys, starts[shard] as number, filled[shard] as number));
 }
+
+/** The list of keys `from`..`to` of a shared key buffer (ascending: its producer checked). */
+function shardList(keys: Uint8Array, from: number, to: number): ElementList {
+  const list: ElementList = { key: ['ipv4_addr'], interval: false, count: to - from, keys: keys.subarray(from * 4, to * 4) };
+  ascending.add(list);
+  return list;
+}
+
+/**
+ * NativeDeal4 deals as ipv4ShardsFromValues does, in C (lbfw's addon, see
+ * blacklist/native-hosts.ts), into `keys` (4 big-endian bytes a value) and
+ * `bounds` (shard s: values bounds[2s]..bounds[2s+1]): 0 when dealt, i + 1
+ * when value i is below value i - 1, -1 when it did not run (the
+ * TypeScript loop then does).
+ */
+export type NativeDeal4 = (sorted: Uint32Array, shards: number, keys: Uint8Array, bounds: Uint32Array) => number;
+
+/** Below this many values the TypeScript loop deals (a small list need not load the addon). */
+export const NATIVE_DEAL_MIN = 4096;
 
 /** ElementTextError: an element's text does not fit the set's key type. */
 export class ElementTextError extends RangeError {}

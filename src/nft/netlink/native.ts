@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { packageRoot } from '../../package-info.js';
 import type { NativeKeyElements } from './writer.js';
+import type { NativeDeal4 } from '../model/elements.js';
 
 /** What transact resolves to: the replies (every datagram, concatenated) and the socket error, if any. */
 export interface TransactResult {
@@ -59,6 +60,8 @@ export interface NativeBinding {
   readonly hosts4Scan?: (bytes: Uint8Array, values: Uint32Array, lines: Uint32Array, cursor: Float64Array) => number;
   /** Sorts in place as `values.sort()` does; false (nothing changed) when it could not allocate its scratch. */
   readonly sortU32?: (values: Uint32Array) => boolean;
+  /** Deals sorted IPv4 hosts into shard runs of big-endian keys (see NativeDeal4). */
+  readonly deal4?: NativeDeal4;
   /** A plain hash set's elements written into a batch (native/src/key_elements.c; absent from older builds). See MessageWriter.keyElements. */
   readonly keyElements?: NativeKeyElements;
   /** Present when `transact` takes `protocol` (older builds send every socket to NETLINK_NETFILTER). */

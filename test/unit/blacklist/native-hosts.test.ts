@@ -4,7 +4,8 @@
  * the same sorted order for any values.
  */
 import test from 'ava';
-import { hostsNative, nativeSortU32 } from '../../../src/blacklist/native-hosts.js';
+import { hostsNative, nativeDeal4, nativeSortU32 } from '../../../src/blacklist/native-hosts.js';
+import { ElementOrderError, ipv4ShardsFromValues, type ElementList } from '../../../src/nft/model/elements.js';
 import { parseBlacklistBytes, type HostScan, type ParsedBlacklist } from '../../../src/blacklist/parse.js';
 import { sortUint32 } from '../../../src/net/sort-u32.js';
 import { xorshift32 } from '../../helpers/random.js';
@@ -183,4 +184,40 @@ test('LBFW_NO_NATIVE=1 in the given environment turns the C loops off, and the s
   t.true('why' in off);
   const values = Uint32Array.from({ length: 5000 }, (_, i) => (i * 2654435761) >>> 0);
   t.deepEqual([...sortUint32(Uint32Array.from(values), nativeSortU32({ LBFW_NO_NATIVE: '1' }))], [...Uint32Array.from(values).sort()]);
+});
+
+/** Each list as plain data: its count and its key bytes. */
+function lists(shards: readonly ElementList[]): unknown[] {
+  return shards.map((l) => ({ count: l.count, keys: Buffer.from(l.keys).toString('hex') }));
+}
+
+nativeTest('the C dealer deals sorted hosts into shards exactly as the TypeScript loop (duplicates, 0 and 2^32-1, 1 to 256 shards)', (t) => {
+  const r = xorshift32(11);
+  const deal = nativeDeal4({});
+  for (const length of [4096, 5000, 60_000]) {
+    for (const shards of [1, 2, 16, 256]) {
+      const values = Uint32Array.from({ length }, () => (r() % 3 === 0 ? r() % 5000 : r())).sort();
+      values[0] = 0;
+      values[length - 1] = 0xffffffff;
+      values[length - 2] = 0xffffffff;
+      t.deepEqual(lists(ipv4ShardsFromValues(values, shards, deal)), lists(ipv4ShardsFromValues(values, shards)), `${length} values in ${shards} shards`);
+    }
+  }
+});
+
+nativeTest('the C dealer names the first pair out of order as the TypeScript loop does, and refuses bad arguments', (t) => {
+  const values = Uint32Array.from({ length: 5000 }, (_, i) => i * 8);
+  values[3000] = 7;
+  const message = 'elements 0.0.93.184 and 0.0.0.7 are out of order or overlap';
+  t.throws(() => ipv4ShardsFromValues(values, 16, nativeDeal4({})), { instanceOf: ElementOrderError, message });
+  t.throws(() => ipv4ShardsFromValues(values, 16), { instanceOf: ElementOrderError, message });
+  const native = hostsNative({});
+  if (!('deal4' in native)) return t.fail(native.why);
+  const sorted = Uint32Array.of(1, 2, 3);
+  t.throws(() => native.deal4(sorted, 3, new Uint8Array(12), new Uint32Array(6)), { instanceOf: RangeError });
+  t.throws(() => native.deal4(sorted, 512, new Uint8Array(12), new Uint32Array(1024)), { instanceOf: RangeError });
+  t.throws(() => native.deal4(sorted, 2, new Uint8Array(8), new Uint32Array(4)), { instanceOf: RangeError });
+  t.throws(() => native.deal4(sorted, 2, new Uint8Array(12), new Uint32Array(3)), { instanceOf: RangeError });
+  t.throws(() => native.deal4(sorted, 2, new Uint8Array(sorted.buffer), new Uint32Array(4)), { instanceOf: RangeError });
+  return undefined;
 });
