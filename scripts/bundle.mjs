@@ -8,7 +8,9 @@
 // - dist/bundle/lbfw.cjs.cache: V8's code cache of that file
 //   (bin/load-bundle.cjs), made by running the commands' start-up once;
 // - dist/bundle/overlimit.cjs (and .cache): the same for `lbfw overlimit`
-//   alone (src/cli/overlimit-entry.ts), which bin/lbfw loads for that command.
+//   alone (src/cli/overlimit-entry.ts), which bin/lbfw loads for that command;
+// - dist/bundle/apply.cjs (and .cache): `lbfw apply` and `lbfw verify` alone
+//   (src/cli/apply-entry.ts), for the boot units and monitoring.
 // Lazy commands stay lazy: esbuild keeps their modules' bodies behind
 // initialisers that run on first import, and V8 compiles a function only
 // when it first runs. Without esbuild (no devDependencies) this says so and
@@ -32,6 +34,36 @@ try {
   console.error(`lbfw: no start-up bundle (esbuild is not installed: ${error.message.split('\n')[0]}); lbfw runs from dist/src`);
   process.exit(0);
 }
+/**
+ * Builtins the bundle loads only when a function of theirs is first used:
+ * commander requires node:child_process at its top (for executable
+ * subcommands, which lbfw has none of), and loading it (with net, dgram and
+ * the stream modules it pulls in) is about 4 ms of every start, 6% of
+ * `node -e 0`, while a boot-time `lbfw apply` on the netlink backend runs no
+ * program at all. Each import of one of these gets a stand-in with a getter
+ * per export (the names read from the real module at build time) that
+ * requires the real module on first use.
+ */
+const LAZY_BUILTINS = ['child_process'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    build.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(`node:${args.path}`)).filter((name) => name !== 'default');
+      return {
+        loader: 'js',
+        contents: [
+          'let real;',
+          `const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+      };
+    });
+  },
+};
+
 /**
  * Builds the bundle of `entryName` (dist/src/cli/ENTRY.js) into `name`.cjs
  * and its code cache, made by running the entry's warmUp in a child.
@@ -60,6 +92,7 @@ async function buildBundle(entryName, name) {
     // The modules find lbfw's files from their own URL (src/package-info.ts).
     define: { 'import.meta.url': 'lbfwBundleUrl' },
     banner: { js: "const lbfwBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [lazyBuiltins],
     logLevel: 'warning',
   });
   // vm.Script runs without an ES module loader: an import() left in the bundle would fail at run time.
@@ -86,3 +119,5 @@ async function buildBundle(entryName, name) {
 await buildBundle('bundle-entry', 'lbfw');
 // `lbfw overlimit` alone (a timer runs it every minute): a third of the full bundle to load.
 await buildBundle('overlimit-entry', 'overlimit');
+// `lbfw apply` and `lbfw verify` (the boot units, monitoring): no doctor, lab or other command to load.
+await buildBundle('apply-entry', 'apply');

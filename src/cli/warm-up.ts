@@ -6,10 +6,11 @@
  * a temporary directory: the hot commands' set-up, the config and blacklist
  * read, the ruleset and transaction built and "applied" to the in-memory
  * backend (and encoded as netlink messages), lbfw's state records, and the
- * sysctl profile judged against /proc/sys (read only), and a dry-run
- * overlimit scan of a small saved table (plain IPv4 and IPv6 rows: the
- * timer runs it every minute). Only the kernel I/O and the read-back's
- * decoding compile at run time.
+ * sysctl profile judged against /proc/sys (read only). The full bundle's
+ * warm-up (bundle-entry.ts) adds a dry-run overlimit scan of a small saved
+ * table (warm-up-overlimit.ts). Only the kernel I/O and the read-back's
+ * decoding compile at run time. It takes the bundle's `main` as an argument:
+ * importing main.ts here would pull every command into the apply bundle.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,11 +23,9 @@ import { encodeTransaction } from '../nft/netlink/batch.js';
 import type { Transaction } from '../nft/transaction.js';
 import type { CommitReceipt } from '../nft/backend.js';
 import { planSysctls } from '../sysctl/host.js';
-import { main } from './main.js';
-import { overlimitScan } from './warm-up-overlimit.js';
 
-/** The commands whose set-up a start-up runs most (boot, timers, operators). */
-const HOT_COMMANDS: readonly (readonly string[])[] = [['--version'], ['apply', '--help'], ['verify', '--help'], ['plan', '--help'], ['overlimit', '--help'], ['blacklist', 'add', '--help']];
+/** The command lines whose set-up the apply bundle's start-up runs (boot units, monitoring). */
+export const APPLY_HOT_COMMANDS: readonly (readonly string[])[] = [['--version'], ['apply', '--help'], ['verify', '--help']];
 
 /** The in-memory backend, encoding each transaction as the netlink backend would (the bytes are dropped). */
 class EncodingFake extends FakeBackend {
@@ -36,9 +35,12 @@ class EncodingFake extends FakeBackend {
   }
 }
 
-/** warmUp runs the start-up path once (see the file comment); its output is the caller's to discard. */
-export async function warmUp(): Promise<void> {
-  for (const args of HOT_COMMANDS) await main(['node', 'lbfw', ...args]);
+/**
+ * warmUpApply runs the start-up path once (see the file comment) through
+ * `cliMain` with each of `hotCommands`; its output is the caller's to discard.
+ */
+export async function warmUpApply(cliMain: (argv: readonly string[]) => Promise<unknown>, hotCommands: readonly (readonly string[])[] = APPLY_HOT_COMMANDS): Promise<void> {
+  for (const args of hotCommands) await cliMain(['node', 'lbfw', ...args]);
   const dir = await mkdtemp(path.join(tmpdir(), 'lbfw-warm-up-'));
   try {
     const blacklist = path.join(dir, 'static_blacklist');
@@ -50,7 +52,6 @@ export async function warmUp(): Promise<void> {
     await applyFirewall(config, options);
     await verifyFirewall(config, options);
     await planSysctls(config, { userDir: path.join(dir, 'profiles') });
-    await overlimitScan(dir, config);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

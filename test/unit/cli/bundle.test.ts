@@ -44,6 +44,27 @@ test('the bundle runs the CLI: --version names the package version, apply --help
     t.is(overlimitHelp.code, 0, overlimitHelp.stderr);
     t.regex(overlimitHelp.stdout, /--conn-file/);
     t.true(readFileSync(path.join(dir, 'overlimit.cjs'), 'utf8').length < lengthOf(out) * 0.7, 'the overlimit bundle leaves the other commands out');
+    // The apply bundle (bin/lbfw's choice for `lbfw apply` and `lbfw verify`, the boot units' commands): both, with its own cache, smaller.
+    const applyBundle = driver.replace(JSON.stringify(out), JSON.stringify(path.join(dir, 'apply.cjs')));
+    for (const command of ['apply', 'verify']) {
+      const own = await run(['env', 'EXPECT_CACHE=1', process.execPath, '-e', applyBundle, 'lbfw', command, '--help']);
+      t.is(own.code, 0, own.stderr);
+      const full = await run([process.execPath, '-e', driver, 'lbfw', command, '--help']);
+      t.is(own.stdout, full.stdout, `${command} --help is the same in both bundles`);
+    }
+    t.true(lengthOf(path.join(dir, 'apply.cjs')) < lengthOf(out) * 0.7, 'the apply bundle leaves the doctor, the lab and the other commands out');
+    // commander's node:child_process is loaded on first use (scripts/bundle.mjs, lazy-builtins): a command that
+    // runs a program still runs it. As root, in a network namespace of its own (unshare, gone when it exits):
+    // verify on the nft backend runs `nft`, which finds no lbfw table there.
+    if (process.getuid?.() === 0) {
+      const config = path.join(dir, 'lbfw.yaml');
+      writeFileSync(config, 'role: director\nservices: ["192.0.2.10:80/tcp"]\nmanagement:\n  sources: [198.51.100.0/24]\n');
+      const verify = await run(['unshare', '--net', 'env', 'LBFW_BACKEND=nft', process.execPath, '-e', applyBundle, 'lbfw', 'verify', '--json', '--config', config, '--state-dir', path.join(dir, 'state'), '--root', path.join(dir, 'root')]);
+      t.is(verify.code, 2, verify.stderr);
+      // Exit 2 with the table named missing is nft's answer; a broken stand-in would be a TypeError, exit 1.
+      const report = JSON.parse(verify.stdout) as { firewall?: { drift?: { subject: string; message: string }[] } };
+      t.deepEqual(report.firewall?.drift, [{ subject: 'table inet lbfw', message: 'lbfw table is not loaded' }]);
+    }
     // A bundle changed after its cache was made (same length, so V8's own check passes) runs without the cache.
     const source = readFileSync(out, 'utf8');
     t.true(source.includes('firewall and kernel settings for IPVS'));
