@@ -234,6 +234,17 @@ export function validateFacts(data: Json, file: string): Facts {
       }),
     ),
   );
+  v.optional(top, 'hostProbe', '', (p, x) =>
+    v.array(p, x, (q, y) =>
+      v.fields(q, y, {
+        address: (r, z) => v.string(r, z),
+        role: (r, z) => v.oneOf(r, z, ['peer', 'real server']),
+        iface: (r, z) => v.string(r, z),
+        source: (r, z) => v.string(r, z),
+        macs: (r, z) => v.array(r, z, (s, w) => v.string(s, w)),
+      }),
+    ),
+  );
   return data as Facts;
 }
 

@@ -33,7 +33,7 @@ import { parseSocketTable, type Endianness, type ListeningSocket } from './proc-
 import { detectDaemon, type DaemonFact } from './daemons.js';
 import { parseSsV6only, type V6onlySocket } from './ss.js';
 import { forwardingMethod } from '../keepalived/model.js';
-import type { ProbeResult } from './probe.js';
+import type { HostProbe, ProbeResult } from './probe.js';
 import { readPeerBanFacts, type PeerBanFacts } from './ban-facts.js';
 
 /** The version of the facts format; `lbfw doctor --facts` refuses any other. */
@@ -225,6 +225,8 @@ export interface Facts {
   readonly blacklist?: BlacklistFacts;
   /** ARP answers for each VIP (`--probe`). */
   readonly probe?: readonly ProbeResult[];
+  /** ARP answers for each peer director and real server on this host's networks (`--probe`). */
+  readonly hostProbe?: readonly HostProbe[];
   /** The peer director's ban table and overlimit settings (`--peer-facts`). */
   readonly peerBan?: PeerBanFacts;
   readonly errors: readonly FactError[];
@@ -341,8 +343,10 @@ export interface CollectOptions {
   readonly clients?: readonly string[];
   /** The host-choosing flags as given, repeated by the fixes. */
   readonly invocation?: readonly string[];
-  /** Send ARP probes for the VIPs (director). */
-  readonly probe?: (links: readonly HostLink[], macs: Readonly<Record<string, string>>, neighbours: readonly NeighbourFact[]) => Promise<ProbeResult[]>;
+  /** Send ARP probes for the VIPs (director), naming the MACs from `hosts` (the answers of probeHosts) where they tell. */
+  readonly probe?: (links: readonly HostLink[], macs: Readonly<Record<string, string>>, neighbours: readonly NeighbourFact[], hosts: readonly HostProbe[]) => Promise<ProbeResult[]>;
+  /** Send ARP probes for the peer directors and real servers (director), before the VIPs'. */
+  readonly probeHosts?: (links: readonly HostLink[], macs: Readonly<Record<string, string>>) => Promise<HostProbe[]>;
 }
 
 class Collector {
@@ -646,7 +650,8 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
   ]);
   const backendFacts = await backend;
   const neighbourFacts = neighbours ?? [];
-  const probe = options.probe === undefined ? undefined : await c.attempt('ARP probe', () => options.probe?.(links, macs, neighbourFacts) ?? Promise.resolve([]));
+  const hostProbe = options.probeHosts === undefined ? undefined : await c.attempt('ARP probe of the peers and real servers', () => options.probeHosts?.(links, macs) ?? Promise.resolve([]));
+  const probe = options.probe === undefined ? undefined : await c.attempt('ARP probe', () => options.probe?.(links, macs, neighbourFacts, hostProbe ?? []) ?? Promise.resolve([]));
   const sysctlValues = sysctls ?? {};
   const count = Number(sysctlValues['net.netfilter.nf_conntrack_count']);
   const max = Number(sysctlValues['net.netfilter.nf_conntrack_max']);
@@ -680,6 +685,7 @@ export async function collectFacts(config: HostConfig, options: CollectOptions =
     lbfwVerify,
     blacklist,
     ...(probe === undefined ? {} : { probe }),
+    ...(hostProbe === undefined ? {} : { hostProbe }),
     ...(options.peerFacts === undefined ? {} : { peerBan: await readPeerBanFacts(options.peerFacts) }),
     errors: c.errors,
   };

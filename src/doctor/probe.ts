@@ -3,7 +3,11 @@
  * director's VIP interface) and list every MAC that answers. On a working DR
  * segment only the director holding the VIP answers; a real server that
  * answers is the classic DR failure (arp_ignore/arp_announce not set), and
- * clients that cache its MAC bypass the director.
+ * clients that cache its MAC bypass the director. It also asks who has each
+ * peer director and real server on the director's networks: exactly one
+ * host should answer for each, and a second one (a real server with the VIP
+ * on lo as /24 claims every address of the LAN) takes the unicast VRRP
+ * adverts meant for the peer, or the DR traffic meant for a real server.
  *
  * The requests carry one of the director's own non-VIP addresses as sender:
  * a request whose sender is the VIP itself is dropped by every real server
@@ -39,11 +43,36 @@ export interface ProbeResult {
   readonly error?: string;
 }
 
+/**
+ * HostProbe: who answers ARP for one of the hosts this director must reach
+ * by its own MAC: a peer director (keepalived's unicast_peer: VRRP adverts go
+ * there by unicast) or a real server (DR forwards to its MAC). Exactly one
+ * host should: a second one is a host claiming an address that is not its own.
+ */
+export interface HostProbe {
+  readonly address: string;
+  readonly role: 'peer' | 'real server';
+  readonly iface: string;
+  /** Sender address of the requests (one of this director's own, never a VIP). */
+  readonly source: string;
+  /** Every MAC that answered, lower case, once each, sorted; this director's own left out. */
+  readonly macs: readonly string[];
+  /** Why the probe could not run. */
+  readonly error?: string;
+}
+
 /** ProbeOptions: how long to listen and how to run arping. */
 export interface ProbeOptions {
   readonly run: (argv: readonly string[]) => Promise<RunResult>;
   /** Seconds to listen for answers per VIP (ARP has no "no more answers"). Default 2. */
   readonly seconds?: number;
+  /**
+   * The answers for the peers and real servers ({@link probeHosts}), which
+   * name the MACs that answer for a VIP: a MAC that alone answers for a host
+   * is that host's, and the neighbour table is not believed for an address
+   * two MACs answer for (it holds whichever answered first).
+   */
+  readonly hosts?: readonly HostProbe[];
 }
 
 const REPLY = /reply from \S+ \[([0-9A-Fa-f:]+)\]/g;
@@ -71,6 +100,61 @@ function probeIface(config: HostConfig, links: readonly HostLink[], vip: string)
 }
 
 /**
+ * hostOfMac ties MACs to the probed hosts they belong to: a MAC that alone
+ * answers for a host is that host's; of a host two MACs answer for, the one
+ * left after taking away MACs that are another host's is its own. A MAC no
+ * probe pins down is not in the map.
+ */
+export function hostOfMac(hosts: readonly HostProbe[]): Map<string, HostProbe> {
+  const owners = new Map<string, HostProbe>();
+  for (const host of hosts) if (host.macs.length === 1 && host.macs[0] !== undefined && !owners.has(host.macs[0])) owners.set(host.macs[0], host);
+  for (const host of hosts) {
+    if (host.macs.length < 2) continue;
+    const left = host.macs.filter((mac) => owners.get(mac) === undefined);
+    if (left.length === 1 && left[0] !== undefined && host.macs.length - 1 === host.macs.filter((mac) => owners.has(mac)).length) owners.set(left[0], host);
+  }
+  return owners;
+}
+
+/** arpLink: the interface (not lo, answering ARP) whose network holds `address`, and this host's sender address on it (never a VIP). */
+function arpLink(links: readonly HostLink[], address: string, vips: ReadonlySet<string>): { link: HostLink; source: string } | undefined {
+  for (const link of links) {
+    if (link.loopback || !link.answersArp) continue;
+    if (!link.addresses.some((a) => a.family === 4 && contains(a, address))) continue;
+    const source = link.addresses.find((a) => a.family === 4 && !vips.has(a.address) && contains(a, address))?.address ?? link.addresses.find((a) => a.family === 4 && !vips.has(a.address))?.address;
+    if (source !== undefined) return { link, source };
+  }
+  return undefined;
+}
+
+/**
+ * probeHosts sends ARP who-has for every IPv4 peer director and real server
+ * of the config on a network of this host's (all at once: each arping
+ * listens `seconds`) and lists every MAC that answers. A host elsewhere (a
+ * real server behind a router, which DR cannot reach anyway) is not asked.
+ */
+export async function probeHosts(config: HostConfig, links: readonly HostLink[], macs: Readonly<Record<string, string>>, options: ProbeOptions): Promise<HostProbe[]> {
+  const seconds = options.seconds ?? 2;
+  const vips = new Set([...config.services, ...(config.vipAddresses ?? [])].map((v) => v.address));
+  const hosts = new Map<string, HostProbe['role']>();
+  for (const peer of config.peers) if (peer.family === 4) hosts.set(peer.address, 'peer');
+  for (const rs of config.realServers) if (rs.family === 4 && !hosts.has(rs.address)) hosts.set(rs.address, 'real server');
+  const asked = [...hosts].flatMap(([address, role]) => {
+    const where = arpLink(links, address, vips);
+    return where === undefined || where.link.addresses.some((a) => a.address === address) ? [] : [{ address, role, ...where }];
+  });
+  return Promise.all(
+    asked.map(async ({ address, role, link, source }): Promise<HostProbe> => {
+      const argv = ['arping', '-w', String(seconds), '-I', link.ifname, '-s', source, address];
+      const result = await options.run(argv);
+      const base = { address, role, iface: link.ifname, source };
+      if (result.code !== 0 && result.code !== 1) return { ...base, macs: [], error: `${argv.join(' ')}: ${result.stderr.trim() || `exit ${result.code}`}` };
+      return { ...base, macs: parseArping(result.stdout).filter((mac) => mac !== macs[link.ifname]) };
+    }),
+  );
+}
+
+/**
  * probeArp sends ARP who-has for every IPv4 VIP of the config and collects
  * the MACs that answer, naming them from the neighbour table; MACs it does
  * not know are matched against the configured real servers and peers by
@@ -92,7 +176,10 @@ export async function probeArp(
     set.add(address);
     known.set(mac, set);
   };
-  for (const n of neighbours) if (n.mac !== undefined && !n.state.includes('FAILED')) learn(n.mac, n.address);
+  const probed = new Set((options.hosts ?? []).filter((h) => h.error === undefined).map((h) => h.address));
+  const claimed = new Set((options.hosts ?? []).filter((h) => h.macs.length > 1).map((h) => h.address));
+  for (const [mac, host] of hostOfMac(options.hosts ?? [])) learn(mac, host.address);
+  for (const n of neighbours) if (n.mac !== undefined && !n.state.includes('FAILED') && !claimed.has(n.address)) learn(n.mac, n.address);
   const results: ProbeResult[] = [];
   for (const vip of vipList) {
     const link = probeIface(config, links, vip);
@@ -112,7 +199,7 @@ export async function probeArp(
     const answered = parseArping(result.stdout).filter((mac) => mac !== ownMac);
     const unknown = answered.filter((mac) => !known.has(mac));
     if (unknown.length > 0 && source !== undefined) {
-      const candidates = [...config.realServers, ...config.peers].filter((h) => h.family === 4 && link.addresses.some((a) => contains(a, h.address)));
+      const candidates = [...config.realServers, ...config.peers].filter((h) => h.family === 4 && !probed.has(h.address) && link.addresses.some((a) => contains(a, h.address)));
       for (const host of candidates) {
         const asked = await options.run(['arping', '-c', '1', '-w', '1', '-I', link.ifname, '-s', source, host.address]);
         for (const mac of parseArping(asked.stdout)) learn(mac, host.address);

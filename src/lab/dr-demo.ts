@@ -153,11 +153,13 @@ export async function runDrDemo(options: DrDemoOptions): Promise<boolean> {
     }
 
     if (lab.keepalived) {
-      // Seen here: director2 took the VIP too while it was not yet hearing
-      // the director's adverts (both MASTER for a few seconds), and only went
-      // back to BACKUP after its own lbfw apply. With the bundled CLI step 7
-      // came inside that window and reached the VIP through director2. The
-      // demo waits for one holder, so step 7 sees the settled VRRP.
+      // rs2's fault (the VIP on lo as /24, arp_ignore 0) makes it answer ARP
+      // for every LAN address, the peer director's too. Step 3 flushed the
+      // ARP caches; when rs2 wins the race for 203.0.113.2, the director's
+      // unicast VRRP adverts go to rs2 and director2 becomes MASTER as well
+      // (doctor --probe on the director reports arp-claimed), until the
+      // director's entry is re-learnt after rs2's lbfw apply. The demo waits
+      // for one holder, so step 7 sees the settled VRRP.
       const holders = await waitForVipHolders(lab, ['director']);
       const settled = holders.join(',') === 'director';
       checks.push(settled);

@@ -13,6 +13,8 @@ import { errorFindings, findingIds, type DoctorFixSteps } from '../../src/lab/do
 import { restartHttpService } from '../../src/lab/http-service.js';
 import { answeredNodes, probeVip, symptomsOf } from '../../src/lab/probe.js';
 import { holdsAddress, keepalivedPid, startKeepalived, stopKeepalived, waitFor } from '../../src/lab/keepalived.js';
+import { macOf } from '../../src/lab/dr-lab.js';
+import { parseArping } from '../../src/doctor/probe.js';
 import { applyLbfw, DIRECTORS, keepalivedNode, keepalivedPathOf, LAB, reloadKeepalived, waitForVipHolders } from '../../src/lab/topology.js';
 import { doctor, one, runPrinted, sh, show, vrrpTest, withHealthyLab } from '../helpers/doctor-lab.js';
 import { systemTest } from '../helpers/system.js';
@@ -295,5 +297,40 @@ systemTest('fixes run as printed: given --config and --blacklist, the doctor rep
     t.is(rp?.severity, 'warning', JSON.stringify(report.findings, null, 2));
     t.regex(rp?.breaks ?? '', /nothing today: loose mode drops only packets from sources with no route back at all/);
     t.deepEqual(errorFindings(report).map((f) => `${f.id}: ${f.what}`), []);
+  });
+});
+
+vrrpTest("arp-claimed: a real server with the VIP on lo as /24 (arp_ignore 0) answers ARP for the peer director; with its MAC in the director's cache the unicast VRRP adverts go to it and both directors hold the VIP; doctor --probe names it, and lbfw apply there plus the printed flush leave one holder", async (t) => {
+  await withHealthyLab(t, async (lab) => {
+    t.deepEqual(await waitForVipHolders(lab, ['director']), ['director'], 'a healthy lab has one VIP holder');
+    // The fault as on a fresh real server: the VIP on lo as /24, arp_ignore at the kernel default.
+    await sh(lab, 'rs2', `ip addr del ${LAB.vip}/32 dev lo && ip addr add ${LAB.vip}/24 dev lo`);
+    for (const key of ['all', 'eth0']) await lab.rs2.ns.sysctl(`net.ipv4.conf.${key}.arp_ignore`, '0');
+    const rs2Mac = await macOf(lab.rs2.ns, 'eth0');
+    const peerMac = await macOf(lab.director2.ns, 'eth0');
+    const asked = await lab.exec('director', ['arping', '-w', '2', '-I', 'eth0', '-s', LAB.lan.director, LAB.peerDirector]);
+    t.deepEqual(parseArping(asked.stdout), [rs2Mac, peerMac].sort(), `rs2 answers for the peer director too:\n${asked.stdout}`);
+
+    // Which answer the director's cache keeps is a race; here rs2 has won it, as it will some day in production.
+    // The entry is stale, so the kernel re-checks it by unicast to rs2, which answers for the address as its own.
+    await sh(lab, 'director', `ip neigh replace ${LAB.peerDirector} lladdr ${rs2Mac} dev eth0 nud stale`);
+    const split = await waitForVipHolders(lab, ['director', 'director2']);
+    t.deepEqual([...split].sort(), ['director', 'director2'], 'director2 hears no adverts, becomes MASTER too: both hold the VIP');
+
+    const report = await doctor(t, lab, 'director', ['--probe']);
+    const claimed = report.findings.filter((f) => f.id === 'arp-claimed');
+    t.deepEqual(claimed.map((f) => f.subject).sort(), [`${LAB.peerDirector} on eth0`, `${LAB.lan.rs1} on eth0`].sort(), JSON.stringify(report.findings, null, 2));
+    const peer = claimed.find((f) => f.subject === `${LAB.peerDirector} on eth0`);
+    t.is(peer?.severity, 'error');
+    t.is(peer?.what, `ARP who-has ${LAB.peerDirector} (the peer director) on eth0 is answered by 2 hosts: ${[`${peerMac} (peer director ${LAB.peerDirector})`, `${rs2Mac} (real server ${LAB.lan.rs2}), which also answers for ${LAB.lan.rs1}`].sort().join(' and ')}`);
+    t.regex(peer?.fix ?? '', new RegExp(`^on ${rs2Mac} \\(real server ${LAB.lan.rs2.replaceAll('.', '\\.')}\\): `));
+
+    // The edit on rs2 (its own doctor says rs-vip-wide-prefix, fixed by lbfw apply), then this director's printed step.
+    const applied = await lab.lbfw('rs2', ['apply']);
+    t.is(applied.code, 0, `${applied.stdout}${applied.stderr}`);
+    await runPrinted(t, lab, 'director', peer, { edited: true });
+    t.deepEqual(await waitForVipHolders(lab, ['director']), ['director'], 'director2 hears the adverts again and goes BACKUP');
+    const after = await doctor(t, lab, 'director', ['--probe']);
+    t.deepEqual(after.findings.filter((f) => f.id === 'arp-claimed'), []);
   });
 });

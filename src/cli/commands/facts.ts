@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { collectFacts, type Facts } from '../../doctor/facts.js';
-import { probeArp } from '../../doctor/probe.js';
+import { probeArp, probeHosts } from '../../doctor/probe.js';
 import { UsageError } from '../../errors.js';
 import { run } from '../../system/run.js';
 import { EXIT_OK, type ExitCode } from '../exit-codes.js';
@@ -32,7 +32,7 @@ export function addFactsOptions(command: Command): Command {
     .option('--peer-keepalived-id <id>', "the peer's keepalived config id for @ID lines of its keepalived.conf, as keepalived -i there (default: this host's id)")
     .option('--peer-facts <file>', "the peer director's `lbfw facts` output, to compare its ban table and overlimit thresholds with")
     .option('--client <addr>', 'a client address to look the route up for (repeatable)', collect)
-    .option('--probe', 'director: send ARP who-has for each VIP and list every MAC that answers')
+    .option('--probe', 'director: send ARP who-has for each VIP, peer director and real server, and list every MAC that answers')
     .option('--root <dir>', 'prefix for /etc/lbfw/profiles (default: $LBFW_ROOT or /)');
 }
 
@@ -53,7 +53,12 @@ export async function gatherFacts(flags: FactsFlags, io: Io): Promise<Facts> {
     ...(flags.peerKeepalivedId === undefined ? {} : { peerKeepalivedId: flags.peerKeepalivedId }),
     ...(flags.peerFacts === undefined ? {} : { peerFacts: flags.peerFacts }),
     ...(flags.client === undefined ? {} : { clients: flags.client }),
-    ...(flags.probe === true ? { probe: (links, macs, neighbours) => probeArp(config, links, macs, neighbours, { run: (argv) => run(argv) }) } : {}),
+    ...(flags.probe === true
+      ? {
+          probeHosts: (links, macs) => probeHosts(config, links, macs, { run: (argv) => run(argv) }),
+          probe: (links, macs, neighbours, hosts) => probeArp(config, links, macs, neighbours, { run: (argv) => run(argv), hosts }),
+        }
+      : {}),
   });
 }
 

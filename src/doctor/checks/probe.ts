@@ -1,8 +1,9 @@
 /**
- * The answers of `lbfw doctor --probe`: who answers ARP for the VIPs.
+ * The answers of `lbfw doctor --probe`: who answers ARP for the VIPs, and
+ * for the peer directors and real servers.
  */
 import type { Facts } from '../facts.js';
-import type { ArpAnswer } from '../probe.js';
+import { hostOfMac, type ArpAnswer, type HostProbe } from '../probe.js';
 import { editFix, runFix } from '../fix.js';
 import type { Check, Finding } from '../types.js';
 import { lbfwCommand } from '../view.js';
@@ -75,5 +76,74 @@ export const arpProbe: Check = {
     }),
 };
 
+
+/** What a second answer breaks, by the role of the host it claims. */
+function claimBreaks(host: HostProbe): string {
+  return host.role === 'peer'
+    ? `this director sends its unicast VRRP adverts to the MAC its ARP cache holds for ${host.address}; while that is the other host, the peer hears none, becomes MASTER too, and both directors hold the VIPs (split brain) until the cache is refreshed, which happens again whenever the entry expires`
+    : `DR forwards ${host.address}'s share of the connections to the MAC this director's ARP cache holds for it; while that is the other host, that host gets them, and drops them or answers them in place of ${host.address}`;
+}
+
+/**
+ * arp-claimed: exactly one host answers ARP for each peer director and real
+ * server. A second answer is a host that claims an address it does not
+ * have, most often a real server with the VIP on lo with a prefix wider than
+ * /32 (the whole prefix is local to it, and with arp_ignore 0 it answers for
+ * all of it), and which of the two the director's ARP cache holds is a race.
+ */
+export const arpClaimed: Check = {
+  id: 'arp-claimed',
+  title: 'exactly one host answers ARP for each peer director and real server (with --probe)',
+  roles: ['director'],
+  run: (facts) => {
+    const hosts = facts.hostProbe ?? [];
+    return hosts.flatMap((host): Finding[] => {
+      if (host.error !== undefined) {
+        return [
+          {
+            id: 'arp-claimed',
+            severity: 'warning',
+            subject: `${host.address} on ${host.iface}`,
+            what: `the ARP probe for ${host.role} ${host.address} could not run: ${host.error}`,
+            breaks: 'a host answering ARP for the peer director or a real server goes undetected',
+            ...runFix(['apt-get install iputils-arping', `${lbfwCommand(facts, 'doctor')} --probe`]),
+          },
+        ];
+      }
+      if (host.macs.length < 2) return [];
+      // A MAC that is another host's (hostOfMac) is the one claiming this address.
+      const owners = hostOfMac(hosts);
+      const named = host.macs.map((mac) => {
+        const owner = owners.get(mac);
+        return { mac, who: owner === undefined ? undefined : `${owner.role === 'peer' ? 'peer director' : owner.role} ${owner.address}` };
+      });
+      const claimants = named.filter((n) => n.who !== undefined && owners.get(n.mac) !== host);
+      const alsoFor = (mac: string): string[] => hosts.filter((h) => h !== host && h.macs.length > 1 && h.macs.includes(mac)).map((h) => h.address);
+      const described = named
+        .map((n) => {
+          const others = alsoFor(n.mac);
+          return `${n.mac}${n.who === undefined ? '' : ` (${n.who})`}${others.length === 0 ? '' : `, which also answers for ${others.join(', ')}`}`;
+        })
+        .join(' and ');
+      const suspects = claimants.length > 0 ? claimants : named.filter((n) => alsoFor(n.mac).length > 0);
+      const target = suspects.length === 0 ? `the host with MAC ${host.macs.join(' or ')} that is not ${host.address}` : suspects.map((n) => `${n.mac}${n.who === undefined ? '' : ` (${n.who})`}`).join(', ');
+      return [
+        {
+          id: 'arp-claimed',
+          severity: 'error',
+          subject: `${host.address} on ${host.iface}`,
+          what: `ARP who-has ${host.address} (${host.role === 'peer' ? 'the peer director' : 'a real server'}) on ${host.iface} is answered by ${host.macs.length} hosts: ${described}`,
+          breaks: claimBreaks(host),
+          // The fix is on the claiming host, so it is an edit; then this director forgets the MAC it may have cached.
+          ...editFix(
+            `on ${target}: stop it answering for addresses that are not its own (a VIP on lo wider than /32 makes the whole prefix its own: lbfw doctor there reports rs-vip-wide-prefix, and lbfw apply --role realserver fixes it; or an address with arp_ignore 0)`,
+            `ip neigh flush to ${host.address} dev ${host.iface}`,
+          ),
+        },
+      ];
+    });
+  },
+};
+
 /** The probe checks. */
-export const PROBE_CHECKS: readonly Check[] = [arpProbe];
+export const PROBE_CHECKS: readonly Check[] = [arpProbe, arpClaimed];

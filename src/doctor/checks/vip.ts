@@ -184,7 +184,7 @@ export const rsVipWidePrefix: Check = {
           severity: 'error',
           subject: action.address,
           what: `VIP ${action.address} is on ${lo} as /${action.fromPrefix}, not /${host}: the whole of ${range} becomes local to this server`,
-          breaks: `this server treats every address of ${range} as its own: it cannot reach its neighbours in that range (the director, the router, other servers) and answers for them`,
+          breaks: `this server treats every address of ${range} as its own: it cannot reach its neighbours in that range (the director, the router, other servers), and while arp_ignore is 0 it answers ARP for them, taking the directors' unicast VRRP adverts to each other (both hold the VIP) and the other real servers' DR traffic`,
           ...applyFix(facts, `ip addr del ${action.address}/${action.fromPrefix} dev ${lo} && ip addr add ${action.address}/${host} dev ${lo}`),
         },
       ];

@@ -42,7 +42,7 @@ test('The healthy director gives no finding at all.', (t) => {
     'fw-icmp-redirect', 'fw-forward-open', 'keepalived-config-error', 'keepalived-auth-pass-long', 'keepalived-duplicate-vrid', 'keepalived-both-master',
     'keepalived-deprecated', 'keepalived-unicast-peer-self', 'keepalived-unicast-src-missing', 'sync-daemon-iface', 'vrrp-iface-missing',
     'keepalived-family-mismatch', 'keepalived-fwmark-unset', 'keepalived-not-running', 'blacklist-protected', 'ban-set-fill',
-    'ban-table-missing', 'ban-peer', 'lbfw-drift', 'lbfw-confirm', 'facts-incomplete', 'arp-probe',
+    'ban-table-missing', 'ban-peer', 'lbfw-drift', 'lbfw-confirm', 'facts-incomplete', 'arp-probe', 'arp-claimed',
   ]);
 });
 
@@ -760,6 +760,40 @@ test('a real server answering ARP for the VIP', finds, 'arp-probe', director((d)
     },
   ];
 }), { severity: 'error', what: [/02:00:00:00:01:21, real server 198\.51\.100\.21, answers ARP for VIP 192\.0\.2\.10 on eth0 beside this director/], fix: /on 198\.51\.100\.21: lbfw apply --role realserver --vip 192\.0\.2\.10/, others: 1 });
+
+/** hostProbe is one answer of probeHosts as the facts hold it. */
+const hostProbe = (address: string, role: 'peer' | 'real server', macs: string[]) => ({ address, role, iface: 'eth0', source: '192.0.2.2', macs });
+const CLAIMANT_MAC = '02:00:00:00:01:22';
+
+test("a real server answering ARP for the peer director's address", finds, 'arp-claimed', director((d) => {
+  d.hostProbe = [hostProbe('192.0.2.3', 'peer', ['02:00:00:00:00:03', CLAIMANT_MAC]), hostProbe('198.51.100.21', 'real server', [RS1_MAC]), hostProbe('198.51.100.22', 'real server', [CLAIMANT_MAC])];
+}), {
+  severity: 'error',
+  what: [/^ARP who-has 192\.0\.2\.3 \(the peer director\) on eth0 is answered by 2 hosts: 02:00:00:00:00:03 \(peer director 192\.0\.2\.3\) and 02:00:00:00:01:22 \(real server 198\.51\.100\.22\)$/],
+  breaks: /unicast VRRP adverts .* both directors hold the VIPs/,
+  fix: /^on 02:00:00:00:01:22 \(real server 198\.51\.100\.22\): stop it answering for addresses that are not its own .*ip neigh flush to 192\.0\.2\.3 dev eth0/s,
+});
+
+test('one unknown host answering ARP for two real servers', finds, 'arp-claimed', director((d) => {
+  d.hostProbe = [hostProbe('198.51.100.21', 'real server', [RS1_MAC, CLAIMANT_MAC]), hostProbe('198.51.100.22', 'real server', ['02:00:00:00:01:23', CLAIMANT_MAC])];
+}), {
+  severity: 'error',
+  count: 2,
+  what: [/is answered by 2 hosts: .*02:00:00:00:01:22, which also answers for 198\.51\.100\.2[12]/],
+  breaks: /DR forwards 198\.51\.100\.2[12]'s share of the connections/,
+  fix: /^on 02:00:00:00:01:22: stop it answering/,
+});
+
+test('an ARP probe of the peer that could not run', finds, 'arp-claimed', director((d) => {
+  d.hostProbe = [{ ...hostProbe('192.0.2.3', 'peer', []), error: 'arping: command not found' }];
+}), { severity: 'warning', what: [/the ARP probe for peer 192\.0\.2\.3 could not run: arping: command not found/], fix: /apt-get install iputils-arping/ });
+
+test('One MAC for each peer and real server, or none (a host that is down), is no finding.', (t) => {
+  const facts = variant(healthyDirector(), (d) => {
+    d.hostProbe = [hostProbe('192.0.2.3', 'peer', []), hostProbe('198.51.100.21', 'real server', [RS1_MAC]), hostProbe('198.51.100.22', 'real server', [CLAIMANT_MAC])];
+  });
+  t.deepEqual(runChecks(facts, ['arp-claimed']).findings, []);
+});
 
 test('Without errors, the probe lists who answers as info.', (t) => {
   const facts = variant(healthyDirector(), (d) => {

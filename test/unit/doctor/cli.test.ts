@@ -186,8 +186,11 @@ test('parseFacts checks the iptables, v6only, netns and invocation facts too.', 
     netns: { self: 'net:[4026532316]', initial: false },
     iptables: { legacyTables: { ip: ['filter'], ip6: [] }, legacySave: { ip: '*filter\nCOMMIT\n' } },
     invocation: ['--config', '/etc/lbfw/lbfw.yaml'],
+    hostProbe: [{ address: '192.0.2.3', role: 'peer', iface: 'eth0', source: '192.0.2.2', macs: ['02:00:00:00:00:03'] }],
   };
   t.deepEqual(parseFacts(JSON.stringify(good), 'f.json'), JSON.parse(JSON.stringify(good)));
+  t.throws(() => parseFacts(JSON.stringify({ ...good, hostProbe: [{ ...good.hostProbe[0], role: 'router' }] }), 'f.json'), { instanceOf: FactsError, message: /hostProbe\[0\]\.role/ });
+  t.throws(() => parseFacts(JSON.stringify({ ...good, hostProbe: [{ ...good.hostProbe[0], macs: [3] }] }), 'f.json'), { instanceOf: FactsError, message: /hostProbe\[0\]\.macs\[0\]/ });
   t.throws(() => parseFacts(JSON.stringify({ ...good, iptables: { legacyTables: { ip: 'filter', ip6: [] } } }), 'f.json'), { instanceOf: FactsError, message: /iptables\.legacyTables\.ip/ });
   t.throws(() => parseFacts(JSON.stringify({ ...good, v6only: [{ protocol: 'tcp', address: '::', port: 80, v6only: 'yes' }] }), 'f.json'), { instanceOf: FactsError, message: /v6only\[0\]\.v6only/ });
 });

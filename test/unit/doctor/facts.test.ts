@@ -263,6 +263,26 @@ test('The probe gets the links, MACs and neighbours, and its results are kept.',
   t.deepEqual(facts.probe, [{ vip: '192.0.2.10', iface: 'eth0', source: '192.0.2.2', local: true, answers: [{ mac: '02:00:00:00:00:02', addresses: ['198.51.100.21', '192.0.2.9'], own: true }] }]);
 });
 
+test('The peers and real servers are probed first, and the VIP probe gets their answers; both are kept.', async (t) => {
+  const hostAnswer = { address: '192.0.2.3', role: 'peer' as const, iface: 'eth0', source: '192.0.2.2', macs: ['02:00:00:00:00:03'] };
+  const order: string[] = [];
+  const facts = await collectFacts(config, {
+    system: fakeSystem().system,
+    env: {},
+    probeHosts: async () => {
+      order.push('hosts');
+      return [hostAnswer];
+    },
+    probe: async (_links, _macs, _neighbours, hosts) => {
+      order.push('vips');
+      return [{ vip: '192.0.2.10', iface: 'eth0', source: '192.0.2.2', local: true, answers: hosts.map((h) => ({ mac: h.macs[0] ?? '', addresses: [h.address], own: false })) }];
+    },
+  });
+  t.deepEqual(order, ['hosts', 'vips']);
+  t.deepEqual(facts.hostProbe, [hostAnswer]);
+  t.deepEqual(facts.probe?.[0]?.answers, [{ mac: '02:00:00:00:00:03', addresses: ['192.0.2.3'], own: false }]);
+});
+
 test('A director whose keepalived.conf forwards by NAT is judged by the director-nat profile.', (t) => {
   const nat = parseKeepalived(KEEPALIVED_CONF.replace('lvs_method DR', 'lvs_method NAT'), '/etc/keepalived/keepalived.conf');
   const dr = parseKeepalived(KEEPALIVED_CONF, '/etc/keepalived/keepalived.conf');

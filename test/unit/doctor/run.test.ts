@@ -73,7 +73,7 @@ test('Check ids are unique and exactly these, in registry order: removing a chec
     'keepalived-unicast-src-missing', 'sync-daemon-iface', 'vrrp-iface-missing',
     'keepalived-family-mismatch', 'keepalived-fwmark-unset', 'keepalived-not-running', 'rs-not-listening',
     'blacklist-protected', 'ban-set-fill', 'ban-table-missing', 'ban-peer', 'lbfw-drift', 'lbfw-confirm',
-    'facts-incomplete', 'arp-probe',
+    'facts-incomplete', 'arp-probe', 'arp-claimed',
   ]);
   t.true(CHECKS.some((c) => c.roles.includes('director')));
   t.true(CHECKS.some((c) => c.roles.includes('realserver')));
