@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "conn_scan.h"
+#include "napi_util.h"
 
 #define ROW_BYTES 65
 #define STATE_WIDTH 11
@@ -73,13 +74,7 @@ typedef struct {
   uint32_t svc_mask;
 } conn4_t;
 
-#define CHECK(env, call)                                                         \
-  do {                                                                           \
-    if ((call) != napi_ok) {                                                     \
-      napi_throw_error((env), NULL, "lbfw conn_scan: Node-API call failed: " #call); \
-      return NULL;                                                               \
-    }                                                                            \
-  } while (0)
+#define CHECK(env, call) LBFW_NAPI_CHECK(env, "lbfw conn_scan", call)
 
 static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c) {
   uint32_t h = (a ^ 0x9e3779b9u) * 0x85ebca6bu;
@@ -559,13 +554,8 @@ static napi_value conn4_take(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static void export(napi_env env, napi_value exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok) napi_set_named_property(env, exports, name, fn);
-}
-
 void conn_scan_register(napi_env env, napi_value exports) {
-  export(env, exports, "conn4Open", conn4_open);
-  export(env, exports, "conn4Scan", conn4_scan);
-  export(env, exports, "conn4Take", conn4_take);
+  lbfw_export(env, exports, "conn4Open", conn4_open);
+  lbfw_export(env, exports, "conn4Scan", conn4_scan);
+  lbfw_export(env, exports, "conn4Take", conn4_take);
 }

@@ -45,18 +45,13 @@
 #include <string.h>
 
 #include "hosts4_scan.h"
+#include "napi_util.h"
 
 enum { HOSTS4_OTHER = 0, HOSTS4_FULL = 1, HOSTS4_END = 2 };
 
 #define NOT_PLAIN SIZE_MAX
 
-#define CHECK(env, call)                                                            \
-  do {                                                                              \
-    if ((call) != napi_ok) {                                                        \
-      napi_throw_error((env), NULL, "lbfw hosts4_scan: Node-API call failed: " #call); \
-      return NULL;                                                                  \
-    }                                                                               \
-  } while (0)
+#define CHECK(env, call) LBFW_NAPI_CHECK(env, "lbfw hosts4_scan", call)
 
 static inline int is_blank(uint8_t c) {
   return c == ' ' || c == '\t';
@@ -159,16 +154,6 @@ static inline __attribute__((always_inline)) size_t quick_line(const uint8_t *b,
 #endif
 
 /* The typed array at v of `type`: its data and length; 0 when it is something else. */
-static int typed_array(napi_env env, napi_value v, napi_typedarray_type type, void **data, size_t *length) {
-  bool is_typed;
-  napi_typedarray_type actual;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, v, &actual, length, data, NULL, NULL) != napi_ok || actual != type) return 0;
-  /* An empty view may have no data pointer at all. */
-  if (*data == NULL && *length != 0) return 0;
-  return 1;
-}
-
 /* Whether [a, a + an) and [b, b + bn) share a byte. */
 static int overlap(const void *a, size_t an, const void *b, size_t bn) {
   uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
@@ -186,10 +171,10 @@ static napi_value hosts4_scan(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *bytes_data, *values_data, *lines_data, *cursor_data;
   size_t n, values_length, lines_length, cursor_length;
-  if (argc < 4 || !typed_array(env, argv[0], napi_uint8_array, &bytes_data, &n) ||
-      !typed_array(env, argv[1], napi_uint32_array, &values_data, &values_length) ||
-      !typed_array(env, argv[2], napi_uint32_array, &lines_data, &lines_length) ||
-      !typed_array(env, argv[3], napi_float64_array, &cursor_data, &cursor_length) || cursor_length < 3) {
+  if (argc < 4 || !lbfw_typed_array(env, argv[0], napi_uint8_array, &bytes_data, &n) ||
+      !lbfw_typed_array(env, argv[1], napi_uint32_array, &values_data, &values_length) ||
+      !lbfw_typed_array(env, argv[2], napi_uint32_array, &lines_data, &lines_length) ||
+      !lbfw_typed_array(env, argv[3], napi_float64_array, &cursor_data, &cursor_length) || cursor_length < 3) {
     napi_throw_type_error(env, NULL, "hosts4Scan(bytes: Uint8Array, values: Uint32Array, lines: Uint32Array, cursor: Float64Array(3))");
     return NULL;
   }
@@ -303,8 +288,8 @@ static napi_value deal4(napi_env env, napi_callback_info info) {
   void *sorted_data, *keys_data, *bounds_data;
   size_t n, keys_length, bounds_length;
   uint32_t shards;
-  if (argc < 4 || !typed_array(env, argv[0], napi_uint32_array, &sorted_data, &n) || napi_get_value_uint32(env, argv[1], &shards) != napi_ok ||
-      !typed_array(env, argv[2], napi_uint8_array, &keys_data, &keys_length) || !typed_array(env, argv[3], napi_uint32_array, &bounds_data, &bounds_length)) {
+  if (argc < 4 || !lbfw_typed_array(env, argv[0], napi_uint32_array, &sorted_data, &n) || napi_get_value_uint32(env, argv[1], &shards) != napi_ok ||
+      !lbfw_typed_array(env, argv[2], napi_uint8_array, &keys_data, &keys_length) || !lbfw_typed_array(env, argv[3], napi_uint32_array, &bounds_data, &bounds_length)) {
     napi_throw_type_error(env, NULL, "deal4(sorted: Uint32Array, shards: number, keys: Uint8Array, bounds: Uint32Array)");
     return NULL;
   }
@@ -359,7 +344,7 @@ static napi_value sort_u32(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *data;
   size_t n;
-  if (argc < 1 || !typed_array(env, argv[0], napi_uint32_array, &data, &n)) {
+  if (argc < 1 || !lbfw_typed_array(env, argv[0], napi_uint32_array, &data, &n)) {
     napi_throw_type_error(env, NULL, "sortU32(values: Uint32Array)");
     return NULL;
   }
@@ -368,13 +353,8 @@ static napi_value sort_u32(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static void export(napi_env env, napi_value exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok) napi_set_named_property(env, exports, name, fn);
-}
-
 void hosts4_scan_register(napi_env env, napi_value exports) {
-  export(env, exports, "hosts4Scan", hosts4_scan);
-  export(env, exports, "sortU32", sort_u32);
-  export(env, exports, "deal4", deal4);
+  lbfw_export(env, exports, "hosts4Scan", hosts4_scan);
+  lbfw_export(env, exports, "sortU32", sort_u32);
+  lbfw_export(env, exports, "deal4", deal4);
 }

@@ -17,14 +17,7 @@
 #include <string.h>
 
 #include "key_elements.h"
-
-static int typed(napi_env env, napi_value v, napi_typedarray_type type, void **data, size_t *length) {
-  bool is_typed;
-  napi_typedarray_type actual;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, v, &actual, length, data, NULL, NULL) != napi_ok || actual != type) return 0;
-  return *data != NULL || *length == 0;
-}
+#include "napi_util.h"
 
 /* An integer-valued double in [0, max] as a size_t; 0 when it is not one. */
 static int whole(napi_env env, napi_value v, double max, size_t *out) {
@@ -40,8 +33,8 @@ static napi_value key_elements(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   void *out_data, *keys_data, *head_data;
   size_t out_length, keys_length, head_length, at, first, count, width;
-  if (argc < 7 || !typed(env, argv[0], napi_uint8_array, &out_data, &out_length) || !typed(env, argv[2], napi_uint8_array, &keys_data, &keys_length) ||
-      !typed(env, argv[6], napi_uint32_array, &head_data, &head_length) || head_length < 3) {
+  if (argc < 7 || !lbfw_typed_array(env, argv[0], napi_uint8_array, &out_data, &out_length) || !lbfw_typed_array(env, argv[2], napi_uint8_array, &keys_data, &keys_length) ||
+      !lbfw_typed_array(env, argv[6], napi_uint32_array, &head_data, &head_length) || head_length < 3) {
     napi_throw_type_error(env, NULL, "keyElements(out: Uint8Array, at, keys: Uint8Array, first, count, width, head: Uint32Array(3))");
     return NULL;
   }
@@ -68,6 +61,5 @@ static napi_value key_elements(napi_env env, napi_callback_info info) {
 }
 
 void key_elements_register(napi_env env, napi_value exports) {
-  napi_value fn;
-  if (napi_create_function(env, "keyElements", NAPI_AUTO_LENGTH, key_elements, NULL, &fn) == napi_ok) napi_set_named_property(env, exports, "keyElements", fn);
+  lbfw_export(env, exports, "keyElements", key_elements);
 }

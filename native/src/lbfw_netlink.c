@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "conn_scan.h"
+#include "napi_util.h"
 #include "hosts4_scan.h"
 #include "key_elements.h"
 
@@ -78,13 +79,7 @@
 /* A dump that is silent this long is stuck: bound the wait. */
 #define DUMP_TIMEOUT_SECONDS 60
 
-#define CHECK(env, call)                                                        \
-  do {                                                                          \
-    if ((call) != napi_ok) {                                                    \
-      napi_throw_error((env), NULL, "lbfw-netlink: Node-API call failed: " #call); \
-      return NULL;                                                              \
-    }                                                                           \
-  } while (0)
+#define CHECK(env, call) LBFW_NAPI_CHECK(env, "lbfw-netlink", call)
 
 typedef struct {
   napi_async_work work;
@@ -532,17 +527,11 @@ static void export_int(napi_env env, napi_value exports, const char *name, int v
   napi_set_named_property(env, exports, name, v);
 }
 
-static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
-  napi_set_named_property(env, exports, name, fn);
-}
-
 NAPI_MODULE_INIT() {
-  export_fn(env, exports, "transact", transact);
-  export_fn(env, exports, "flock", flock_sync);
-  export_fn(env, exports, "flockAsync", flock_async);
-  export_fn(env, exports, "pipeSize", pipe_size);
+  lbfw_export(env, exports, "transact", transact);
+  lbfw_export(env, exports, "flock", flock_sync);
+  lbfw_export(env, exports, "flockAsync", flock_async);
+  lbfw_export(env, exports, "pipeSize", pipe_size);
   export_int(env, exports, "LOCK_SH", LOCK_SH);
   export_int(env, exports, "LOCK_EX", LOCK_EX);
   export_int(env, exports, "LOCK_NB", LOCK_NB);
