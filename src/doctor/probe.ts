@@ -106,12 +106,13 @@ function probeIface(config: HostConfig, links: readonly HostLink[], vip: string)
  * probe pins down is not in the map.
  */
 export function hostOfMac(hosts: readonly HostProbe[]): Map<string, HostProbe> {
-  const owners = new Map<string, HostProbe>();
-  for (const host of hosts) if (host.macs.length === 1 && host.macs[0] !== undefined && !owners.has(host.macs[0])) owners.set(host.macs[0], host);
+  const alone = new Map<string, HostProbe>();
+  for (const host of hosts) if (host.macs.length === 1 && host.macs[0] !== undefined && !alone.has(host.macs[0])) alone.set(host.macs[0], host);
+  // Judged against the first pass only, so the answer does not depend on the order of the hosts.
+  const owners = new Map(alone);
   for (const host of hosts) {
-    if (host.macs.length < 2) continue;
-    const left = host.macs.filter((mac) => owners.get(mac) === undefined);
-    if (left.length === 1 && left[0] !== undefined && host.macs.length - 1 === host.macs.filter((mac) => owners.has(mac)).length) owners.set(left[0], host);
+    const left = host.macs.filter((mac) => !alone.has(mac));
+    if (host.macs.length > 1 && left.length === 1 && left[0] !== undefined && !owners.has(left[0])) owners.set(left[0], host);
   }
   return owners;
 }
