@@ -2,7 +2,7 @@
  * System tests of backups, rollback, confirmed apply and the lock.
  */
 import { spawn } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { lbfwIn, listTable, systemTest, withNamespace, withTempDir } from '../helpers/system.js';
@@ -42,6 +42,14 @@ async function applied(t: { is: (a: unknown, b: unknown, m?: string) => void }, 
   const result = await lbfwIn(ns, ['apply', ...args]);
   t.is(result.code, 0, result.stderr);
   return listTable(ns);
+}
+
+/** Whether `file` exists now. */
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -87,6 +95,10 @@ systemTest('apply --confirm restores the previous table by itself when nobody co
       t.regex(await listTable(ns), /192\.0\.2\.10 \. tcp \. 443/);
       const restored = await eventually(async () => withoutCounters(await listTable(ns)) === withoutCounters(tableA), 20);
       t.true(restored, 'the previous table came back');
+      // The timer commits the restore, then logs it, then drops the pending
+      // confirmation: the log is only complete once that file is gone.
+      const settled = await eventually(async () => !(await exists(path.join(inputs.stateDir, 'pending-confirm.json'))), 20);
+      t.true(settled, 'the timer finished and cleared the pending confirmation');
       const log = await readFile(path.join(inputs.stateDir, 'confirm.log'), 'utf8');
       t.regex(log, /passed: restored/);
       const late = await lbfwIn(ns, ['confirm', ...inputs.state]);
