@@ -153,7 +153,6 @@ static inline __attribute__((always_inline)) size_t quick_line(const uint8_t *b,
 }
 #endif
 
-/* The typed array at v of `type`: its data and length; 0 when it is something else. */
 /* Whether [a, a + an) and [b, b + bn) share a byte. */
 static int overlap(const void *a, size_t an, const void *b, size_t bn) {
   uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;

@@ -30,7 +30,7 @@ static int whole(napi_env env, napi_value v, double max, size_t *out) {
 static napi_value key_elements(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  LBFW_NAPI_CHECK(env, "lbfw key_elements", napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *out_data, *keys_data, *head_data;
   size_t out_length, keys_length, head_length, at, first, count, width;
   if (argc < 7 || !lbfw_typed_array(env, argv[0], napi_uint8_array, &out_data, &out_length) || !lbfw_typed_array(env, argv[2], napi_uint8_array, &keys_data, &keys_length) ||

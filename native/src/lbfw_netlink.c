@@ -60,9 +60,9 @@
 #include <unistd.h>
 
 #include "conn_scan.h"
-#include "napi_util.h"
 #include "hosts4_scan.h"
 #include "key_elements.h"
+#include "napi_util.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

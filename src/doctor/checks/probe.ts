@@ -76,7 +76,6 @@ export const arpProbe: Check = {
     }),
 };
 
-
 /** What a second answer breaks, by the role of the host it claims. */
 function claimBreaks(host: HostProbe): string {
   return host.role === 'peer'
@@ -97,6 +96,8 @@ export const arpClaimed: Check = {
   roles: ['director'],
   run: (facts) => {
     const hosts = facts.hostProbe ?? [];
+    // A MAC that is another host's (hostOfMac) is the one claiming an address.
+    const owners = hostOfMac(hosts);
     return hosts.flatMap((host): Finding[] => {
       if (host.error !== undefined) {
         return [
@@ -111,8 +112,6 @@ export const arpClaimed: Check = {
         ];
       }
       if (host.macs.length < 2) return [];
-      // A MAC that is another host's (hostOfMac) is the one claiming this address.
-      const owners = hostOfMac(hosts);
       const named = host.macs.map((mac) => {
         const owner = owners.get(mac);
         return { mac, who: owner === undefined ? undefined : `${owner.role === 'peer' ? 'peer director' : owner.role} ${owner.address}` };
