@@ -64,6 +64,16 @@ test('the bundle runs the CLI: --version names the package version, apply --help
       // Exit 2 with the table named missing is nft's answer; a broken stand-in would be a TypeError, exit 1.
       const report = JSON.parse(verify.stdout) as { firewall?: { drift?: { subject: string; message: string }[] } };
       t.deepEqual(report.firewall?.drift, [{ subject: 'table inet lbfw', message: 'lbfw table is not loaded' }]);
+      // The boot unit's path from this bundle, on the default backend: apply loads the table, verify
+      // finds it as built (one namespace for both: sh runs them inside the one unshare made).
+      const blacklist = path.join(dir, 'static_blacklist');
+      writeFileSync(blacklist, '203.0.113.7\n2001:db8::7\n');
+      writeFileSync(config, `role: director\nservices: ["192.0.2.10:80/tcp"]\nmanagement:\n  sources: [198.51.100.0/24]\nblacklist: ${blacklist}\n`);
+      const args = ['--config', config, '--state-dir', path.join(dir, 'boot-state'), '--root', path.join(dir, 'root')];
+      const boot = await run(['unshare', '--net', 'sh', '-c', 's=$1; shift; "$0" -e "$s" lbfw apply --only firewall "$@" >/dev/null && "$0" -e "$s" lbfw verify --only firewall --json "$@"', process.execPath, applyBundle, ...args]);
+      t.is(boot.code, 0, boot.stderr + boot.stdout);
+      const booted = JSON.parse(boot.stdout) as { firewall?: { drift?: unknown[] } };
+      t.deepEqual(booted.firewall?.drift, [], 'verify finds the table apply loaded');
     }
     // A bundle changed after its cache was made (same length, so V8's own check passes) runs without the cache.
     const source = readFileSync(out, 'utf8');
